@@ -1,0 +1,57 @@
+// Typed, validated broker settings. broker/config.h produces them from the YAML file and
+// the command line; everything else in the broker reads only these structs.
+#ifndef EDGEKIT_BROKER_SETTINGS_H_
+#define EDGEKIT_BROKER_SETTINGS_H_
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "grpcpp/support/status.h"
+
+namespace edgekit::broker {
+
+// The part SIGHUP may change while calls are in flight.
+struct HedgingSettings {
+  int max_attempts = 2;                         // 1 = hedging off, at most 5
+  double quantile = 0.95;                       // in (0, 1)
+  absl::Duration delay_min = absl::Milliseconds(1);
+  absl::Duration delay_max = absl::Seconds(1);
+  absl::Duration initial_delay = absl::Milliseconds(10);
+  uint32_t min_samples = 100;
+  absl::Duration window = absl::Seconds(30);
+  double budget = 0.1;                          // hedges per primary, in [0, 1]
+  std::set<grpc::StatusCode> non_fatal_codes = {grpc::StatusCode::UNAVAILABLE};
+  double throttle_max_tokens = 10;              // gRFC A6 retryThrottling.maxTokens
+  double throttle_token_ratio = 0.1;            // gRFC A6 retryThrottling.tokenRatio
+};
+
+struct UpstreamSettings {
+  std::string target;                           // gRPC target, required
+  std::string ca_file, cert_file, key_file;     // TLS when ca_file is set
+  std::string tls_server_name;
+  absl::Duration default_deadline = absl::Seconds(1);
+  absl::Duration resolve_interval = absl::Seconds(30);
+};
+
+struct BrokerSettings {
+  std::string listen = "127.0.0.1:9191";
+  std::string metrics_listen = "0.0.0.0:9464";
+  UpstreamSettings upstream;
+  HedgingSettings hedging;
+  uint32_t max_inflight = 10000;
+  uint32_t max_message_bytes = 4 * 1024 * 1024;
+  // Full method names forwarded; always holds the ext_authz Check method.
+  std::vector<std::string> forward_methods = {
+      "/envoy.service.auth.v3.Authorization/Check"};
+  absl::Duration drain_timeout = absl::Seconds(10);
+  int worker_threads = 0;                       // 0 = number of CPUs
+};
+
+inline constexpr char kCheckMethod[] = "/envoy.service.auth.v3.Authorization/Check";
+
+}  // namespace edgekit::broker
+
+#endif  // EDGEKIT_BROKER_SETTINGS_H_
