@@ -16,14 +16,17 @@ namespace edgekit::broker {
 
 // The hedge delay in force: the configured initial delay while the window holds fewer
 // than min_samples samples, else quantile_value clamped to [delay_min, delay_max].
-// (initial_delay is clamped too.)
+// (initial_delay is clamped too.) Should delay_min exceed delay_max (config validation
+// rejects that), delay_max wins.
 absl::Duration ComputeHedgeDelay(const HedgingSettings& settings, uint64_t samples,
                                  absl::Duration quantile_value);
 
 // Extra-load budget (Finagle's RetryBudget idea as a token bucket): each primary request
 // deposits `budget` tokens, a hedge withdraws one. The balance is capped at
 // max(1, 100 * budget) tokens so a quiet period cannot save
-// up a burst of hedges. Starts full. budget 0 means never hedge.
+// up a burst of hedges. Starts full. budget 0 means never hedge. A budget outside
+// [0, 1] (or NaN) is clamped into it; a positive budget too small to count (< 1e-6)
+// still deposits the smallest unit, so it never silently turns hedging off.
 class HedgeBudget {
  public:
   explicit HedgeBudget(double budget);
@@ -33,16 +36,22 @@ class HedgeBudget {
   double Balance() const;
 
  private:
+  // Balances are whole millionths of a token: a double fed 0.1 ten times ends just
+  // below 1.0, which would cost one hedge per refill cycle for ever.
+  static constexpr int64_t kUnitsPerToken = 1'000'000;
+  void ConfigureLocked(double budget) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   mutable absl::Mutex mu_;
-  double budget_ ABSL_GUARDED_BY(mu_);
-  double max_tokens_ ABSL_GUARDED_BY(mu_);
-  double tokens_ ABSL_GUARDED_BY(mu_);
+  int64_t deposit_ ABSL_GUARDED_BY(mu_);      // units per primary; 0 = never hedge
+  int64_t max_tokens_ ABSL_GUARDED_BY(mu_);   // units
+  int64_t tokens_ ABSL_GUARDED_BY(mu_);       // units, in [0, max_tokens_]
 };
 
 // Outage throttling after gRFC A6 retryThrottling: starts at max_tokens; a failed
 // attempt (a non-fatal status, or a deadline exceeded) takes 1, a successful one gives
 // token_ratio back (capped at max_tokens). Extra attempts are allowed only while
-// tokens > max_tokens / 2.
+// tokens > max_tokens / 2. Never below 0. Arguments are clamped: max_tokens to at least
+// one millionth, token_ratio to >= 0.
 class RetryThrottle {
  public:
   RetryThrottle(double max_tokens, double token_ratio);
@@ -53,10 +62,14 @@ class RetryThrottle {
   double Tokens() const;
 
  private:
+  // Whole millionths of a token, like gRPC core's milli-tokens but finer: exact
+  // arithmetic, so "tokens > max / 2" does not flicker on rounding.
+  static constexpr int64_t kUnitsPerToken = 1'000'000;
+
   mutable absl::Mutex mu_;
-  double max_tokens_ ABSL_GUARDED_BY(mu_);
-  double token_ratio_ ABSL_GUARDED_BY(mu_);
-  double tokens_ ABSL_GUARDED_BY(mu_);
+  int64_t max_tokens_ ABSL_GUARDED_BY(mu_);    // units
+  int64_t token_ratio_ ABSL_GUARDED_BY(mu_);   // units given back per success
+  int64_t tokens_ ABSL_GUARDED_BY(mu_);        // units, in [0, max_tokens_]
 };
 
 // Why an extra attempt is or is not started.
@@ -79,7 +92,8 @@ struct AttemptInputs {
   int max_attempts = 2;
   absl::Duration remaining_deadline = absl::InfiniteDuration();
   // A typical attempt latency (the window's median); an attempt started with less time
-  // than this left is suppressed with kSuppressedDeadline.
+  // than this left is suppressed with kSuppressedDeadline, and so is one with no time
+  // left at all (remaining_deadline <= 0) whatever typical_latency says.
   absl::Duration typical_latency = absl::ZeroDuration();
   bool throttle_allows = true;
   bool budget_has_token = true;   // only consulted for kHedge
@@ -97,6 +111,10 @@ struct Pushback {
 };
 // absent (nullptr) -> kNone; a non-negative decimal integer -> kDelay of that many ms;
 // anything else (negative, not a number, trailing junk) -> kStop: no further attempts.
+// Strict: only ASCII digits, no sign, no spaces (an empty value is kStop). A number too
+// large for an int64 count of milliseconds (more than ~292 million years) is kStop too:
+// the server clearly means "do not come back", and a clamped delay would only push an
+// overflow risk into whoever adds it to a deadline.
 Pushback ParsePushback(const std::string_view* header_value);
 
 }  // namespace edgekit::broker

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 
 #include "absl/functional/any_invocable.h"
 
@@ -37,7 +38,7 @@ class TimerQueue {
 
  private:
   struct Impl;
-  Impl* impl_;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace edgekit

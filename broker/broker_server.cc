@@ -1,0 +1,139 @@
+// Wiring and lifecycle of the broker; the per-call logic is in hedged_call.cc.
+#include "broker/broker_server.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "broker/log.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+
+namespace edgekit::broker {
+namespace {
+
+// Server calls requested ahead on each completion queue, so a burst of new calls does
+// not wait for the worker to post the next request.
+constexpr int kListenersPerQueue = 32;
+constexpr auto kTickInterval = std::chrono::milliseconds(100);
+
+}  // namespace
+
+BrokerServer::BrokerServer(const BrokerSettings& settings) : settings_(settings) {}
+
+absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
+    const BrokerSettings& settings) {
+  std::unique_ptr<BrokerServer> self(new BrokerServer(settings));
+  self->metrics_ = std::make_unique<BrokerMetrics>();
+  auto pool = UpstreamPool::Create(settings.upstream, settings.max_message_bytes);
+  if (!pool.ok()) return pool.status();
+  self->pool_ = *std::move(pool);
+  self->hedging_ = std::make_unique<HedgingController>(settings.hedging);
+  self->timers_ = std::make_unique<TimerQueue>();
+
+  CallEnvironment& env = self->env_;
+  env.service = &self->service_;
+  env.pool = self->pool_.get();
+  env.hedging = self->hedging_.get();
+  env.metrics = self->metrics_.get();
+  env.timers = self->timers_.get();
+  env.forward_methods = settings.forward_methods;
+  env.default_deadline = settings.upstream.default_deadline;
+  env.max_inflight = settings.max_inflight;
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(settings.listen, grpc::InsecureServerCredentials(), &self->port_);
+  builder.RegisterAsyncGenericService(&self->service_);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(settings.max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(settings.max_message_bytes));
+  int workers = settings.worker_threads > 0
+                    ? settings.worker_threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 0; i < workers; ++i) self->queues_.push_back(builder.AddCompletionQueue());
+  self->server_ = builder.BuildAndStart();
+  if (self->server_ == nullptr || self->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("listen: cannot listen on ", settings.listen,
+                     " (address in use, not local, or malformed)"));
+  }
+  self->server_->GetHealthCheckService()->SetServingStatus(false);
+
+  auto admin = AdminHttpServer::Start(settings.metrics_listen, self->metrics_->shared_registry(),
+                                      &self->ready_);
+  if (!admin.ok()) {
+    self->Shutdown();
+    return admin.status();
+  }
+  self->admin_ = *std::move(admin);
+
+  for (auto& queue : self->queues_) {
+    for (int i = 0; i < kListenersPerQueue; ++i) HedgedCall::Listen(&env, queue.get());
+    self->workers_.emplace_back([cq = queue.get()] {
+      void* tag;
+      bool ok;
+      while (cq->Next(&tag, &ok)) HedgedCall::OnEvent(tag, ok);
+    });
+  }
+  self->pool_->Start();
+  self->Tick();
+  return self;
+}
+
+BrokerServer::~BrokerServer() { Shutdown(); }
+
+void BrokerServer::Tick() {
+  if (stopped_.load()) return;
+  hedging_->Recompute(std::chrono::steady_clock::now());
+  metrics_->hedge_delay->Set(absl::ToDoubleSeconds(hedging_->delay()));
+  metrics_->upstream_endpoints->Set(static_cast<double>(pool_->endpoints()->size()));
+  const bool ready = pool_->ready() && !shutting_down_.load();
+  ready_.store(ready);
+  metrics_->ready->Set(ready ? 1 : 0);
+  if (ready != last_health_ && !shutting_down_.load()) {
+    server_->GetHealthCheckService()->SetServingStatus(ready);
+    LogInfo(ready ? "ready: an upstream endpoint is connected"
+                  : "not ready: no upstream endpoint is connected");
+    last_health_ = ready;
+  }
+  // env_.timers, not timers_: Shutdown resets timers_ while this may be running.
+  env_.timers->Schedule(std::chrono::steady_clock::now() + kTickInterval, [this] { Tick(); });
+}
+
+void BrokerServer::ApplyHedgingSettings(const HedgingSettings& settings) {
+  hedging_->Reconfigure(settings);
+}
+
+void BrokerServer::Shutdown() {
+  if (shutting_down_.exchange(true)) return;
+  ready_.store(false);
+  if (metrics_ != nullptr) metrics_->ready->Set(0);
+  if (server_ != nullptr) {
+    server_->GetHealthCheckService()->Shutdown();
+    // Stops accepting calls and waits for those in flight, cancelling them at the
+    // deadline. The workers keep polling meanwhile: they complete those calls.
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      absl::ToChronoNanoseconds(settings_.drain_timeout));
+    // Cancelled calls still deliver their last events (and pre-posted listeners their
+    // failed requests): wait for every call object to be gone before closing queues.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (env_.live_calls.load() > 0 && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  for (auto& queue : queues_) queue->Shutdown();
+  for (auto& worker : workers_) worker.join();
+  // Drain what the queues still hold (nothing, normally).
+  for (auto& queue : queues_) {
+    void* tag;
+    bool ok;
+    while (queue->Next(&tag, &ok)) {
+    }
+  }
+  stopped_.store(true);
+  admin_.reset();
+  timers_.reset();   // stops the tick
+  pool_.reset();
+}
+
+}  // namespace edgekit::broker

@@ -1,0 +1,71 @@
+// The running broker: the gRPC server on --listen (the forwarded methods plus
+// grpc.health.v1.Health), worker threads polling one completion queue each, the
+// upstream pool, the hedging controller, the timer thread, and the admin HTTP server.
+// main.cc only parses flags, handles signals and calls into this class; tests start it
+// in-process on port 0.
+#ifndef EDGEKIT_BROKER_BROKER_SERVER_H_
+#define EDGEKIT_BROKER_BROKER_SERVER_H_
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "broker/admin_http.h"
+#include "broker/hedged_call.h"
+#include "broker/hedging_controller.h"
+#include "broker/metrics.h"
+#include "broker/settings.h"
+#include "broker/upstream_pool.h"
+#include "common/timer_queue.h"
+#include "grpcpp/generic/async_generic_service.h"
+#include "grpcpp/server.h"
+
+namespace edgekit::broker {
+
+class BrokerServer {
+ public:
+  // Binds both listeners and starts serving. Errors: the PEM files, a port that cannot
+  // be bound (named in the message).
+  static absl::StatusOr<std::unique_ptr<BrokerServer>> Start(const BrokerSettings& settings);
+  ~BrokerServer();   // Shutdown() if not done yet
+
+  int port() const { return port_; }
+  int metrics_port() const { return admin_->port(); }
+  bool ready() const { return ready_.load(std::memory_order_relaxed); }
+  BrokerMetrics& metrics() { return *metrics_; }
+  HedgingController& hedging() { return *hedging_; }
+
+  // SIGHUP: new hedging settings for calls that start from now on.
+  void ApplyHedgingSettings(const HedgingSettings& settings);
+
+  // SIGTERM: report not ready, stop accepting calls, let calls in flight finish (up to
+  // drain_timeout, then cancel them), stop every thread. Idempotent.
+  void Shutdown();
+
+ private:
+  explicit BrokerServer(const BrokerSettings& settings);
+  void Tick();   // every 100 ms on the timer thread: hedge delay, readiness
+
+  const BrokerSettings settings_;
+  std::unique_ptr<BrokerMetrics> metrics_;
+  std::unique_ptr<UpstreamPool> pool_;
+  std::unique_ptr<HedgingController> hedging_;
+  std::unique_ptr<TimerQueue> timers_;
+  grpc::AsyncGenericService service_;
+  CallEnvironment env_;
+  std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
+  std::unique_ptr<grpc::Server> server_;
+  std::vector<std::thread> workers_;
+  std::unique_ptr<AdminHttpServer> admin_;
+  int port_ = 0;
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> shutting_down_{false};
+  std::atomic<bool> stopped_{false};
+  bool last_health_ = false;   // only touched by Tick
+};
+
+}  // namespace edgekit::broker
+
+#endif  // EDGEKIT_BROKER_BROKER_SERVER_H_

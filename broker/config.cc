@@ -1,0 +1,358 @@
+// BrokerConfig (YAML file + flag overrides) -> validated BrokerSettings; see config.h.
+// Defaults come from the BrokerSettings initialisers, so they are written down once.
+#include "broker/config.h"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "broker/grpc_codes.h"
+#include "common/yaml_proto.h"
+#include "google/protobuf/descriptor.h"
+
+namespace edgekit::broker {
+namespace {
+
+using edgekit::broker::v1::BrokerConfig;
+
+std::string Quote(absl::string_view text) {
+  return absl::StrCat("\"", absl::CHexEscape(text), "\"");
+}
+
+absl::Status Invalid(absl::string_view path, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat(path, ": ", what));
+}
+
+// "host:port" or "[v6]:port", port in [0, 65535] (0 asks the OS for a free port, which
+// tests use). A bare IPv6 address is ambiguous ("::1:9191"), so it must be bracketed.
+absl::Status CheckHostPort(absl::string_view path, absl::string_view value) {
+  absl::string_view host;
+  absl::string_view port;
+  if (!value.empty() && value.front() == '[') {
+    const size_t close = value.find(']');
+    if (close == absl::string_view::npos || close + 1 >= value.size() ||
+        value[close + 1] != ':') {
+      return Invalid(path, absl::StrCat("expected host:port, got ", Quote(value)));
+    }
+    host = value.substr(1, close - 1);
+    port = value.substr(close + 2);
+  } else {
+    const size_t colon = value.rfind(':');
+    if (colon == absl::string_view::npos) {
+      return Invalid(path, absl::StrCat("expected host:port, got ", Quote(value)));
+    }
+    host = value.substr(0, colon);
+    port = value.substr(colon + 1);
+    if (host.find(':') != absl::string_view::npos) {
+      return Invalid(path, absl::StrCat("expected host:port with an IPv6 host in "
+                                        "brackets (e.g. \"[::1]:9191\"), got ",
+                                        Quote(value)));
+    }
+  }
+  if (host.empty()) {
+    return Invalid(path, absl::StrCat("expected host:port with a non-empty host, got ",
+                                      Quote(value)));
+  }
+  const bool all_digits =
+      !port.empty() && port.size() <= 5 &&
+      std::all_of(port.begin(), port.end(),
+                  [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); });
+  if (!all_digits) {
+    return Invalid(path, absl::StrCat("expected host:port with a numeric port, got ",
+                                      Quote(value)));
+  }
+  int number = 0;
+  if (!absl::SimpleAtoi(port, &number) || number > 65535) {
+    return Invalid(path, absl::StrCat("port must be in [0, 65535], got ", port));
+  }
+  return absl::OkStatus();
+}
+
+// Durations are strings in the schema (see broker_config.proto). Zero, negative and
+// infinite values make no sense for any of the broker's timeouts or windows.
+absl::Status ParsePositiveDuration(absl::string_view path, const std::string& text,
+                                   absl::Duration* out) {
+  absl::Duration value;
+  if (!absl::ParseDuration(text, &value)) {
+    return Invalid(path, absl::StrCat("expected a duration such as \"250ms\", \"1.5s\" or "
+                                      "\"2m\", got ",
+                                      Quote(text)));
+  }
+  if (value == absl::InfiniteDuration() || value == -absl::InfiniteDuration()) {
+    return Invalid(path, absl::StrCat("must be finite, got ", Quote(text)));
+  }
+  if (value <= absl::ZeroDuration()) {
+    return Invalid(path, absl::StrCat("must be > 0, got ", Quote(text)));
+  }
+  *out = value;
+  return absl::OkStatus();
+}
+
+bool IsIdentifier(absl::string_view s) {
+  if (s.empty() || absl::ascii_isdigit(static_cast<unsigned char>(s.front()))) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+// "/package.Service/Method": gRPC's :path for a method of a packaged service.
+bool IsFullMethodName(absl::string_view name) {
+  if (name.empty() || name.front() != '/') return false;
+  const std::vector<absl::string_view> parts =
+      absl::StrSplit(name.substr(1), absl::MaxSplits('/', 1));
+  if (parts.size() != 2 || !IsIdentifier(parts[1])) return false;
+  const std::vector<absl::string_view> service = absl::StrSplit(parts[0], '.');
+  if (service.size() < 2) return false;
+  return std::all_of(service.begin(), service.end(), IsIdentifier);
+}
+
+// A field set in `overrides` should win, which MergeFrom does for singular fields, but
+// MergeFrom appends repeated ones; a list given on the command line replaces the file's
+// instead. So clear, recursively, every repeated field that `overrides` sets.
+void ClearRepeatedSetIn(const google::protobuf::Message& overrides,
+                        google::protobuf::Message* target) {
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  overrides.GetReflection()->ListFields(overrides, &fields);
+  for (const google::protobuf::FieldDescriptor* field : fields) {
+    if (field->is_repeated()) {
+      target->GetReflection()->ClearField(target, field);
+    } else if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      ClearRepeatedSetIn(overrides.GetReflection()->GetMessage(overrides, field),
+                         target->GetReflection()->MutableMessage(target, field));
+    }
+  }
+}
+
+// The `Validate*` helpers each fill one settings struct from one config message; each
+// returns the first bad value.
+
+absl::Status ValidateUpstream(const edgekit::broker::v1::Upstream& config,
+                              UpstreamSettings* out) {
+  if (config.target().empty()) {
+    return Invalid("upstream.target",
+                   "required: the auth service's gRPC target, e.g. \"authz:8080\"");
+  }
+  out->target = config.target();
+  // An explicitly empty path counts as unset, so a flag can switch off a file's TLS.
+  out->ca_file = config.ca_file();
+  out->cert_file = config.cert_file();
+  out->key_file = config.key_file();
+  out->tls_server_name = config.tls_server_name();
+  if (!out->cert_file.empty() && out->key_file.empty()) {
+    return Invalid("upstream.key_file", "required when upstream.cert_file is set");
+  }
+  if (out->cert_file.empty() && !out->key_file.empty()) {
+    return Invalid("upstream.cert_file", "required when upstream.key_file is set");
+  }
+  if (!out->cert_file.empty() && out->ca_file.empty()) {
+    return Invalid("upstream.ca_file",
+                   "required when upstream.cert_file and upstream.key_file are set "
+                   "(client certificates need TLS)");
+  }
+  if (config.has_default_deadline()) {
+    absl::Status status = ParsePositiveDuration(
+        "upstream.default_deadline", config.default_deadline(), &out->default_deadline);
+    if (!status.ok()) return status;
+  }
+  if (config.has_resolve_interval()) {
+    absl::Status status = ParsePositiveDuration(
+        "upstream.resolve_interval", config.resolve_interval(), &out->resolve_interval);
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateHedging(const edgekit::broker::v1::Hedging& config,
+                             HedgingSettings* out) {
+  if (config.has_max_attempts()) {
+    if (config.max_attempts() < 1 || config.max_attempts() > 5) {
+      return Invalid("hedging.max_attempts",
+                     absl::StrCat("must be in [1, 5], got ", config.max_attempts()));
+    }
+    out->max_attempts = static_cast<int>(config.max_attempts());
+  }
+  if (config.has_quantile()) {
+    // Written so that NaN fails too.
+    if (!(config.quantile() > 0 && config.quantile() < 1)) {
+      return Invalid("hedging.quantile",
+                     absl::StrCat("must be in (0, 1), got ", config.quantile()));
+    }
+    out->quantile = config.quantile();
+  }
+  struct DurationField {
+    const char* path;
+    bool set;
+    const std::string& text;
+    absl::Duration* out;
+  };
+  const DurationField durations[] = {
+      {"hedging.delay_min", config.has_delay_min(), config.delay_min(), &out->delay_min},
+      {"hedging.delay_max", config.has_delay_max(), config.delay_max(), &out->delay_max},
+      {"hedging.initial_delay", config.has_initial_delay(), config.initial_delay(),
+       &out->initial_delay},
+      {"hedging.window", config.has_window(), config.window(), &out->window},
+  };
+  for (const DurationField& field : durations) {
+    if (!field.set) continue;
+    absl::Status status = ParsePositiveDuration(field.path, field.text, field.out);
+    if (!status.ok()) return status;
+  }
+  if (out->delay_min > out->delay_max) {
+    // Blame the key the user wrote: with only delay_max set, delay_min is the default.
+    if (config.has_delay_max() && !config.has_delay_min()) {
+      return Invalid("hedging.delay_max",
+                     absl::StrCat("must be >= hedging.delay_min (",
+                                  absl::FormatDuration(out->delay_min), "), got ",
+                                  absl::FormatDuration(out->delay_max)));
+    }
+    return Invalid("hedging.delay_min",
+                   absl::StrCat("must be <= hedging.delay_max (",
+                                absl::FormatDuration(out->delay_max), "), got ",
+                                absl::FormatDuration(out->delay_min)));
+  }
+  if (config.has_min_samples()) {
+    if (config.min_samples() < 1) {
+      return Invalid("hedging.min_samples",
+                     absl::StrCat("must be >= 1, got ", config.min_samples()));
+    }
+    out->min_samples = config.min_samples();
+  }
+  if (config.has_budget()) {
+    if (!(config.budget() >= 0 && config.budget() <= 1)) {
+      return Invalid("hedging.budget",
+                     absl::StrCat("must be in [0, 1], got ", config.budget()));
+    }
+    out->budget = config.budget();
+  }
+  if (config.non_fatal_codes_size() > 0) {
+    std::set<grpc::StatusCode> codes;
+    for (int i = 0; i < config.non_fatal_codes_size(); ++i) {
+      const std::string& name = config.non_fatal_codes(i);
+      const std::string path = absl::StrCat("hedging.non_fatal_codes[", i, "]");
+      const std::optional<grpc::StatusCode> code = GrpcCodeFromName(name);
+      if (!code.has_value()) {
+        return Invalid(path, absl::StrCat("unknown gRPC status code ", Quote(name),
+                                          " (known: ", std::string(AllGrpcCodeNames()), ")"));
+      }
+      if (*code == grpc::StatusCode::OK) {
+        return Invalid(path, "OK cannot be non-fatal: an OK answer always ends the call");
+      }
+      codes.insert(*code);
+    }
+    out->non_fatal_codes = std::move(codes);
+  }
+  const edgekit::broker::v1::Throttling& throttling = config.throttling();
+  if (throttling.has_max_tokens()) {
+    if (!(throttling.max_tokens() > 0 && throttling.max_tokens() <= 1000)) {
+      return Invalid("hedging.throttling.max_tokens",
+                     absl::StrCat("must be in (0, 1000], got ", throttling.max_tokens()));
+    }
+    out->throttle_max_tokens = throttling.max_tokens();
+  }
+  if (throttling.has_token_ratio()) {
+    if (!(throttling.token_ratio() > 0 && throttling.token_ratio() <= 1)) {
+      return Invalid("hedging.throttling.token_ratio",
+                     absl::StrCat("must be in (0, 1], got ", throttling.token_ratio()));
+    }
+    out->throttle_token_ratio = throttling.token_ratio();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<BrokerSettings> ValidateBrokerConfig(const BrokerConfig& config) {
+  BrokerSettings settings;
+  if (config.has_listen()) {
+    absl::Status status = CheckHostPort("listen", config.listen());
+    if (!status.ok()) return status;
+    settings.listen = config.listen();
+  }
+  if (config.has_metrics_listen()) {
+    absl::Status status = CheckHostPort("metrics_listen", config.metrics_listen());
+    if (!status.ok()) return status;
+    settings.metrics_listen = config.metrics_listen();
+  }
+  absl::Status status = ValidateUpstream(config.upstream(), &settings.upstream);
+  if (!status.ok()) return status;
+  status = ValidateHedging(config.hedging(), &settings.hedging);
+  if (!status.ok()) return status;
+
+  const edgekit::broker::v1::Limits& limits = config.limits();
+  if (limits.has_max_inflight()) {
+    if (limits.max_inflight() < 1) {
+      return Invalid("limits.max_inflight",
+                     absl::StrCat("must be >= 1, got ", limits.max_inflight()));
+    }
+    settings.max_inflight = limits.max_inflight();
+  }
+  if (limits.has_max_message_bytes()) {
+    constexpr uint32_t kMin = 1024;
+    constexpr uint32_t kMax = 1024 * 1024 * 1024;
+    if (limits.max_message_bytes() < kMin || limits.max_message_bytes() > kMax) {
+      return Invalid("limits.max_message_bytes",
+                     absl::StrCat("must be in [", kMin, ", ", kMax, "], got ",
+                                  limits.max_message_bytes()));
+    }
+    settings.max_message_bytes = limits.max_message_bytes();
+  }
+
+  // Check first, then the extra methods in the order given, each once.
+  std::vector<std::string> methods = {kCheckMethod};
+  for (int i = 0; i < config.forward_methods_size(); ++i) {
+    const std::string& name = config.forward_methods(i);
+    if (!IsFullMethodName(name)) {
+      return Invalid(absl::StrCat("forward_methods[", i, "]"),
+                     absl::StrCat("expected a full method name such as "
+                                  "\"/package.Service/Method\", got ",
+                                  Quote(name)));
+    }
+    if (std::find(methods.begin(), methods.end(), name) == methods.end()) {
+      methods.push_back(name);
+    }
+  }
+  settings.forward_methods = std::move(methods);
+
+  if (config.has_drain_timeout()) {
+    status = ParsePositiveDuration("drain_timeout", config.drain_timeout(),
+                                   &settings.drain_timeout);
+    if (!status.ok()) return status;
+  }
+  if (config.has_worker_threads()) {
+    if (config.worker_threads() > 64) {
+      return Invalid("worker_threads",
+                     absl::StrCat("must be in [0, 64] (0 = number of CPUs), got ",
+                                  config.worker_threads()));
+    }
+    // 0 stays 0: the server resolves it to the CPU count where it creates threads.
+    settings.worker_threads = static_cast<int>(config.worker_threads());
+  }
+  return settings;
+}
+
+absl::StatusOr<BrokerSettings> LoadBrokerSettings(const std::string& config_path,
+                                                  const BrokerConfig& overrides) {
+  BrokerConfig config;
+  if (!config_path.empty()) {
+    // Errors already name the path (and line:col for YAML and schema errors).
+    absl::Status status = YamlFileToProto(config_path, &config);
+    if (!status.ok()) return status;
+  }
+  ClearRepeatedSetIn(overrides, &config);
+  config.MergeFrom(overrides);
+  return ValidateBrokerConfig(config);
+}
+
+}  // namespace edgekit::broker

@@ -1,0 +1,362 @@
+// The per-call state machine; see hedged_call.h for the threading model.
+#include "broker/hedged_call.h"
+
+#include <algorithm>
+#include <string_view>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "broker/hedging_policy.h"
+
+namespace edgekit::broker {
+namespace {
+
+MonoTime Now() { return std::chrono::steady_clock::now(); }
+
+absl::Duration Between(MonoTime from, MonoTime to) {
+  return absl::FromChrono(to - from);
+}
+
+// Keys that must not be copied between the caller's and the upstream's calls: HTTP/2
+// pseudo-headers and hop-by-hop headers, and gRPC's reserved "grpc-" keys (timeout,
+// encoding, retry bookkeeping), which each hop sets for itself.
+bool IsHopByHop(absl::string_view key) {
+  if (key.empty() || key[0] == ':' || absl::StartsWith(key, "grpc-")) return true;
+  static constexpr absl::string_view kHopByHop[] = {
+      "content-type", "te",      "user-agent",        "host",   "connection",
+      "keep-alive",   "upgrade", "transfer-encoding", "proxy-connection"};
+  return std::find(std::begin(kHopByHop), std::end(kHopByHop), key) != std::end(kHopByHop);
+}
+
+absl::string_view View(grpc::string_ref ref) { return {ref.data(), ref.size()}; }
+
+}  // namespace
+
+HedgedCall::HedgedCall(CallEnvironment* env, grpc::ServerCompletionQueue* cq)
+    : env_(env), cq_(cq), stream_(&server_context_) {
+  env_->live_calls.fetch_add(1, std::memory_order_relaxed);
+}
+
+HedgedCall::~HedgedCall() { env_->live_calls.fetch_sub(1, std::memory_order_relaxed); }
+
+void HedgedCall::Listen(CallEnvironment* env, grpc::ServerCompletionQueue* cq) {
+  auto* call = new HedgedCall(env, cq);
+  {
+    absl::MutexLock lock(&call->mu_);
+    call->pending_ = 1;   // the request; the done tag is counted once a call arrives
+  }
+  call->server_context_.AsyncNotifyWhenDone(&call->done_tag_);
+  env->service->RequestCall(&call->server_context_, &call->stream_, cq, cq,
+                            &call->request_tag_);
+}
+
+void HedgedCall::OnEvent(void* tag_ptr, bool ok) {
+  auto* tag = static_cast<Tag*>(tag_ptr);
+  HedgedCall* call = tag->call;
+  switch (tag->kind) {
+    case Tag::kRequest: call->OnRequest(ok); break;
+    case Tag::kRead: call->OnRead(ok); break;
+    case Tag::kAttempt: call->OnAttemptDone(tag->attempt); break;
+    case Tag::kFinish: call->OnFinishDone(ok); break;
+    case Tag::kDone: call->OnDone(); break;
+  }
+}
+
+void HedgedCall::OnRequest(bool ok) {
+  if (!ok) {   // the server is shutting down: no call arrived, no done tag will come
+    delete this;
+    return;
+  }
+  Listen(env_, cq_);   // be ready for the next call before handling this one
+  const MonoTime now = Now();
+  bool release;
+  {
+    absl::MutexLock lock(&mu_);
+    ++pending_;   // the done tag
+    received_at_ = now;
+    counted_inflight_ = true;
+    env_->metrics->inflight->Increment();
+    const int64_t inflight = env_->inflight.fetch_add(1, std::memory_order_relaxed) + 1;
+    const std::string& method = server_context_.method();
+    if (inflight > env_->max_inflight) {
+      CommitLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                absl::StrCat("edgekit-broker: more than ",
+                                             env_->max_inflight,
+                                             " calls in flight (limits.max_inflight)")),
+                   nullptr);
+    } else if (std::find(env_->forward_methods.begin(), env_->forward_methods.end(),
+                         method) == env_->forward_methods.end()) {
+      CommitLocked(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                absl::StrCat("edgekit-broker: method ", method,
+                                             " is not forwarded (forward_methods)")),
+                   nullptr);
+    } else {
+      ++pending_;
+      stream_.Read(&request_, &read_tag_);
+    }
+    release = ReleaseLocked();
+  }
+  if (release) delete this;
+}
+
+void HedgedCall::OnRead(bool ok) {
+  const MonoTime now = Now();
+  bool release;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!ok) {
+      CommitLocked(grpc::Status(grpc::StatusCode::INTERNAL,
+                                "edgekit-broker: the call carried no request message"),
+                   nullptr);
+    } else {
+      hedging_ = env_->hedging->active();
+      endpoints_ = env_->pool->endpoints();
+      deadline_ = server_context_.deadline();
+      if (deadline_ == std::chrono::system_clock::time_point::max()) {
+        deadline_ = std::chrono::system_clock::now() +
+                    absl::ToChronoNanoseconds(env_->default_deadline);
+      }
+      for (const auto& [key, value] : server_context_.client_metadata()) {
+        if (!IsHopByHop(View(key))) {
+          forward_metadata_.emplace_back(std::string(View(key)), std::string(View(value)));
+        }
+      }
+      StartAttemptLocked(now);
+    }
+    release = ReleaseLocked();
+  }
+  if (release) delete this;
+}
+
+void HedgedCall::StartAttemptLocked(MonoTime now) {
+  const int index = started_++;
+  Attempt& attempt = attempts_[index];
+  BrokerMetrics& metrics = *env_->metrics;
+  if (index == 0) {
+    metrics.primary_attempts->Increment();
+    env_->hedging->budget().OnPrimary();
+  } else {
+    metrics.hedge_attempts->Increment();
+    metrics.hedges->Increment();
+  }
+  const UpstreamEndpoint* used[kMaxAttempts];
+  for (int i = 0; i < index; ++i) used[i] = attempts_[i].endpoint.get();
+  attempt.endpoint = env_->pool->Pick(*endpoints_, used, index);
+  if (attempt.endpoint == nullptr) {
+    attempt.status = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                  "edgekit-broker: no upstream endpoint resolved yet");
+    last_failed_ = index;
+    if (outstanding_ == 0) CommitLocked(attempt.status, nullptr);
+    return;
+  }
+  attempt.context = std::make_unique<grpc::ClientContext>();
+  attempt.context->set_deadline(deadline_);
+  for (const auto& [key, value] : forward_metadata_) {
+    attempt.context->AddMetadata(key, value);
+  }
+  if (index > 0) {
+    // gRFC A6: tells the upstream this is a retry or hedge of an earlier attempt.
+    attempt.context->AddMetadata("grpc-previous-rpc-attempts", std::to_string(index));
+  }
+  attempt.tag = Tag{this, Tag::kAttempt, static_cast<uint8_t>(index)};
+  attempt.reader = attempt.endpoint->stub->PrepareUnaryCall(
+      attempt.context.get(), server_context_.method(), request_, cq_);
+  attempt.reader->StartCall();
+  attempt.reader->Finish(&attempt.response, &attempt.status, &attempt.tag);
+  attempt.start = now;
+  attempt.outstanding = true;
+  ++outstanding_;
+  ++pending_;
+  if (started_ < hedging_->settings.max_attempts && !no_more_attempts_) {
+    ScheduleNextLocked(now + absl::ToChronoNanoseconds(env_->hedging->delay()),
+                       NextKind::kHedge);
+  }
+}
+
+void HedgedCall::ScheduleNextLocked(MonoTime when, NextKind kind) {
+  CancelTimerLocked();
+  timer_kind_ = kind;
+  ++pending_;   // released by a successful Cancel or by OnTimer
+  const uint64_t generation = ++timer_generation_;
+  timer_ = env_->timers->Schedule(when, [this, generation] { OnTimer(generation); });
+}
+
+void HedgedCall::CancelTimerLocked() {
+  // A timer that is already running cannot be cancelled; it finds timer_ == 0 (or a
+  // newer generation) and only releases its reference.
+  if (timer_ != 0 && env_->timers->Cancel(timer_)) --pending_;
+  timer_ = 0;
+}
+
+void HedgedCall::OnTimer(uint64_t generation) {
+  const MonoTime now = Now();
+  bool release;
+  {
+    absl::MutexLock lock(&mu_);
+    const bool current = timer_ != 0 && generation == timer_generation_;
+    if (current) timer_ = 0;
+    if (current && !committed_) {
+      TryExtraAttemptLocked(timer_kind_, now);
+      if (outstanding_ == 0 && timer_ == 0 && !committed_) {
+        // A pushback-delayed retry was refused and nothing else is outstanding.
+        CommitLocked(attempts_[last_failed_].status, &attempts_[last_failed_]);
+      }
+    }
+    release = ReleaseLocked();
+  }
+  if (release) delete this;
+}
+
+bool HedgedCall::TryExtraAttemptLocked(NextKind kind, MonoTime now) {
+  if (no_more_attempts_) return false;
+  AttemptInputs in;
+  in.kind = kind == NextKind::kHedge ? AttemptKind::kHedge : AttemptKind::kRetry;
+  in.attempts_started = started_;
+  in.max_attempts = hedging_->settings.max_attempts;
+  in.remaining_deadline = absl::FromChrono(deadline_ - std::chrono::system_clock::now());
+  in.typical_latency = env_->hedging->typical_latency();
+  in.throttle_allows = env_->hedging->throttle().AllowsExtraAttempts();
+  AttemptVerdict verdict = DecideExtraAttempt(in);
+  // Withdraw from the budget only when nothing else stands in the way.
+  if (verdict == AttemptVerdict::kSend && in.kind == AttemptKind::kHedge &&
+      !env_->hedging->budget().TryWithdraw()) {
+    verdict = AttemptVerdict::kSuppressedBudget;
+  }
+  BrokerMetrics& metrics = *env_->metrics;
+  switch (verdict) {
+    case AttemptVerdict::kSend:
+      StartAttemptLocked(now);
+      return true;
+    case AttemptVerdict::kSuppressedBudget: metrics.suppressed_budget->Increment(); break;
+    case AttemptVerdict::kSuppressedThrottle: metrics.suppressed_throttle->Increment(); break;
+    case AttemptVerdict::kSuppressedDeadline: metrics.suppressed_deadline->Increment(); break;
+    case AttemptVerdict::kNoMoreAttempts: break;
+  }
+  return false;
+}
+
+void HedgedCall::OnAttemptDone(int index) {
+  const MonoTime now = Now();
+  bool release;
+  {
+    absl::MutexLock lock(&mu_);
+    Attempt& attempt = attempts_[index];
+    attempt.outstanding = false;
+    --outstanding_;
+    const absl::Duration latency = Between(attempt.start, now);
+    const grpc::StatusCode code = attempt.status.error_code();
+    if (committed_) {
+      // A loser we cancelled. Its latency is at least this long: recording that
+      // (censored) value keeps stalls in the window, so the quantile is not biased
+      // low by the very hedges that cut those stalls short.
+      env_->hedging->RecordAttempt(latency, now);
+    } else if (code == grpc::StatusCode::OK) {
+      env_->hedging->RecordAttempt(latency, now);
+      env_->metrics->attempt_duration->Observe(absl::ToDoubleSeconds(latency));
+      env_->hedging->throttle().OnSuccess();
+      CommitLocked(attempt.status, &attempt);
+    } else if (hedging_->IsNonFatal(code)) {
+      // A fast failure says nothing about how long answers take: not recorded.
+      env_->metrics->attempt_duration->Observe(absl::ToDoubleSeconds(latency));
+      env_->hedging->throttle().OnFailure();
+      last_failed_ = index;
+      const auto& trailers = attempt.context->GetServerTrailingMetadata();
+      auto it = trailers.find("grpc-retry-pushback-ms");
+      std::string_view pushback_text;
+      if (it != trailers.end()) pushback_text = {it->second.data(), it->second.size()};
+      const Pushback pushback =
+          ParsePushback(it != trailers.end() ? &pushback_text : nullptr);
+      if (pushback.kind == Pushback::Kind::kStop) {
+        no_more_attempts_ = true;
+        CancelTimerLocked();
+      } else if (pushback.kind == Pushback::Kind::kDelay) {
+        if (started_ < hedging_->settings.max_attempts) {
+          ScheduleNextLocked(now + absl::ToChronoNanoseconds(pushback.delay),
+                             NextKind::kRetry);
+        }
+      } else {
+        TryExtraAttemptLocked(NextKind::kRetry, now);
+      }
+      // Nothing else can answer unless a pushback-delayed retry is waiting.
+      if (outstanding_ == 0 && !committed_ &&
+          (timer_ == 0 || timer_kind_ == NextKind::kHedge)) {
+        CommitLocked(attempt.status, &attempt);
+      }
+    } else {
+      // A fatal status is the upstream's answer: pass it on.
+      env_->hedging->RecordAttempt(latency, now);
+      env_->metrics->attempt_duration->Observe(absl::ToDoubleSeconds(latency));
+      CommitLocked(attempt.status, &attempt);
+    }
+    release = ReleaseLocked();
+  }
+  if (release) delete this;
+}
+
+void HedgedCall::CommitLocked(const grpc::Status& status, Attempt* winner) {
+  committed_ = true;
+  CancelTimerLocked();
+  for (int i = 0; i < started_; ++i) {
+    Attempt& attempt = attempts_[i];
+    if (&attempt != winner && attempt.outstanding) {
+      attempt.context->TryCancel();
+      env_->metrics->cancelled->Increment();
+    }
+  }
+  answered_code_ = status.error_code();
+  if (winner != nullptr && winner->context != nullptr) {
+    for (const auto& [key, value] : winner->context->GetServerInitialMetadata()) {
+      if (!IsHopByHop(View(key))) {
+        server_context_.AddInitialMetadata(std::string(View(key)), std::string(View(value)));
+      }
+    }
+    for (const auto& [key, value] : winner->context->GetServerTrailingMetadata()) {
+      if (!IsHopByHop(View(key))) {
+        server_context_.AddTrailingMetadata(std::string(View(key)),
+                                            std::string(View(value)));
+      }
+    }
+    if (winner != &attempts_[0]) env_->metrics->hedge_wins->Increment();
+  }
+  ++pending_;
+  if (status.ok()) {
+    stream_.WriteAndFinish(winner->response, grpc::WriteOptions(), status, &finish_tag_);
+  } else {
+    stream_.Finish(status, &finish_tag_);
+  }
+}
+
+void HedgedCall::OnFinishDone(bool ok) {
+  const MonoTime now = Now();
+  bool release;
+  {
+    absl::MutexLock lock(&mu_);
+    BrokerMetrics& metrics = *env_->metrics;
+    metrics.Requests(ok ? answered_code_ : grpc::StatusCode::CANCELLED).Increment();
+    metrics.request_duration->Observe(absl::ToDoubleSeconds(Between(received_at_, now)));
+    if (counted_inflight_) {
+      counted_inflight_ = false;
+      env_->inflight.fetch_sub(1, std::memory_order_relaxed);
+      metrics.inflight->Decrement();
+    }
+    release = ReleaseLocked();
+  }
+  if (release) delete this;
+}
+
+void HedgedCall::OnDone() {
+  bool release;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!committed_ && server_context_.IsCancelled()) {
+      // The caller (Envoy) gave up, or its deadline passed: stop the attempts.
+      CommitLocked(grpc::Status::CANCELLED, nullptr);
+    }
+    release = ReleaseLocked();
+  }
+  if (release) delete this;
+}
+
+bool HedgedCall::ReleaseLocked() { return --pending_ == 0; }
+
+}  // namespace edgekit::broker

@@ -1,0 +1,106 @@
+// edgekit-broker: flags and config in, signals handled, everything else in BrokerServer.
+// Exit codes: 0 success (including SIGTERM after draining), 1 runtime failure (e.g. a
+// port that cannot be bound), 2 bad command line or configuration.
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "broker/broker_server.h"
+#include "broker/config.h"
+#include "broker/flags.h"
+#include "broker/grpc_codes.h"
+#include "broker/log.h"
+
+namespace {
+
+using edgekit::broker::BrokerSettings;
+
+std::string Summary(const BrokerSettings& s) {
+  std::vector<std::string> codes;
+  for (auto code : s.hedging.non_fatal_codes) {
+    codes.emplace_back(edgekit::broker::GrpcCodeName(code));
+  }
+  return absl::StrCat(
+      "listen=", s.listen, " metrics_listen=", s.metrics_listen,
+      " upstream=", s.upstream.target, s.upstream.ca_file.empty() ? " (plaintext)" : " (TLS)",
+      " max_attempts=", s.hedging.max_attempts, " quantile=", s.hedging.quantile,
+      " delay=[", absl::FormatDuration(s.hedging.delay_min), ", ",
+      absl::FormatDuration(s.hedging.delay_max),
+      "] initial_delay=", absl::FormatDuration(s.hedging.initial_delay),
+      " budget=", s.hedging.budget, " non_fatal=", absl::StrJoin(codes, ","),
+      " max_inflight=", s.max_inflight, " forward_methods=", absl::StrJoin(s.forward_methods, ","));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace edgekit::broker;
+  auto command_line = ParseBrokerCommandLine(argc, argv);
+  if (!command_line.ok()) {
+    std::cerr << "edgekit-broker: " << command_line.status().message() << "\n"
+              << "Run 'edgekit-broker --help' for the flags.\n";
+    return 2;
+  }
+  if (!command_line->early_exit_text.empty()) {
+    std::cout << command_line->early_exit_text;
+    return 0;
+  }
+  auto settings = LoadBrokerSettings(command_line->config_path, command_line->overrides);
+  if (!settings.ok()) {
+    std::cerr << "edgekit-broker: invalid configuration: " << settings.status().message()
+              << "\n";
+    return 2;
+  }
+  if (command_line->check_config) {
+    std::cout << "configuration OK: " << Summary(*settings) << "\n";
+    return 0;
+  }
+
+  // Block the signals we handle before any thread starts, so every thread inherits the
+  // mask and this thread alone receives them through sigwait.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto server = BrokerServer::Start(*settings);
+  if (!server.ok()) {
+    LogError(absl::StrCat("cannot start: ", server.status().message()));
+    return 1;
+  }
+  LogInfo(absl::StrCat("edgekit-broker listening on ", settings->listen.substr(
+                           0, settings->listen.rfind(':')), ":", (*server)->port(),
+                       " metrics on port ", (*server)->metrics_port(), "; ",
+                       Summary(*settings)));
+
+  while (true) {
+    int signal_number = 0;
+    if (sigwait(&signals, &signal_number) != 0) continue;
+    if (signal_number == SIGHUP) {
+      auto reloaded = LoadBrokerSettings(command_line->config_path, command_line->overrides);
+      if (!reloaded.ok()) {
+        (*server)->metrics().reloads_failed->Increment();
+        LogError(absl::StrCat("SIGHUP: keeping the previous settings: ",
+                              reloaded.status().message()));
+        continue;
+      }
+      (*server)->ApplyHedgingSettings(reloaded->hedging);
+      (*server)->metrics().reloads_ok->Increment();
+      LogInfo(absl::StrCat("SIGHUP: hedging settings reloaded; ", Summary(*reloaded),
+                           " (listeners, upstream and limits change only on restart)"));
+      continue;
+    }
+    LogInfo(absl::StrCat(signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
+                         ": draining calls in flight (up to ",
+                         absl::FormatDuration(settings->drain_timeout), ")"));
+    (*server)->Shutdown();
+    LogInfo("stopped");
+    return 0;
+  }
+}

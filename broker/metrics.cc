@@ -1,0 +1,107 @@
+// Registers every broker metric once; see metrics.h for the names.
+#include "broker/metrics.h"
+
+#include "broker/grpc_codes.h"
+
+namespace edgekit::broker {
+namespace {
+
+// Seconds. Dense around 0.1-10 ms, where a healthy auth service answers, so the
+// dashboard's p50/p95/p99 are meaningful, and up to 2.5 s for stalls and timeouts.
+prometheus::Histogram::BucketBoundaries LatencyBuckets() {
+  return {0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005,
+          0.0075, 0.01,    0.025,  0.05,    0.1,   0.25,   0.5,   1.0,   2.5};
+}
+
+}  // namespace
+
+BrokerMetrics::BrokerMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  auto& requests = prometheus::BuildCounter()
+                       .Name("edgekit_broker_requests_total")
+                       .Help("Calls answered by the broker, by gRPC status code name.")
+                       .Register(*registry_);
+  for (int code = 0; code < static_cast<int>(requests_by_code_.size()); ++code) {
+    requests_by_code_[code] = &requests.Add(
+        {{"code", std::string(GrpcCodeName(static_cast<grpc::StatusCode>(code)))}});
+  }
+  request_duration = &prometheus::BuildHistogram()
+                          .Name("edgekit_broker_request_duration_seconds")
+                          .Help("Time from receiving a call to answering it, as the caller "
+                                "(Envoy) sees it.")
+                          .Register(*registry_)
+                          .Add({}, LatencyBuckets());
+  auto& attempts = prometheus::BuildCounter()
+                       .Name("edgekit_broker_upstream_attempts_total")
+                       .Help("Attempts sent to the upstream: the first of each call "
+                             "(primary) and every later one (hedge).")
+                       .Register(*registry_);
+  primary_attempts = &attempts.Add({{"attempt", "primary"}});
+  hedge_attempts = &attempts.Add({{"attempt", "hedge"}});
+  hedges = &prometheus::BuildCounter()
+                .Name("edgekit_broker_hedges_total")
+                .Help("Hedged attempts sent (a later attempt started while the earlier "
+                      "ones were still outstanding, or to replace a failed one).")
+                .Register(*registry_)
+                .Add({});
+  hedge_wins = &prometheus::BuildCounter()
+                    .Name("edgekit_broker_hedge_wins_total")
+                    .Help("Calls answered by a hedged attempt rather than the primary.")
+                    .Register(*registry_)
+                    .Add({});
+  auto& suppressed = prometheus::BuildCounter()
+                         .Name("edgekit_broker_hedges_suppressed_total")
+                         .Help("Hedges not sent, by reason: extra-load budget spent, "
+                               "upstream failing (throttle), too little deadline left.")
+                         .Register(*registry_);
+  suppressed_budget = &suppressed.Add({{"reason", "budget"}});
+  suppressed_throttle = &suppressed.Add({{"reason", "throttle"}});
+  suppressed_deadline = &suppressed.Add({{"reason", "deadline"}});
+  hedge_delay = &prometheus::BuildGauge()
+                     .Name("edgekit_broker_hedge_delay_seconds")
+                     .Help("The hedge delay in force now.")
+                     .Register(*registry_)
+                     .Add({});
+  attempt_duration = &prometheus::BuildHistogram()
+                          .Name("edgekit_broker_upstream_attempt_duration_seconds")
+                          .Help("Duration of each upstream attempt that finished on its "
+                                "own (cancelled losers are not included).")
+                          .Register(*registry_)
+                          .Add({}, LatencyBuckets());
+  cancelled = &prometheus::BuildCounter()
+                   .Name("edgekit_broker_upstream_cancelled_total")
+                   .Help("Losing upstream attempts cancelled because another answered.")
+                   .Register(*registry_)
+                   .Add({});
+  inflight = &prometheus::BuildGauge()
+                  .Name("edgekit_broker_inflight_requests")
+                  .Help("Calls being handled now.")
+                  .Register(*registry_)
+                  .Add({});
+  ready = &prometheus::BuildGauge()
+               .Name("edgekit_broker_ready")
+               .Help("1 when at least one upstream endpoint is connected and the broker "
+                     "is not shutting down, else 0.")
+               .Register(*registry_)
+               .Add({});
+  upstream_endpoints = &prometheus::BuildGauge()
+                            .Name("edgekit_broker_upstream_endpoints")
+                            .Help("Upstream endpoints currently resolved.")
+                            .Register(*registry_)
+                            .Add({});
+  auto& reloads = prometheus::BuildCounter()
+                      .Name("edgekit_broker_config_reloads_total")
+                      .Help("SIGHUP configuration reloads, by result.")
+                      .Register(*registry_);
+  reloads_ok = &reloads.Add({{"result", "success"}});
+  reloads_failed = &reloads.Add({{"result", "failure"}});
+}
+
+prometheus::Counter& BrokerMetrics::Requests(grpc::StatusCode code) {
+  int index = static_cast<int>(code);
+  if (index < 0 || index >= static_cast<int>(requests_by_code_.size())) {
+    index = static_cast<int>(grpc::StatusCode::UNKNOWN);
+  }
+  return *requests_by_code_[index];
+}
+
+}  // namespace edgekit::broker

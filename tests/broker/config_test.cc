@@ -1,0 +1,473 @@
+// Tests for broker/config (BrokerConfig -> validated BrokerSettings, file + overrides) and
+// broker/grpc_codes (the code-name table the config and the metrics share).
+#include "broker/config.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <ostream>
+#include <string>
+
+#include "broker/grpc_codes.h"
+#include "common/yaml_proto.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace edgekit::broker {
+namespace {
+
+using ::edgekit::broker::v1::BrokerConfig;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+std::string Message(const absl::Status& status) { return std::string(status.message()); }
+
+// Parses `yaml` (which must be schema-valid) into a config with a target added unless the
+// text sets upstream itself, then validates.
+absl::StatusOr<BrokerSettings> Validate(const std::string& yaml) {
+  BrokerConfig config;
+  const absl::Status parsed = YamlTextToProto(yaml, &config, "test.yaml");
+  EXPECT_TRUE(parsed.ok()) << parsed;
+  if (!config.upstream().has_target()) config.mutable_upstream()->set_target("authz:8080");
+  return ValidateBrokerConfig(config);
+}
+
+// A file under the test temp dir, removed at the end of the test.
+class TempFile {
+ public:
+  TempFile(const std::string& name, const std::string& contents)
+      : path_(::testing::TempDir() + "config_test_" + std::to_string(getpid()) + "_" +
+              name) {
+    std::FILE* file = std::fopen(path_.c_str(), "wb");
+    EXPECT_NE(file, nullptr) << path_;
+    if (file != nullptr) {
+      std::fwrite(contents.data(), 1, contents.size(), file);
+      std::fclose(file);
+    }
+  }
+  ~TempFile() { std::remove(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(ValidateBrokerConfigTest, DefaultsMatchSettingsAndProtoComments) {
+  BrokerConfig config;
+  config.mutable_upstream()->set_target("authz:8080");
+  const absl::StatusOr<BrokerSettings> settings = ValidateBrokerConfig(config);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  // The values the .proto comments document, spelled out so a changed default in
+  // settings.h fails here too.
+  EXPECT_EQ(settings->listen, "127.0.0.1:9191");
+  EXPECT_EQ(settings->metrics_listen, "0.0.0.0:9464");
+  EXPECT_EQ(settings->upstream.target, "authz:8080");
+  EXPECT_EQ(settings->upstream.ca_file, "");
+  EXPECT_EQ(settings->upstream.cert_file, "");
+  EXPECT_EQ(settings->upstream.key_file, "");
+  EXPECT_EQ(settings->upstream.tls_server_name, "");
+  EXPECT_EQ(settings->upstream.default_deadline, absl::Seconds(1));
+  EXPECT_EQ(settings->upstream.resolve_interval, absl::Seconds(30));
+  EXPECT_EQ(settings->hedging.max_attempts, 2);
+  EXPECT_DOUBLE_EQ(settings->hedging.quantile, 0.95);
+  EXPECT_EQ(settings->hedging.delay_min, absl::Milliseconds(1));
+  EXPECT_EQ(settings->hedging.delay_max, absl::Seconds(1));
+  EXPECT_EQ(settings->hedging.initial_delay, absl::Milliseconds(10));
+  EXPECT_EQ(settings->hedging.min_samples, 100u);
+  EXPECT_EQ(settings->hedging.window, absl::Seconds(30));
+  EXPECT_DOUBLE_EQ(settings->hedging.budget, 0.1);
+  EXPECT_THAT(settings->hedging.non_fatal_codes, ElementsAre(grpc::StatusCode::UNAVAILABLE));
+  EXPECT_DOUBLE_EQ(settings->hedging.throttle_max_tokens, 10);
+  EXPECT_DOUBLE_EQ(settings->hedging.throttle_token_ratio, 0.1);
+  EXPECT_EQ(settings->max_inflight, 10000u);
+  EXPECT_EQ(settings->max_message_bytes, 4194304u);
+  EXPECT_THAT(settings->forward_methods, ElementsAre(kCheckMethod));
+  EXPECT_EQ(settings->drain_timeout, absl::Seconds(10));
+  EXPECT_EQ(settings->worker_threads, 0);
+}
+
+TEST(ValidateBrokerConfigTest, ConvertsEveryField) {
+  const absl::StatusOr<BrokerSettings> settings = Validate(R"(
+listen: "[::1]:0"
+metrics_listen: localhost:9000
+upstream:
+  target: ipv4:10.0.0.1:8080,10.0.0.2:8080
+  ca_file: /etc/ca.pem
+  cert_file: /etc/cert.pem
+  key_file: /etc/key.pem
+  tls_server_name: authz.internal
+  default_deadline: 250ms
+  resolve_interval: 2m
+hedging:
+  max_attempts: 5
+  quantile: 0.99
+  delay_min: 500us
+  delay_max: 1.5s
+  initial_delay: 20ms
+  min_samples: 1
+  window: 10s
+  budget: 0
+  non_fatal_codes: [RESOURCE_EXHAUSTED, UNAVAILABLE, UNAVAILABLE]
+  throttling: {max_tokens: 1000, token_ratio: 1}
+limits: {max_inflight: 1, max_message_bytes: 1024}
+forward_methods:
+  - /grpc.health.v1.Health/Check
+  - /envoy.service.auth.v3.Authorization/Check
+  - /grpc.health.v1.Health/Check
+  - /a.b.c.Svc/Do_It2
+drain_timeout: 1h
+worker_threads: 64
+)");
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->listen, "[::1]:0");
+  EXPECT_EQ(settings->metrics_listen, "localhost:9000");
+  EXPECT_EQ(settings->upstream.target, "ipv4:10.0.0.1:8080,10.0.0.2:8080");
+  EXPECT_EQ(settings->upstream.ca_file, "/etc/ca.pem");
+  EXPECT_EQ(settings->upstream.cert_file, "/etc/cert.pem");
+  EXPECT_EQ(settings->upstream.key_file, "/etc/key.pem");
+  EXPECT_EQ(settings->upstream.tls_server_name, "authz.internal");
+  EXPECT_EQ(settings->upstream.default_deadline, absl::Milliseconds(250));
+  EXPECT_EQ(settings->upstream.resolve_interval, absl::Minutes(2));
+  EXPECT_EQ(settings->hedging.max_attempts, 5);
+  EXPECT_DOUBLE_EQ(settings->hedging.quantile, 0.99);
+  EXPECT_EQ(settings->hedging.delay_min, absl::Microseconds(500));
+  EXPECT_EQ(settings->hedging.delay_max, absl::Milliseconds(1500));
+  EXPECT_EQ(settings->hedging.initial_delay, absl::Milliseconds(20));
+  EXPECT_EQ(settings->hedging.min_samples, 1u);
+  EXPECT_EQ(settings->hedging.window, absl::Seconds(10));
+  EXPECT_DOUBLE_EQ(settings->hedging.budget, 0);
+  EXPECT_THAT(settings->hedging.non_fatal_codes,
+              ElementsAre(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          grpc::StatusCode::UNAVAILABLE));
+  EXPECT_DOUBLE_EQ(settings->hedging.throttle_max_tokens, 1000);
+  EXPECT_DOUBLE_EQ(settings->hedging.throttle_token_ratio, 1);
+  EXPECT_EQ(settings->max_inflight, 1u);
+  EXPECT_EQ(settings->max_message_bytes, 1024u);
+  // Check first and once; the rest in the given order, duplicates dropped.
+  EXPECT_THAT(settings->forward_methods,
+              ElementsAre(kCheckMethod, "/grpc.health.v1.Health/Check", "/a.b.c.Svc/Do_It2"));
+  EXPECT_EQ(settings->drain_timeout, absl::Hours(1));
+  EXPECT_EQ(settings->worker_threads, 64);
+}
+
+TEST(ValidateBrokerConfigTest, BoundaryValuesAreAccepted) {
+  for (const char* yaml : {
+           "hedging: {max_attempts: 1}",
+           "hedging: {budget: 1}",
+           "hedging: {quantile: 0.000001}",
+           "hedging: {throttling: {max_tokens: 0.5, token_ratio: 0.001}}",
+           "hedging: {delay_min: 5ms, delay_max: 5ms}",
+           "limits: {max_message_bytes: 1073741824}",
+           "listen: 0.0.0.0:65535",
+           "worker_threads: 0",
+           "upstream: {target: x, ca_file: /ca.pem}",
+       }) {
+    const absl::StatusOr<BrokerSettings> settings = Validate(yaml);
+    EXPECT_TRUE(settings.ok()) << yaml << ": " << settings.status();
+  }
+}
+
+struct BadCase {
+  const char* yaml;
+  const char* message;  // the whole expected message
+};
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.yaml; }
+
+class BadConfigTest : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(BadConfigTest, IsInvalidArgumentNamingKeyPathAndValue) {
+  const absl::StatusOr<BrokerSettings> settings = Validate(GetParam().yaml);
+  ASSERT_FALSE(settings.ok()) << GetParam().yaml;
+  EXPECT_EQ(settings.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Message(settings.status()), GetParam().message) << GetParam().yaml;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryCheck, BadConfigTest,
+    ::testing::Values(
+        // listen / metrics_listen
+        BadCase{"listen: '9191'", "listen: expected host:port, got \"9191\""},
+        BadCase{"listen: ''", "listen: expected host:port, got \"\""},
+        BadCase{"listen: 127.0.0.1:70000", "listen: port must be in [0, 65535], got 70000"},
+        BadCase{"listen: 127.0.0.1:http",
+                "listen: expected host:port with a numeric port, got \"127.0.0.1:http\""},
+        BadCase{"listen: '127.0.0.1:'",
+                "listen: expected host:port with a numeric port, got \"127.0.0.1:\""},
+        BadCase{"listen: ':9191'",
+                "listen: expected host:port with a non-empty host, got \":9191\""},
+        BadCase{"listen: '::1:9191'",
+                "listen: expected host:port with an IPv6 host in brackets (e.g. "
+                "\"[::1]:9191\"), got \"::1:9191\""},
+        BadCase{"listen: '[::1]9191'", "listen: expected host:port, got \"[::1]9191\""},
+        BadCase{"metrics_listen: localhost:123456",
+                "metrics_listen: expected host:port with a numeric port, got "
+                "\"localhost:123456\""},
+        BadCase{"metrics_listen: localhost:65536",
+                "metrics_listen: port must be in [0, 65535], got 65536"},
+        // upstream
+        BadCase{"upstream: {target: ''}",
+                "upstream.target: required: the auth service's gRPC target, e.g. "
+                "\"authz:8080\""},
+        BadCase{"upstream: {target: x, ca_file: ca, cert_file: c}",
+                "upstream.key_file: required when upstream.cert_file is set"},
+        BadCase{"upstream: {target: x, ca_file: ca, key_file: k}",
+                "upstream.cert_file: required when upstream.key_file is set"},
+        BadCase{"upstream: {target: x, cert_file: c, key_file: k}",
+                "upstream.ca_file: required when upstream.cert_file and upstream.key_file "
+                "are set (client certificates need TLS)"},
+        BadCase{"upstream: {target: x, default_deadline: '5'}",
+                "upstream.default_deadline: expected a duration such as \"250ms\", \"1.5s\" "
+                "or \"2m\", got \"5\""},
+        BadCase{"upstream: {target: x, default_deadline: 0s}",
+                "upstream.default_deadline: must be > 0, got \"0s\""},
+        BadCase{"upstream: {target: x, resolve_interval: -1s}",
+                "upstream.resolve_interval: must be > 0, got \"-1s\""},
+        BadCase{"upstream: {target: x, resolve_interval: inf}",
+                "upstream.resolve_interval: must be finite, got \"inf\""},
+        // hedging
+        BadCase{"hedging: {max_attempts: 9}", "hedging.max_attempts: must be in [1, 5], got 9"},
+        BadCase{"hedging: {max_attempts: 0}", "hedging.max_attempts: must be in [1, 5], got 0"},
+        BadCase{"hedging: {quantile: 1}", "hedging.quantile: must be in (0, 1), got 1"},
+        BadCase{"hedging: {quantile: 0}", "hedging.quantile: must be in (0, 1), got 0"},
+        BadCase{"hedging: {quantile: .nan}", "hedging.quantile: must be in (0, 1), got nan"},
+        BadCase{"hedging: {delay_min: 1 ms}",
+                "hedging.delay_min: expected a duration such as \"250ms\", \"1.5s\" or "
+                "\"2m\", got \"1 ms\""},
+        BadCase{"hedging: {delay_max: 0ms}", "hedging.delay_max: must be > 0, got \"0ms\""},
+        BadCase{"hedging: {initial_delay: soon}",
+                "hedging.initial_delay: expected a duration such as \"250ms\", \"1.5s\" or "
+                "\"2m\", got \"soon\""},
+        BadCase{"hedging: {window: 0}", "hedging.window: must be > 0, got \"0\""},
+        BadCase{"hedging: {delay_min: 2s}",
+                "hedging.delay_min: must be <= hedging.delay_max (1s), got 2s"},
+        BadCase{"hedging: {delay_min: 20ms, delay_max: 10ms}",
+                "hedging.delay_min: must be <= hedging.delay_max (10ms), got 20ms"},
+        BadCase{"hedging: {delay_max: 100us}",
+                "hedging.delay_max: must be >= hedging.delay_min (1ms), got 100us"},
+        BadCase{"hedging: {min_samples: 0}", "hedging.min_samples: must be >= 1, got 0"},
+        BadCase{"hedging: {budget: 1.5}", "hedging.budget: must be in [0, 1], got 1.5"},
+        BadCase{"hedging: {budget: -0.1}", "hedging.budget: must be in [0, 1], got -0.1"},
+        BadCase{"hedging: {non_fatal_codes: [UNAVAILABLE, UNAVAIL]}",
+                "hedging.non_fatal_codes[1]: unknown gRPC status code \"UNAVAIL\" (known: OK, "
+                "CANCELLED, UNKNOWN, INVALID_ARGUMENT, DEADLINE_EXCEEDED, NOT_FOUND, "
+                "ALREADY_EXISTS, PERMISSION_DENIED, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, "
+                "ABORTED, OUT_OF_RANGE, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS, "
+                "UNAUTHENTICATED)"},
+        BadCase{"hedging: {non_fatal_codes: [unavailable]}",
+                "hedging.non_fatal_codes[0]: unknown gRPC status code \"unavailable\" (known: "
+                "OK, CANCELLED, UNKNOWN, INVALID_ARGUMENT, DEADLINE_EXCEEDED, NOT_FOUND, "
+                "ALREADY_EXISTS, PERMISSION_DENIED, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, "
+                "ABORTED, OUT_OF_RANGE, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS, "
+                "UNAUTHENTICATED)"},
+        BadCase{"hedging: {non_fatal_codes: [OK]}",
+                "hedging.non_fatal_codes[0]: OK cannot be non-fatal: an OK answer always ends "
+                "the call"},
+        BadCase{"hedging: {throttling: {max_tokens: 0}}",
+                "hedging.throttling.max_tokens: must be in (0, 1000], got 0"},
+        BadCase{"hedging: {throttling: {max_tokens: 1001}}",
+                "hedging.throttling.max_tokens: must be in (0, 1000], got 1001"},
+        BadCase{"hedging: {throttling: {token_ratio: 0}}",
+                "hedging.throttling.token_ratio: must be in (0, 1], got 0"},
+        BadCase{"hedging: {throttling: {token_ratio: 1.01}}",
+                "hedging.throttling.token_ratio: must be in (0, 1], got 1.01"},
+        // limits
+        BadCase{"limits: {max_inflight: 0}", "limits.max_inflight: must be >= 1, got 0"},
+        BadCase{"limits: {max_message_bytes: 1023}",
+                "limits.max_message_bytes: must be in [1024, 1073741824], got 1023"},
+        BadCase{"limits: {max_message_bytes: 1073741825}",
+                "limits.max_message_bytes: must be in [1024, 1073741824], got 1073741825"},
+        // forward_methods
+        BadCase{"forward_methods: [/a.B/C, Check]",
+                "forward_methods[1]: expected a full method name such as "
+                "\"/package.Service/Method\", got \"Check\""},
+        BadCase{"forward_methods: [/Service/Method]",
+                "forward_methods[0]: expected a full method name such as "
+                "\"/package.Service/Method\", got \"/Service/Method\""},
+        BadCase{"forward_methods: [/a.B/C/D]",
+                "forward_methods[0]: expected a full method name such as "
+                "\"/package.Service/Method\", got \"/a.B/C/D\""},
+        BadCase{"forward_methods: [/a..B/C]",
+                "forward_methods[0]: expected a full method name such as "
+                "\"/package.Service/Method\", got \"/a..B/C\""},
+        BadCase{"forward_methods: ['/a.B/']",
+                "forward_methods[0]: expected a full method name such as "
+                "\"/package.Service/Method\", got \"/a.B/\""},
+        BadCase{"forward_methods: ['/a.B/C d']",
+                "forward_methods[0]: expected a full method name such as "
+                "\"/package.Service/Method\", got \"/a.B/C d\""},
+        // top level
+        BadCase{"drain_timeout: 10", "drain_timeout: expected a duration such as \"250ms\", "
+                                     "\"1.5s\" or \"2m\", got \"10\""},
+        BadCase{"drain_timeout: 0s", "drain_timeout: must be > 0, got \"0s\""},
+        BadCase{"worker_threads: 65",
+                "worker_threads: must be in [0, 64] (0 = number of CPUs), got 65"}));
+
+TEST(LoadBrokerSettingsTest, NoFileUsesOverridesAndDefaults) {
+  BrokerConfig overrides;
+  overrides.mutable_upstream()->set_target("authz:1");
+  overrides.mutable_hedging()->set_max_attempts(3);
+  const absl::StatusOr<BrokerSettings> settings = LoadBrokerSettings("", overrides);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->upstream.target, "authz:1");
+  EXPECT_EQ(settings->hedging.max_attempts, 3);
+  EXPECT_EQ(settings->listen, "127.0.0.1:9191");
+}
+
+TEST(LoadBrokerSettingsTest, NoFileAndNoTargetIsAnError) {
+  const absl::StatusOr<BrokerSettings> settings = LoadBrokerSettings("", BrokerConfig());
+  EXPECT_EQ(settings.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(settings.status()), StartsWith("upstream.target: required"));
+}
+
+TEST(LoadBrokerSettingsTest, ReadsTheFile) {
+  TempFile file("good.yaml", R"(# broker config
+upstream:
+  target: dns:///authz.auth.svc.cluster.local:8080
+hedging:
+  max_attempts: 3
+  quantile: 0.9
+)");
+  const absl::StatusOr<BrokerSettings> settings =
+      LoadBrokerSettings(file.path(), BrokerConfig());
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->upstream.target, "dns:///authz.auth.svc.cluster.local:8080");
+  EXPECT_EQ(settings->hedging.max_attempts, 3);
+  EXPECT_DOUBLE_EQ(settings->hedging.quantile, 0.9);
+}
+
+TEST(LoadBrokerSettingsTest, MissingFileIsNotFoundNamingThePath) {
+  const std::string path = ::testing::TempDir() + "config_test_no_such_file.yaml";
+  const absl::StatusOr<BrokerSettings> settings = LoadBrokerSettings(path, BrokerConfig());
+  EXPECT_EQ(settings.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(Message(settings.status()), StartsWith(path + ": cannot open: "));
+}
+
+TEST(LoadBrokerSettingsTest, YamlSyntaxErrorNamesPathAndLine) {
+  TempFile file("syntax.yaml", "upstream:\n  target: a:1\nhedging: {max_attempts: 2\n");
+  const absl::StatusOr<BrokerSettings> settings =
+      LoadBrokerSettings(file.path(), BrokerConfig());
+  EXPECT_EQ(settings.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(settings.status()), StartsWith(file.path() + ":4:1: invalid YAML: "));
+}
+
+TEST(LoadBrokerSettingsTest, SchemaErrorNamesPathLineColumnAndKey) {
+  TempFile file("typo.yaml", "upstream:\n  target: a:1\nhedging:\n  max_atempts: 2\n");
+  const absl::StatusOr<BrokerSettings> settings =
+      LoadBrokerSettings(file.path(), BrokerConfig());
+  EXPECT_EQ(settings.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(settings.status()),
+              StartsWith(file.path() + ":4:3: hedging.max_atempts: unknown key (known keys: "));
+}
+
+TEST(LoadBrokerSettingsTest, ValidationErrorsFromTheFileNameTheKeyPath) {
+  TempFile file("range.yaml", "upstream: {target: a:1}\nhedging: {max_attempts: 9}\n");
+  const absl::StatusOr<BrokerSettings> settings =
+      LoadBrokerSettings(file.path(), BrokerConfig());
+  EXPECT_EQ(settings.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Message(settings.status()), "hedging.max_attempts: must be in [1, 5], got 9");
+}
+
+TEST(LoadBrokerSettingsTest, OverridesWinFieldByFieldAndKeepTheRestOfTheFile) {
+  TempFile file("base.yaml", R"(
+listen: 127.0.0.1:1000
+upstream:
+  target: file-target:1
+  default_deadline: 2s
+hedging:
+  max_attempts: 3
+  quantile: 0.9
+  throttling: {max_tokens: 50, token_ratio: 0.5}
+worker_threads: 2
+)");
+  BrokerConfig overrides;
+  overrides.mutable_upstream()->set_target("flag-target:2");
+  overrides.mutable_hedging()->set_max_attempts(4);
+  overrides.mutable_hedging()->mutable_throttling()->set_token_ratio(0.25);
+  overrides.set_worker_threads(0);  // an explicit zero still overrides
+  const absl::StatusOr<BrokerSettings> settings = LoadBrokerSettings(file.path(), overrides);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->listen, "127.0.0.1:1000");
+  EXPECT_EQ(settings->upstream.target, "flag-target:2");
+  EXPECT_EQ(settings->upstream.default_deadline, absl::Seconds(2));
+  EXPECT_EQ(settings->hedging.max_attempts, 4);
+  EXPECT_DOUBLE_EQ(settings->hedging.quantile, 0.9);
+  EXPECT_DOUBLE_EQ(settings->hedging.throttle_max_tokens, 50);
+  EXPECT_DOUBLE_EQ(settings->hedging.throttle_token_ratio, 0.25);
+  EXPECT_EQ(settings->worker_threads, 0);
+}
+
+TEST(LoadBrokerSettingsTest, RepeatedOverridesReplaceTheFilesList) {
+  TempFile file("lists.yaml", R"(
+upstream: {target: a:1}
+hedging: {non_fatal_codes: [UNAVAILABLE, ABORTED]}
+forward_methods: [/a.B/C, /d.E/F]
+)");
+  {
+    BrokerConfig overrides;
+    overrides.add_forward_methods("/x.Y/Z");
+    overrides.mutable_hedging()->add_non_fatal_codes("DEADLINE_EXCEEDED");
+    const absl::StatusOr<BrokerSettings> settings =
+        LoadBrokerSettings(file.path(), overrides);
+    ASSERT_TRUE(settings.ok()) << settings.status();
+    EXPECT_THAT(settings->forward_methods, ElementsAre(kCheckMethod, "/x.Y/Z"));
+    EXPECT_THAT(settings->hedging.non_fatal_codes,
+                ElementsAre(grpc::StatusCode::DEADLINE_EXCEEDED));
+  }
+  {
+    // Empty lists in the overrides leave the file's lists alone.
+    const absl::StatusOr<BrokerSettings> settings =
+        LoadBrokerSettings(file.path(), BrokerConfig());
+    ASSERT_TRUE(settings.ok()) << settings.status();
+    EXPECT_THAT(settings->forward_methods, ElementsAre(kCheckMethod, "/a.B/C", "/d.E/F"));
+    EXPECT_THAT(settings->hedging.non_fatal_codes,
+                ElementsAre(grpc::StatusCode::ABORTED, grpc::StatusCode::UNAVAILABLE));
+  }
+}
+
+TEST(LoadBrokerSettingsTest, AnEmptyOverrideTurnsOffTlsFromTheFile) {
+  TempFile file("tls.yaml", "upstream: {target: a:1, ca_file: /ca.pem}\n");
+  BrokerConfig overrides;
+  overrides.mutable_upstream()->set_ca_file("");
+  const absl::StatusOr<BrokerSettings> settings = LoadBrokerSettings(file.path(), overrides);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->upstream.ca_file, "");
+}
+
+TEST(GrpcCodesTest, NamesRoundTripForEveryCode) {
+  const char* const names[] = {
+      "OK",        "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT",
+      "DEADLINE_EXCEEDED", "NOT_FOUND",  "ALREADY_EXISTS",    "PERMISSION_DENIED",
+      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+      "UNIMPLEMENTED", "INTERNAL",       "UNAVAILABLE",       "DATA_LOSS",
+      "UNAUTHENTICATED"};
+  for (int code = 0; code <= 16; ++code) {
+    SCOPED_TRACE(code);
+    EXPECT_EQ(GrpcCodeName(static_cast<grpc::StatusCode>(code)), names[code]);
+    EXPECT_EQ(GrpcCodeFromName(names[code]), static_cast<grpc::StatusCode>(code));
+  }
+  EXPECT_EQ(GrpcCodeFromName("DEADLINE_EXCEEDED"), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(GrpcCodeFromName("UNAUTHENTICATED"), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST(GrpcCodesTest, UnknownNamesAndNumbers) {
+  EXPECT_EQ(GrpcCodeFromName(""), std::nullopt);
+  EXPECT_EQ(GrpcCodeFromName("unavailable"), std::nullopt);
+  EXPECT_EQ(GrpcCodeFromName("UNAVAILABLE "), std::nullopt);
+  EXPECT_EQ(GrpcCodeFromName("14"), std::nullopt);
+  // Total: any integer an upstream might send maps to a bounded label.
+  EXPECT_EQ(GrpcCodeName(static_cast<grpc::StatusCode>(17)), "UNKNOWN");
+  EXPECT_EQ(GrpcCodeName(static_cast<grpc::StatusCode>(-1)), "UNKNOWN");
+  EXPECT_EQ(GrpcCodeName(static_cast<grpc::StatusCode>(1000)), "UNKNOWN");
+}
+
+TEST(GrpcCodesTest, AllNamesListsTheCodesInOrder) {
+  EXPECT_EQ(AllGrpcCodeNames(),
+            "OK, CANCELLED, UNKNOWN, INVALID_ARGUMENT, DEADLINE_EXCEEDED, NOT_FOUND, "
+            "ALREADY_EXISTS, PERMISSION_DENIED, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, "
+            "ABORTED, OUT_OF_RANGE, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS, "
+            "UNAUTHENTICATED");
+}
+
+}  // namespace
+}  // namespace edgekit::broker

@@ -1,0 +1,157 @@
+// The edgekit-broker binary as a process: exit codes, signals (SIGTERM drains, SIGHUP
+// reloads or keeps the old settings), the ready line, config checking.
+#include <signal.h>
+
+#include <atomic>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "examples/fake-authz/fake_authz_service.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/test_util.h"
+
+namespace edgekit::testing {
+namespace {
+
+using ::edgekit::fakeauthz::FakeAuthzOptions;
+using ::edgekit::fakeauthz::FakeAuthzServer;
+using ::testing::HasSubstr;
+
+constexpr char kBroker[] = EDGEKIT_BROKER_BINARY;
+
+std::unique_ptr<FakeAuthzServer> StartUpstream(absl::Duration latency) {
+  FakeAuthzOptions options;
+  options.latency.median = latency;
+  options.latency.sigma = 0;
+  auto server = FakeAuthzServer::Start(options);
+  EXPECT_TRUE(server.ok()) << server.status();
+  return *std::move(server);
+}
+
+std::string WriteFile(const std::string& name, const std::string& text) {
+  std::string path = ::testing::TempDir() + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+// Starts the broker on free ports and waits for its ready line.
+struct RunningBroker {
+  int port = FreePort();
+  int metrics_port = FreePort();
+  std::unique_ptr<ChildProcess> process;
+
+  RunningBroker(const std::string& upstream, std::vector<std::string> extra) {
+    std::vector<std::string> args = {"--listen", absl::StrCat("127.0.0.1:", port),
+                                     "--metrics-listen",
+                                     absl::StrCat("127.0.0.1:", metrics_port),
+                                     "--upstream", upstream};
+    args.insert(args.end(), extra.begin(), extra.end());
+    process = std::make_unique<ChildProcess>(kBroker, args);
+    EXPECT_TRUE(process->WaitForOutput("listening on", std::chrono::seconds(10)))
+        << process->Output();
+  }
+  std::string Metrics() { return HttpGet(metrics_port, "/metrics").body; }
+};
+
+TEST(BrokerProcess, BadFlagOrConfigExitsTwoWithTheKeyPath) {
+  ChildProcess bad_flag(kBroker, {"--max-attempts", "9", "--upstream", "127.0.0.1:1"});
+  EXPECT_EQ(bad_flag.Wait(std::chrono::seconds(10)), std::optional<int>(2));
+  EXPECT_THAT(bad_flag.Output(), HasSubstr("hedging.max_attempts"));
+  EXPECT_THAT(bad_flag.Output(), HasSubstr("9"));
+
+  std::string config = WriteFile("bad.yaml", "upstream:\n  target: 127.0.0.1:1\nhedging:\n  max_atempts: 2\n");
+  ChildProcess bad_key(kBroker, {"--config", config});
+  EXPECT_EQ(bad_key.Wait(std::chrono::seconds(10)), std::optional<int>(2));
+  EXPECT_THAT(bad_key.Output(), HasSubstr("max_atempts"));
+
+  ChildProcess unknown(kBroker, {"--no-such-flag"});
+  EXPECT_EQ(unknown.Wait(std::chrono::seconds(10)), std::optional<int>(2));
+}
+
+TEST(BrokerProcess, CheckConfigValidatesAndExits) {
+  std::string config = WriteFile("good.yaml",
+                                 "upstream:\n  target: dns:///authz.example:8080\n"
+                                 "hedging:\n  max_attempts: 3\n  budget: 0.05\n");
+  ChildProcess check(kBroker, {"--config", config, "--check-config", "--hedge-budget", "0.2"});
+  EXPECT_EQ(check.Wait(std::chrono::seconds(10)), std::optional<int>(0));
+  EXPECT_THAT(check.Output(), HasSubstr("configuration OK"));
+  EXPECT_THAT(check.Output(), HasSubstr("max_attempts=3"));
+  EXPECT_THAT(check.Output(), HasSubstr("budget=0.2"));   // the flag wins over the file
+}
+
+TEST(BrokerProcess, SigtermUnderLoadLosesNoCall) {
+  auto upstream = StartUpstream(absl::Milliseconds(50));
+  RunningBroker broker(upstream->address(), {"--drain-timeout", "5s", "--max-attempts", "1"});
+  ASSERT_TRUE(WaitFor([&] { return HttpGet(broker.metrics_port, "/readyz").status == 200; },
+                      std::chrono::seconds(10)));
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, refused{0}, lost{0};
+  std::vector<std::thread> load;
+  for (int t = 0; t < 8; ++t) {
+    load.emplace_back([&] {
+      CheckClient client(absl::StrCat("127.0.0.1:", broker.port));
+      while (!stop.load()) {
+        CheckResult result = client.Check();
+        if (result.status.ok()) {
+          ok++;
+        } else if (result.status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+          refused++;   // after the listener closed: never reached the broker
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        } else {
+          lost++;
+          ADD_FAILURE() << "lost call: " << result.status.error_code() << " "
+                        << result.status.error_message();
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  broker.process->Signal(SIGTERM);
+  auto exit_code = broker.process->Wait(std::chrono::seconds(10));
+  stop = true;
+  for (auto& thread : load) thread.join();
+  EXPECT_EQ(exit_code, std::optional<int>(0)) << broker.process->Output();
+  EXPECT_EQ(lost.load(), 0);
+  EXPECT_GT(ok.load(), 20);
+  // Every call the upstream answered reached its caller: nothing was dropped mid-way.
+  EXPECT_EQ(upstream->Stats().answered_total(), static_cast<uint64_t>(ok.load()));
+  EXPECT_EQ(upstream->Stats().checks_cancelled, 0u);
+  EXPECT_THAT(broker.process->Output(), HasSubstr("draining"));
+}
+
+TEST(BrokerProcess, SighupReloadsAndKeepsOldSettingsOnABadFile) {
+  auto upstream = StartUpstream(absl::Milliseconds(1));
+  std::string config = WriteFile("reload.yaml",
+                                 "hedging:\n  initial_delay: 40ms\n  min_samples: 100000\n");
+  RunningBroker broker(upstream->address(), {"--config", config});
+  auto delay = [&] {
+    return MetricValue(broker.Metrics(), "edgekit_broker_hedge_delay_seconds").value_or(-1);
+  };
+  EXPECT_EQ(delay(), 0.04);
+
+  WriteFile("reload.yaml", "hedging:\n  initial_delay: 70ms\n  min_samples: 100000\n");
+  broker.process->Signal(SIGHUP);
+  EXPECT_TRUE(WaitFor([&] { return delay() == 0.07; }, std::chrono::seconds(5)));
+
+  WriteFile("reload.yaml", "hedging:\n  initial_delay: 10ms\n  max_attempts: 99\n");
+  broker.process->Signal(SIGHUP);
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return MetricValue(broker.Metrics(), "edgekit_broker_config_reloads_total",
+                           "result=\"failure\"") == 1;
+      },
+      std::chrono::seconds(5)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(delay(), 0.07);   // the old settings stay
+  EXPECT_THAT(broker.process->Output(), HasSubstr("keeping the previous settings"));
+  EXPECT_THAT(broker.process->Output(), HasSubstr("hedging.max_attempts"));
+  // And it still serves.
+  CheckClient client(absl::StrCat("127.0.0.1:", broker.port));
+  EXPECT_TRUE(client.Check().status.ok());
+}
+
+}  // namespace
+}  // namespace edgekit::testing
