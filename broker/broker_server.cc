@@ -50,7 +50,8 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
   int workers = settings.worker_threads > 0
                     ? settings.worker_threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  for (int i = 0; i < workers; ++i) self->queues_.push_back(builder.AddCompletionQueue());
+  int queues = getenv("EDGEKIT_QUEUES") ? atoi(getenv("EDGEKIT_QUEUES")) : workers;
+  for (int i = 0; i < queues; ++i) self->queues_.push_back(builder.AddCompletionQueue());
   self->server_ = builder.BuildAndStart();
   if (self->server_ == nullptr || self->port_ == 0) {
     return absl::UnavailableError(
@@ -69,7 +70,9 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
 
   for (auto& queue : self->queues_) {
     for (int i = 0; i < kListenersPerQueue; ++i) HedgedCall::Listen(&env, queue.get());
-    self->workers_.emplace_back([cq = queue.get()] {
+  }
+  for (int i = 0; i < workers; ++i) {
+    self->workers_.emplace_back([cq = self->queues_[i % self->queues_.size()].get()] {
       void* tag;
       bool ok;
       while (cq->Next(&tag, &ok)) HedgedCall::OnEvent(tag, ok);

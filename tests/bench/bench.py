@@ -79,12 +79,15 @@ def fake_authz(procs, model):
     return port
 
 
+BROKER_ARGS = []   # --broker-arg: extra flags for every broker this run starts
+
+
 def broker(procs, upstream_port, extra=()):
     port, metrics = free_port(), free_port()
     child = procs.start([os.path.join(BIN, "edgekit-broker"),
                          "--listen", f"127.0.0.1:{port}",
                          "--metrics-listen", f"127.0.0.1:{metrics}",
-                         "--upstream", f"127.0.0.1:{upstream_port}"] + list(extra),
+                         "--upstream", f"127.0.0.1:{upstream_port}"] + list(extra) + BROKER_ARGS,
                         "listening on", f"broker-{port}")
     wait_ready(metrics)
     return port, metrics, child
@@ -286,7 +289,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenario", choices=["demo", "tail", "regime", "overhead", "all"])
+    parser.add_argument("--broker-arg", action="append", default=[],
+                        help="extra edgekit-broker flag for every broker started "
+                             "(repeat; e.g. --broker-arg=--worker-threads=1)")
     args = parser.parse_args()
+    BROKER_ARGS.extend(args.broker_arg)
     for tool in ["fake-authz", "fake-authz-ctl", "edgekit-broker", "edgekit-loadgen"]:
         if not os.access(os.path.join(BIN, tool), os.X_OK):
             sys.exit(f"{tool} is not built: run cmake --build build first")
