@@ -5,7 +5,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "broker/log.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 
@@ -40,8 +39,8 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
   env.forward_methods = settings.forward_methods;
   env.default_deadline = settings.upstream.default_deadline;
   env.max_inflight = settings.max_inflight;
+  env.ready = &self->ready_;
 
-  grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(settings.listen, grpc::InsecureServerCredentials(), &self->port_);
   builder.RegisterAsyncGenericService(&self->service_);
@@ -58,7 +57,6 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
         absl::StrCat("listen: cannot listen on ", settings.listen,
                      " (address in use, not local, or malformed)"));
   }
-  self->server_->GetHealthCheckService()->SetServingStatus(false);
 
   auto admin = AdminHttpServer::Start(settings.metrics_listen, self->metrics_->shared_registry(),
                                       &self->ready_);
@@ -93,11 +91,10 @@ void BrokerServer::Tick() {
   const bool ready = pool_->ready() && !shutting_down_.load();
   ready_.store(ready);
   metrics_->ready->Set(ready ? 1 : 0);
-  if (ready != last_health_ && !shutting_down_.load()) {
-    server_->GetHealthCheckService()->SetServingStatus(ready);
+  if (ready != last_ready_ && !shutting_down_.load()) {
     LogInfo(ready ? "ready: an upstream endpoint is connected"
                   : "not ready: no upstream endpoint is connected");
-    last_health_ = ready;
+    last_ready_ = ready;
   }
   // env_.timers, not timers_: Shutdown resets timers_ while this may be running.
   env_.timers->Schedule(std::chrono::steady_clock::now() + kTickInterval, [this] { Tick(); });
@@ -112,7 +109,6 @@ void BrokerServer::Shutdown() {
   ready_.store(false);
   if (metrics_ != nullptr) metrics_->ready->Set(0);
   if (server_ != nullptr) {
-    server_->GetHealthCheckService()->Shutdown();
     // Stops accepting calls and waits for those in flight, cancelling them at the
     // deadline. The workers keep polling meanwhile: they complete those calls.
     server_->Shutdown(std::chrono::system_clock::now() +

@@ -1,5 +1,5 @@
 // The running broker: the gRPC server on --listen (the forwarded methods plus
-// grpc.health.v1.Health), worker threads polling one completion queue each, the
+// grpc.health.v1.Health/Check, see hedged_call.h), worker threads polling one completion queue each, the
 // upstream pool, the hedging controller, the timer thread, and the admin HTTP server.
 // main.cc only parses flags, handles signals and calls into this class; tests start it
 // in-process on port 0.
@@ -63,7 +63,7 @@ class BrokerServer {
   std::atomic<bool> ready_{false};
   std::atomic<bool> shutting_down_{false};
   std::atomic<bool> stopped_{false};
-  bool last_health_ = false;   // only touched by Tick
+  bool last_ready_ = false;   // only touched by Tick
 };
 
 }  // namespace edgekit::broker

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "broker/hedging_policy.h"
+#include "grpc/health/v1/health.pb.h"
 
 namespace edgekit::broker {
 namespace {
@@ -74,25 +75,33 @@ void HedgedCall::OnRequest(bool ok) {
     absl::MutexLock lock(&mu_);
     ++pending_;   // the done tag
     received_at_ = now;
-    counted_inflight_ = true;
-    env_->metrics->inflight->Increment();
-    const int64_t inflight = env_->inflight.fetch_add(1, std::memory_order_relaxed) + 1;
     const std::string& method = server_context_.method();
-    if (inflight > env_->max_inflight) {
-      CommitLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                absl::StrCat("edgekit-broker: more than ",
-                                             env_->max_inflight,
-                                             " calls in flight (limits.max_inflight)")),
-                   nullptr);
-    } else if (std::find(env_->forward_methods.begin(), env_->forward_methods.end(),
-                         method) == env_->forward_methods.end()) {
-      CommitLocked(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                                absl::StrCat("edgekit-broker: method ", method,
-                                             " is not forwarded (forward_methods)")),
-                   nullptr);
-    } else {
+    if (method == kHealthCheckMethod) {
+      // Answered by the broker itself, and kept out of the Check metrics so probes do
+      // not skew them.
+      health_check_ = true;
       ++pending_;
       stream_.Read(&request_, &read_tag_);
+    } else {
+      counted_inflight_ = true;
+      env_->metrics->inflight->Increment();
+      const int64_t inflight = env_->inflight.fetch_add(1, std::memory_order_relaxed) + 1;
+      if (inflight > env_->max_inflight) {
+        CommitLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                  absl::StrCat("edgekit-broker: more than ",
+                                               env_->max_inflight,
+                                               " calls in flight (limits.max_inflight)")),
+                     nullptr);
+      } else if (std::find(env_->forward_methods.begin(), env_->forward_methods.end(),
+                           method) == env_->forward_methods.end()) {
+        CommitLocked(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                  absl::StrCat("edgekit-broker: method ", method,
+                                               " is not forwarded (forward_methods)")),
+                     nullptr);
+      } else {
+        ++pending_;
+        stream_.Read(&request_, &read_tag_);
+      }
     }
     release = ReleaseLocked();
   }
@@ -108,6 +117,8 @@ void HedgedCall::OnRead(bool ok) {
       CommitLocked(grpc::Status(grpc::StatusCode::INTERNAL,
                                 "edgekit-broker: the call carried no request message"),
                    nullptr);
+    } else if (health_check_) {
+      AnswerHealthCheckLocked();
     } else {
       hedging_ = env_->hedging->active();
       endpoints_ = env_->pool->endpoints();
@@ -318,12 +329,49 @@ void HedgedCall::CommitLocked(const grpc::Status& status, Attempt* winner) {
     }
     if (winner != &attempts_[0]) env_->metrics->hedge_wins->Increment();
   }
+  FinishLocked(status, winner != nullptr ? &winner->response : nullptr);
+}
+
+void HedgedCall::FinishLocked(const grpc::Status& status, const grpc::ByteBuffer* response) {
   ++pending_;
   if (status.ok()) {
-    stream_.WriteAndFinish(winner->response, grpc::WriteOptions(), status, &finish_tag_);
+    stream_.WriteAndFinish(*response, grpc::WriteOptions(), status, &finish_tag_);
   } else {
     stream_.Finish(status, &finish_tag_);
   }
+}
+
+void HedgedCall::AnswerHealthCheckLocked() {
+  committed_ = true;
+  grpc::health::v1::HealthCheckRequest request;
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (request_.Dump(&slices).ok()) {
+    for (const auto& slice : slices) {
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+  }
+  if (!request.ParseFromString(bytes)) {
+    FinishLocked(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                              "edgekit-broker: malformed HealthCheckRequest"),
+                 nullptr);
+    return;
+  }
+  // "" is the server as a whole; the Check service is the only one it has.
+  if (!request.service().empty() && request.service() != "envoy.service.auth.v3.Authorization") {
+    FinishLocked(grpc::Status(grpc::StatusCode::NOT_FOUND,
+                              absl::StrCat("edgekit-broker: unknown service \"",
+                                           request.service(), "\"")),
+                 nullptr);
+    return;
+  }
+  grpc::health::v1::HealthCheckResponse response;
+  response.set_status(env_->ready->load(std::memory_order_relaxed)
+                          ? grpc::health::v1::HealthCheckResponse::SERVING
+                          : grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  grpc::Slice slice(response.SerializeAsString());
+  health_response_ = grpc::ByteBuffer(&slice, 1);
+  FinishLocked(grpc::Status::OK, &health_response_);
 }
 
 void HedgedCall::OnFinishDone(bool ok) {
@@ -332,8 +380,10 @@ void HedgedCall::OnFinishDone(bool ok) {
   {
     absl::MutexLock lock(&mu_);
     BrokerMetrics& metrics = *env_->metrics;
-    metrics.Requests(ok ? answered_code_ : grpc::StatusCode::CANCELLED).Increment();
-    metrics.request_duration->Observe(absl::ToDoubleSeconds(Between(received_at_, now)));
+    if (!health_check_) {
+      metrics.Requests(ok ? answered_code_ : grpc::StatusCode::CANCELLED).Increment();
+      metrics.request_duration->Observe(absl::ToDoubleSeconds(Between(received_at_, now)));
+    }
     if (counted_inflight_) {
       counted_inflight_ = false;
       env_->inflight.fetch_sub(1, std::memory_order_relaxed);
