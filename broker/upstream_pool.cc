@@ -213,6 +213,8 @@ std::shared_ptr<UpstreamEndpoint> UpstreamPool::MakeEndpoint(
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
   // Each endpoint owns its connection, so two endpoints never share one by accident.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  // Small messages on a short path: BDP probing PINGs cost more than they gain.
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   auto endpoint = std::make_shared<UpstreamEndpoint>();
   endpoint->address = address;
   endpoint->channel = grpc::CreateCustomChannel(address, creds_, args);
