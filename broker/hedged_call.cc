@@ -44,9 +44,8 @@ void HedgedCall::Listen(CallEnvironment* env, grpc::ServerCompletionQueue* cq) {
   auto* call = new HedgedCall(env, cq);
   {
     absl::MutexLock lock(&call->mu_);
-    call->pending_ = 1;   // the request; the done tag is counted once a call arrives
+    call->pending_ = 1;   // the request
   }
-  call->server_context_.AsyncNotifyWhenDone(&call->done_tag_);
   env->service->RequestCall(&call->server_context_, &call->stream_, cq, cq,
                             &call->request_tag_);
 }
@@ -59,12 +58,11 @@ void HedgedCall::OnEvent(void* tag_ptr, bool ok) {
     case Tag::kRead: call->OnRead(ok); break;
     case Tag::kAttempt: call->OnAttemptDone(tag->attempt); break;
     case Tag::kFinish: call->OnFinishDone(ok); break;
-    case Tag::kDone: call->OnDone(); break;
   }
 }
 
 void HedgedCall::OnRequest(bool ok) {
-  if (!ok) {   // the server is shutting down: no call arrived, no done tag will come
+  if (!ok) {   // the server is shutting down: no call arrived
     delete this;
     return;
   }
@@ -73,7 +71,6 @@ void HedgedCall::OnRequest(bool ok) {
   bool release;
   {
     absl::MutexLock lock(&mu_);
-    ++pending_;   // the done tag
     received_at_ = now;
     const std::string& method = server_context_.method();
     if (method == kHealthCheckMethod) {
@@ -160,7 +157,10 @@ void HedgedCall::StartAttemptLocked(MonoTime now) {
     if (outstanding_ == 0) CommitLocked(attempt.status, nullptr);
     return;
   }
-  attempt.context = std::make_unique<grpc::ClientContext>();
+  // Child of the server call: when the caller (Envoy) cancels or its deadline passes,
+  // gRPC cancels every attempt, which then ends the call with CANCELLED. The deadline
+  // set here only matters when it is the earlier one (the default deadline).
+  attempt.context = grpc::ClientContext::FromServerContext(server_context_);
   attempt.context->set_deadline(deadline_);
   for (const auto& [key, value] : forward_metadata_) {
     attempt.context->AddMetadata(key, value);
@@ -388,19 +388,6 @@ void HedgedCall::OnFinishDone(bool ok) {
       counted_inflight_ = false;
       env_->inflight.fetch_sub(1, std::memory_order_relaxed);
       metrics.inflight->Decrement();
-    }
-    release = ReleaseLocked();
-  }
-  if (release) delete this;
-}
-
-void HedgedCall::OnDone() {
-  bool release;
-  {
-    absl::MutexLock lock(&mu_);
-    if (!committed_ && server_context_.IsCancelled()) {
-      // The caller (Envoy) gave up, or its deadline passed: stop the attempts.
-      CommitLocked(grpc::Status::CANCELLED, nullptr);
     }
     release = ReleaseLocked();
   }

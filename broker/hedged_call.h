@@ -58,7 +58,7 @@ class HedgedCall {
 
   // A completion-queue tag: which call, and which of its events.
   struct Tag {
-    enum Kind : uint8_t { kRequest, kRead, kAttempt, kFinish, kDone };
+    enum Kind : uint8_t { kRequest, kRead, kAttempt, kFinish };
     HedgedCall* call;
     Kind kind;
     uint8_t attempt;
@@ -86,7 +86,6 @@ class HedgedCall {
   void OnRead(bool ok);
   void OnAttemptDone(int index);
   void OnFinishDone(bool ok);
-  void OnDone();
   void OnTimer(uint64_t generation);
 
   void StartAttemptLocked(MonoTime now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -112,7 +111,6 @@ class HedgedCall {
   Tag request_tag_{this, Tag::kRequest, 0};
   Tag read_tag_{this, Tag::kRead, 0};
   Tag finish_tag_{this, Tag::kFinish, 0};
-  Tag done_tag_{this, Tag::kDone, 0};
 
   absl::Mutex mu_;
   int pending_ ABSL_GUARDED_BY(mu_) = 0;      // operations whose completion is awaited

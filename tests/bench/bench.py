@@ -95,10 +95,9 @@ def broker(procs, upstream_port, extra=()):
 
 def naive_forwarder(procs, upstream_port):
     port = free_port()
-    procs.start([os.path.join(BIN, "naive-forwarder"), "--listen", f"127.0.0.1:{port}",
+    return port, procs.start([os.path.join(BIN, "naive-forwarder"), "--listen", f"127.0.0.1:{port}",
                  "--upstream", f"127.0.0.1:{upstream_port}"], "listening on",
                 f"naive-{port}")
-    return port
 
 
 def wait_ready(metrics_port):
@@ -240,6 +239,13 @@ def regime(seconds=30):
         procs.stop_all()
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -248,25 +254,31 @@ def rss_mib(pid):
     return 0.0
 
 
-def overhead(rounds=3, seconds=5):
+def overhead(rounds=5, seconds=4):
     procs = Processes()
     try:
         up = fake_authz(procs, ["--latency-median", "0ms", "--latency-sigma", "0"])
-        naive = naive_forwarder(procs, up)
+        naive, naive_child = naive_forwarder(procs, up)
         port, _, broker_child = broker(procs, up)
         print(f"overhead: upstream answers at once; {rounds} interleaved rounds of "
               f"{seconds} s each, medians")
         p50 = {"direct": [], "naive": [], "broker": []}
         qps = {"naive": [], "broker": []}
+        cpu_us = {"naive": [], "broker": []}   # proxy CPU time per call at 64 in flight
         targets = {"direct": up, "naive": naive, "broker": port}
+        pids = {"naive": naive_child.pid, "broker": broker_child.pid}
         for _ in range(rounds):
             for name, target in targets.items():
                 p50[name].append(load(target, concurrency=1, seconds=seconds, warmup=1)["p50_us"])
             for name in ("naive", "broker"):
-                qps[name].append(load(targets[name], concurrency=64, seconds=seconds,
-                                      warmup=1)["achieved_rps"])
+                cpu_before = cpu_seconds(pids[name])
+                result = load(targets[name], concurrency=64, seconds=seconds, warmup=0)
+                cpu = cpu_seconds(pids[name]) - cpu_before
+                qps[name].append(result["achieved_rps"])
+                cpu_us[name].append(cpu / max(result["sent"], 1) * 1e6)
         med = {k: statistics.median(v) for k, v in p50.items()}
         peak = {k: statistics.median(v) for k, v in qps.items()}
+        cpu_med = {k: statistics.median(v) for k, v in cpu_us.items()}
         added_naive = med["naive"] - med["direct"]
         added_broker = med["broker"] - med["direct"]
         rss = rss_mib(broker_child.pid)
@@ -274,7 +286,11 @@ def overhead(rounds=3, seconds=5):
               f"{med['naive']:.0f} us (+{added_naive:.0f}), broker {med['broker']:.0f} us "
               f"(+{added_broker:.0f})")
         print(f"peak QPS at 64 in flight: naive forwarder {peak['naive']:.0f}, "
-              f"broker {peak['broker']:.0f}")
+              f"broker {peak['broker']:.0f} (each round: naive "
+              f"{', '.join(f'{q:.0f}' for q in qps['naive'])}; broker "
+              f"{', '.join(f'{q:.0f}' for q in qps['broker'])})")
+        print(f"proxy CPU per call at 64 in flight: naive forwarder {cpu_med['naive']:.1f} us, "
+              f"broker {cpu_med['broker']:.1f} us")
         added_ratio = added_broker / added_naive if added_naive > 0 else float("inf")
         qps_ratio = peak["broker"] / peak["naive"]
         print(f"RESULT overhead: added p50 broker/naive = {added_ratio:.2f} (target <= 1.0, "
