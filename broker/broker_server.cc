@@ -11,9 +11,9 @@
 namespace edgekit::broker {
 namespace {
 
-// Server calls requested ahead on each completion queue, so a burst of new calls does
-// not wait for the worker to post the next request.
-constexpr int kListenersPerQueue = 32;
+// Server calls requested ahead, so a burst of new calls does not wait for a worker to
+// post the next request.
+constexpr int kListeners = 64;
 constexpr auto kTickInterval = std::chrono::milliseconds(100);
 
 }  // namespace
@@ -52,7 +52,10 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
   int workers = settings.worker_threads > 0
                     ? settings.worker_threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  for (int i = 0; i < workers; ++i) self->queues_.push_back(builder.AddCompletionQueue());
+  // One completion queue polled by every worker: whichever thread does the I/O for an
+  // event also runs its handler (a queue per thread made gRPC hand events between the
+  // threads: +40 us p50 at concurrency 1). Calls lock their own state (hedged_call.h).
+  self->queue_ = builder.AddCompletionQueue();
   self->server_ = builder.BuildAndStart();
   if (self->server_ == nullptr || self->port_ == 0) {
     return absl::UnavailableError(
@@ -68,11 +71,9 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
   }
   self->admin_ = *std::move(admin);
 
-  for (auto& queue : self->queues_) {
-    for (int i = 0; i < kListenersPerQueue; ++i) HedgedCall::Listen(&env, queue.get());
-  }
-  for (auto& queue : self->queues_) {
-    self->workers_.emplace_back([cq = queue.get()] {
+  for (int i = 0; i < kListeners; ++i) HedgedCall::Listen(&env, self->queue_.get());
+  for (int i = 0; i < workers; ++i) {
+    self->workers_.emplace_back([cq = self->queue_.get()] {
       void* tag;
       bool ok;
       while (cq->Next(&tag, &ok)) HedgedCall::OnEvent(tag, ok);
@@ -122,13 +123,13 @@ void BrokerServer::Shutdown() {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
-  for (auto& queue : queues_) queue->Shutdown();
-  for (auto& worker : workers_) worker.join();
-  // Drain what the queues still hold (nothing, normally).
-  for (auto& queue : queues_) {
+  if (queue_ != nullptr) {
+    queue_->Shutdown();
+    for (auto& worker : workers_) worker.join();
+    // Drain what the queue still holds (nothing, normally).
     void* tag;
     bool ok;
-    while (queue->Next(&tag, &ok)) {
+    while (queue_->Next(&tag, &ok)) {
     }
   }
   stopped_.store(true);

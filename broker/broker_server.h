@@ -1,5 +1,6 @@
 // The running broker: the gRPC server on --listen (the forwarded methods plus
-// grpc.health.v1.Health/Check, see hedged_call.h), worker threads polling one completion queue each, the
+// grpc.health.v1.Health/Check, see hedged_call.h), worker threads polling one shared
+// completion queue, the
 // upstream pool, the hedging controller, the timer thread, and the admin HTTP server.
 // main.cc only parses flags, handles signals and calls into this class; tests start it
 // in-process on port 0.
@@ -55,7 +56,7 @@ class BrokerServer {
   std::unique_ptr<TimerQueue> timers_;
   grpc::AsyncGenericService service_;
   CallEnvironment env_;
-  std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
+  std::unique_ptr<grpc::ServerCompletionQueue> queue_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::thread> workers_;
   std::unique_ptr<AdminHttpServer> admin_;

@@ -47,10 +47,9 @@ struct BrokerSettings {
   std::vector<std::string> forward_methods = {
       "/envoy.service.auth.v3.Authorization/Check"};
   absl::Duration drain_timeout = absl::Seconds(10);
-  // One thread polling one completion queue was both faster (p50 at concurrency 1)
-  // and as fast at peak as two on a 2-core machine: every extra poller adds wake-ups
-  // (see README, Benchmarks). 0 = one per CPU.
-  int worker_threads = 1;
+  // Threads polling the one completion queue. 0 = one per CPU. Two measured best on a
+  // 2-core machine (README, Benchmarks).
+  int worker_threads = 2;
 };
 
 inline constexpr char kCheckMethod[] = "/envoy.service.auth.v3.Authorization/Check";

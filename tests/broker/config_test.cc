@@ -84,7 +84,7 @@ TEST(ValidateBrokerConfigTest, DefaultsMatchSettingsAndProtoComments) {
   EXPECT_EQ(settings->max_message_bytes, 4194304u);
   EXPECT_THAT(settings->forward_methods, ElementsAre(kCheckMethod));
   EXPECT_EQ(settings->drain_timeout, absl::Seconds(10));
-  EXPECT_EQ(settings->worker_threads, 1);
+  EXPECT_EQ(settings->worker_threads, 2);
 }
 
 TEST(ValidateBrokerConfigTest, ConvertsEveryField) {
