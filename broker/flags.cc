@@ -132,7 +132,7 @@ absl::StatusOr<BrokerCommandLine> ParseBrokerCommandLine(int argc,
                  "How long SIGTERM waits for in-flight calls (10s)",
                  [&o](const S& v) { o.set_drain_timeout(v); });
     flags.Add<uint32_t>("--worker-threads", "N",
-                        "Threads polling completion queues, 0 = number of CPUs (0)",
+                        "Threads polling the completion queue, 0 = one per CPU (2)",
                         [&o](uint32_t v) { o.set_worker_threads(v); });
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

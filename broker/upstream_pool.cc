@@ -115,10 +115,9 @@ absl::StatusOr<ParsedTarget> ParseUpstreamTarget(const std::string& target) {
       if (slash == absl::string_view::npos) return bad("expected dns:///HOST:PORT");
       rest = rest.substr(slash + 1);
     }
-  } else if (!SplitHostPort(rest, &parsed.host, &parsed.port) &&
-             rest.find(':') != absl::string_view::npos) {
-    // "unix:/path", "unix-abstract:name" and other schemes gRPC understands: one
-    // endpoint, resolved by gRPC itself.
+  } else if (absl::StartsWith(rest, "unix:") || absl::StartsWith(rest, "unix-abstract:") ||
+             absl::StartsWith(rest, "vsock:")) {
+    // Local sockets: one endpoint, resolved by gRPC itself.
     parsed.kind = ParsedTarget::Kind::kPassThrough;
     parsed.addresses.push_back(target);
     parsed.authority = "localhost";

@@ -5,7 +5,7 @@
 //
 // Targets: "dns:///host:port", "dns:host:port" and "host:port" are resolved with
 // getaddrinfo and re-resolved every resolve_interval; "ipv4:a:p,b:p" and "ipv6:[a]:p,..."
-// are static lists; anything else with a scheme (e.g. "unix:/path") is one endpoint
+// are static lists; "unix:", "unix-abstract:" and "vsock:" targets are one endpoint
 // passed to gRPC as it is.
 #ifndef EDGEKIT_BROKER_UPSTREAM_POOL_H_
 #define EDGEKIT_BROKER_UPSTREAM_POOL_H_
