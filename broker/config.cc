@@ -18,7 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "broker/grpc_codes.h"
+#include "common/grpc_codes.h"
 #include "common/yaml_proto.h"
 #include "google/protobuf/descriptor.h"
 

@@ -12,7 +12,7 @@
 #include "broker/broker_server.h"
 #include "broker/config.h"
 #include "broker/flags.h"
-#include "broker/grpc_codes.h"
+#include "common/grpc_codes.h"
 #include "broker/log.h"
 
 namespace {
@@ -22,7 +22,7 @@ using edgekit::broker::BrokerSettings;
 std::string Summary(const BrokerSettings& s) {
   std::vector<std::string> codes;
   for (auto code : s.hedging.non_fatal_codes) {
-    codes.emplace_back(edgekit::broker::GrpcCodeName(code));
+    codes.emplace_back(edgekit::GrpcCodeName(code));
   }
   return absl::StrCat(
       "listen=", s.listen, " metrics_listen=", s.metrics_listen,

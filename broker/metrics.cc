@@ -1,7 +1,7 @@
 // Registers every broker metric once; see metrics.h for the names.
 #include "broker/metrics.h"
 
-#include "broker/grpc_codes.h"
+#include "common/grpc_codes.h"
 
 namespace edgekit::broker {
 namespace {

@@ -1,5 +1,7 @@
 // FakeAuthzServer: the Check handler (a ServerUnaryReactor finished from a TimerQueue),
 // the latency model, the counters and the control service.
+#include "common/grpc_codes.h"
+#include "common/grpc_metadata.h"
 #include "examples/fake-authz/fake_authz_service.h"
 
 #include <array>
@@ -27,17 +29,6 @@ using envoy::service::auth::v3::CheckResponse;
 constexpr int kNumCodes = 17;  // grpc::StatusCode values 0..16
 constexpr int kPermissionDenied = 7;
 constexpr char kDecisionHeader[] = "x-fake-authz-decision";
-
-bool ValidMetadataKey(const std::string& key) {
-  if (key.empty()) return false;
-  for (char c : key) {
-    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-' || c == '_' ||
-          c == '.')) {
-      return false;
-    }
-  }
-  return true;
-}
 
 absl::Status CheckProbability(const char* field, double p) {
   if (!(p >= 0 && p <= 1)) {  // also rejects NaN
@@ -99,7 +90,7 @@ absl::Status ValidateLatencyModel(const LatencyModel& m) {
         "fixed_status_code: must be in [0, 16], got ", static_cast<int>(*m.fixed_status)));
   }
   for (const auto& [key, value] : m.trailing_metadata) {
-    if (!ValidMetadataKey(key)) {
+    if (!IsValidMetadataKey(key)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "trailing_metadata: key \"", key, "\" must be non-empty [a-z0-9-_.]"));
     }
@@ -377,17 +368,6 @@ class FakeAuthzServer::Impl {
 
 namespace {
 
-const char* CodeName(grpc::StatusCode code) {
-  static constexpr const char* kNames[kNumCodes] = {
-      "OK",        "CANCELLED",         "UNKNOWN",           "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",    "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",       "UNAVAILABLE",       "DATA_LOSS",
-      "UNAUTHENTICATED"};
-  const int i = static_cast<int>(code);
-  return i >= 0 && i < kNumCodes ? kNames[i] : "UNKNOWN";
-}
-
 class ControlService final : public v1::FakeAuthzControl::CallbackService {
  public:
   explicit ControlService(SharedState* state) : state_(state) {}
@@ -399,7 +379,7 @@ class ControlService final : public v1::FakeAuthzControl::CallbackService {
     response->set_checks_received(stats.checks_received);
     response->set_checks_cancelled(stats.checks_cancelled);
     for (const auto& [code, n] : stats.answered) {
-      (*response->mutable_answered())[CodeName(code)] = n;
+      (*response->mutable_answered())[std::string(GrpcCodeName(code))] = n;
     }
     response->set_allowed(stats.allowed);
     response->set_denied(stats.denied);

@@ -2,6 +2,8 @@
 // schedule) or the completion threads themselves (closed loop: each completion starts the
 // next call) issue calls; each completion-queue thread records its own samples, merged and
 // sorted at the end.
+#include "common/grpc_codes.h"
+#include "common/grpc_metadata.h"
 #include "tests/bench/loadgen.h"
 
 #include <algorithm>
@@ -33,17 +35,6 @@ constexpr absl::Duration kConnectTimeout = absl::Seconds(5);
 
 std::chrono::system_clock::time_point SystemDeadline(absl::Duration d) {
   return std::chrono::system_clock::now() + absl::ToChronoNanoseconds(d);
-}
-
-bool ValidMetadataKey(const std::string& key) {
-  if (key.empty()) return false;
-  for (char c : key) {
-    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-' || c == '_' ||
-          c == '.')) {
-      return false;
-    }
-  }
-  return true;
 }
 
 struct Call {
@@ -253,28 +244,7 @@ class Engine {
 
 }  // namespace
 
-const char* StatusCodeName(grpc::StatusCode code) {
-  static constexpr const char* kNames[kNumCodes] = {
-      "OK",
-      "CANCELLED",
-      "UNKNOWN",
-      "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED",
-      "NOT_FOUND",
-      "ALREADY_EXISTS",
-      "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION",
-      "ABORTED",
-      "OUT_OF_RANGE",
-      "UNIMPLEMENTED",
-      "INTERNAL",
-      "UNAVAILABLE",
-      "DATA_LOSS",
-      "UNAUTHENTICATED"};
-  const int i = static_cast<int>(code);
-  return i >= 0 && i < kNumCodes ? kNames[i] : "UNKNOWN";
-}
+std::string StatusCodeName(grpc::StatusCode code) { return std::string(GrpcCodeName(code)); }
 
 uint64_t LoadgenResult::error_total() const {
   uint64_t total = 0;
@@ -321,7 +291,7 @@ absl::Status ValidateLoadgenOptions(const LoadgenOptions& o) {
         absl::StrCat("threads: must be in [1, 64], got ", o.threads));
   }
   for (const auto& [key, value] : o.metadata) {
-    if (!ValidMetadataKey(key)) {
+    if (!IsValidMetadataKey(key)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "metadata: key \"", key, "\" must be non-empty lowercase [a-z0-9-_.]"));
     }

@@ -69,7 +69,7 @@ std::string ResultToJson(const LoadgenOptions& options, const LoadgenResult& res
 std::string ResultToText(const LoadgenOptions& options, const LoadgenResult& result);
 
 // Canonical upper-case name of a gRPC code ("DEADLINE_EXCEEDED").
-const char* StatusCodeName(grpc::StatusCode code);
+std::string StatusCodeName(grpc::StatusCode code);
 
 }  // namespace edgekit::bench
 

@@ -98,9 +98,9 @@ TEST(CheckRequestBytesTest, IsARealisticDeterministicCheckRequest) {
 }
 
 TEST(StatusCodeNameTest, CanonicalNames) {
-  EXPECT_STREQ(StatusCodeName(grpc::StatusCode::OK), "OK");
-  EXPECT_STREQ(StatusCodeName(grpc::StatusCode::DEADLINE_EXCEEDED), "DEADLINE_EXCEEDED");
-  EXPECT_STREQ(StatusCodeName(grpc::StatusCode::UNAUTHENTICATED), "UNAUTHENTICATED");
+  EXPECT_EQ(StatusCodeName(grpc::StatusCode::OK), "OK");
+  EXPECT_EQ(StatusCodeName(grpc::StatusCode::DEADLINE_EXCEEDED), "DEADLINE_EXCEEDED");
+  EXPECT_EQ(StatusCodeName(grpc::StatusCode::UNAUTHENTICATED), "UNAUTHENTICATED");
 }
 
 TEST(ResultToJsonTest, OneLineWithErrorsByName) {

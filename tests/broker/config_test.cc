@@ -8,8 +8,9 @@
 #include <ostream>
 #include <string>
 
-#include "broker/grpc_codes.h"
+#include "common/grpc_codes.h"
 #include "common/yaml_proto.h"
+#include "tests/testing/temp_file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -34,24 +35,7 @@ absl::StatusOr<BrokerSettings> Validate(const std::string& yaml) {
 }
 
 // A file under the test temp dir, removed at the end of the test.
-class TempFile {
- public:
-  TempFile(const std::string& name, const std::string& contents)
-      : path_(::testing::TempDir() + "config_test_" + std::to_string(getpid()) + "_" +
-              name) {
-    std::FILE* file = std::fopen(path_.c_str(), "wb");
-    EXPECT_NE(file, nullptr) << path_;
-    if (file != nullptr) {
-      std::fwrite(contents.data(), 1, contents.size(), file);
-      std::fclose(file);
-    }
-  }
-  ~TempFile() { std::remove(path_.c_str()); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::edgekit::testing::TempFile;
 
 TEST(ValidateBrokerConfigTest, DefaultsMatchSettingsAndProtoComments) {
   BrokerConfig config;

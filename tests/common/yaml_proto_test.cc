@@ -13,6 +13,7 @@
 #include "edgekit/broker/v1/broker_config.pb.h"
 #include "envoy/service/auth/v3/external_auth.pb.h"
 #include "envoy/type/v3/http_status.pb.h"
+#include "tests/testing/temp_file.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/wrappers.pb.h"
@@ -449,24 +450,7 @@ TEST(YamlProtoTest, YamlToProtoTakesParsedNodes) {
 }
 
 // A file under the test temp dir, removed at the end of the test.
-class TempFile {
- public:
-  TempFile(const std::string& name, const std::string& contents)
-      : path_(::testing::TempDir() + "yaml_proto_test_" + std::to_string(getpid()) + "_" +
-              name) {
-    std::FILE* file = std::fopen(path_.c_str(), "wb");
-    EXPECT_NE(file, nullptr) << path_;
-    if (file != nullptr) {
-      std::fwrite(contents.data(), 1, contents.size(), file);
-      std::fclose(file);
-    }
-  }
-  ~TempFile() { std::remove(path_.c_str()); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::edgekit::testing::TempFile;
 
 TEST(YamlFileToProtoTest, ReadsAFile) {
   TempFile file("good.yaml", "listen: 127.0.0.1:1\n");

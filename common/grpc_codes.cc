@@ -1,10 +1,10 @@
 // Canonical gRPC status code names; see grpc_codes.h.
-#include "broker/grpc_codes.h"
+#include "common/grpc_codes.h"
 
 #include <array>
 #include <string>
 
-namespace edgekit::broker {
+namespace edgekit {
 namespace {
 
 // Indexed by the numeric code: gRPC's codes are 0..16 with no gaps, and the numbers are
@@ -58,4 +58,4 @@ std::string_view AllGrpcCodeNames() {
   return *kAll;
 }
 
-}  // namespace edgekit::broker
+}  // namespace edgekit

@@ -1,15 +1,15 @@
 // Canonical gRPC status code names ("UNAVAILABLE", ...) to and from grpc::StatusCode.
-// Config files name codes this way, and the broker's metrics use GrpcCodeName for their
+// Config files name codes this way, the broker's metrics use GrpcCodeName for their
 // bounded `code` label.
-#ifndef EDGEKIT_BROKER_GRPC_CODES_H_
-#define EDGEKIT_BROKER_GRPC_CODES_H_
+#ifndef EDGEKIT_COMMON_GRPC_CODES_H_
+#define EDGEKIT_COMMON_GRPC_CODES_H_
 
 #include <optional>
 #include <string_view>
 
 #include "grpcpp/support/status_code_enum.h"
 
-namespace edgekit::broker {
+namespace edgekit {
 
 // The code named `name` (exact, upper case, e.g. "DEADLINE_EXCEEDED"), or nullopt.
 std::optional<grpc::StatusCode> GrpcCodeFromName(std::string_view name);
@@ -23,6 +23,6 @@ std::string_view GrpcCodeName(grpc::StatusCode code);
 // with ", ": for error messages that list the accepted names.
 std::string_view AllGrpcCodeNames();
 
-}  // namespace edgekit::broker
+}  // namespace edgekit
 
-#endif  // EDGEKIT_BROKER_GRPC_CODES_H_
+#endif  // EDGEKIT_COMMON_GRPC_CODES_H_
