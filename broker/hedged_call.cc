@@ -209,8 +209,13 @@ void HedgedCall::OnTimer(uint64_t generation) {
     if (current && !committed_) {
       TryExtraAttemptLocked(timer_kind_, now);
       if (outstanding_ == 0 && timer_ == 0 && !committed_) {
-        // A pushback-delayed retry was refused and nothing else is outstanding.
-        CommitLocked(attempts_[last_failed_].status, &attempts_[last_failed_]);
+        // A pushback-delayed retry was refused and nothing else is outstanding: the
+        // last failure is the answer.
+        Attempt* failed = last_failed_ >= 0 ? &attempts_[last_failed_] : nullptr;
+        CommitLocked(failed != nullptr ? failed->status
+                                       : grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                                      "edgekit-broker: no attempt answered"),
+                     failed);
       }
     }
     release = ReleaseLocked();
@@ -281,7 +286,12 @@ void HedgedCall::OnAttemptDone(int index) {
         no_more_attempts_ = true;
         CancelTimerLocked();
       } else if (pushback.kind == Pushback::Kind::kDelay) {
-        if (started_ < hedging_->settings.max_attempts) {
+        // A pushback longer than the caller will wait means no further attempt (and
+        // keeps huge values from overflowing the timer's time point).
+        if (pushback.delay >= absl::FromChrono(deadline_ - std::chrono::system_clock::now())) {
+          no_more_attempts_ = true;
+          CancelTimerLocked();
+        } else if (started_ < hedging_->settings.max_attempts) {
           ScheduleNextLocked(now + absl::ToChronoNanoseconds(pushback.delay),
                              NextKind::kRetry);
         }

@@ -177,6 +177,32 @@ TEST(BrokerIntegration, UnavailableEndpointGetsTheNextAttemptAtOnceOnAnother) {
   EXPECT_EQ(broker.Metric("edgekit_broker_hedges_total"), static_cast<double>(broken_calls));
 }
 
+TEST(BrokerIntegration, ServerPushbackDelaysOrStopsTheNextAttempt) {
+  // grpc-retry-pushback-ms: 150 -> the retry waits 150 ms instead of going at once.
+  LatencyModel delayed = Failing(grpc::StatusCode::UNAVAILABLE);
+  delayed.trailing_metadata = {{"grpc-retry-pushback-ms", "150"}};
+  auto pushing = StartUpstream(delayed);
+  BrokerSettings settings = TestSettings({pushing.get()});
+  settings.hedging.initial_delay = absl::Seconds(1);
+  Broker broker(settings);
+  ASSERT_TRUE(broker.WaitReady());
+  CheckResult result = broker.client().Check();
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_GE(result.latency, std::chrono::milliseconds(150));
+  EXPECT_EQ(pushing->Stats().checks_received, 2u);
+
+  // A negative pushback means "do not retry": one attempt, and its error comes back.
+  LatencyModel stop = Failing(grpc::StatusCode::UNAVAILABLE);
+  stop.trailing_metadata = {{"grpc-retry-pushback-ms", "-1"}};
+  auto refusing = StartUpstream(stop);
+  Broker broker2(TestSettings({refusing.get()}));
+  ASSERT_TRUE(broker2.WaitReady());
+  result = broker2.client().Check();
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_LT(result.latency, std::chrono::milliseconds(500));
+  EXPECT_EQ(refusing->Stats().checks_received, 1u);
+}
+
 TEST(BrokerIntegration, AllAttemptsFailedReturnsTheUpstreamCodeNeverOk) {
   auto a = StartUpstream(Failing(grpc::StatusCode::UNAVAILABLE));
   auto b = StartUpstream(Failing(grpc::StatusCode::UNAVAILABLE));
