@@ -1,6 +1,7 @@
 // FakeAuthzServer: the Check handler (a ServerUnaryReactor finished from a TimerQueue),
 // the latency model, the counters and the control service.
 #include "common/grpc_codes.h"
+#include "grpcpp/security/server_credentials.h"
 #include "common/grpc_metadata.h"
 #include "examples/fake-authz/fake_authz_service.h"
 
@@ -446,7 +447,17 @@ absl::StatusOr<std::unique_ptr<FakeAuthzServer>> FakeAuthzServer::Start(
   // gRPC enables SO_REUSEPORT by default: a second instance on the same port would
   // silently share it instead of failing.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &impl->port);
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!options.tls_cert_pem.empty()) {
+    grpc::SslServerCredentialsOptions tls(
+        options.tls_client_ca_pem.empty()
+            ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+            : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    tls.pem_root_certs = options.tls_client_ca_pem;
+    tls.pem_key_cert_pairs.push_back({options.tls_key_pem, options.tls_cert_pem});
+    credentials = grpc::SslServerCredentials(tls);
+  }
+  builder.AddListeningPort(options.listen, credentials, &impl->port);
   builder.RegisterService(impl->authz.get());
   if (options.control_service) {
     impl->control = std::make_unique<ControlService>(&impl->state);

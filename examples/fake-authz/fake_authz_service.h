@@ -69,6 +69,11 @@ struct FakeAuthzOptions {
   int timer_threads = 1;
   // Also serve edgekit.fakeauthz.v1.FakeAuthzControl on the same port.
   bool control_service = true;
+  // PEM contents (not paths). With a certificate and key the service speaks TLS; with a
+  // client CA as well it requires and verifies client certificates (mTLS).
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
+  std::string tls_client_ca_pem;
 };
 
 struct FakeAuthzStats {
