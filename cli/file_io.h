@@ -1,0 +1,37 @@
+// File input/output for the edgekit CLI with the error codes main.cc turns into exit
+// codes: NotFound / PermissionDenied / Unavailable name the path and the OS reason.
+// Output files are written to a temporary file in the same directory and renamed into
+// place, so a failed or interrupted run never leaves a half-written file behind.
+#ifndef EDGEKIT_CLI_FILE_IO_H_
+#define EDGEKIT_CLI_FILE_IO_H_
+
+#include <iosfwd>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace edgekit::cli {
+
+// An absl::Status for a failed system call on `path`: ENOENT/ENOTDIR -> NotFound,
+// EACCES/EPERM/EROFS -> PermissionDenied, anything else -> Unavailable.
+// The message is "<what> <path>: <strerror(err)>".
+absl::Status ErrnoToStatus(int err, absl::string_view what, absl::string_view path);
+
+// Reads a whole file. `path` "-" reads `stdin_stream` to its end.
+absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path,
+                                            std::istream& stdin_stream);
+
+// Replaces the file at `path` with `data` atomically (temporary file + fsync + rename).
+// The new file gets mode 0666 minus the umask, as a plain open() would give it.
+absl::Status WriteFileAtomically(const std::string& path, std::string_view data);
+
+// Writes `data` to `path`, or to `stdout_stream` when `path` is "-".
+absl::Status WriteFileOrStdout(const std::string& path, std::string_view data,
+                               std::ostream& stdout_stream);
+
+}  // namespace edgekit::cli
+
+#endif  // EDGEKIT_CLI_FILE_IO_H_
