@@ -93,7 +93,10 @@ void BrokerServer::Tick() {
   metrics_->upstream_endpoints->Set(static_cast<double>(pool_->endpoints()->size()));
   const bool ready = pool_->ready() && !shutting_down_.load();
   ready_.store(ready);
-  metrics_->ready->Set(ready ? 1 : 0);
+  // Shutdown may have stored false between the check above and the store: never let
+  // a late tick report ready again.
+  if (shutting_down_.load()) ready_.store(false);
+  metrics_->ready->Set(ready_.load() ? 1 : 0);
   if (ready != last_ready_ && !shutting_down_.load()) {
     LogInfo(ready ? "ready: an upstream endpoint is connected"
                   : "not ready: no upstream endpoint is connected");

@@ -44,8 +44,12 @@ void HedgedCall::Listen(CallEnvironment* env, grpc::ServerCompletionQueue* cq) {
   auto* call = new HedgedCall(env, cq);
   {
     absl::MutexLock lock(&call->mu_);
-    call->pending_ = 1;   // the request
+    call->pending_ = 1;   // the request; the done tag is counted once a call arrives
   }
+  // Attempts are children of the server call, so a cancelled caller cancels them; the
+  // done tag covers the moments with no attempt outstanding (a pushback-delayed retry),
+  // and lets Server::Shutdown's cancellation end such calls too.
+  call->server_context_.AsyncNotifyWhenDone(&call->done_tag_);
   env->service->RequestCall(&call->server_context_, &call->stream_, cq, cq,
                             &call->request_tag_);
 }
@@ -58,11 +62,12 @@ void HedgedCall::OnEvent(void* tag_ptr, bool ok) {
     case Tag::kRead: call->OnRead(ok); break;
     case Tag::kAttempt: call->OnAttemptDone(tag->attempt); break;
     case Tag::kFinish: call->OnFinishDone(ok); break;
+    case Tag::kDone: call->OnDone(); break;
   }
 }
 
 void HedgedCall::OnRequest(bool ok) {
-  if (!ok) {   // the server is shutting down: no call arrived
+  if (!ok) {   // the server is shutting down: no call arrived, no done tag will come
     delete this;
     return;
   }
@@ -71,6 +76,7 @@ void HedgedCall::OnRequest(bool ok) {
   bool release;
   {
     absl::MutexLock lock(&mu_);
+    ++pending_;   // the done tag
     received_at_ = now;
     const std::string& method = server_context_.method();
     if (method == kHealthCheckMethod) {
@@ -139,14 +145,6 @@ void HedgedCall::OnRead(bool ok) {
 void HedgedCall::StartAttemptLocked(MonoTime now) {
   const int index = started_++;
   Attempt& attempt = attempts_[index];
-  BrokerMetrics& metrics = *env_->metrics;
-  if (index == 0) {
-    metrics.primary_attempts->Increment();
-    env_->hedging->budget().OnPrimary();
-  } else {
-    metrics.hedge_attempts->Increment();
-    metrics.hedges->Increment();
-  }
   const UpstreamEndpoint* used[kMaxAttempts];
   for (int i = 0; i < index; ++i) used[i] = attempts_[i].endpoint.get();
   attempt.endpoint = env_->pool->Pick(*endpoints_, used, index);
@@ -156,6 +154,14 @@ void HedgedCall::StartAttemptLocked(MonoTime now) {
     last_failed_ = index;
     if (outstanding_ == 0) CommitLocked(attempt.status, nullptr);
     return;
+  }
+  BrokerMetrics& metrics = *env_->metrics;
+  if (index == 0) {
+    metrics.primary_attempts->Increment();
+    env_->hedging->budget().OnPrimary();
+  } else {
+    metrics.hedge_attempts->Increment();
+    metrics.hedges->Increment();
   }
   // Child of the server call: when the caller (Envoy) cancels or its deadline passes,
   // gRPC cancels every attempt, which then ends the call with CANCELLED. The deadline
@@ -262,15 +268,24 @@ void HedgedCall::OnAttemptDone(int index) {
     const absl::Duration latency = Between(attempt.start, now);
     const grpc::StatusCode code = attempt.status.error_code();
     if (committed_) {
-      // A loser we cancelled. Its latency is at least this long: recording that
-      // (censored) value keeps stalls in the window, so the quantile is not biased
-      // low by the very hedges that cut those stalls short.
-      env_->hedging->RecordAttempt(latency, now);
-    } else if (code == grpc::StatusCode::OK) {
+      // A loser we cancelled. If it started before the winner, its latency is at least
+      // this long: recording that (censored) value keeps stalls in the window, so the
+      // quantile is not biased low by the very hedges that cut those stalls short. A
+      // loser started after the winner says nothing about the tail: not recorded.
+      if (winner_start_ != MonoTime() && attempt.start < winner_start_) {
+        env_->hedging->RecordAttempt(latency, now);
+      }
+    } else if (code == grpc::StatusCode::OK && attempt.response.Valid()) {
       env_->hedging->RecordAttempt(latency, now);
       env_->metrics->attempt_duration->Observe(absl::ToDoubleSeconds(latency));
       env_->hedging->throttle().OnSuccess();
       CommitLocked(attempt.status, &attempt);
+    } else if (code == grpc::StatusCode::OK) {
+      // gRPC's async unary API reports OK even when the upstream sent no message;
+      // passing that on would give Envoy an OK call with no CheckResponse.
+      CommitLocked(grpc::Status(grpc::StatusCode::INTERNAL,
+                                "edgekit-broker: the upstream answered OK without a message"),
+                   nullptr);
     } else if (hedging_->IsNonFatal(code)) {
       // A fast failure says nothing about how long answers take: not recorded.
       env_->metrics->attempt_duration->Observe(absl::ToDoubleSeconds(latency));
@@ -285,7 +300,7 @@ void HedgedCall::OnAttemptDone(int index) {
       if (pushback.kind == Pushback::Kind::kStop) {
         no_more_attempts_ = true;
         CancelTimerLocked();
-      } else if (pushback.kind == Pushback::Kind::kDelay) {
+      } else if (pushback.kind == Pushback::Kind::kDelay && !no_more_attempts_) {
         // A pushback longer than the caller will wait means no further attempt (and
         // keeps huge values from overflowing the timer's time point).
         if (pushback.delay >= absl::FromChrono(deadline_ - std::chrono::system_clock::now())) {
@@ -337,7 +352,8 @@ void HedgedCall::CommitLocked(const grpc::Status& status, Attempt* winner) {
                                             std::string(View(value)));
       }
     }
-    if (winner != &attempts_[0]) env_->metrics->hedge_wins->Increment();
+    winner_start_ = winner->start;
+    if (winner != &attempts_[0] && status.ok()) env_->metrics->hedge_wins->Increment();
   }
   FinishLocked(status, winner != nullptr ? &winner->response : nullptr);
 }
@@ -398,6 +414,20 @@ void HedgedCall::OnFinishDone(bool ok) {
       counted_inflight_ = false;
       env_->inflight.fetch_sub(1, std::memory_order_relaxed);
       metrics.inflight->Decrement();
+    }
+    release = ReleaseLocked();
+  }
+  if (release) delete this;
+}
+
+void HedgedCall::OnDone() {
+  bool release;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!committed_ && server_context_.IsCancelled()) {
+      // The caller gave up (or the server is shutting down) while nothing was in flight
+      // to notice it: stop here.
+      CommitLocked(grpc::Status::CANCELLED, nullptr);
     }
     release = ReleaseLocked();
   }

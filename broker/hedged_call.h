@@ -2,9 +2,10 @@
 // after the delay, retries non-fatal failures, lets the first decisive answer win and
 // cancels the rest. Decisions come from hedging_policy.h; this file only acts on them.
 //
-// Threading: a call lives on one completion queue, polled by one worker thread, which
-// delivers its gRPC events; the timer thread delivers the hedge timer. Both go through
-// mu_. The call deletes itself once its last outstanding operation has completed.
+// Threading: a call's gRPC events arrive on the broker's completion queue, which several
+// worker threads poll, and the timer thread delivers its hedge timer; all of them go
+// through mu_. The call deletes itself once its last outstanding operation (pending_)
+// has completed.
 #ifndef EDGEKIT_BROKER_HEDGED_CALL_H_
 #define EDGEKIT_BROKER_HEDGED_CALL_H_
 
@@ -58,7 +59,7 @@ class HedgedCall {
 
   // A completion-queue tag: which call, and which of its events.
   struct Tag {
-    enum Kind : uint8_t { kRequest, kRead, kAttempt, kFinish };
+    enum Kind : uint8_t { kRequest, kRead, kAttempt, kFinish, kDone };
     HedgedCall* call;
     Kind kind;
     uint8_t attempt;
@@ -86,6 +87,7 @@ class HedgedCall {
   void OnRead(bool ok);
   void OnAttemptDone(int index);
   void OnFinishDone(bool ok);
+  void OnDone();
   void OnTimer(uint64_t generation);
 
   void StartAttemptLocked(MonoTime now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -111,6 +113,7 @@ class HedgedCall {
   Tag request_tag_{this, Tag::kRequest, 0};
   Tag read_tag_{this, Tag::kRead, 0};
   Tag finish_tag_{this, Tag::kFinish, 0};
+  Tag done_tag_{this, Tag::kDone, 0};
 
   absl::Mutex mu_;
   int pending_ ABSL_GUARDED_BY(mu_) = 0;      // operations whose completion is awaited
@@ -129,6 +132,7 @@ class HedgedCall {
   bool no_more_attempts_ ABSL_GUARDED_BY(mu_) = false;   // server pushback said stop
   grpc::StatusCode answered_code_ ABSL_GUARDED_BY(mu_) = grpc::StatusCode::OK;
   int last_failed_ ABSL_GUARDED_BY(mu_) = -1;
+  MonoTime winner_start_ ABSL_GUARDED_BY(mu_);   // set at commit when an attempt won
   TimerQueue::TimerId timer_ ABSL_GUARDED_BY(mu_) = 0;     // 0: none pending
   uint64_t timer_generation_ ABSL_GUARDED_BY(mu_) = 0;
   NextKind timer_kind_ ABSL_GUARDED_BY(mu_) = NextKind::kHedge;

@@ -38,8 +38,9 @@ class HedgingController {
 
   std::shared_ptr<const ActiveHedging> active() const;
 
-  // A finished attempt's latency (cancelled losers are not recorded: their latency is
-  // unknown, and the attempt that beat them was recorded).
+  // An attempt's latency. Besides answers, the call records each loser that was
+  // started before the winner, at the time it had run when cancelled: a lower bound that
+  // keeps stalls in the window (see hedged_call.cc).
   void RecordAttempt(absl::Duration latency, MonoTime now);
 
   // Recomputes the hedge delay and the typical latency from the window.

@@ -48,7 +48,7 @@ class HedgeBudget {
 };
 
 // Outage throttling after gRFC A6 retryThrottling: starts at max_tokens; a failed
-// attempt (a non-fatal status, or a deadline exceeded) takes 1, a successful one gives
+// attempt (one ending with a non-fatal status) takes 1, a successful one gives
 // token_ratio back (capped at max_tokens). Extra attempts are allowed only while
 // tokens > max_tokens / 2. Never below 0. Arguments are clamped: max_tokens to at least
 // one millionth, token_ratio to >= 0.
