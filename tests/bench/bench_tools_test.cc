@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 #include "examples/fake-authz/fake_authz_service.h"
+#include "tests/testing/grpc_test_helpers.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -29,21 +30,8 @@ using fakeauthz::LatencyModel;
 using ::testing::Contains;
 using ::testing::Pair;
 
-std::string Find(const std::multimap<grpc::string_ref, grpc::string_ref>& md,
-                 const std::string& key) {
-  auto it = md.find(key);
-  return it == md.end() ? "<absent>" : std::string(it->second.data(), it->second.size());
-}
-
-template <typename Pred>
-bool Eventually(Pred pred) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (absl::Now() < deadline) {
-    if (pred()) return true;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return pred();
-}
+using ::edgekit::testing::Eventually;
+using ::edgekit::testing::FindMetadata;
 
 LatencyModel Fixed(absl::Duration d) {
   LatencyModel m;
@@ -107,8 +95,8 @@ TEST_F(BenchToolsTest, ForwarderPassesMetadataBothWays) {
   CheckResponse response;
   ASSERT_TRUE(CheckViaForwarder(&ctx, true, &response).ok());
   EXPECT_THAT(fake_->last_client_metadata(), Contains(Pair("x-custom", "abc")));
-  EXPECT_EQ(Find(ctx.GetServerInitialMetadata(), "x-echo-initial"), "e1");
-  EXPECT_EQ(Find(ctx.GetServerTrailingMetadata(), "x-echo-trailing"), "e1");
+  EXPECT_EQ(FindMetadata(ctx.GetServerInitialMetadata(), "x-echo-initial"), "e1");
+  EXPECT_EQ(FindMetadata(ctx.GetServerTrailingMetadata(), "x-echo-trailing"), "e1");
 }
 
 TEST_F(BenchToolsTest, ForwarderPassesErrorStatusThrough) {

@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 #include "examples/fake-authz/fake_authz_control_client.h"
+#include "tests/testing/grpc_test_helpers.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -35,22 +36,8 @@ CheckRequest Request(const std::string& allow_value) {
   return request;
 }
 
-std::string Find(const std::multimap<grpc::string_ref, grpc::string_ref>& md,
-                 const std::string& key) {
-  auto it = md.find(key);
-  return it == md.end() ? "<absent>" : std::string(it->second.data(), it->second.size());
-}
-
-// Polls `pred` for up to 10 s: server-side accounting of a cancel can trail the client.
-template <typename Pred>
-bool Eventually(Pred pred) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (absl::Now() < deadline) {
-    if (pred()) return true;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return pred();
-}
+using ::edgekit::testing::Eventually;
+using ::edgekit::testing::FindMetadata;
 
 class FakeAuthzTest : public ::testing::Test {
  protected:
@@ -161,8 +148,8 @@ TEST_F(FakeAuthzTest, FixedStatusWithTrailersForTests) {
   grpc::Status status = Check(Request("true"), &response, &ctx);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(status.error_message(), "slow down");
-  EXPECT_EQ(Find(ctx.GetServerTrailingMetadata(), "x-trailer"), "t");
-  EXPECT_EQ(Find(ctx.GetServerTrailingMetadata(), "grpc-retry-pushback-ms"), "50");
+  EXPECT_EQ(FindMetadata(ctx.GetServerTrailingMetadata(), "x-trailer"), "t");
+  EXPECT_EQ(FindMetadata(ctx.GetServerTrailingMetadata(), "grpc-retry-pushback-ms"), "50");
 }
 
 TEST_F(FakeAuthzTest, FixedOkAnswersNormallyDespiteUnavailableProbability) {
@@ -181,8 +168,8 @@ TEST_F(FakeAuthzTest, EchoesXEchoAsInitialAndTrailingMetadata) {
   ctx.AddMetadata("x-echo", "hello");
   CheckResponse response;
   ASSERT_TRUE(Check(Request("true"), &response, &ctx).ok());
-  EXPECT_EQ(Find(ctx.GetServerInitialMetadata(), "x-echo-initial"), "hello");
-  EXPECT_EQ(Find(ctx.GetServerTrailingMetadata(), "x-echo-trailing"), "hello");
+  EXPECT_EQ(FindMetadata(ctx.GetServerInitialMetadata(), "x-echo-initial"), "hello");
+  EXPECT_EQ(FindMetadata(ctx.GetServerTrailingMetadata(), "x-echo-trailing"), "hello");
 }
 
 TEST_F(FakeAuthzTest, RecordsTheLastClientMetadata) {
