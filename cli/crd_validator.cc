@@ -1380,13 +1380,9 @@ void CheckMetadata(const Value& object, const std::string& prefix, Checker* chec
 
 std::string FormatFinding(absl::string_view source, const Finding& finding) {
   std::string out(source);
-  if (finding.line > 0) {
-    absl::StrAppend(&out, ":", finding.line, ":", finding.column);
-  } else {
-    absl::StrAppend(&out, ": document ", finding.document);
-  }
-  absl::StrAppend(&out, ": ", finding.severity == Finding::Severity::kError ? "error" : "warning",
-                  ": ");
+  if (finding.line > 0) absl::StrAppend(&out, ":", finding.line, ":", finding.column);
+  absl::StrAppend(&out, ": document ", finding.document + 1, ": ",
+                  finding.severity == Finding::Severity::kError ? "error" : "warning", ": ");
   if (!finding.path.empty()) absl::StrAppend(&out, finding.path, ": ");
   absl::StrAppend(&out, finding.message);
   return out;

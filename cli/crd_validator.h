@@ -39,8 +39,9 @@ struct Finding {
   int column = 0;
 };
 
-// "<source>:<line>:<col>: error: <path>: <message>", the compiler-style line editors and
-// CI log parsers understand. Without a position: "<source>: document <N>: error: ...".
+// "<source>:<line>:<col>: document <N>: error: <path>: <message>" (N counted from 1),
+// the compiler-style line editors and CI log parsers understand; without a position,
+// "<source>: document <N>: error: ...". `edgekit validate` prints findings this way.
 std::string FormatFinding(absl::string_view source, const Finding& finding);
 
 struct ValidationResult {

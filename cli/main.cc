@@ -1,6 +1,7 @@
 // The edgekit command line. Only flag parsing lives here (CLI11 is slow to compile and
 // throws; both stay in this one file) plus the single place where absl::Status codes
 // become the documented exit codes: 0 ok, 1 invalid input, 2 usage, 3 I/O.
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "absl/status/status.h"
 #include "cli/descriptor_command.h"
 #include "cli/routes_command.h"
+#include "cli/validate_command.h"
 #include "cli/version_command.h"
 
 namespace {
@@ -35,9 +37,9 @@ int ExitCodeFor(const absl::Status& status) {
 }
 
 // Messages are complete sentences of their own ("file:line:col: message" for protos),
-// so they are printed as they are.
+// so they are printed as they are. An error with an empty message was reported already.
 int Finish(const absl::Status& status) {
-  if (!status.ok()) std::cerr << status.message() << "\n";
+  if (!status.ok() && !status.message().empty()) std::cerr << status.message() << "\n";
   return ExitCodeFor(status);
 }
 
@@ -58,7 +60,8 @@ int main(int argc, char** argv) {
                "edgekit"};
   app.require_subcommand(1);
   app.set_version_flag("--version", edgekit::cli::VersionString());
-  app.footer("Exit codes: 0 ok, 1 invalid input (bad proto or descriptor), 2 usage error, "
+  app.footer("Exit codes: 0 ok, 1 invalid input (bad proto or descriptor, invalid "
+             "object), 2 usage error, "
              "3 I/O error (cannot read or write a file).");
 
   edgekit::cli::DescriptorOptions descriptor;
@@ -100,6 +103,21 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
 
+  edgekit::cli::ValidateCommandOptions validate;
+  CLI::App* validate_cmd = app.add_subcommand(
+      "validate",
+      "Check Kubernetes/Istio objects in multi-document YAML files against CRD OpenAPI "
+      "schemas (structure only; CEL rules are counted, not run). Findings go to stderr as "
+      "FILE:LINE:COL: document N: error: PATH: MESSAGE, then a summary line.");
+  validate_cmd->add_option("FILE", validate.inputs, "YAML files to check; - for stdin")
+      ->required();
+  validate_cmd
+      ->add_option("--crds", validate.crds,
+                   "YAML file of CustomResourceDefinitions (e.g. `kubectl get crd -o "
+                   "yaml`); repeatable. Default: the file named by $EDGEKIT_CRDS")
+      ->allow_extra_args(false)
+      ->type_name("FILE");
+
   CLI::App* version_cmd = app.add_subcommand("version", "Print the edgekit version");
 
   try {
@@ -117,6 +135,19 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
     return Finish(edgekit::cli::RunRoutes(routes));
+  }
+  if (validate_cmd->parsed()) {
+    if (validate.crds.empty()) {
+      const char* env = std::getenv("EDGEKIT_CRDS");
+      if (env != nullptr && *env != '\0') validate.crds.push_back(env);
+    }
+    if (validate.crds.empty()) {
+      std::cerr << "validate: no CRD schemas: give --crds FILE (e.g. the output of "
+                   "`kubectl get crd -o yaml`) or set EDGEKIT_CRDS=FILE\n"
+                   "Run with --help for more information.\n";
+      return kExitUsage;
+    }
+    return Finish(edgekit::cli::RunValidate(validate));
   }
   if (version_cmd->parsed()) return Finish(edgekit::cli::RunVersion({}));
   return kExitUsage;  // unreachable: require_subcommand(1)

@@ -478,7 +478,8 @@ items:
   EXPECT_EQ(finding.line, 28);
   EXPECT_EQ(finding.column, 40);
   EXPECT_EQ(FormatFinding("out.yaml", finding),
-            "out.yaml:28:40: error: items[1].spec.resolution: unsupported value \"BOGUS\"; "
+            "out.yaml:28:40: document 3: error: items[1].spec.resolution: unsupported value "
+            "\"BOGUS\"; "
             "supported values: \"NONE\", \"STATIC\", \"DNS\", \"DNS_ROUND_ROBIN\", "
             "\"DYNAMIC_DNS\"");
 }
