@@ -91,13 +91,13 @@ void BrokerServer::Tick() {
   hedging_->Recompute(std::chrono::steady_clock::now());
   metrics_->hedge_delay->Set(absl::ToDoubleSeconds(hedging_->delay()));
   metrics_->upstream_endpoints->Set(static_cast<double>(pool_->endpoints()->size()));
-  const bool ready = pool_->ready() && !shutting_down_.load();
+  const bool ready = pool_->ready() && !not_ready_.load();
   ready_.store(ready);
-  // Shutdown may have stored false between the check above and the store: never let
-  // a late tick report ready again.
-  if (shutting_down_.load()) ready_.store(false);
+  // MarkNotReady may have stored false between the check above and the store: never
+  // let a late tick report ready again.
+  if (not_ready_.load()) ready_.store(false);
   metrics_->ready->Set(ready_.load() ? 1 : 0);
-  if (ready != last_ready_ && !shutting_down_.load()) {
+  if (ready != last_ready_ && !not_ready_.load()) {
     LogInfo(ready ? "ready: an upstream endpoint is connected"
                   : "not ready: no upstream endpoint is connected");
     last_ready_ = ready;
@@ -110,10 +110,15 @@ void BrokerServer::ApplyHedgingSettings(const HedgingSettings& settings) {
   hedging_->Reconfigure(settings);
 }
 
-void BrokerServer::Shutdown() {
-  if (shutting_down_.exchange(true)) return;
+void BrokerServer::MarkNotReady() {
+  not_ready_.store(true);
   ready_.store(false);
   if (metrics_ != nullptr) metrics_->ready->Set(0);
+}
+
+void BrokerServer::Shutdown() {
+  if (shutting_down_.exchange(true)) return;
+  MarkNotReady();
   if (server_ != nullptr) {
     // Stops accepting calls and waits for those in flight, cancelling them at the
     // deadline. The workers keep polling meanwhile: they complete those calls.

@@ -41,6 +41,10 @@ class BrokerServer {
   // SIGHUP: new hedging settings for calls that start from now on.
   void ApplyHedgingSettings(const HedgingSettings& settings);
 
+  // SIGTERM, first step: report not ready (/readyz 503, Health NOT_SERVING) but keep
+  // answering calls. Idempotent.
+  void MarkNotReady();
+
   // SIGTERM: report not ready, stop accepting calls, let calls in flight finish (up to
   // drain_timeout, then cancel them), stop every thread. Idempotent.
   void Shutdown();
@@ -62,6 +66,7 @@ class BrokerServer {
   std::unique_ptr<AdminHttpServer> admin_;
   int port_ = 0;
   std::atomic<bool> ready_{false};
+  std::atomic<bool> not_ready_{false};       // SIGTERM seen: report not ready
   std::atomic<bool> shutting_down_{false};
   std::atomic<bool> stopped_{false};
   bool last_ready_ = false;   // only touched by Tick

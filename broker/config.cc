@@ -330,6 +330,21 @@ absl::StatusOr<BrokerSettings> ValidateBrokerConfig(const BrokerConfig& config) 
                                    &settings.drain_timeout);
     if (!status.ok()) return status;
   }
+  if (config.has_shutdown_delay()) {
+    // Zero is meaningful here (no delay), so only negative values are refused.
+    absl::Duration delay;
+    if (!absl::ParseDuration(config.shutdown_delay(), &delay) ||
+        delay == absl::InfiniteDuration()) {
+      return Invalid("shutdown_delay",
+                     absl::StrCat("expected a finite duration such as \"5s\", got ",
+                                  Quote(config.shutdown_delay())));
+    }
+    if (delay < absl::ZeroDuration()) {
+      return Invalid("shutdown_delay",
+                     absl::StrCat("must be >= 0, got ", Quote(config.shutdown_delay())));
+    }
+    settings.shutdown_delay = delay;
+  }
   if (config.has_worker_threads()) {
     if (config.worker_threads() > 64) {
       return Invalid("worker_threads",

@@ -131,6 +131,9 @@ absl::StatusOr<BrokerCommandLine> ParseBrokerCommandLine(int argc,
     flags.Add<S>("--drain-timeout", "DURATION",
                  "How long SIGTERM waits for in-flight calls (10s)",
                  [&o](const S& v) { o.set_drain_timeout(v); });
+    flags.Add<S>("--shutdown-delay", "DURATION",
+                 "After SIGTERM, keep answering (not ready) this long before draining (0s)",
+                 [&o](const S& v) { o.set_shutdown_delay(v); });
     flags.Add<uint32_t>("--worker-threads", "N",
                         "Threads polling the completion queue, 0 = one per CPU (2)",
                         [&o](uint32_t v) { o.set_worker_threads(v); });

@@ -18,6 +18,7 @@
 //   --max-message-bytes N           limits.max_message_bytes
 //   --forward-method NAME (repeat)  forward_methods
 //   --drain-timeout DURATION        drain_timeout
+//   --shutdown-delay DURATION       shutdown_delay
 //   --worker-threads N              worker_threads
 // plus --config FILE, --check-config (validate everything, print a summary, exit) and
 // --help / --version.

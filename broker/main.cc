@@ -32,7 +32,7 @@ std::string Summary(const BrokerSettings& s) {
       absl::FormatDuration(s.hedging.delay_max),
       "] initial_delay=", absl::FormatDuration(s.hedging.initial_delay),
       " budget=", s.hedging.budget, " non_fatal=", absl::StrJoin(codes, ","),
-      " max_inflight=", s.max_inflight, " forward_methods=", absl::StrJoin(s.forward_methods, ","));
+      " max_inflight=", s.max_inflight, " shutdown_delay=", absl::FormatDuration(s.shutdown_delay), " forward_methods=", absl::StrJoin(s.forward_methods, ","));
 }
 
 }  // namespace
@@ -101,8 +101,20 @@ int main(int argc, char** argv) {
                            " (listeners, upstream and limits change only on restart)"));
       continue;
     }
-    LogInfo(absl::StrCat(signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
-                         ": draining calls in flight (up to ",
+    const char* name = signal_number == SIGTERM ? "SIGTERM" : "SIGINT";
+    (*server)->MarkNotReady();
+    if (settings->shutdown_delay > absl::ZeroDuration()) {
+      LogInfo(absl::StrCat(name, ": not ready; still answering for ",
+                           absl::FormatDuration(settings->shutdown_delay),
+                           " (shutdown_delay; a second signal skips it)"));
+      const timespec delay = absl::ToTimespec(settings->shutdown_delay);
+      sigset_t stop_signals;
+      sigemptyset(&stop_signals);
+      sigaddset(&stop_signals, SIGTERM);
+      sigaddset(&stop_signals, SIGINT);
+      sigtimedwait(&stop_signals, nullptr, &delay);
+    }
+    LogInfo(absl::StrCat(name, ": draining calls in flight (up to ",
                          absl::FormatDuration(settings->drain_timeout), ")"));
     (*server)->Shutdown();
     LogInfo("stopped");

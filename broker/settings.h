@@ -47,6 +47,7 @@ struct BrokerSettings {
   std::vector<std::string> forward_methods = {
       "/envoy.service.auth.v3.Authorization/Check"};
   absl::Duration drain_timeout = absl::Seconds(10);
+  absl::Duration shutdown_delay = absl::ZeroDuration();   // not ready, still serving
   // Threads polling the one completion queue. 0 = one per CPU. Two measured best on a
   // 2-core machine (README, Benchmarks).
   int worker_threads = 2;

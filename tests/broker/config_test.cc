@@ -284,6 +284,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"drain_timeout: 10", "drain_timeout: expected a duration such as \"250ms\", "
                                      "\"1.5s\" or \"2m\", got \"10\""},
         BadCase{"drain_timeout: 0s", "drain_timeout: must be > 0, got \"0s\""},
+        BadCase{"shutdown_delay: -1s", "shutdown_delay: must be >= 0, got \"-1s\""},
+        BadCase{"shutdown_delay: soon",
+                "shutdown_delay: expected a finite duration such as \"5s\", got \"soon\""},
         BadCase{"worker_threads: 65",
                 "worker_threads: must be in [0, 64] (0 = number of CPUs), got 65"}));
 

@@ -122,6 +122,27 @@ TEST(BrokerProcess, SigtermUnderLoadLosesNoCall) {
   EXPECT_THAT(broker.process->Output(), HasSubstr("draining"));
 }
 
+TEST(BrokerProcess, ShutdownDelayKeepsAnsweringWhileNotReady) {
+  auto upstream = StartUpstream(absl::Milliseconds(1));
+  RunningBroker broker(upstream->address(), {"--shutdown-delay", "1500ms", "--max-attempts", "1"});
+  ASSERT_TRUE(WaitFor([&] { return HttpGet(broker.metrics_port, "/readyz").status == 200; },
+                      std::chrono::seconds(10)));
+  CheckClient client(absl::StrCat("127.0.0.1:", broker.port));
+  ASSERT_TRUE(client.Check().status.ok());
+  broker.process->Signal(SIGTERM);
+  // Not ready at once (the kubelet stops routing new work here)...
+  EXPECT_TRUE(WaitFor([&] { return HttpGet(broker.metrics_port, "/readyz").status == 503; },
+                      std::chrono::milliseconds(500)));
+  EXPECT_EQ(client.HealthServing(), std::optional<bool>(false));
+  // ...but Envoy in the same pod is still served during the delay.
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(client.Check().status.ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(broker.process->Wait(std::chrono::seconds(10)), std::optional<int>(0));
+  EXPECT_THAT(broker.process->Output(), HasSubstr("still answering"));
+}
+
 TEST(BrokerProcess, SighupReloadsAndKeepsOldSettingsOnABadFile) {
   auto upstream = StartUpstream(absl::Milliseconds(1));
   std::string config = WriteFile("reload.yaml",
