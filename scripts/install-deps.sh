@@ -9,7 +9,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev libprotoc-dev protobuf-compiler
   libabsl-dev libcli11-dev libyaml-cpp-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libre2-dev prometheus curl nghttp2-server python3 openssl
+  libre2-dev prometheus curl nghttp2-server python3 python3-yaml openssl
 )
 
 missing=()
