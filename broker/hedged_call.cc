@@ -116,7 +116,10 @@ void HedgedCall::OnRead(bool ok) {
   bool release;
   {
     absl::MutexLock lock(&mu_);
-    if (!ok) {
+    if (committed_) {
+      // The done tag got here first (the caller cancelled, or gRPC refused an oversized
+      // message): the call is already being finished.
+    } else if (!ok) {
       CommitLocked(grpc::Status(grpc::StatusCode::INTERNAL,
                                 "edgekit-broker: the call carried no request message"),
                    nullptr);
@@ -330,6 +333,9 @@ void HedgedCall::OnAttemptDone(int index) {
 }
 
 void HedgedCall::CommitLocked(const grpc::Status& status, Attempt* winner) {
+  // Events for one call can race on the two workers (a cancelled call's done tag and its
+  // failed read, say): the first commit wins, and a call is finished exactly once.
+  if (committed_) return;
   committed_ = true;
   CancelTimerLocked();
   for (int i = 0; i < started_; ++i) {

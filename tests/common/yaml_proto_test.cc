@@ -122,8 +122,8 @@ TEST(YamlProtoTest, UnknownKeyNamesPathPositionAndKnownKeys) {
               "non_fatal_codes, quantile, throttling, window)");
   ExpectError("listen: a:1\nlisten_port: 2\n", &config,
               "broker.yaml:2:1: listen_port: unknown key (known keys: drain_timeout, "
-              "forward_methods, hedging, limits, listen, metrics_listen, upstream, "
-              "worker_threads)");
+              "forward_methods, hedging, limits, listen, metrics_listen, shutdown_delay, "
+              "upstream, worker_threads)");
   // Field names are case-sensitive, as in the proto JSON mapping.
   ExpectErrorContaining("Listen: a:1\n", &config, "broker.yaml:1:1: Listen: unknown key");
 }
