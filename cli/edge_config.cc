@@ -1,0 +1,296 @@
+#include "cli/edge_config.h"
+
+#include <arpa/inet.h>
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "common/yaml_proto.h"
+
+namespace edgekit::cli {
+
+const char* const kDefaultGzipContentTypes[8] = {
+    "application/javascript", "application/json", "application/xhtml+xml", "image/svg+xml",
+    "text/css",               "text/html",        "text/plain",            "text/xml"};
+
+namespace {
+
+using edge::v1::EdgeConfig;
+
+absl::Status Bad(const std::string& source, const std::string& path, const std::string& what) {
+  return absl::InvalidArgumentError(absl::StrCat(source, ": ", path, ": ", what));
+}
+
+bool IsDns1123Label(const std::string& s) {
+  if (s.empty() || s.size() > 63) return false;
+  for (char c : s) {
+    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-')) return false;
+  }
+  return s.front() != '-' && s.back() != '-';
+}
+
+// RFC 1123 subdomain: what metadata.name of most objects must be.
+bool IsDns1123Subdomain(const std::string& s) {
+  if (s.empty() || s.size() > 253) return false;
+  for (absl::string_view part : absl::StrSplit(s, '.')) {
+    if (!IsDns1123Label(std::string(part))) return false;
+  }
+  return true;
+}
+
+// Label value / name part of a key: [A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?, <= 63.
+bool IsLabelValue(const std::string& s, bool allow_empty) {
+  if (s.empty()) return allow_empty;
+  if (s.size() > 63) return false;
+  for (char c : s) {
+    if (!(absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.')) return false;
+  }
+  return absl::ascii_isalnum(s.front()) && absl::ascii_isalnum(s.back());
+}
+
+bool IsLabelKey(const std::string& key) {
+  size_t slash = key.find('/');
+  if (slash == std::string::npos) return IsLabelValue(key, false);
+  return IsDns1123Subdomain(key.substr(0, slash)) &&
+         IsLabelValue(key.substr(slash + 1), false);
+}
+
+bool IsToken(absl::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!(absl::ascii_isalnum(c) || absl::StrContains("!#$&^_.+-", c))) return false;
+  }
+  return true;
+}
+
+bool IsContentType(const std::string& s) {
+  std::vector<absl::string_view> parts = absl::StrSplit(s, '/');
+  return parts.size() == 2 && IsToken(parts[0]) && IsToken(parts[1]);
+}
+
+bool IsHost(const std::string& host) {
+  if (host == "*") return true;
+  std::string rest = host;
+  if (absl::StartsWith(rest, "*.")) rest = rest.substr(2);
+  return IsDns1123Subdomain(absl::AsciiStrToLower(rest)) && rest == absl::AsciiStrToLower(rest);
+}
+
+bool IsCidr(const std::string& s) {
+  std::string address = s;
+  int prefix = -1;
+  size_t slash = s.find('/');
+  if (slash != std::string::npos) {
+    address = s.substr(0, slash);
+    if (!absl::SimpleAtoi(s.substr(slash + 1), &prefix) || prefix < 0 ||
+        s.substr(slash + 1).empty() || !absl::ascii_isdigit(s[slash + 1])) {
+      return false;
+    }
+  }
+  unsigned char buffer[16];
+  if (inet_pton(AF_INET, address.c_str(), buffer) == 1) return prefix <= 32;
+  if (inet_pton(AF_INET6, address.c_str(), buffer) == 1) return prefix <= 128;
+  return false;
+}
+
+absl::Status CheckRange(const std::string& source, const std::string& path, uint32_t value,
+                        uint32_t lo, uint32_t hi) {
+  if (value < lo || value > hi) {
+    return Bad(source, path, absl::StrCat("must be in [", lo, ", ", hi, "], got ", value));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckName(const std::string& source, const std::string& path,
+                       const std::string& name) {
+  if (!IsDns1123Subdomain(name)) {
+    return Bad(source, path,
+               absl::StrCat("\"", name,
+                            "\" is not a valid Kubernetes name (lowercase letters, digits, "
+                            "'-' and '.', starting and ending with a letter or digit, at "
+                            "most 253 characters)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool GzipEnabled(const EdgeConfig& config) {
+  return config.has_gzip() && (!config.gzip().has_enabled() || config.gzip().enabled());
+}
+
+bool ExtAuthzEnabled(const EdgeConfig& config) {
+  return config.has_ext_authz() &&
+         (!config.ext_authz().has_enabled() || config.ext_authz().enabled());
+}
+
+absl::StatusOr<EdgeConfig> LoadEdgeConfig(const std::string& path) {
+  EdgeConfig config;
+  absl::Status status = YamlFileToProto(path, &config);
+  if (!status.ok()) return status;
+  return config;
+}
+
+void ApplyEdgeDefaults(EdgeConfig* config) {
+  edge::v1::Gateway* gateway = config->mutable_gateway();
+  if (!gateway->has_namespace_()) gateway->set_namespace_("istio-system");
+  if (gateway->selector().empty()) (*gateway->mutable_selector())["istio"] = "ingressgateway";
+  if (!gateway->has_name()) gateway->set_name("edgekit-gateway");
+  if (!gateway->has_istio_version()) gateway->set_istio_version("1.30");
+  if (config->has_gzip()) {
+    edge::v1::Gzip* gzip = config->mutable_gzip();
+    if (!gzip->has_name()) gzip->set_name("edgekit-gzip");
+    if (!gzip->has_min_content_length()) gzip->set_min_content_length(30);
+    if (gzip->content_types().empty()) {
+      for (const char* type : kDefaultGzipContentTypes) gzip->add_content_types(type);
+    }
+    if (!gzip->has_compression_level()) gzip->set_compression_level(6);
+    if (!gzip->has_memory_level()) gzip->set_memory_level(5);
+    if (!gzip->has_window_bits()) gzip->set_window_bits(12);
+    if (!gzip->has_chunk_size()) gzip->set_chunk_size(4096);
+    if (!gzip->has_remove_accept_encoding_header()) gzip->set_remove_accept_encoding_header(false);
+    if (!gzip->has_disable_on_etag_header()) gzip->set_disable_on_etag_header(false);
+  }
+  if (config->has_ext_authz()) {
+    edge::v1::ExtAuthz* authz = config->mutable_ext_authz();
+    if (!authz->has_provider_name()) authz->set_provider_name("edgekit-broker");
+    if (!authz->has_port()) authz->set_port(9191);
+    if (!authz->has_service_entry_name()) authz->set_service_entry_name("edgekit-broker");
+    if (!authz->has_host()) authz->set_host("edgekit-broker.local");
+    if (!authz->has_timeout()) authz->set_timeout("1s");
+    if (!authz->has_fail_open()) authz->set_fail_open(false);
+    if (!authz->has_status_on_error()) authz->set_status_on_error(403);
+    if (!authz->has_policy_name()) authz->set_policy_name("edgekit-ext-authz");
+    if (!authz->has_istio_namespace()) authz->set_istio_namespace("istio-system");
+  }
+}
+
+absl::Status ValidateEdgeConfig(const EdgeConfig& config, const std::string& source) {
+  const edge::v1::Gateway& gateway = config.gateway();
+  if (!IsDns1123Label(gateway.namespace_())) {
+    return Bad(source, "gateway.namespace",
+               absl::StrCat("\"", gateway.namespace_(),
+                            "\" is not a valid Kubernetes namespace (RFC 1123 label)"));
+  }
+  for (const auto& [key, value] : gateway.selector()) {
+    if (!IsLabelKey(key)) {
+      return Bad(source, absl::StrCat("gateway.selector[\"", key, "\"]"),
+                 "not a valid Kubernetes label key");
+    }
+    if (!IsLabelValue(value, true)) {
+      return Bad(source, absl::StrCat("gateway.selector.", key),
+                 absl::StrCat("\"", value, "\" is not a valid Kubernetes label value"));
+    }
+  }
+  if (absl::Status s = CheckName(source, "gateway.name", gateway.name()); !s.ok()) return s;
+  for (int i = 0; i < gateway.hosts_size(); ++i) {
+    if (!IsHost(gateway.hosts(i))) {
+      return Bad(source, absl::StrCat("gateway.hosts[", i, "]"),
+                 absl::StrCat("\"", gateway.hosts(i),
+                              "\" is not a lowercase DNS name, \"*.\" + a DNS name, or \"*\""));
+    }
+  }
+  const std::string& version = gateway.istio_version();
+  if (version != "1.28" && version != "1.29" && version != "1.30") {
+    return Bad(source, "gateway.istio_version",
+               absl::StrCat("unsupported Istio version \"", version,
+                            "\" (supported: 1.28, 1.29, 1.30)"));
+  }
+
+  if (GzipEnabled(config)) {
+    const edge::v1::Gzip& gzip = config.gzip();
+    if (absl::Status s = CheckName(source, "gzip.name", gzip.name()); !s.ok()) return s;
+    for (int i = 0; i < gzip.content_types_size(); ++i) {
+      if (!IsContentType(gzip.content_types(i))) {
+        return Bad(source, absl::StrCat("gzip.content_types[", i, "]"),
+                   absl::StrCat("\"", gzip.content_types(i),
+                                "\" is not a content type of the form type/subtype"));
+      }
+    }
+    for (absl::Status s :
+         {CheckRange(source, "gzip.compression_level", gzip.compression_level(), 1, 9),
+          CheckRange(source, "gzip.memory_level", gzip.memory_level(), 1, 9),
+          CheckRange(source, "gzip.window_bits", gzip.window_bits(), 9, 15),
+          CheckRange(source, "gzip.chunk_size", gzip.chunk_size(), 4096, 65536)}) {
+      if (!s.ok()) return s;
+    }
+  }
+
+  if (ExtAuthzEnabled(config)) {
+    const edge::v1::ExtAuthz& authz = config.ext_authz();
+    if (absl::Status s = CheckName(source, "ext_authz.provider_name", authz.provider_name());
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s =
+            CheckName(source, "ext_authz.service_entry_name", authz.service_entry_name());
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = CheckName(source, "ext_authz.policy_name", authz.policy_name());
+        !s.ok()) {
+      return s;
+    }
+    if (!IsDns1123Label(authz.istio_namespace())) {
+      return Bad(source, "ext_authz.istio_namespace",
+                 absl::StrCat("\"", authz.istio_namespace(),
+                              "\" is not a valid Kubernetes namespace (RFC 1123 label)"));
+    }
+    if (absl::Status s = CheckRange(source, "ext_authz.port", authz.port(), 1, 65535); !s.ok()) {
+      return s;
+    }
+    if (!IsDns1123Subdomain(authz.host()) || absl::StrContains(authz.host(), '*')) {
+      return Bad(source, "ext_authz.host",
+                 absl::StrCat("\"", authz.host(), "\" is not a lowercase DNS name"));
+    }
+    absl::Duration timeout;
+    if (!absl::ParseDuration(authz.timeout(), &timeout) || timeout <= absl::ZeroDuration()) {
+      return Bad(source, "ext_authz.timeout",
+                 absl::StrCat("\"", authz.timeout(),
+                              "\" is not a positive duration such as \"500ms\" or \"1s\""));
+    }
+    if (absl::Status s =
+            CheckRange(source, "ext_authz.status_on_error", authz.status_on_error(), 200, 599);
+        !s.ok()) {
+      return s;
+    }
+    for (int i = 0; i < authz.excluded_paths_size(); ++i) {
+      const std::string& path = authz.excluded_paths(i);
+      const std::string key = absl::StrCat("ext_authz.excluded_paths[", i, "]");
+      if (path == "*") continue;
+      if (!absl::StartsWith(path, "/") && !absl::StartsWith(path, "*")) {
+        return Bad(source, key, absl::StrCat("\"", path, "\" must start with \"/\""));
+      }
+      const std::string inner = path.size() > 2 ? path.substr(1, path.size() - 2) : "";
+      if (absl::StrContains(inner, '*') || absl::StrContains(path, "**")) {
+        return Bad(source, key,
+                   absl::StrCat("\"", path,
+                                "\": Istio allows \"*\" only at the start or the end of a path"));
+      }
+    }
+    for (int i = 0; i < authz.excluded_cidrs_size(); ++i) {
+      if (!IsCidr(authz.excluded_cidrs(i))) {
+        return Bad(source, absl::StrCat("ext_authz.excluded_cidrs[", i, "]"),
+                   absl::StrCat("\"", authz.excluded_cidrs(i),
+                                "\" is not an IP address or CIDR (\"10.0.0.0/8\")"));
+      }
+    }
+    if (authz.upstream_target().empty()) {
+      return Bad(source, "ext_authz.upstream_target",
+                 "required: the broker's auth service, e.g. "
+                 "\"dns:///authz.auth.svc.cluster.local:8080\"");
+    }
+  }
+  if (!GzipEnabled(config) && !ExtAuthzEnabled(config)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": no feature enabled: add a gzip or ext_authz section"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace edgekit::cli

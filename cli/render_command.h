@@ -1,0 +1,60 @@
+// `edgekit render`: turns an edge.yaml (or the flags of `render gzip` / `render
+// ext-authz`) into the Istio manifests and side files for each enabled feature.
+//
+// Output is deterministic: fixed key order, fixed file and document order, so the same
+// input gives the same bytes. The whole config is validated and everything is rendered in
+// memory before the first byte is written; with -o DIR each file is replaced atomically.
+//
+// Files (with -o DIR) and, in this order, the documents of the stream (-o - or default):
+//   gzip.yaml                      EnvoyFilter (networking.istio.io/v1alpha3)
+//   ext-authz.yaml                 ServiceEntry (networking.istio.io/v1) and
+//                                  AuthorizationPolicy (security.istio.io/v1, CUSTOM)
+//   ext-authz-istio-operator.yaml  IstioOperator overlay (install.istio.io/v1alpha1)
+//   ext-authz-istiod-values.yaml   istiod Helm values (meshConfig.extensionProviders)
+//   broker.yaml                    the edgekit broker's --config file
+// The last two are not Kubernetes objects; in the stream each starts with a comment
+// saying so.
+#ifndef EDGEKIT_CLI_RENDER_COMMAND_H_
+#define EDGEKIT_CLI_RENDER_COMMAND_H_
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "edgekit/edge/v1/edge_config.pb.h"
+
+namespace edgekit::cli {
+
+struct RenderOptions {
+  // -f FILE: the edge.yaml. Ignored when `config` is set.
+  std::string config_file;
+  // The config built from flags by `render gzip` / `render ext-authz`; not owned.
+  const edge::v1::EdgeConfig* config = nullptr;
+  // -o: "-" (default) writes one multi-document stream to `out`; otherwise a directory
+  // (created if missing) that gets one file per feature.
+  std::string output = "-";
+  std::ostream* out = &std::cout;
+};
+
+// One output file: its name under -o DIR and its YAML documents (each without "---").
+struct RenderedFile {
+  std::string name;
+  std::vector<std::string> documents;
+};
+
+// Renders a config that has defaults applied and passed ValidateEdgeConfig.
+std::vector<RenderedFile> RenderEdgeConfig(const edge::v1::EdgeConfig& config);
+
+// The documents of `files` as one stream: "---\n" before every document.
+std::string JoinDocuments(const std::vector<std::string>& documents);
+
+// Loads (or takes) the config, applies defaults, validates, renders and writes.
+// InvalidArgument "<source>: <key.path>: <problem>" for bad input (nothing written);
+// NotFound / PermissionDenied / Unavailable for I/O.
+absl::Status RunRender(const RenderOptions& options);
+
+}  // namespace edgekit::cli
+
+#endif  // EDGEKIT_CLI_RENDER_COMMAND_H_
