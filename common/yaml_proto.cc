@@ -368,16 +368,23 @@ class Converter {
                                     ? absl::StrCat(text.substr(0, kMaxQuotedChars), "...")
                                     : text));
     };
-    // Shared shape of the numeric cases: parse into T, report, then store.
-    auto integer = [&](auto zero, auto set, auto append) -> absl::Status {
-      decltype(zero) parsed = 0;
-      switch (ParseInteger(text, &parsed)) {
+    // The error for a failed numeric parse (OK when it succeeded).
+    auto parse_error = [&](NumberParse result) -> absl::Status {
+      switch (result) {
         case NumberParse::kOk:
           break;
         case NumberParse::kNotANumber:
           return not_a();
         case NumberParse::kOutOfRange:
           return out_of_range();
+      }
+      return absl::OkStatus();
+    };
+    // Shared shape of the numeric cases: parse into T, report, then store.
+    auto integer = [&](auto zero, auto set, auto append) -> absl::Status {
+      decltype(zero) parsed = 0;
+      if (absl::Status error = parse_error(ParseInteger(text, &parsed)); !error.ok()) {
+        return error;
       }
       if (add) {
         (reflection->*append)(message, field, parsed);
@@ -398,13 +405,8 @@ class Converter {
       case FieldDescriptor::CPPTYPE_DOUBLE:
       case FieldDescriptor::CPPTYPE_FLOAT: {
         double parsed = 0;
-        switch (ParseDouble(text, &parsed)) {
-          case NumberParse::kOk:
-            break;
-          case NumberParse::kNotANumber:
-            return not_a();
-          case NumberParse::kOutOfRange:
-            return out_of_range();
+        if (absl::Status error = parse_error(ParseDouble(text, &parsed)); !error.ok()) {
+          return error;
         }
         if (field->cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE) {
           add ? reflection->AddDouble(message, field, parsed)
