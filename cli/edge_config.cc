@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "cli/render_routes.h"
+#include "cli/render_transcoding.h"
 #include "common/yaml_proto.h"
 
 namespace edgekit::cli {
@@ -156,6 +158,8 @@ void ApplyEdgeDefaults(EdgeConfig* config) {
     if (!gzip->has_remove_accept_encoding_header()) gzip->set_remove_accept_encoding_header(false);
     if (!gzip->has_disable_on_etag_header()) gzip->set_disable_on_etag_header(false);
   }
+  ApplyTranscodingDefaults(config);
+  ApplyRoutingDefaults(config);
   if (config->has_ext_authz()) {
     edge::v1::ExtAuthz* authz = config->mutable_ext_authz();
     if (!authz->has_provider_name()) authz->set_provider_name("edgekit-broker");
@@ -286,9 +290,15 @@ absl::Status ValidateEdgeConfig(const EdgeConfig& config, const std::string& sou
                  "\"dns:///authz.auth.svc.cluster.local:8080\"");
     }
   }
-  if (!GzipEnabled(config) && !ExtAuthzEnabled(config)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": no feature enabled: add a gzip or ext_authz section"));
+  if (TranscodingEnabled(config)) {
+    if (absl::Status s = ValidateTranscodingConfig(config, source); !s.ok()) return s;
+  }
+  if (absl::Status s = ValidateRoutingConfig(config, source); !s.ok()) return s;
+  if (!GzipEnabled(config) && !ExtAuthzEnabled(config) && !TranscodingEnabled(config) &&
+      !RoutesNeeded(config)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source,
+        ": no feature enabled: add a gzip, transcoding, direct_responses or ext_authz section"));
   }
   return absl::OkStatus();
 }

@@ -245,6 +245,10 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   AddOutputOption(authz_cmd, &authz_render.output);
 
+  // [render transcoding flags]
+
+  // [render direct-response flags]
+
   CLI::App* version_cmd = app.add_subcommand("version", "Print the edgekit version");
 
   try {
@@ -308,6 +312,10 @@ int main(int argc, char** argv) {
     authz_render.config = &authz_config;
     return Finish(edgekit::cli::RunRender(authz_render));
   }
+  // [render transcoding dispatch]
+
+  // [render direct-response dispatch]
+
   if (render_cmd->parsed()) {
     if (render_file->count() == 0) {
       std::cerr << "render: give -f edge.yaml, or use `render gzip` / `render ext-authz`\n"

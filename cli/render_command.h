@@ -6,7 +6,12 @@
 // memory before the first byte is written; with -o DIR each file is replaced atomically.
 //
 // Files (with -o DIR) and, in this order, the documents of the stream (-o - or default):
-//   gzip.yaml                      EnvoyFilter (networking.istio.io/v1alpha3)
+//   gzip.yaml                      EnvoyFilter (networking.istio.io/v1alpha3), when gzip is
+//                                  on and transcoding is not
+//   transcoding.yaml               EnvoyFilter with the transcoder (and the compressor
+//                                  first when gzip is on)
+//   routes.yaml                    VirtualService (networking.istio.io/v1), and more files
+//                                  for rules routes cannot express (cli/render_routes.h)
 //   ext-authz.yaml                 ServiceEntry (networking.istio.io/v1) and
 //                                  AuthorizationPolicy (security.istio.io/v1, CUSTOM)
 //   ext-authz-istio-operator.yaml  IstioOperator overlay (install.istio.io/v1alpha1)
@@ -23,6 +28,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "cli/rendered_file.h"
 #include "edgekit/edge/v1/edge_config.pb.h"
 
 namespace edgekit::cli {
@@ -36,16 +42,15 @@ struct RenderOptions {
   // (created if missing) that gets one file per feature.
   std::string output = "-";
   std::ostream* out = &std::cout;
+  // Warnings ("<source>: <key.path>: warning: ...") go here; the output is still written.
+  std::ostream* err = &std::cerr;
 };
 
-// One output file: its name under -o DIR and its YAML documents (each without "---").
-struct RenderedFile {
-  std::string name;
-  std::vector<std::string> documents;
-};
-
-// Renders a config that has defaults applied and passed ValidateEdgeConfig.
-std::vector<RenderedFile> RenderEdgeConfig(const edge::v1::EdgeConfig& config);
+// Renders a config that has defaults applied and passed ValidateEdgeConfig. Fails when a
+// check needs what only rendering finds out (a transcoded service missing from the
+// descriptor, a rule routes cannot express).
+absl::StatusOr<std::vector<RenderedFile>> RenderEdgeConfig(const edge::v1::EdgeConfig& config,
+                                                           const RenderContext& context);
 
 // The documents of `files` as one stream: "---\n" before every document.
 std::string JoinDocuments(const std::vector<std::string>& documents);

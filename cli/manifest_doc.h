@@ -1,0 +1,55 @@
+// A small YAML writer for the manifests `edgekit render` emits: fixed key order (the
+// order of the calls), strings quoted whenever a YAML reader could take them for
+// something else, two-space indent. Shared by every renderer so all output looks alike.
+#ifndef EDGEKIT_CLI_MANIFEST_DOC_H_
+#define EDGEKIT_CLI_MANIFEST_DOC_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "google/protobuf/map.h"
+#include "yaml-cpp/yaml.h"
+
+namespace edgekit::cli {
+
+// True for strings a YAML 1.1/1.2 reader would take for a number, boolean or null, or
+// that start or contain YAML syntax; they are emitted double-quoted ("1.30", "true").
+bool NeedsQuotes(const std::string& s);
+
+class Doc {
+ public:
+  Doc();
+  Doc& Key(const std::string& key);
+  Doc& Str(const std::string& s);
+  Doc& KV(const std::string& key, const std::string& value) { return Key(key).Str(value); }
+  Doc& KV(const std::string& key, const char* value) { return Key(key).Str(value); }
+  Doc& KV(const std::string& key, uint32_t value);
+  Doc& KV(const std::string& key, bool value);
+  // A multi-line string as a YAML literal block (|), e.g. a direct-response body.
+  Doc& Literal(const std::string& key, const std::string& value);
+  Doc& Map();
+  Doc& EndMap();
+  Doc& Seq();
+  Doc& EndSeq();
+  Doc& StrSeq(const std::string& key, const std::vector<std::string>& values);
+  Doc& Labels(const std::string& key, const std::map<std::string, std::string>& labels);
+  // The document text, ending in a newline, after `comment` (lines starting with "# ").
+  std::string Text(const std::string& comment = "") const;
+
+ private:
+  YAML::Emitter e_;
+};
+
+std::map<std::string, std::string> Sorted(
+    const google::protobuf::Map<std::string, std::string>& m);
+
+// apiVersion, kind, metadata {name, namespace, labels: managed-by edgekit}; leaves the
+// top-level map open for `spec`.
+void Header(Doc& d, const std::string& api_version, const std::string& kind,
+            const std::string& name, const std::string& ns);
+
+}  // namespace edgekit::cli
+
+#endif  // EDGEKIT_CLI_MANIFEST_DOC_H_

@@ -1,0 +1,47 @@
+// The transcoding feature of `edgekit render`: an EnvoyFilter inserting
+// envoy.filters.http.grpc_json_transcoder with the descriptor set embedded as
+// proto_descriptor_bin (and the compressor first in the same filter when gzip is on),
+// plus the gRPC services the VirtualService must route after transcoding.
+#ifndef EDGEKIT_CLI_RENDER_TRANSCODING_H_
+#define EDGEKIT_CLI_RENDER_TRANSCODING_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "cli/rendered_file.h"
+#include "edgekit/edge/v1/edge_config.pb.h"
+
+namespace edgekit::cli {
+
+bool TranscodingEnabled(const edge::v1::EdgeConfig& config);
+
+// Fills the unset fields of config->transcoding() (if present) with their defaults.
+void ApplyTranscodingDefaults(edge::v1::EdgeConfig* config);
+
+// The checks that need no descriptor: "<source>: transcoding.<path>: <problem>".
+absl::Status ValidateTranscodingConfig(const edge::v1::EdgeConfig& config,
+                                       const std::string& source);
+
+// A gRPC service ("package.Service") the VirtualService sends to `destination` once the
+// transcoder has rewritten the path to /package.Service/Method.
+struct GrpcServiceRoute {
+  std::string service;
+  edge::v1::Destination destination;
+};
+
+struct TranscodingOutput {
+  // The EnvoyFilter file (it carries the compressor too when gzip is enabled).
+  std::vector<RenderedFile> files;
+  std::vector<GrpcServiceRoute> routes;
+};
+
+// Builds the descriptor set, checks the services exist, renders. Called only when
+// TranscodingEnabled(config), after defaults and ValidateTranscodingConfig.
+absl::StatusOr<TranscodingOutput> RenderTranscoding(const edge::v1::EdgeConfig& config,
+                                                    const RenderContext& context);
+
+}  // namespace edgekit::cli
+
+#endif  // EDGEKIT_CLI_RENDER_TRANSCODING_H_
