@@ -1,0 +1,3 @@
+{{- define "sem.name" -}}
+{{ .Release.Name }}-{{ .Chart.Name }}
+{{- end -}}
