@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "broker/config.h"
+#include "cli/render_ext_authz.h"
 #include "cli/render_routes.h"
 #include "cli/render_transcoding.h"
 #include "common/yaml_proto.h"
@@ -120,6 +122,48 @@ absl::Status CheckName(const std::string& source, const std::string& path,
   return absl::OkStatus();
 }
 
+absl::Status ValidateLoopback(const edge::v1::ExtAuthz& authz, const std::string& source) {
+  const edge::v1::ExtAuthzLoopback& loopback = authz.loopback();
+  if (authz.has_hedging()) {
+    return Bad(source, "ext_authz.hedging",
+               "broker hedging settings do not apply to mode \"loopback\" (use "
+               "ext_authz.loopback.per_try_timeout and attempts)");
+  }
+  if (absl::Status s = CheckName(source, "ext_authz.loopback.name", loopback.name()); !s.ok()) {
+    return s;
+  }
+  absl::Duration per_try;
+  if (!absl::ParseDuration(loopback.per_try_timeout(), &per_try) ||
+      per_try <= absl::ZeroDuration()) {
+    return Bad(source, "ext_authz.loopback.per_try_timeout",
+               absl::StrCat("\"", loopback.per_try_timeout(),
+                            "\" is not a positive duration such as \"50ms\""));
+  }
+  absl::Duration timeout;
+  if (absl::ParseDuration(authz.timeout(), &timeout) && per_try >= timeout) {
+    return Bad(source, "ext_authz.loopback.per_try_timeout",
+               absl::StrCat(loopback.per_try_timeout(), " is not below ext_authz.timeout (",
+                            authz.timeout(), "): no hedge could ever be sent"));
+  }
+  if (absl::Status s =
+          CheckRange(source, "ext_authz.loopback.attempts", loopback.attempts(), 2, 5);
+      !s.ok()) {
+    return s;
+  }
+  for (absl::string_view condition : absl::StrSplit(loopback.retry_on(), ',')) {
+    if (!IsToken(condition)) {
+      return Bad(source, "ext_authz.loopback.retry_on",
+                 absl::StrCat("\"", loopback.retry_on(),
+                              "\" is not a comma-separated list of Envoy retry conditions"));
+    }
+  }
+  absl::StatusOr<HostPort> upstream = UpstreamHostPort(authz.upstream_target());
+  if (!upstream.ok()) {
+    return Bad(source, "ext_authz.upstream_target", std::string(upstream.status().message()));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 bool GzipEnabled(const EdgeConfig& config) {
@@ -164,13 +208,29 @@ void ApplyEdgeDefaults(EdgeConfig* config) {
     edge::v1::ExtAuthz* authz = config->mutable_ext_authz();
     if (!authz->has_provider_name()) authz->set_provider_name("edgekit-broker");
     if (!authz->has_port()) authz->set_port(9191);
-    if (!authz->has_service_entry_name()) authz->set_service_entry_name("edgekit-broker");
-    if (!authz->has_host()) authz->set_host("edgekit-broker.local");
+    if (!authz->has_mode()) authz->set_mode("broker");
+    // In loopback mode the ServiceEntry names the gateway's own loopback listener.
+    const bool loopback = authz->mode() == "loopback";
+    if (!authz->has_service_entry_name()) {
+      authz->set_service_entry_name(loopback ? "edgekit-authz-loopback" : "edgekit-broker");
+    }
+    if (!authz->has_host()) {
+      authz->set_host(loopback ? "edgekit-authz-loopback.local" : "edgekit-broker.local");
+    }
     if (!authz->has_timeout()) authz->set_timeout("1s");
     if (!authz->has_fail_open()) authz->set_fail_open(false);
     if (!authz->has_status_on_error()) authz->set_status_on_error(403);
     if (!authz->has_policy_name()) authz->set_policy_name("edgekit-ext-authz");
     if (!authz->has_istio_namespace()) authz->set_istio_namespace("istio-system");
+    if (loopback) {
+      edge::v1::ExtAuthzLoopback* loopback = authz->mutable_loopback();
+      if (!loopback->has_name()) loopback->set_name("edgekit-authz-loopback");
+      if (!loopback->has_per_try_timeout()) loopback->set_per_try_timeout("50ms");
+      if (!loopback->has_attempts()) loopback->set_attempts(2);
+      if (!loopback->has_retry_on()) {
+        loopback->set_retry_on("unavailable,cancelled,resource-exhausted,connect-failure,reset");
+      }
+    }
   }
 }
 
@@ -288,6 +348,24 @@ absl::Status ValidateEdgeConfig(const EdgeConfig& config, const std::string& sou
       return Bad(source, "ext_authz.upstream_target",
                  "required: the broker's auth service, e.g. "
                  "\"dns:///authz.auth.svc.cluster.local:8080\"");
+    }
+    if (authz.mode() != "broker" && authz.mode() != "loopback") {
+      return Bad(source, "ext_authz.mode",
+                 absl::StrCat("\"", authz.mode(), "\" is not \"broker\" or \"loopback\""));
+    }
+    if (IsLoopbackMode(authz)) {
+      if (absl::Status s = ValidateLoopback(authz, source); !s.ok()) return s;
+    } else if (authz.has_loopback()) {
+      return Bad(source, "ext_authz.loopback", "only for mode \"loopback\"");
+    } else {
+      // broker.yaml is checked with the broker's own rules, so what render writes is what
+      // the broker accepts; its key paths are relative to broker.yaml.
+      absl::StatusOr<broker::BrokerSettings> broker = broker::ValidateBrokerConfig(BrokerConfigFor(authz));
+      if (!broker.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            source, ": ext_authz: the broker config would be rejected by the broker: ",
+            broker.status().message()));
+      }
     }
   }
   if (TranscodingEnabled(config)) {

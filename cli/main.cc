@@ -162,6 +162,9 @@ int main(int argc, char** argv) {
                    "yaml`); repeatable. Default: the file named by $EDGEKIT_CRDS")
       ->allow_extra_args(false)
       ->type_name("FILE");
+  validate_cmd->add_flag("--allow-unknown-groups", validate.allow_unknown_groups,
+                         "Objects of API groups with no CRD given (Deployment, Service, ...) "
+                         "are warnings, not errors");
 
   edgekit::cli::RenderOptions render;
   CLI::App* render_cmd = app.add_subcommand(
@@ -243,11 +246,167 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   authz_cmd->add_option("--exclude-cidr", authz_cidrs, "Client CIDR that skips authorization; repeatable")
       ->allow_extra_args(false);
+  std::string authz_mode, authz_per_try;
+  uint32_t authz_attempts = 0;
+  CLI::Option* authz_mode_opt = authz_cmd->add_option(
+      "--mode", authz_mode,
+      "broker (default): hedge through the edgekit broker; loopback: no broker, Envoy's own "
+      "hedge_policy on a loopback listener of the gateway (fixed delay, no budget)");
+  CLI::Option* authz_per_try_opt = authz_cmd->add_option(
+      "--per-try-timeout", authz_per_try, "loopback: hedge after this long. Default 50ms");
+  CLI::Option* authz_attempts_opt = authz_cmd->add_option(
+      "--attempts", authz_attempts, "loopback: most attempts per Check, 2..5. Default 2");
+  // Broker hedging settings, named as the broker's own flags; written to broker.yaml.
+  uint32_t authz_max_attempts = 0;
+  double authz_quantile = 0, authz_budget = 0;
+  CLI::Option* authz_max_attempts_opt = authz_cmd->add_option(
+      "--max-attempts", authz_max_attempts, "broker: attempts per Check, 1..5 (broker default 2)");
+  CLI::Option* authz_quantile_opt = authz_cmd->add_option(
+      "--hedge-quantile", authz_quantile, "broker: latency quantile used as hedge delay (0.95)");
+  CLI::Option* authz_budget_opt = authz_cmd->add_option(
+      "--hedge-budget", authz_budget, "broker: hedges per primary call, 0..1 (0.1)");
   AddOutputOption(authz_cmd, &authz_render.output);
 
-  // [render transcoding flags]
+  // `render transcoding`: the transcoding section from flags (and gzip with --gzip).
+  edgekit::edge::v1::EdgeConfig tc_config;
+  edgekit::cli::RenderOptions tc_render;
+  GatewayFlags tc_gateway;
+  std::vector<std::string> tc_positional, tc_protos, tc_proto_paths, tc_services, tc_ignored;
+  std::string tc_descriptor, tc_destination, tc_dest_host, tc_name, tc_unknown;
+  uint32_t tc_dest_port = 0, tc_max_request = 0, tc_max_response = 0;
+  bool tc_whitespace = false, tc_primitive = false, tc_enum_ints = false,
+       tc_proto_names = false, tc_no_convert = false, tc_gzip = false;
+  CLI::App* tc_cmd = render_cmd->add_subcommand(
+      "transcoding",
+      "EnvoyFilter with the gRPC-JSON transcoder (descriptor built in-process from .proto "
+      "files, or a prebuilt one) and the VirtualService routes to the gRPC service");
+  AddGatewayFlags(tc_cmd, &tc_gateway);
+  CLI::Option* tc_positional_opt =
+      tc_cmd->add_option("PROTO", tc_positional, ".proto files to compile (as --proto)");
+  CLI::Option* tc_protos_opt =
+      tc_cmd->add_option("--proto", tc_protos, ".proto file to compile; repeatable")
+          ->allow_extra_args(false)
+          ->type_name("FILE");
+  AddProtoPathOption(tc_cmd, &tc_proto_paths);
+  tc_cmd
+      ->add_option("--descriptor", tc_descriptor,
+                   "Prebuilt FileDescriptorSet with imports (binary or base64) instead of "
+                   ".proto files")
+      ->excludes(tc_positional_opt)
+      ->excludes(tc_protos_opt)
+      ->type_name("FILE");
+  tc_cmd
+      ->add_option("--service", tc_services,
+                   "gRPC service to transcode (package.Service); repeatable. Default: every "
+                   "service with google.api.http bindings")
+      ->allow_extra_args(false)
+      ->type_name("NAME");
+  CLI::Option* tc_destination_opt =
+      tc_cmd
+          ->add_option("--destination", tc_destination,
+                       "The gRPC service, HOST:PORT (e.g. greeter.default.svc:50051)")
+          ->type_name("HOST:PORT");
+  CLI::Option* tc_dest_host_opt =
+      tc_cmd->add_option("--destination-host", tc_dest_host, "The gRPC service's host")
+          ->excludes(tc_destination_opt)
+          ->type_name("HOST");
+  CLI::Option* tc_dest_port_opt =
+      tc_cmd->add_option("--destination-port", tc_dest_port, "The gRPC service's port")
+          ->excludes(tc_destination_opt)
+          ->type_name("PORT");
+  CLI::Option* tc_name_opt =
+      tc_cmd->add_option("--name", tc_name, "EnvoyFilter name. Default edgekit-transcoding");
+  tc_cmd->add_flag("--add-whitespace", tc_whitespace, "Indent JSON responses");
+  tc_cmd->add_flag("--always-print-primitive-fields", tc_primitive,
+                   "Print fields holding default values (0, \"\", false)");
+  tc_cmd->add_flag("--always-print-enums-as-ints", tc_enum_ints, "Print enums as numbers");
+  tc_cmd->add_flag("--preserve-proto-field-names", tc_proto_names,
+                   "Use .proto field names (snake_case) in JSON, not lowerCamelCase");
+  tc_cmd->add_flag("--no-convert-grpc-status", tc_no_convert,
+                   "Do not turn gRPC errors into JSON bodies (convert_grpc_status false)");
+  CLI::Option* tc_unknown_opt =
+      tc_cmd
+          ->add_option("--unknown-query-parameters", tc_unknown,
+                       "Query parameters mapping to no field: pass-through (Envoy's default: "
+                       "not transcoded), ignore, or reject (400)")
+          ->check(CLI::IsMember({"pass-through", "ignore", "reject"}));
+  tc_cmd->add_option("--ignore-query-parameter", tc_ignored,
+                     "Query parameter never mapped nor rejected; repeatable")
+      ->allow_extra_args(false)
+      ->type_name("NAME");
+  CLI::Option* tc_max_request_opt = tc_cmd->add_option(
+      "--max-request-body-size", tc_max_request, "Largest request body buffered, bytes");
+  CLI::Option* tc_max_response_opt = tc_cmd->add_option(
+      "--max-response-body-size", tc_max_response, "Largest response body buffered, bytes");
+  tc_cmd->add_flag("--gzip", tc_gzip,
+                   "Also compress responses (gzip defaults), in the same EnvoyFilter");
+  AddOutputOption(tc_cmd, &tc_render.output);
 
-  // [render direct-response flags]
+  // `render direct-response`: one direct_responses rule (and the catch-all) from flags.
+  edgekit::edge::v1::EdgeConfig direct_config;
+  edgekit::cli::RenderOptions direct_render;
+  GatewayFlags direct_gateway;
+  std::string direct_rule_name = "respond", direct_body, direct_destination,
+              direct_gateway_name, direct_wasm_image;
+  uint32_t direct_status = 0;
+  std::vector<std::string> direct_if_headers, direct_unless_headers, direct_if_absent,
+      direct_response_headers, direct_hosts;
+  std::string direct_path_prefix, direct_method;
+  CLI::App* direct_cmd = render_cmd->add_subcommand(
+      "direct-response",
+      "VirtualService answering matching requests directly (one rule), before a catch-all "
+      "route to --destination. The rule answers when every --if-* test holds and NOT every "
+      "--unless-header test holds; e.g. `--unless-header x-foo=1 --unless-header x-bar=1 "
+      "--status 400 --body 'This is direct response!' --destination web.default:8080` "
+      "proxies only requests carrying both headers. More (any/not, regex): edge.yaml "
+      "direct_responses.");
+  AddGatewayFlags(direct_cmd, &direct_gateway);
+  direct_cmd->add_option("--status", direct_status, "HTTP status to answer, 200..599. Required")
+      ->required();
+  CLI::Option* direct_body_opt =
+      direct_cmd->add_option("--body", direct_body, "Response body (text). Default: none");
+  direct_cmd
+      ->add_option("--response-header", direct_response_headers,
+                   "Response header NAME=VALUE; repeatable")
+      ->allow_extra_args(false)
+      ->type_name("NAME=VALUE");
+  direct_cmd
+      ->add_option("--if-header", direct_if_headers,
+                   "Answer only if header NAME has exactly VALUE (NAME alone: is present); "
+                   "repeatable, all must hold")
+      ->allow_extra_args(false)
+      ->type_name("NAME[=VALUE]");
+  direct_cmd
+      ->add_option("--if-absent", direct_if_absent,
+                   "Answer only if header NAME is absent; repeatable")
+      ->allow_extra_args(false)
+      ->type_name("NAME");
+  direct_cmd
+      ->add_option("--unless-header", direct_unless_headers,
+                   "Do not answer (proxy instead) when header NAME has exactly VALUE (NAME "
+                   "alone: is present) and every other --unless-header holds too; repeatable")
+      ->allow_extra_args(false)
+      ->type_name("NAME[=VALUE]");
+  direct_cmd->add_option("--if-path-prefix", direct_path_prefix,
+                         "Answer only for paths starting with PREFIX")
+      ->type_name("PREFIX");
+  direct_cmd->add_option("--if-method", direct_method, "Answer only for this method (GET, ...)")
+      ->type_name("METHOD");
+  direct_cmd->add_option("--rule-name", direct_rule_name,
+                         "Rule name (route direct-NAME). Default respond");
+  CLI::Option* direct_dest_opt = direct_cmd->add_option(
+      "--destination", direct_destination,
+      "Catch-all destination HOST:PORT for requests not answered (routes.default_destination)");
+  direct_dest_opt->type_name("HOST:PORT");
+  direct_cmd
+      ->add_option("--host", direct_hosts,
+                   "Host served (gateway.hosts); repeatable. Default: every host (\"*\")")
+      ->allow_extra_args(false);
+  CLI::Option* direct_gateway_name_opt = direct_cmd->add_option(
+      "--gateway", direct_gateway_name, "Istio Gateway name. Default edgekit-gateway");
+  direct_cmd->add_option("--wasm-image", direct_wasm_image,
+                         "oci:// URL of YOUR Wasm module for rules routes cannot express");
+  AddOutputOption(direct_cmd, &direct_render.output);
 
   CLI::App* version_cmd = app.add_subcommand("version", "Print the edgekit version");
 
@@ -309,12 +468,142 @@ int main(int argc, char** argv) {
     if (authz_status_opt->count() > 0) authz->set_status_on_error(authz_status);
     for (const std::string& path : authz_paths) authz->add_excluded_paths(path);
     for (const std::string& cidr : authz_cidrs) authz->add_excluded_cidrs(cidr);
+    if (authz_mode_opt->count() > 0) authz->set_mode(authz_mode);
+    if (authz_per_try_opt->count() > 0) {
+      authz->mutable_loopback()->set_per_try_timeout(authz_per_try);
+    }
+    if (authz_attempts_opt->count() > 0) authz->mutable_loopback()->set_attempts(authz_attempts);
+    if (authz_max_attempts_opt->count() > 0) {
+      authz->mutable_hedging()->set_max_attempts(authz_max_attempts);
+    }
+    if (authz_quantile_opt->count() > 0) authz->mutable_hedging()->set_quantile(authz_quantile);
+    if (authz_budget_opt->count() > 0) authz->mutable_hedging()->set_budget(authz_budget);
     authz_render.config = &authz_config;
     return Finish(edgekit::cli::RunRender(authz_render));
   }
-  // [render transcoding dispatch]
+  if (tc_cmd->parsed()) {
+    if (!ApplyGatewayFlags(tc_gateway, &tc_config)) return kExitUsage;
+    if (tc_positional.empty() && tc_protos.empty() && tc_descriptor.empty()) {
+      std::cerr << "render transcoding: give PROTO files (or --proto FILE) or --descriptor "
+                   "FILE\nRun with --help for more information.\n";
+      return kExitUsage;
+    }
+    edgekit::edge::v1::Transcoding* tc = tc_config.mutable_transcoding();
+    for (const std::string& proto : tc_protos) tc->add_proto_files(proto);
+    for (const std::string& proto : tc_positional) tc->add_proto_files(proto);
+    for (const std::string& path : tc_proto_paths) tc->add_include_paths(path);
+    if (!tc_descriptor.empty()) tc->set_descriptor_set(tc_descriptor);
+    for (const std::string& service : tc_services) tc->add_services(service);
+    if (tc_destination_opt->count() > 0) {
+      const size_t colon = tc_destination.rfind(':');
+      const std::string port =
+          colon == std::string::npos ? "" : tc_destination.substr(colon + 1);
+      if (colon == 0 || port.empty() || port.size() > 5 ||
+          port.find_first_not_of("0123456789") != std::string::npos) {
+        std::cerr << "render transcoding: --destination " << tc_destination
+                  << ": expected HOST:PORT\n";
+        return kExitUsage;
+      }
+      tc->mutable_destination()->set_host(tc_destination.substr(0, colon));
+      tc->mutable_destination()->set_port(static_cast<uint32_t>(std::stoul(port)));
+    }
+    if (tc_dest_host_opt->count() > 0) tc->mutable_destination()->set_host(tc_dest_host);
+    if (tc_dest_port_opt->count() > 0) tc->mutable_destination()->set_port(tc_dest_port);
+    if (tc_name_opt->count() > 0) tc->set_name(tc_name);
+    edgekit::edge::v1::Transcoding::PrintOptions* print = tc->mutable_print_options();
+    print->set_add_whitespace(tc_whitespace);
+    print->set_always_print_primitive_fields(tc_primitive);
+    print->set_always_print_enums_as_ints(tc_enum_ints);
+    print->set_preserve_proto_field_names(tc_proto_names);
+    tc->set_convert_grpc_status(!tc_no_convert);
+    if (tc_unknown_opt->count() > 0) {
+      tc->set_unknown_query_parameters(
+          tc_unknown == "ignore"   ? edgekit::edge::v1::Transcoding::IGNORE
+          : tc_unknown == "reject" ? edgekit::edge::v1::Transcoding::REJECT
+                                   : edgekit::edge::v1::Transcoding::PASS_THROUGH);
+    }
+    for (const std::string& name : tc_ignored) tc->add_ignored_query_parameters(name);
+    if (tc_max_request_opt->count() > 0) tc->set_max_request_body_size(tc_max_request);
+    if (tc_max_response_opt->count() > 0) tc->set_max_response_body_size(tc_max_response);
+    if (tc_gzip) tc_config.mutable_gzip();
+    tc_render.config = &tc_config;
+    return Finish(edgekit::cli::RunRender(tc_render));
+  }
 
-  // [render direct-response dispatch]
+  if (direct_cmd->parsed()) {
+    if (!ApplyGatewayFlags(direct_gateway, &direct_config)) return kExitUsage;
+    edgekit::edge::v1::Gateway* gateway = direct_config.mutable_gateway();
+    for (const std::string& host : direct_hosts) gateway->add_hosts(host);
+    if (direct_gateway_name_opt->count() > 0) gateway->set_name(direct_gateway_name);
+    edgekit::edge::v1::DirectResponses* direct = direct_config.mutable_direct_responses();
+    if (!direct_wasm_image.empty()) direct->mutable_wasm()->set_image(direct_wasm_image);
+    edgekit::edge::v1::DirectResponseRule* rule = direct->add_rules();
+    rule->set_name(direct_rule_name);
+    rule->mutable_respond()->set_status(direct_status);
+    if (direct_body_opt->count() > 0) rule->mutable_respond()->set_body(direct_body);
+    for (const std::string& header : direct_response_headers) {
+      const size_t eq = header.find('=');
+      if (eq == std::string::npos) {
+        std::cerr << "render direct-response: --response-header " << header
+                  << ": expected NAME=VALUE\n";
+        return kExitUsage;
+      }
+      (*rule->mutable_respond()->mutable_headers())[header.substr(0, eq)] =
+          header.substr(eq + 1);
+    }
+    // NAME=VALUE -> header exact; NAME -> header present.
+    auto header_test = [](const std::string& flag, edgekit::edge::v1::Condition* c) {
+      const size_t eq = flag.find('=');
+      edgekit::edge::v1::HeaderCondition* h = c->mutable_header();
+      h->set_name(flag.substr(0, eq));
+      if (eq == std::string::npos) {
+        h->set_present(true);
+      } else {
+        h->set_exact(flag.substr(eq + 1));
+      }
+    };
+    std::vector<edgekit::edge::v1::Condition> tests;
+    for (const std::string& flag : direct_if_headers) header_test(flag, &tests.emplace_back());
+    for (const std::string& name : direct_if_absent) {
+      edgekit::edge::v1::HeaderCondition* h = tests.emplace_back().mutable_header();
+      h->set_name(name);
+      h->set_absent(true);
+    }
+    if (!direct_path_prefix.empty()) {
+      tests.emplace_back().mutable_path()->set_prefix(direct_path_prefix);
+    }
+    if (!direct_method.empty()) tests.emplace_back().set_method(direct_method);
+    if (!direct_unless_headers.empty()) {
+      edgekit::edge::v1::Condition unless;
+      for (const std::string& flag : direct_unless_headers) {
+        header_test(flag, unless.mutable_not_()->add_all());
+      }
+      tests.push_back(unless);
+    }
+    if (tests.size() == 1) {
+      *rule->mutable_when() = tests[0];
+    } else if (tests.size() > 1) {
+      for (const auto& test : tests) *rule->mutable_when()->add_all() = test;
+    }
+    if (direct_dest_opt->count() > 0) {
+      const size_t colon = direct_destination.rfind(':');
+      const std::string port_text =
+          colon == std::string::npos ? "" : direct_destination.substr(colon + 1);
+      char* end = nullptr;
+      const unsigned long port = std::strtoul(port_text.c_str(), &end, 10);
+      if (port_text.empty() || *end != '\0' || port > 65535) {
+        std::cerr << "render direct-response: --destination " << direct_destination
+                  << ": expected HOST:PORT\n";
+        return kExitUsage;
+      }
+      edgekit::edge::v1::Destination* dest =
+          direct_config.mutable_routes()->mutable_default_destination();
+      dest->set_host(direct_destination.substr(0, colon));
+      dest->set_port(static_cast<uint32_t>(port));
+    }
+    direct_render.config = &direct_config;
+    return Finish(edgekit::cli::RunRender(direct_render));
+  }
 
   if (render_cmd->parsed()) {
     if (render_file->count() == 0) {

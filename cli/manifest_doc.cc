@@ -1,10 +1,29 @@
 #include "cli/manifest_doc.h"
 
+#include <cstdlib>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/reflection.h"
 
 namespace edgekit::cli {
+namespace {
+
+// Shortest text that reads back as the same double: "0.95", "20", not 0.94999... or 2e+01.
+std::string ShortestDouble(double value) {
+  std::string plain = absl::StrCat(value);  // %g with 6 digits: right for config values
+  if (std::strtod(plain.c_str(), nullptr) == value) return plain;
+  for (int precision = 7; precision < 17; ++precision) {
+    std::string text = absl::StrFormat("%.*g", precision, value);
+    if (std::strtod(text.c_str(), nullptr) == value) return text;
+  }
+  return absl::StrFormat("%.17g", value);
+}
+
+}  // namespace
 
 bool NeedsQuotes(const std::string& s) {
   if (s.empty()) return true;
@@ -86,6 +105,69 @@ Doc& Doc::Labels(const std::string& key, const std::map<std::string, std::string
   Key(key).Map();
   for (const auto& [k, v] : labels) KV(k, v);
   return EndMap();
+}
+
+Doc& Doc::Message(const google::protobuf::Message& message) {
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);  // set fields, by field number
+  Map();
+  for (const google::protobuf::FieldDescriptor* field : fields) {
+    Key(field->name());
+    if (field->is_repeated()) {
+      Seq();
+      for (int i = 0; i < reflection->FieldSize(message, field); ++i) Field(message, field, i);
+      EndSeq();
+    } else {
+      Field(message, field, -1);
+    }
+  }
+  return EndMap();
+}
+
+// One value of `field` (element `index` of a repeated field, or the field when -1).
+void Doc::Field(const google::protobuf::Message& message,
+                const google::protobuf::FieldDescriptor* field, int index) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* r = message.GetReflection();
+  const bool rep = index >= 0;
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      Str(rep ? r->GetRepeatedString(message, field, index) : r->GetString(message, field));
+      break;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      e_ << YAML::TrueFalseBool
+         << (rep ? r->GetRepeatedBool(message, field, index) : r->GetBool(message, field));
+      break;
+    case FieldDescriptor::CPPTYPE_INT32:
+      e_ << (rep ? r->GetRepeatedInt32(message, field, index) : r->GetInt32(message, field));
+      break;
+    case FieldDescriptor::CPPTYPE_UINT32:
+      e_ << (rep ? r->GetRepeatedUInt32(message, field, index) : r->GetUInt32(message, field));
+      break;
+    case FieldDescriptor::CPPTYPE_INT64:
+      e_ << (rep ? r->GetRepeatedInt64(message, field, index) : r->GetInt64(message, field));
+      break;
+    case FieldDescriptor::CPPTYPE_UINT64:
+      e_ << (rep ? r->GetRepeatedUInt64(message, field, index) : r->GetUInt64(message, field));
+      break;
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      e_ << ShortestDouble(rep ? r->GetRepeatedDouble(message, field, index)
+                               : r->GetDouble(message, field));
+      break;
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      e_ << ShortestDouble(rep ? r->GetRepeatedFloat(message, field, index)
+                               : r->GetFloat(message, field));
+      break;
+    case FieldDescriptor::CPPTYPE_ENUM:
+      Str((rep ? r->GetRepeatedEnum(message, field, index) : r->GetEnum(message, field))
+              ->name());
+      break;
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      Message(rep ? r->GetRepeatedMessage(message, field, index)
+                  : r->GetMessage(message, field));
+      break;
+  }
 }
 
 std::string Doc::Text(const std::string& comment) const {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "google/protobuf/map.h"
+#include "google/protobuf/message.h"
 #include "yaml-cpp/yaml.h"
 
 namespace edgekit::cli {
@@ -35,10 +36,17 @@ class Doc {
   Doc& EndSeq();
   Doc& StrSeq(const std::string& key, const std::vector<std::string>& values);
   Doc& Labels(const std::string& key, const std::map<std::string, std::string>& labels);
+  // The set fields of `message` as a map, by proto field name in field-number order (the
+  // shape common/yaml_proto.h reads back): scalars, strings, enums by name, nested and
+  // repeated fields (map fields are not supported: none of our configs has one).
+  Doc& Message(const google::protobuf::Message& message);
   // The document text, ending in a newline, after `comment` (lines starting with "# ").
   std::string Text(const std::string& comment = "") const;
 
  private:
+  void Field(const google::protobuf::Message& message,
+             const google::protobuf::FieldDescriptor* field, int index);
+
   YAML::Emitter e_;
 };
 

@@ -1,21 +1,193 @@
 #include "cli/render_routes.h"
 
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "cli/direct_response.h"
+#include "cli/manifest_doc.h"
+
 namespace edgekit::cli {
+namespace {
 
 using edge::v1::EdgeConfig;
 
-bool RoutesNeeded(const EdgeConfig& config) { return false; }
+absl::Status Bad(const std::string& source, const std::string& path, const std::string& what) {
+  return absl::InvalidArgumentError(absl::StrCat(source, ": ", path, ": ", what));
+}
 
-void ApplyRoutingDefaults(EdgeConfig* config) {}
+bool IsDns1123Label(absl::string_view s) {
+  if (s.empty() || s.size() > 63) return false;
+  for (char c : s) {
+    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-')) return false;
+  }
+  return s.front() != '-' && s.back() != '-';
+}
+
+bool IsDns1123Subdomain(absl::string_view s) {
+  if (s.empty() || s.size() > 253) return false;
+  for (absl::string_view part : absl::StrSplit(s, '.')) {
+    if (!IsDns1123Label(part)) return false;
+  }
+  return true;
+}
+
+absl::Status CheckDestination(const edge::v1::Destination& dest, const std::string& source,
+                              const std::string& path) {
+  if (!dest.has_host() || dest.host().empty()) {
+    return Bad(source, path + ".host",
+               "required: a host in Istio's registry, e.g. "
+               "\"greeter.default.svc.cluster.local\"");
+  }
+  if (!IsDns1123Subdomain(dest.host())) {
+    return Bad(source, path + ".host",
+               absl::StrCat("\"", dest.host(), "\" is not a lowercase DNS name"));
+  }
+  if (!dest.has_port()) {
+    return Bad(source, path + ".port", "required: the destination port, 1..65535");
+  }
+  if (dest.port() < 1 || dest.port() > 65535) {
+    return Bad(source, path + ".port",
+               absl::StrCat("must be in [1, 65535], got ", dest.port()));
+  }
+  return absl::OkStatus();
+}
+
+void EmitRouteTo(Doc& d, const edge::v1::Destination& dest) {
+  d.Key("route").Seq().Map();
+  d.Key("destination").Map().KV("host", dest.host());
+  d.Key("port").Map().KV("number", dest.port()).EndMap();
+  d.EndMap();  // destination
+  d.EndMap().EndSeq();
+}
+
+// "helloworld.Greeter" -> "grpc-helloworld-greeter".
+std::string GrpcRouteName(const std::string& service) {
+  return "grpc-" + absl::StrReplaceAll(absl::AsciiStrToLower(service), {{".", "-"}, {"_", "-"}});
+}
+
+}  // namespace
+
+bool RoutesNeeded(const EdgeConfig& config) {
+  return TranscodingEnabled(config) || DirectResponsesEnabled(config);
+}
+
+void ApplyRoutingDefaults(EdgeConfig* config) {
+  if (config->has_routes() || RoutesNeeded(*config)) {
+    edge::v1::Routes* routes = config->mutable_routes();
+    if (!routes->has_name()) routes->set_name("edgekit-routes");
+  }
+  ApplyDirectResponseDefaults(config);
+}
 
 absl::Status ValidateRoutingConfig(const EdgeConfig& config, const std::string& source) {
+  if (!RoutesNeeded(config)) return absl::OkStatus();
+  const edge::v1::Routes& routes = config.routes();
+  if (!IsDns1123Subdomain(routes.name())) {
+    return Bad(source, "routes.name",
+               absl::StrCat("\"", routes.name(),
+                            "\" is not a valid Kubernetes name (lowercase letters, digits, "
+                            "'-' and '.', starting and ending with a letter or digit, at "
+                            "most 253 characters)"));
+  }
+  if (routes.has_default_destination()) {
+    if (absl::Status s =
+            CheckDestination(routes.default_destination(), source, "routes.default_destination");
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (DirectResponsesEnabled(config)) {
+    absl::StatusOr<CompiledDirectResponses> compiled =
+        CompileDirectResponses(config, source, nullptr);
+    if (!compiled.ok()) return compiled.status();
+  }
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<RenderedFile>> RenderRoutes(
     const EdgeConfig& config, const std::vector<GrpcServiceRoute>& grpc_routes,
     const RenderContext& context) {
-  return absl::UnimplementedError("routes: not implemented yet");
+  CompiledDirectResponses direct;
+  if (DirectResponsesEnabled(config)) {
+    absl::StatusOr<CompiledDirectResponses> compiled =
+        CompileDirectResponses(config, context.source, context.warnings);
+    if (!compiled.ok()) return compiled.status();
+    direct = *std::move(compiled);
+  }
+  for (size_t i = 0; i < grpc_routes.size(); ++i) {
+    if (absl::Status s = CheckDestination(grpc_routes[i].destination, context.source,
+                                          absl::StrCat("transcoding route ",
+                                                       grpc_routes[i].service, " destination"));
+        !s.ok()) {
+      return s;
+    }
+  }
+  const edge::v1::Routes& routes = config.routes();
+  const edge::v1::Gateway& gateway = config.gateway();
+  const bool has_default = routes.has_default_destination();
+  if (direct.catches_all && context.warnings != nullptr &&
+      (has_default || !grpc_routes.empty())) {
+    context.warnings->push_back(absl::StrCat(
+        context.source,
+        ": direct_responses.rules: warning: the last rule answers every request, so the "
+        "gRPC routes and routes.default_destination are never used"));
+  }
+
+  std::string comment;
+  std::vector<std::string> hosts(gateway.hosts().begin(), gateway.hosts().end());
+  if (hosts.empty()) {
+    hosts.push_back("*");
+    comment = "# gateway.hosts is empty: these routes serve every host (\"*\").\n";
+  }
+
+  Doc d;
+  Header(d, "networking.istio.io/v1", "VirtualService", routes.name(), gateway.namespace_());
+  d.Key("spec").Map();
+  d.StrSeq("hosts", hosts);
+  d.StrSeq("gateways", {absl::StrCat(gateway.namespace_(), "/", gateway.name())});
+  d.Key("http").Seq();
+  for (const DirectResponseRoute& route : direct.routes) {
+    d.Map().KV("name", route.name);
+    if (!route.matches.empty()) {
+      d.Key("match").Seq();
+      for (const HttpMatch& match : route.matches) EmitHttpMatch(d, match);
+      d.EndSeq();
+    }
+    d.Key("directResponse").Map().KV("status", route.status);
+    if (route.body.has_value()) d.Key("body").Map().Literal("string", *route.body).EndMap();
+    d.EndMap();
+    if (!route.headers.empty()) {
+      d.Key("headers").Map().Key("response").Map();
+      d.Labels("set", route.headers);
+      d.EndMap().EndMap();
+    }
+    d.EndMap();
+  }
+  for (const GrpcServiceRoute& grpc : grpc_routes) {
+    d.Map().KV("name", GrpcRouteName(grpc.service));
+    d.Key("match").Seq().Map().Key("uri").Map().KV("prefix", absl::StrCat("/", grpc.service, "/"));
+    d.EndMap().EndMap().EndSeq();
+    EmitRouteTo(d, grpc.destination);
+    d.EndMap();
+  }
+  if (has_default) {
+    d.Map().KV("name", "default");
+    EmitRouteTo(d, routes.default_destination());
+    d.EndMap();
+  }
+  d.EndSeq();           // http
+  d.EndMap().EndMap();  // spec, document
+
+  std::vector<RenderedFile> files;
+  files.push_back({"routes.yaml", {d.Text(comment)}});
+  if (!direct.wasm_rules.empty()) {
+    files.push_back({"direct-response-wasm.yaml", {RenderDirectResponseWasm(config, direct)}});
+  }
+  return files;
 }
 
 }  // namespace edgekit::cli

@@ -5,6 +5,7 @@
 #ifndef EDGEKIT_CLI_RENDER_TRANSCODING_H_
 #define EDGEKIT_CLI_RENDER_TRANSCODING_H_
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,10 @@
 #include "edgekit/edge/v1/edge_config.pb.h"
 
 namespace edgekit::cli {
+
+// kubectl's client-side apply copies the object into an annotation, and annotations are
+// limited to 256 KiB: a base64 proto_descriptor_bin bigger than this gets a warning.
+inline constexpr size_t kClientSideApplyLimitBytes = 256 * 1024;
 
 bool TranscodingEnabled(const edge::v1::EdgeConfig& config);
 
@@ -37,8 +42,14 @@ struct TranscodingOutput {
   std::vector<GrpcServiceRoute> routes;
 };
 
-// Builds the descriptor set, checks the services exist, renders. Called only when
-// TranscodingEnabled(config), after defaults and ValidateTranscodingConfig.
+// Builds the descriptor set (compiling transcoding.proto_files, or reading
+// transcoding.descriptor; relative paths against context.base_dir), checks the services
+// exist, renders transcoding.yaml. Called only when TranscodingEnabled(config), after
+// defaults and ValidateTranscodingConfig. Errors: InvalidArgument
+// "<source>: transcoding.<path>: <problem>" (proto compile errors come first as
+// "file:line:col: message" lines); NotFound / PermissionDenied / Unavailable naming the
+// file for I/O. Warnings (descriptor over kClientSideApplyLimitBytes, a listed service
+// without bindings, compiler warnings) go to context.warnings.
 absl::StatusOr<TranscodingOutput> RenderTranscoding(const edge::v1::EdgeConfig& config,
                                                     const RenderContext& context);
 

@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "cli/file_io.h"
+#include "cli/istio_checks.h"
 #include "yaml-cpp/yaml.h"
 
 namespace edgekit::cli {
@@ -82,7 +83,10 @@ absl::Status RunValidate(const ValidateCommandOptions& options) {
       // Empty documents (a trailing `---`, comments only) are skipped, as kubectl does.
       if (!document.IsDefined() || document.IsNull()) continue;
       ++documents;
-      registry.ValidateObject(document, static_cast<int>(i), ValidateOptions{}, &result);
+      ValidateOptions validate_options;
+      validate_options.allow_unknown_groups = options.allow_unknown_groups;
+      registry.ValidateObject(document, static_cast<int>(i), validate_options, &result);
+      CheckIstioSemantics(document, static_cast<int>(i), &result);
     }
     for (const Finding& finding : result.findings) {
       err << FormatFinding(source, finding) << "\n";

@@ -1,6 +1,8 @@
 // `edgekit validate`: structural validation of Kubernetes / Istio objects in
 // multi-document YAML files against the OpenAPI schemas of CRDs (see crd_validator.h for
-// what is and is not checked; CEL rules are counted, not run).
+// what is and is not checked; CEL rules are counted, not run), then the semantic checks
+// of istio_checks.h (header names, RE2 regexes, direct responses, unreachable routes,
+// CUSTOM authorization rules).
 //
 // Output, all on the error stream, one line per finding in a stable format:
 //   FILE:LINE:COL: document N: error|warning: PATH: MESSAGE
@@ -24,6 +26,9 @@ namespace edgekit::cli {
 struct ValidateCommandOptions {
   std::vector<std::string> inputs;  // FILE... ("-" = stdin)
   std::vector<std::string> crds;    // --crds FILE... (must not be empty)
+  // --allow-unknown-groups: objects of groups with no CRD (Deployment, Service) are
+  // warnings ("not validated") instead of errors, for manifests mixing Istio and core.
+  bool allow_unknown_groups = false;
   std::ostream* err = &std::cerr;   // findings and the summary
   std::istream* in = &std::cin;     // read for "-"
 };

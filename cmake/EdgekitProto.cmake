@@ -1,8 +1,9 @@
-# edgekit_proto_library(NAME PROTOS a.proto b.proto [GRPC])
+# edgekit_proto_library(NAME PROTOS a.proto b.proto [GRPC] [DEPS lib...])
+# DEPS: the proto libraries whose .proto files these import.
 # Generates C++ (and gRPC stubs with GRPC) from .proto files under proto/, keeping the
 # directory layout so includes read "envoy/service/auth/v3/external_auth.pb.h".
 function(edgekit_proto_library name)
-  cmake_parse_arguments(ARG "GRPC" "" "PROTOS" ${ARGN})
+  cmake_parse_arguments(ARG "GRPC" "" "PROTOS;DEPS" ${ARGN})
   set(out_dir ${CMAKE_BINARY_DIR}/gen)
   set(srcs)
   foreach(proto ${ARG_PROTOS})
@@ -28,5 +29,5 @@ function(edgekit_proto_library name)
   endforeach()
   add_library(${name} STATIC ${srcs})
   target_include_directories(${name} PUBLIC ${out_dir})
-  target_link_libraries(${name} PUBLIC protobuf::libprotobuf gRPC::grpc++)
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS} protobuf::libprotobuf gRPC::grpc++)
 endfunction()

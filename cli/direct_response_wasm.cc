@@ -1,0 +1,83 @@
+// The WasmPlugin of `edgekit render` for direct-response rules VirtualService routes
+// cannot express (cli/direct_response.h). The module is the user's; edgekit renders the
+// WasmPlugin that loads it, with the rules, in order, as pluginConfig.
+#include "absl/strings/str_cat.h"
+#include "cli/direct_response.h"
+
+namespace edgekit::cli {
+namespace {
+
+using edge::v1::Condition;
+
+void EmitCondition(Doc& d, const Condition& c) {
+  d.Map();
+  if (c.has_header()) {
+    const edge::v1::HeaderCondition& h = c.header();
+    d.Key("header").Map().KV("name", h.name());
+    if (h.has_exact()) d.KV("exact", h.exact());
+    if (h.has_prefix()) d.KV("prefix", h.prefix());
+    if (h.has_regex()) d.KV("regex", h.regex());
+    if (h.has_present()) d.KV("present", h.present());
+    if (h.has_absent()) d.KV("absent", h.absent());
+    d.EndMap();
+  } else if (c.has_path()) {
+    d.Key("path").Map();
+    if (c.path().has_exact()) d.KV("exact", c.path().exact());
+    if (c.path().has_prefix()) d.KV("prefix", c.path().prefix());
+    if (c.path().has_regex()) d.KV("regex", c.path().regex());
+    d.EndMap();
+  } else if (c.has_method()) {
+    d.KV("method", c.method());
+  } else if (c.all_size() > 0 || c.any_size() > 0) {
+    d.Key(c.all_size() > 0 ? "all" : "any").Seq();
+    for (const Condition& item : c.all_size() > 0 ? c.all() : c.any()) EmitCondition(d, item);
+    d.EndSeq();
+  } else if (c.has_not_()) {
+    d.Key("not");
+    EmitCondition(d, c.not_());
+  } else if (c.headers_equal_size() > 0) {
+    d.StrSeq("headers_equal", {c.headers_equal().begin(), c.headers_equal().end()});
+  }
+  d.EndMap();
+}
+
+}  // namespace
+
+std::string RenderDirectResponseWasm(const edge::v1::EdgeConfig& config,
+                                     const CompiledDirectResponses& compiled) {
+  const edge::v1::DirectResponses& direct = config.direct_responses();
+  const edge::v1::DirectResponseWasm& wasm = direct.wasm();
+  Doc d;
+  Header(d, "extensions.istio.io/v1alpha1", "WasmPlugin", wasm.name(),
+         config.gateway().namespace_());
+  d.Key("spec").Map();
+  d.Key("selector").Map().Labels("matchLabels", Sorted(config.gateway().selector())).EndMap();
+  d.KV("url", wasm.image());
+  d.KV("phase", wasm.phase());
+  d.Key("pluginConfig").Map();
+  d.Key("rules").Seq();
+  for (int i : compiled.wasm_rules) {
+    const edge::v1::DirectResponseRule& rule = direct.rules(i);
+    d.Map().KV("name", rule.name());
+    if (rule.has_when()) {
+      d.Key("when");
+      EmitCondition(d, rule.when());
+    }
+    d.Key("respond").Map().KV("status", rule.respond().status());
+    if (rule.respond().has_body()) d.Literal("body", rule.respond().body());
+    if (rule.respond().headers_size() > 0) {
+      d.Labels("headers", Sorted(rule.respond().headers()));
+    }
+    d.EndMap().EndMap();
+  }
+  d.EndSeq().EndMap();  // rules, pluginConfig
+  d.EndMap().EndMap();  // spec, document
+  return d.Text(absl::StrCat(
+      "# Direct-response rules VirtualService routes cannot express, and every rule before\n"
+      "# them (", compiled.wasm_reason, "),\n"
+      "# answered in order by YOUR Wasm module (edgekit only\n"
+      "# renders this WasmPlugin): the first rule whose `when` holds answers with `respond`;\n"
+      "# otherwise the request continues to the routes. Semantics: cli/direct_response.h.\n"));
+}
+
+}  // namespace edgekit::cli

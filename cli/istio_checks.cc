@@ -1,0 +1,312 @@
+#include "cli/istio_checks.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "re2/re2.h"
+#include "yaml-cpp/yaml.h"
+
+namespace edgekit::cli {
+namespace {
+
+constexpr size_t kBodyWarnBytes = 100 * 1024;
+constexpr size_t kBodyMaxBytes = 1024 * 1024;
+
+class Checker {
+ public:
+  Checker(int document, ValidationResult* result) : document_(document), result_(result) {}
+
+  void Error(const YAML::Node& at, const std::string& path, const std::string& message) {
+    Add(at, path, message, Finding::Severity::kError);
+  }
+  void Warn(const YAML::Node& at, const std::string& path, const std::string& message) {
+    Add(at, path, message, Finding::Severity::kWarning);
+  }
+
+ private:
+  void Add(const YAML::Node& at, const std::string& path, const std::string& message,
+           Finding::Severity severity) {
+    Finding finding;
+    finding.document = document_;
+    finding.path = path;
+    finding.message = message;
+    finding.severity = severity;
+    const YAML::Mark mark = at.Mark();
+    if (!mark.is_null()) {
+      finding.line = mark.line + 1;
+      finding.column = mark.column + 1;
+    }
+    result_->findings.push_back(std::move(finding));
+  }
+
+  int document_;
+  ValidationResult* result_;
+};
+
+bool IsMap(const YAML::Node& n) { return n.IsDefined() && n.IsMap(); }
+bool IsSeq(const YAML::Node& n) { return n.IsDefined() && n.IsSequence(); }
+
+std::string Scalar(const YAML::Node& n) {
+  return n.IsDefined() && n.IsScalar() ? n.Scalar() : std::string();
+}
+
+// The API group of "group/version" ("" for core "v1").
+std::string Group(const std::string& api_version) {
+  const size_t slash = api_version.find('/');
+  return slash == std::string::npos ? "" : api_version.substr(0, slash);
+}
+
+// RFC 9110 token characters; Istio also takes pseudo-headers such as ":authority".
+bool IsHeaderName(const std::string& name) {
+  std::string rest = name;
+  if (!rest.empty() && rest.front() == ':') rest = rest.substr(1);
+  if (rest.empty()) return false;
+  for (char c : rest) {
+    if (!(absl::ascii_isalnum(c) || absl::StrContains("!#$%&'*+-.^_`|~", c))) return false;
+  }
+  return true;
+}
+
+// A key path segment: identifiers as they are, anything else quoted (as crd_validator).
+std::string KeySegment(const std::string& key) {
+  for (char c : key) {
+    if (!(absl::ascii_isalnum(c) || c == '_' || c == '-')) {
+      return absl::StrCat("[\"", absl::CEscape(key), "\"]");
+    }
+  }
+  return absl::StrCat(".", key);
+}
+
+// One StringMatch {exact|prefix|regex}: the regex must compile with RE2.
+void CheckStringMatch(Checker& c, const YAML::Node& match, const std::string& path) {
+  if (!IsMap(match)) return;
+  const YAML::Node regex = match["regex"];
+  if (!regex.IsDefined() || !regex.IsScalar()) return;
+  RE2 re(regex.Scalar(), RE2::Quiet);
+  if (!re.ok()) {
+    c.Error(regex, path + ".regex",
+            absl::StrCat("\"", regex.Scalar(), "\" is not an RE2 regular expression: ",
+                         re.error()));
+  }
+}
+
+void CheckHeaderMatches(Checker& c, const YAML::Node& headers, const std::string& path) {
+  if (!IsMap(headers)) return;
+  for (const auto& entry : headers) {
+    const std::string name = entry.first.Scalar();
+    const std::string entry_path = path + KeySegment(name);
+    if (!IsHeaderName(name)) {
+      c.Error(entry.first, entry_path, absl::StrCat("\"", name, "\" is not a valid header name"));
+    } else if (name != absl::AsciiStrToLower(name)) {
+      c.Error(entry.first, entry_path,
+              absl::StrCat("header names must be lowercase: Envoy lowercases request "
+                           "headers, so \"",
+                           name, "\" never matches (use \"", absl::AsciiStrToLower(name),
+                           "\")"));
+    }
+    CheckStringMatch(c, entry.second, entry_path);
+  }
+}
+
+// Map keys sorted, `name` left out: two match blocks with the same conditions compare
+// equal however they are written.
+std::string Canonical(const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull()) return "~";
+  if (node.IsScalar()) return absl::StrCat("'", node.Scalar(), "'");
+  std::vector<std::string> parts;
+  if (node.IsSequence()) {
+    for (const auto& item : node) parts.push_back(Canonical(item));
+    return absl::StrCat("[", absl::StrJoin(parts, ","), "]");
+  }
+  std::map<std::string, std::string> sorted;
+  for (const auto& entry : node) {
+    if (entry.first.Scalar() == "name") continue;
+    sorted[entry.first.Scalar()] = Canonical(entry.second);
+  }
+  for (const auto& [key, value] : sorted) parts.push_back(absl::StrCat(key, ":", value));
+  return absl::StrCat("{", absl::StrJoin(parts, ","), "}");
+}
+
+// True if a match block takes every request: no conditions, or only `uri: {prefix: /}`.
+bool MatchesEverything(const YAML::Node& block) {
+  if (!IsMap(block)) return false;
+  for (const auto& entry : block) {
+    const std::string key = entry.first.Scalar();
+    if (key == "name") continue;
+    if (key == "uri" && IsMap(entry.second) && entry.second.size() == 1 &&
+        Scalar(entry.second["prefix"]) == "/") {
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+void CheckDirectResponse(Checker& c, const YAML::Node& route, const std::string& path) {
+  const YAML::Node direct = route["directResponse"];
+  if (!IsMap(direct)) return;
+  for (const char* other : {"route", "redirect", "rewrite", "delegate"}) {
+    if (route[other].IsDefined()) {
+      c.Error(route[other], absl::StrCat(path, ".", other),
+              "a route with directResponse cannot also have route, redirect, rewrite or "
+              "delegate");
+    }
+  }
+  const YAML::Node status = direct["status"];
+  int code = 0;
+  if (status.IsDefined() && status.IsScalar() && YAML::convert<int>::decode(status, code) &&
+      (code < 200 || code > 599)) {
+    c.Error(status, path + ".directResponse.status",
+            absl::StrCat("status must be in [200, 599], got ", code));
+  }
+  const YAML::Node body = direct["body"];
+  if (!IsMap(body)) return;
+  size_t size = 0;
+  std::string body_path = path + ".directResponse.body";
+  if (body["string"].IsDefined()) {
+    size = Scalar(body["string"]).size();
+    body_path += ".string";
+  } else if (body["bytes"].IsDefined()) {
+    std::string decoded;
+    absl::Base64Unescape(Scalar(body["bytes"]), &decoded);
+    size = decoded.size();
+    body_path += ".bytes";
+  }
+  if (size > kBodyMaxBytes) {
+    c.Error(body, body_path,
+            absl::StrCat("body is ", size, " bytes; Istio refuses direct-response bodies over 1 MB"));
+  } else if (size > kBodyWarnBytes) {
+    c.Warn(body, body_path,
+           absl::StrCat("body is ", size,
+                        " bytes; bodies over 100 KB are kept in every gateway's memory "
+                        "and sent with each response: serve large content from a backend"));
+  }
+}
+
+void CheckVirtualService(Checker& c, const YAML::Node& spec) {
+  const YAML::Node http = spec["http"];
+  if (!IsSeq(http)) return;
+  std::map<std::string, std::string> earlier_blocks;  // canonical block -> where
+  std::string catch_all;  // path of the first route that takes every request
+  for (size_t i = 0; i < http.size(); ++i) {
+    const YAML::Node route = http[i];
+    const std::string path = absl::StrCat("spec.http[", i, "]");
+    if (!IsMap(route)) continue;
+    if (!catch_all.empty()) {
+      c.Error(route, path,
+              absl::StrCat("can never match: ", catch_all,
+                           " before it matches every request (the first matching route wins)"));
+    }
+    const YAML::Node match = route["match"];
+    bool everything = !IsSeq(match) || match.size() == 0;
+    if (IsSeq(match)) {
+      size_t repeated = 0;
+      std::vector<std::string> repeats;
+      for (size_t j = 0; j < match.size(); ++j) {
+        const YAML::Node block = match[j];
+        const std::string block_path = absl::StrCat(path, ".match[", j, "]");
+        if (MatchesEverything(block)) everything = true;
+        if (!IsMap(block)) continue;
+        CheckHeaderMatches(c, block["headers"], block_path + ".headers");
+        CheckHeaderMatches(c, block["withoutHeaders"], block_path + ".withoutHeaders");
+        for (const char* key : {"uri", "method", "authority", "scheme"}) {
+          CheckStringMatch(c, block[key], absl::StrCat(block_path, ".", key));
+        }
+        const YAML::Node params = block["queryParams"];
+        if (IsMap(params)) {
+          for (const auto& entry : params) {
+            CheckStringMatch(c, entry.second,
+                             block_path + ".queryParams" + KeySegment(entry.first.Scalar()));
+          }
+        }
+        const std::string canonical = Canonical(block);
+        auto [it, inserted] = earlier_blocks.emplace(canonical, block_path);
+        if (!inserted && !absl::StartsWith(it->second, path + ".")) {
+          ++repeated;
+          repeats.push_back(absl::StrCat(block_path, " repeats ", it->second));
+        }
+      }
+      if (match.size() > 0 && repeated == match.size()) {
+        c.Error(route, path,
+                absl::StrCat("can never match: every match block repeats an earlier route's (",
+                             absl::StrJoin(repeats, "; "), ")"));
+      } else {
+        for (const std::string& repeat : repeats) {
+          c.Warn(route, path, absl::StrCat("a match block never matches here: ", repeat));
+        }
+      }
+    }
+    CheckDirectResponse(c, route, path);
+    if (everything && catch_all.empty()) catch_all = path;
+  }
+}
+
+void CheckAuthorizationPolicy(Checker& c, const YAML::Node& spec) {
+  const std::string action = Scalar(spec["action"]);
+  const YAML::Node provider = spec["provider"];
+  if (action != "CUSTOM") {
+    if (provider.IsDefined()) {
+      c.Error(provider, "spec.provider", "a provider is only used with action CUSTOM");
+    }
+    return;
+  }
+  if (!IsMap(provider) || Scalar(provider["name"]).empty()) {
+    c.Error(spec, "spec.provider.name",
+            "action CUSTOM needs provider.name (a meshConfig extension provider)");
+  }
+  const YAML::Node rules = spec["rules"];
+  if (!IsSeq(rules)) return;
+  for (size_t i = 0; i < rules.size(); ++i) {
+    const std::string rule_path = absl::StrCat("spec.rules[", i, "]");
+    const YAML::Node from = rules[i]["from"];
+    if (IsSeq(from)) {
+      for (size_t j = 0; j < from.size(); ++j) {
+        const YAML::Node source = from[j]["source"];
+        if (!IsMap(source)) continue;
+        for (const char* field :
+             {"principals", "notPrincipals", "namespaces", "notNamespaces"}) {
+          if (source[field].IsDefined()) {
+            c.Error(source[field],
+                    absl::StrCat(rule_path, ".from[", j, "].source.", field),
+                    absl::StrCat(field, " cannot be used in a CUSTOM rule (Istio rejects it); "
+                                        "use ipBlocks, remoteIpBlocks or paths to select requests"));
+          }
+        }
+      }
+    }
+    const YAML::Node when = rules[i]["when"];
+    if (!IsSeq(when)) continue;
+    for (size_t j = 0; j < when.size(); ++j) {
+      const std::string key = Scalar(when[j]["key"]);
+      if (key == "source.principal" || key == "source.namespace") {
+        c.Error(when[j]["key"], absl::StrCat(rule_path, ".when[", j, "].key"),
+                absl::StrCat("\"", key, "\" cannot be used in a CUSTOM rule (Istio rejects it)"));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void CheckIstioSemantics(const YAML::Node& document, int document_index,
+                         ValidationResult* result) {
+  if (!IsMap(document)) return;
+  const std::string group = Group(Scalar(document["apiVersion"]));
+  const std::string kind = Scalar(document["kind"]);
+  const YAML::Node spec = document["spec"];
+  if (!IsMap(spec)) return;
+  Checker checker(document_index, result);
+  if (group == "networking.istio.io" && kind == "VirtualService") {
+    CheckVirtualService(checker, spec);
+  } else if (group == "security.istio.io" && kind == "AuthorizationPolicy") {
+    CheckAuthorizationPolicy(checker, spec);
+  }
+}
+
+}  // namespace edgekit::cli

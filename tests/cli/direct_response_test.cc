@@ -1,0 +1,464 @@
+// Tests of the direct-response rule compiler (cli/direct_response.h) and
+// `edgekit render` with direct_responses: goldens, the seed's example checked by a small
+// evaluator of Istio/Envoy VirtualService match semantics (under both behaviours of
+// withoutHeaders for a missing header), a randomized comparison of compiled routes with
+// the rules' own conditions, CRD validation, and every bad-input check (message naming
+// file and key path, exit code 1, nothing written).
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cli/crd_validator.h"
+#include "cli/direct_response.h"
+#include "gtest/gtest.h"
+#include "re2/re2.h"
+#include "tests/cli/cli_test_util.h"
+#include "yaml-cpp/yaml.h"
+
+namespace edgekit::cli {
+namespace {
+
+using ::edgekit::cli::testing::FileExists;
+using ::edgekit::cli::testing::ListDir;
+using ::edgekit::cli::testing::MakeTempDir;
+using ::edgekit::cli::testing::RunEdgekit;
+using ::edgekit::cli::testing::TestDataDir;
+using ::edgekit::cli::testing::WriteStringToFile;
+
+std::string Data(const std::string& name) { return TestDataDir() + "/direct_response/" + name; }
+std::string CrdFile() { return EDGEKIT_SHARED_SCHEMAS "/istio-crds.gen.yaml"; }
+
+const std::vector<std::string> kSeedFlags = {
+    "render",          "direct-response", "--unless-header", "x-foo=1",
+    "--unless-header", "x-bar=1",         "--status",        "400",
+    "--body",          "This is direct response!", "--destination",
+    "web.default.svc.cluster.local:8080", "--host", "api.example.com"};
+
+// ---- A tiny evaluator of VirtualService HTTP routes (Istio -> Envoy semantics) ----
+
+struct Request {
+  std::string path = "/";
+  std::string method = "GET";
+  std::map<std::string, std::string> headers;
+};
+
+// How a value matcher in withoutHeaders treats a missing header: Envoy's default (no
+// match), or Istio >= 1.22's treat_missing_header_as_empty (tested as "").
+enum class MissingHeader { kNoMatch, kAsEmpty };
+
+bool StringMatches(const YAML::Node& m, const std::string& value) {
+  if (m["exact"]) return value == m["exact"].as<std::string>();
+  if (m["prefix"]) return value.rfind(m["prefix"].as<std::string>(), 0) == 0;
+  if (m["regex"]) return RE2::FullMatch(value, RE2(m["regex"].as<std::string>()));
+  return true;  // {}: presence only
+}
+
+bool IsPresence(const YAML::Node& m) { return !m["exact"] && !m["prefix"] && !m["regex"]; }
+
+bool BlockMatches(const YAML::Node& block, const Request& r, MissingHeader missing) {
+  if (block["uri"] && !StringMatches(block["uri"], r.path)) return false;
+  if (block["method"] && !StringMatches(block["method"], r.method)) return false;
+  for (const auto& h : block["headers"]) {
+    auto it = r.headers.find(h.first.as<std::string>());
+    if (it == r.headers.end() || !StringMatches(h.second, it->second)) return false;
+  }
+  for (const auto& h : block["withoutHeaders"]) {
+    auto it = r.headers.find(h.first.as<std::string>());
+    if (it == r.headers.end()) {
+      // Envoy HeaderUtility::matchHeaders: missing + invert_match is a match only for
+      // present_match, unless treat_missing_header_as_empty.
+      if (IsPresence(h.second)) continue;
+      if (missing == MissingHeader::kNoMatch) return false;
+      if (StringMatches(h.second, "")) return false;
+      continue;
+    }
+    if (IsPresence(h.second) || StringMatches(h.second, it->second)) return false;
+  }
+  return true;
+}
+
+// The first route whose any match block holds: its name, or "" (404).
+std::string Evaluate(const YAML::Node& vs, const Request& r, MissingHeader missing) {
+  for (const auto& route : vs["spec"]["http"]) {
+    bool hit = !route["match"];
+    for (const auto& block : route["match"]) hit = hit || BlockMatches(block, r, missing);
+    if (hit) return route["name"].as<std::string>();
+  }
+  return "";
+}
+
+TEST(DirectResponseTest, SeedFlagsMatchGolden) {
+  auto result = RunEdgekit(kSeedFlags);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.err, "");
+  testing::ExpectMatchesGolden(result.out, "render/direct_response_seed.golden.yaml");
+}
+
+TEST(DirectResponseTest, SeedEdgeYamlRendersTheSameRoutes) {
+  auto yaml = RunEdgekit({"render", "-f", Data("seed.yaml")});
+  ASSERT_EQ(yaml.exit_code, 0) << yaml.err;
+  YAML::Node from_yaml = YAML::Load(yaml.out);
+  YAML::Node from_flags = YAML::Load(RunEdgekit(kSeedFlags).out);
+  EXPECT_EQ(YAML::Dump(from_yaml["spec"]["http"][0]["match"]),
+            YAML::Dump(from_flags["spec"]["http"][0]["match"]));
+}
+
+TEST(DirectResponseTest, SeedSemantics) {
+  auto result = RunEdgekit({"render", "-f", Data("seed.yaml")});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  YAML::Node vs = YAML::Load(result.out);
+  ASSERT_EQ(vs["spec"]["http"].size(), 2u);
+  EXPECT_EQ(vs["spec"]["http"][0]["match"].size(), 4u);
+  EXPECT_EQ(vs["spec"]["http"][0]["directResponse"]["status"].as<int>(), 400);
+  EXPECT_EQ(vs["spec"]["http"][0]["directResponse"]["body"]["string"].as<std::string>(),
+            "This is direct response!");
+  const std::string kDirect = "direct-require-foo-and-bar", kProxied = "default";
+  struct Case {
+    std::map<std::string, std::string> headers;
+    std::string want;
+  };
+  const std::vector<Case> cases = {
+      {{{"x-foo", "1"}, {"x-bar", "1"}}, kProxied},
+      {{{"x-foo", "1"}}, kDirect},
+      {{}, kDirect},
+      {{{"x-foo", "2"}, {"x-bar", "1"}}, kDirect},
+      {{{"x-foo", "1"}, {"x-bar", "1"}, {"x-baz", "9"}}, kProxied},
+      {{{"x-bar", "1"}}, kDirect},
+      {{{"x-foo", ""}, {"x-bar", "1"}}, kDirect},
+  };
+  for (MissingHeader missing : {MissingHeader::kNoMatch, MissingHeader::kAsEmpty}) {
+    for (const Case& c : cases) {
+      Request r;
+      r.headers = c.headers;
+      EXPECT_EQ(Evaluate(vs, r, missing), c.want)
+          << "headers " << c.headers.size() << " missing-mode " << static_cast<int>(missing);
+    }
+  }
+}
+
+TEST(DirectResponseTest, ManyRulesMatchGoldenAndSemantics) {
+  auto result = RunEdgekit({"render", "-f", Data("many.yaml")});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  testing::ExpectMatchesGolden(result.out, "render/direct_response_many.golden.yaml");
+  YAML::Node vs = YAML::Load(result.out);
+  EXPECT_EQ(vs["spec"]["http"][2]["directResponse"]["body"]["string"].as<std::string>(),
+            "Upgrade required.\nSee https://example.com/upgrade\n");
+  for (MissingHeader missing : {MissingHeader::kNoMatch, MissingHeader::kAsEmpty}) {
+    Request r;
+    r.path = "/healthz";
+    EXPECT_EQ(Evaluate(vs, r, missing), "direct-healthz");
+    r.path = "/api/x";
+    r.method = "DELETE";
+    EXPECT_EQ(Evaluate(vs, r, missing), "direct-no-delete");
+    r.method = "GET";
+    EXPECT_EQ(Evaluate(vs, r, missing), "direct-need-key");
+    r.headers["x-api-key"] = "k";
+    EXPECT_EQ(Evaluate(vs, r, missing), "default");
+    r.headers["user-agent"] = "legacy/2.1";
+    EXPECT_EQ(Evaluate(vs, r, missing), "direct-old-clients");
+  }
+}
+
+TEST(DirectResponseTest, WasmForInexpressibleRule) {
+  auto result = RunEdgekit({"render", "-f", Data("wasm.yaml")});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  testing::ExpectMatchesGolden(result.out, "render/direct_response_wasm.golden.yaml");
+  std::vector<YAML::Node> docs = YAML::LoadAll(result.out);
+  ASSERT_EQ(docs.size(), 2u);
+  // The rule before the inexpressible one moves to the plugin too (it runs first).
+  EXPECT_EQ(docs[1]["spec"]["pluginConfig"]["rules"].size(), 2u);
+  EXPECT_EQ(docs[0]["spec"]["http"].size(), 2u);
+  std::string dir = MakeTempDir();
+  auto written = RunEdgekit({"render", "-f", Data("wasm.yaml"), "-o", dir});
+  ASSERT_EQ(written.exit_code, 0) << written.err;
+  EXPECT_EQ(ListDir(dir), (std::vector<std::string>{"direct-response-wasm.yaml", "routes.yaml"}));
+}
+
+TEST(DirectResponseTest, RenderedObjectsMatchIstioCrds) {
+  if (!FileExists(CrdFile())) GTEST_SKIP() << CrdFile() << " not found";
+  absl::StatusOr<CrdRegistry> registry = CrdRegistry::FromFile(CrdFile());
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  int validated = 0;
+  for (const auto& args : {kSeedFlags,
+                           std::vector<std::string>{"render", "-f", Data("many.yaml")},
+                           std::vector<std::string>{"render", "-f", Data("wasm.yaml")}}) {
+    auto result = RunEdgekit(args);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    std::vector<YAML::Node> docs = YAML::LoadAll(result.out);
+    for (size_t i = 0; i < docs.size(); ++i) {
+      ValidationResult validation;
+      registry->ValidateObject(docs[i], static_cast<int>(i), ValidateOptions{}, &validation);
+      EXPECT_EQ(validation.objects_validated, 1);
+      for (const Finding& f : validation.findings) ADD_FAILURE() << FormatFinding("render", f);
+      ++validated;
+    }
+  }
+  EXPECT_EQ(validated, 4);
+}
+
+// ---- Randomized: compiled routes == the rules' own conditions ----
+
+const char* const kHeaders[] = {"x-a", "x-b", "x-c"};
+const char* const kValues[] = {"1", "2", "12"};
+
+edge::v1::Condition RandomCondition(std::mt19937& rng, int depth) {
+  edge::v1::Condition c;
+  const int kind = depth >= 3 ? rng() % 3 : rng() % 7;
+  if (kind <= 1) {
+    edge::v1::HeaderCondition* h = c.mutable_header();
+    h->set_name(kHeaders[rng() % 3]);
+    switch (rng() % 5) {
+      case 0: h->set_exact(kValues[rng() % 3]); break;
+      case 1: h->set_prefix(kValues[rng() % 2]); break;
+      case 2: h->set_regex(rng() % 2 ? "1|2" : "[0-9]2"); break;
+      case 3: h->set_present(true); break;
+      default: h->set_absent(true); break;
+    }
+  } else if (kind == 2) {
+    if (rng() % 2) {
+      c.mutable_path()->set_prefix(rng() % 2 ? "/a" : "/a/b");
+    } else {
+      c.set_method(rng() % 2 ? "GET" : "POST");
+    }
+  } else if (kind == 3 || kind == 4) {
+    const int n = 1 + rng() % 3;
+    for (int i = 0; i < n; ++i) {
+      *(kind == 3 ? c.add_all() : c.add_any()) = RandomCondition(rng, depth + 1);
+    }
+  } else {
+    // Negations only over headers and their combinations (negated path/method need Wasm).
+    edge::v1::Condition inner;
+    do {
+      inner = RandomCondition(rng, depth + 1);
+    } while (inner.has_path() || inner.has_method());
+    *c.mutable_not_() = inner;
+  }
+  return c;
+}
+
+bool HasPathOrMethodUnderNot(const edge::v1::Condition& c, bool negated) {
+  if (c.has_path() || c.has_method()) return negated;
+  if (c.has_not_()) return HasPathOrMethodUnderNot(c.not_(), !negated);
+  for (const auto& x : c.all()) if (HasPathOrMethodUnderNot(x, negated)) return true;
+  for (const auto& x : c.any()) if (HasPathOrMethodUnderNot(x, negated)) return true;
+  return false;
+}
+
+bool Holds(const edge::v1::Condition& c, const Request& r) {
+  if (c.has_header()) {
+    const auto& h = c.header();
+    auto it = r.headers.find(h.name());
+    const bool present = it != r.headers.end();
+    if (h.has_present()) return present == h.present();
+    if (h.has_absent()) return present != h.absent();
+    if (!present) return false;
+    if (h.has_exact()) return it->second == h.exact();
+    if (h.has_prefix()) return it->second.rfind(h.prefix(), 0) == 0;
+    return RE2::FullMatch(it->second, RE2(h.regex()));
+  }
+  if (c.has_path()) return r.path.rfind(c.path().prefix(), 0) == 0;
+  if (c.has_method()) return r.method == c.method();
+  if (c.has_not_()) return !Holds(c.not_(), r);
+  if (c.all_size() > 0) {
+    for (const auto& x : c.all()) if (!Holds(x, r)) return false;
+    return true;
+  }
+  for (const auto& x : c.any()) if (Holds(x, r)) return true;
+  return false;
+}
+
+TEST(DirectResponseTest, RandomRulesCompileToEquivalentRoutes) {
+  std::mt19937 rng(20240601);  // fixed seed: deterministic
+  int compiled_configs = 0;
+  for (int iteration = 0; iteration < 400; ++iteration) {
+    edge::v1::EdgeConfig config;
+    config.mutable_gateway()->set_namespace_("istio-system");
+    const int rules = 1 + rng() % 3;
+    for (int i = 0; i < rules; ++i) {
+      auto* rule = config.mutable_direct_responses()->add_rules();
+      rule->set_name("r" + std::to_string(i));
+      rule->mutable_respond()->set_status(400 + i);
+      do {
+        *rule->mutable_when() = RandomCondition(rng, 0);
+      } while (HasPathOrMethodUnderNot(rule->when(), false));
+    }
+    absl::StatusOr<CompiledDirectResponses> compiled =
+        CompileDirectResponses(config, "random", nullptr);
+    if (!compiled.ok()) continue;  // never-matching / shadowed / too big: refused
+    ++compiled_configs;
+    ASSERT_TRUE(compiled->wasm_rules.empty());
+    Doc d;
+    d.Map().Key("spec").Map().Key("http").Seq();
+    for (const auto& route : compiled->routes) {
+      d.Map().KV("name", route.name);
+      if (!route.matches.empty()) {
+        d.Key("match").Seq();
+        for (const auto& m : route.matches) EmitHttpMatch(d, m);
+        d.EndSeq();
+      }
+      d.EndMap();
+    }
+    d.EndSeq().EndMap().EndMap();
+    YAML::Node vs = YAML::Load(d.Text());
+    // Every request over the small universe: 4^3 header combinations x paths x methods.
+    for (int mask = 0; mask < 64; ++mask) {
+      for (const char* path : {"/", "/a", "/a/b"}) {
+        for (const char* method : {"GET", "POST"}) {
+          Request r;
+          r.path = path;
+          r.method = method;
+          for (int h = 0; h < 3; ++h) {
+            const int v = (mask >> (2 * h)) & 3;
+            if (v > 0) r.headers[kHeaders[h]] = kValues[v - 1];
+          }
+          std::string want;
+          for (int i = 0; i < rules && want.empty(); ++i) {
+            if (Holds(config.direct_responses().rules(i).when(), r)) want = "direct-r" + std::to_string(i);
+          }
+          for (MissingHeader missing : {MissingHeader::kNoMatch, MissingHeader::kAsEmpty}) {
+            ASSERT_EQ(Evaluate(vs, r, missing), want)
+                << "iteration " << iteration << "\n" << config.DebugString() << d.Text();
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(compiled_configs, 100);
+}
+
+// ---- Bad input ----
+
+struct BadCase {
+  std::string name;
+  std::string rules_yaml;  // the `direct_responses:` body
+  std::string want;        // substring of the message (after "<file>: ")
+};
+
+std::string Rule(const std::string& when, const std::string& respond = "{status: 400}",
+                 const std::string& name = "r1") {
+  return "    - name: " + name + "\n" + (when.empty() ? "" : "      when: " + when + "\n") +
+         "      respond: " + respond + "\n";
+}
+
+TEST(DirectResponseTest, BadInputIsRefusedWithKeyPathAndNothingWritten) {
+  const std::string big(1024 * 1024 + 1, 'x');
+  const std::vector<BadCase> cases = {
+      {"uppercase header", "  rules:\n" + Rule("{header: {name: X-Foo, exact: \"1\"}}"),
+       "direct_responses.rules[0].when.header.name: \"X-Foo\" must be lowercase"},
+      {"pseudo header", "  rules:\n" + Rule("{header: {name: \":path\", exact: /}}"),
+       "direct_responses.rules[0].when.header.name: \":path\": pseudo-headers"},
+      {"bad regex", "  rules:\n" + Rule("{all: [{header: {name: x-a, regex: \"(\"}}]}"),
+       "direct_responses.rules[0].when.all[0].header.regex: \"(\" is not a valid RE2"},
+      {"status 99", "  rules:\n" + Rule("{method: GET}", "{status: 99}"),
+       "direct_responses.rules[0].respond.status: must be in [200, 599]"},
+      {"status 600", "  rules:\n" + Rule("{method: GET}", "{status: 600}"),
+       "direct_responses.rules[0].respond.status: must be in [200, 599]"},
+      {"body over 1MB", "  rules:\n" + Rule("{method: GET}", "{status: 400, body: " + big + "}"),
+       "direct_responses.rules[0].respond.body: is 1048577 bytes; Istio refuses"},
+      {"shadowed", "  rules:\n" + Rule("{header: {name: x-a, present: true}}", "{status: 400}", "wide") +
+                       Rule("{header: {name: x-a, exact: \"1\"}}", "{status: 401}", "narrow"),
+       "direct_responses.rules[1]: rule \"narrow\" can never answer: every request it matches "
+       "is answered first by earlier rule \"wide\""},
+      {"after unconditional", "  rules:\n" + Rule("", "{status: 503}", "all") +
+                                  Rule("{method: GET}", "{status: 401}", "later"),
+       "direct_responses.rules[1]: rule \"later\" can never answer: rule \"all\" before it "
+       "matches every request"},
+      {"never matches",
+       "  rules:\n" + Rule("{all: [{header: {name: x-a, present: true}}, {header: {name: x-a, "
+                           "absent: true}}]}"),
+       "direct_responses.rules[0].when: rule \"r1\" can never match"},
+      {"two exacts", "  rules:\n" + Rule("{all: [{header: {name: x-a, exact: \"1\"}}, {header: "
+                                         "{name: x-a, exact: \"2\"}}]}"),
+       "direct_responses.rules[0].when: rule \"r1\" can never match"},
+      {"negated path without wasm", "  rules:\n" + Rule("{not: {path: {prefix: /api}}}"),
+       "direct_responses.rules[0].when.not.path: rule \"r1\" cannot be a VirtualService route: "
+       "a negated path test"},
+      {"headers_equal without wasm",
+       "  rules:\n" + Rule("{headers_equal: [x-a, x-b]}"),
+       "direct_responses.rules[0].when.headers_equal: rule \"r1\" cannot be a VirtualService "
+       "route: it compares two headers' values"},
+      {"bad rule name", "  rules:\n" + Rule("{method: GET}", "{status: 400}", "Bad_Name"),
+       "direct_responses.rules[0].name: \"Bad_Name\" is not a valid Kubernetes name"},
+      {"duplicate name", "  rules:\n" + Rule("{method: GET}") + Rule("{method: POST}"),
+       "direct_responses.rules[1].name: \"r1\" is used by an earlier rule"},
+      {"two tests in one condition",
+       "  rules:\n" + Rule("{method: GET, path: {exact: /}}"),
+       "direct_responses.rules[0].when: set exactly one of"},
+      {"bad response header", "  rules:\n" + Rule("{method: GET}", "{status: 400, headers: {X-A: b}}"),
+       "direct_responses.rules[0].respond.headers[\"X-A\"]: \"X-A\" must be lowercase"},
+      {"no rules", "  rules: []\n", "direct_responses.rules: at least one rule"},
+      {"bad wasm image", "  wasm: {image: ghcr.io/x}\n  rules:\n" + Rule("{method: GET}"),
+       "direct_responses.wasm.image: \"ghcr.io/x\" must start with oci://"},
+  };
+  for (const BadCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string dir = MakeTempDir();
+    std::string file = dir + "/edge.yaml";
+    WriteStringToFile(file,
+                      "routes:\n  default_destination: {host: web.default, port: 80}\n"
+                      "direct_responses:\n" + c.rules_yaml);
+    std::string out = dir + "/out";
+    auto result = RunEdgekit({"render", "-f", file, "-o", out});
+    EXPECT_EQ(result.exit_code, 1) << result.err;
+    EXPECT_NE(result.err.find(file + ": " + c.want), std::string::npos) << result.err.substr(0, 400);
+    EXPECT_FALSE(FileExists(out)) << "output written for bad input";
+  }
+}
+
+TEST(DirectResponseTest, BadRoutesConfigIsRefused) {
+  std::string dir = MakeTempDir();
+  std::string file = dir + "/edge.yaml";
+  WriteStringToFile(file,
+                    "routes:\n  name: Routes\n"
+                    "direct_responses:\n  rules:\n" + Rule("{method: GET}"));
+  auto result = RunEdgekit({"render", "-f", file});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find(file + ": routes.name: \"Routes\" is not a valid Kubernetes name"),
+            std::string::npos)
+      << result.err;
+  WriteStringToFile(file,
+                    "routes:\n  default_destination: {host: web}\n"
+                    "direct_responses:\n  rules:\n" + Rule("{method: GET}"));
+  result = RunEdgekit({"render", "-f", file});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find(file + ": routes.default_destination.port: required"),
+            std::string::npos)
+      << result.err;
+}
+
+TEST(DirectResponseTest, LargeBodyIsWarnedButRendered) {
+  std::string dir = MakeTempDir();
+  std::string file = dir + "/edge.yaml";
+  WriteStringToFile(file, "direct_responses:\n  rules:\n" +
+                              Rule("{method: GET}", "{status: 400, body: " +
+                                                        std::string(200 * 1024, 'x') + "}"));
+  auto result = RunEdgekit({"render", "-f", file});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.err.find(file + ": direct_responses.rules[0].respond.body: warning: 204800 "
+                                   "bytes; bodies over 100 KB"),
+            std::string::npos)
+      << result.err;
+}
+
+TEST(DirectResponseTest, YamlLoadsNestedConditions) {
+  // Recursive messages and repeated conditions load from YAML; unknown keys are refused.
+  std::string dir = MakeTempDir();
+  std::string file = dir + "/edge.yaml";
+  WriteStringToFile(file,
+                    "direct_responses:\n  rules:\n" +
+                        Rule("{any: [{not: {not: {header: {name: x-a, present: true}}}}, "
+                             "{all: [{method: GET}, {path: {regex: \"/v[0-9]+/.*\"}}]}]}"));
+  auto ok = RunEdgekit({"render", "-f", file});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  YAML::Node vs = YAML::Load(ok.out);
+  EXPECT_EQ(vs["spec"]["http"][0]["match"].size(), 2u);
+  WriteStringToFile(file, "direct_responses:\n  rules:\n" + Rule("{header: {name: x-a, equals: b}}"));
+  auto bad = RunEdgekit({"render", "-f", file});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("equals: unknown key"), std::string::npos) << bad.err;
+}
+
+}  // namespace
+}  // namespace edgekit::cli

@@ -1,0 +1,129 @@
+// Tests of the VirtualService of `edgekit render` (cli/render_routes.h): route order
+// (direct responses, gRPC services, catch-all), hosts and gateway binding, defaults and
+// validation of `routes`, and CRD validation of the result.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cli/crd_validator.h"
+#include "cli/render_routes.h"
+#include "gtest/gtest.h"
+#include "tests/cli/cli_test_util.h"
+#include "yaml-cpp/yaml.h"
+
+namespace edgekit::cli {
+namespace {
+
+std::string CrdFile() { return EDGEKIT_SHARED_SCHEMAS "/istio-crds.gen.yaml"; }
+
+edge::v1::EdgeConfig BaseConfig() {
+  edge::v1::EdgeConfig config;
+  config.mutable_gateway()->set_namespace_("edge");
+  config.mutable_gateway()->set_name("public");
+  config.mutable_gateway()->add_hosts("api.example.com");
+  auto* dest = config.mutable_routes()->mutable_default_destination();
+  dest->set_host("web.default.svc.cluster.local");
+  dest->set_port(8080);
+  auto* rule = config.mutable_direct_responses()->add_rules();
+  rule->set_name("healthz");
+  rule->mutable_when()->mutable_path()->set_exact("/healthz");
+  rule->mutable_respond()->set_status(200);
+  ApplyRoutingDefaults(&config);
+  return config;
+}
+
+std::vector<GrpcServiceRoute> GrpcRoutes() {
+  GrpcServiceRoute greeter;
+  greeter.service = "helloworld.Greeter";
+  greeter.destination.set_host("greeter.default.svc.cluster.local");
+  greeter.destination.set_port(50051);
+  return {greeter};
+}
+
+TEST(RenderRoutesTest, RoutesInOrderMatchGolden) {
+  edge::v1::EdgeConfig config = BaseConfig();
+  ASSERT_TRUE(RoutesNeeded(config));
+  EXPECT_EQ(config.routes().name(), "edgekit-routes");
+  ASSERT_TRUE(ValidateRoutingConfig(config, "edge.yaml").ok());
+  std::vector<std::string> warnings;
+  RenderContext context;
+  context.warnings = &warnings;
+  absl::StatusOr<std::vector<RenderedFile>> files = RenderRoutes(config, GrpcRoutes(), context);
+  ASSERT_TRUE(files.ok()) << files.status();
+  ASSERT_EQ(files->size(), 1u);
+  EXPECT_EQ((*files)[0].name, "routes.yaml");
+  ASSERT_EQ((*files)[0].documents.size(), 1u);
+  const std::string& doc = (*files)[0].documents[0];
+  testing::ExpectMatchesGolden(doc, "render/routes_grpc.golden.yaml");
+  YAML::Node vs = YAML::Load(doc);
+  EXPECT_EQ(vs["spec"]["gateways"][0].as<std::string>(), "edge/public");
+  EXPECT_EQ(vs["spec"]["hosts"][0].as<std::string>(), "api.example.com");
+  ASSERT_EQ(vs["spec"]["http"].size(), 3u);
+  EXPECT_EQ(vs["spec"]["http"][0]["name"].as<std::string>(), "direct-healthz");
+  EXPECT_EQ(vs["spec"]["http"][1]["name"].as<std::string>(), "grpc-helloworld-greeter");
+  EXPECT_EQ(vs["spec"]["http"][1]["match"][0]["uri"]["prefix"].as<std::string>(),
+            "/helloworld.Greeter/");
+  EXPECT_EQ(vs["spec"]["http"][1]["route"][0]["destination"]["port"]["number"].as<int>(), 50051);
+  EXPECT_EQ(vs["spec"]["http"][2]["name"].as<std::string>(), "default");
+  EXPECT_TRUE(warnings.empty());
+}
+
+TEST(RenderRoutesTest, EmptyHostsServeEveryHostAndSaySo) {
+  edge::v1::EdgeConfig config = BaseConfig();
+  config.mutable_gateway()->clear_hosts();
+  absl::StatusOr<std::vector<RenderedFile>> files = RenderRoutes(config, {}, RenderContext{});
+  ASSERT_TRUE(files.ok()) << files.status();
+  const std::string& doc = (*files)[0].documents[0];
+  EXPECT_EQ(doc.rfind("# gateway.hosts is empty", 0), 0u) << doc;
+  EXPECT_EQ(YAML::Load(doc)["spec"]["hosts"][0].as<std::string>(), "*");
+}
+
+TEST(RenderRoutesTest, NotNeededWithoutRoutingFeatures) {
+  edge::v1::EdgeConfig config;
+  EXPECT_FALSE(RoutesNeeded(config));
+  config.mutable_direct_responses()->set_enabled(false);
+  EXPECT_FALSE(RoutesNeeded(config));
+  config.mutable_direct_responses()->clear_enabled();
+  EXPECT_TRUE(RoutesNeeded(config));
+}
+
+TEST(RenderRoutesTest, ValidationNamesTheKey) {
+  struct Case {
+    std::function<void(edge::v1::EdgeConfig*)> edit;
+    std::string want;
+  };
+  const std::vector<Case> cases = {
+      {[](auto* c) { c->mutable_routes()->set_name("Bad"); },
+       "edge.yaml: routes.name: \"Bad\" is not a valid Kubernetes name"},
+      {[](auto* c) { c->mutable_routes()->mutable_default_destination()->clear_host(); },
+       "edge.yaml: routes.default_destination.host: required"},
+      {[](auto* c) { c->mutable_routes()->mutable_default_destination()->set_host("Web"); },
+       "edge.yaml: routes.default_destination.host: \"Web\" is not a lowercase DNS name"},
+      {[](auto* c) { c->mutable_routes()->mutable_default_destination()->set_port(70000); },
+       "edge.yaml: routes.default_destination.port: must be in [1, 65535], got 70000"},
+  };
+  for (const Case& c : cases) {
+    edge::v1::EdgeConfig config = BaseConfig();
+    c.edit(&config);
+    absl::Status s = ValidateRoutingConfig(config, "edge.yaml");
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(std::string(s.message()).rfind(c.want, 0), 0u) << s.message();
+  }
+}
+
+TEST(RenderRoutesTest, RenderedVirtualServiceMatchesIstioCrd) {
+  if (!testing::FileExists(CrdFile())) GTEST_SKIP() << CrdFile() << " not found";
+  absl::StatusOr<CrdRegistry> registry = CrdRegistry::FromFile(CrdFile());
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  absl::StatusOr<std::vector<RenderedFile>> files =
+      RenderRoutes(BaseConfig(), GrpcRoutes(), RenderContext{});
+  ASSERT_TRUE(files.ok()) << files.status();
+  ValidationResult validation;
+  registry->ValidateObject(YAML::Load((*files)[0].documents[0]), 0, ValidateOptions{},
+                           &validation);
+  EXPECT_EQ(validation.objects_validated, 1);
+  for (const Finding& f : validation.findings) ADD_FAILURE() << FormatFinding("routes", f);
+}
+
+}  // namespace
+}  // namespace edgekit::cli
