@@ -110,6 +110,22 @@ absl::Status CheckRange(const std::string& source, const std::string& path, uint
   return absl::OkStatus();
 }
 
+// Istio takes durations in whole milliseconds, at least 1ms (its ValidateDuration);
+// absl would also take "inf" and "1.5ms".
+constexpr char kIstioDurationRule[] =
+    "is not a duration Istio accepts: whole milliseconds, at least 1ms, such as \"500ms\" "
+    "or \"1s\"";
+
+bool ParseIstioDuration(const std::string& text, absl::Duration* d) {
+  if (!absl::ParseDuration(text, d) || *d == absl::InfiniteDuration() ||
+      *d < absl::Milliseconds(1)) {
+    return false;
+  }
+  absl::Duration remainder;
+  absl::IDivDuration(*d, absl::Milliseconds(1), &remainder);
+  return remainder == absl::ZeroDuration();
+}
+
 absl::Status CheckName(const std::string& source, const std::string& path,
                        const std::string& name) {
   if (!IsDns1123Subdomain(name)) {
@@ -133,11 +149,9 @@ absl::Status ValidateLoopback(const edge::v1::ExtAuthz& authz, const std::string
     return s;
   }
   absl::Duration per_try;
-  if (!absl::ParseDuration(loopback.per_try_timeout(), &per_try) ||
-      per_try <= absl::ZeroDuration()) {
+  if (!ParseIstioDuration(loopback.per_try_timeout(), &per_try)) {
     return Bad(source, "ext_authz.loopback.per_try_timeout",
-               absl::StrCat("\"", loopback.per_try_timeout(),
-                            "\" is not a positive duration such as \"50ms\""));
+               absl::StrCat("\"", loopback.per_try_timeout(), "\" ", kIstioDurationRule));
   }
   absl::Duration timeout;
   if (absl::ParseDuration(authz.timeout(), &timeout) && per_try >= timeout) {
@@ -258,6 +272,13 @@ absl::Status ValidateEdgeConfig(const EdgeConfig& config, const std::string& sou
                  absl::StrCat("\"", gateway.hosts(i),
                               "\" is not a lowercase DNS name, \"*.\" + a DNS name, or \"*\""));
     }
+    for (int j = 0; j < i; ++j) {
+      if (gateway.hosts(j) == gateway.hosts(i)) {
+        return Bad(source, absl::StrCat("gateway.hosts[", i, "]"),
+                   absl::StrCat("\"", gateway.hosts(i), "\" is listed twice (also hosts[", j,
+                                "])"));
+      }
+    }
   }
   const std::string& version = gateway.istio_version();
   if (version != "1.28" && version != "1.29" && version != "1.30") {
@@ -313,10 +334,9 @@ absl::Status ValidateEdgeConfig(const EdgeConfig& config, const std::string& sou
                  absl::StrCat("\"", authz.host(), "\" is not a lowercase DNS name"));
     }
     absl::Duration timeout;
-    if (!absl::ParseDuration(authz.timeout(), &timeout) || timeout <= absl::ZeroDuration()) {
+    if (!ParseIstioDuration(authz.timeout(), &timeout)) {
       return Bad(source, "ext_authz.timeout",
-                 absl::StrCat("\"", authz.timeout(),
-                              "\" is not a positive duration such as \"500ms\" or \"1s\""));
+                 absl::StrCat("\"", authz.timeout(), "\" ", kIstioDurationRule));
     }
     if (absl::Status s =
             CheckRange(source, "ext_authz.status_on_error", authz.status_on_error(), 200, 599);

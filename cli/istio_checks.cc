@@ -115,22 +115,48 @@ void CheckHeaderMatches(Checker& c, const YAML::Node& headers, const std::string
 }
 
 // Map keys sorted, `name` left out: two match blocks with the same conditions compare
-// equal however they are written.
-std::string Canonical(const YAML::Node& node) {
-  if (!node.IsDefined() || node.IsNull()) return "~";
-  if (node.IsScalar()) return absl::StrCat("'", node.Scalar(), "'");
-  std::vector<std::string> parts;
+// equal however they are written. Aliases can make a document a cycle or exponentially
+// large, so depth and size are capped; past the cap the result is empty ("cannot tell")
+// and the block is not compared.
+constexpr int kMaxCanonicalDepth = 32;
+constexpr size_t kMaxCanonicalSize = 64 * 1024;
+
+bool AppendCanonical(const YAML::Node& node, int depth, std::string* out) {
+  if (depth > kMaxCanonicalDepth || out->size() > kMaxCanonicalSize) return false;
+  if (!node.IsDefined() || node.IsNull()) {
+    out->append("~");
+    return true;
+  }
+  if (node.IsScalar()) {
+    absl::StrAppend(out, "'", absl::CEscape(node.Scalar()), "'");
+    return true;
+  }
   if (node.IsSequence()) {
-    for (const auto& item : node) parts.push_back(Canonical(item));
-    return absl::StrCat("[", absl::StrJoin(parts, ","), "]");
+    out->append("[");
+    for (const auto& item : node) {
+      if (!AppendCanonical(item, depth + 1, out)) return false;
+      out->append(",");
+    }
+    out->append("]");
+    return true;
   }
-  std::map<std::string, std::string> sorted;
+  std::map<std::string, YAML::Node> sorted;
   for (const auto& entry : node) {
-    if (entry.first.Scalar() == "name") continue;
-    sorted[entry.first.Scalar()] = Canonical(entry.second);
+    if (entry.first.Scalar() != "name") sorted.emplace(entry.first.Scalar(), entry.second);
   }
-  for (const auto& [key, value] : sorted) parts.push_back(absl::StrCat(key, ":", value));
-  return absl::StrCat("{", absl::StrJoin(parts, ","), "}");
+  out->append("{");
+  for (const auto& [key, value] : sorted) {
+    absl::StrAppend(out, absl::CEscape(key), ":");
+    if (!AppendCanonical(value, depth + 1, out)) return false;
+    out->append(",");
+  }
+  out->append("}");
+  return true;
+}
+
+std::string Canonical(const YAML::Node& node) {
+  std::string out;
+  return AppendCanonical(node, 0, &out) ? out : std::string();
 }
 
 // True if a match block takes every request: no conditions, or only `uri: {prefix: /}`.
@@ -226,6 +252,7 @@ void CheckVirtualService(Checker& c, const YAML::Node& spec) {
           }
         }
         const std::string canonical = Canonical(block);
+        if (canonical.empty()) continue;  // too deep or too large to compare
         auto [it, inserted] = earlier_blocks.emplace(canonical, block_path);
         if (!inserted && !absl::StartsWith(it->second, path + ".")) {
           ++repeated;

@@ -27,8 +27,18 @@ std::string ShortestDouble(double value) {
 
 bool NeedsQuotes(const std::string& s) {
   if (s.empty()) return true;
+  // Control characters (line breaks included) only survive as escapes in a double-quoted
+  // scalar; so do the Unicode characters YAML 1.1 readers take as line breaks (U+0085,
+  // U+2028, U+2029) and a byte-order mark. Leading or trailing blanks would be trimmed.
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  for (const char* special : {"\xc2\x85", "\xe2\x80\xa8", "\xe2\x80\xa9", "\xef\xbb\xbf"}) {
+    if (s.find(special) != std::string::npos) return true;
+  }
+  if (s.front() == ' ' || s.back() == ' ') return true;
   static const char* const kSpecial[] = {"true", "false", "yes", "no", "on", "off",
-                                         "null", "~",     "y",   "n"};
+                                         "null", "~",     "y",   "n",  "<<", "="};
   const std::string lower = absl::AsciiStrToLower(s);
   for (const char* word : kSpecial) {
     if (lower == word) return true;
@@ -38,7 +48,11 @@ bool NeedsQuotes(const std::string& s) {
   const char first = s.front();
   return absl::ascii_isdigit(first) || first == '.' || first == '-' || first == '+' ||
          first == '@' || first == '*' || first == '&' || first == '!' || first == '%' ||
-         s.find(": ") != std::string::npos || s.find(" #") != std::string::npos;
+         first == '?' || first == ':' || first == ',' || first == '[' || first == ']' ||
+         first == '{' || first == '}' || first == '#' || first == '|' || first == '>' ||
+         first == '\'' || first == '"' || first == '`' ||
+         s.find(": ") != std::string::npos || s.find(" #") != std::string::npos ||
+         s.back() == ':';
 }
 
 Doc::Doc() { e_.SetIndent(2); }
@@ -51,8 +65,20 @@ Doc& Doc::Key(const std::string& key) {
 }
 
 Doc& Doc::Str(const std::string& s) {
-  if (NeedsQuotes(s)) e_ << YAML::DoubleQuoted;
-  e_ << s;
+  if (!NeedsQuotes(s)) {
+    e_ << s;
+    return *this;
+  }
+  // yaml-cpp escapes control characters in double quotes but writes DEL and
+  // U+0085/U+2028/U+2029 raw; escaping all non-ASCII for this one scalar gets them (and
+  // é, ✓) as \uXXXX.
+  bool unicode_break = s.find('\x7f') != std::string::npos;
+  for (const char* special : {"\xc2\x85", "\xe2\x80\xa8", "\xe2\x80\xa9", "\xef\xbb\xbf"}) {
+    unicode_break = unicode_break || s.find(special) != std::string::npos;
+  }
+  if (unicode_break) e_ << YAML::EscapeNonAscii;
+  e_ << YAML::DoubleQuoted << s;
+  if (unicode_break) e_ << YAML::EmitNonAscii;
   return *this;
 }
 
@@ -69,10 +95,10 @@ Doc& Doc::KV(const std::string& key, bool value) {
 }
 
 Doc& Doc::Literal(const std::string& key, const std::string& value) {
-  Key(key);
-  if (value.find('\n') == std::string::npos) return Str(value);
-  e_ << YAML::Literal << value;
-  return *this;
+  // Double-quoted with escapes, not a `|` block: a block scalar changes trailing newlines,
+  // CRs and leading blanks unless its indicators are exactly right, and a body must come
+  // back byte for byte.
+  return Key(key).Str(value);
 }
 
 Doc& Doc::Map() {

@@ -28,7 +28,8 @@ class Doc {
   Doc& KV(const std::string& key, const char* value) { return Key(key).Str(value); }
   Doc& KV(const std::string& key, uint32_t value);
   Doc& KV(const std::string& key, bool value);
-  // A multi-line string as a YAML literal block (|), e.g. a direct-response body.
+  // A text that must come back byte for byte (a direct-response body): multi-line and
+  // control characters are written as escapes in a double-quoted scalar.
   Doc& Literal(const std::string& key, const std::string& value);
   Doc& Map();
   Doc& EndMap();

@@ -2,10 +2,15 @@
 
 #include <sys/stat.h>
 
+#include <unistd.h>
+
 #include <cerrno>
+#include <iostream>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cli/edge_config.h"
 #include "cli/file_io.h"
@@ -18,6 +23,13 @@ namespace edgekit::cli {
 namespace {
 
 using edge::v1::EdgeConfig;
+
+// Every file name render can write with -o DIR (see render_command.h).
+constexpr const char* kOutputFileNames[] = {
+    "gzip.yaml",      "transcoding.yaml",
+    "routes.yaml",    "direct-response-wasm.yaml",
+    "ext-authz.yaml", "ext-authz-istio-operator.yaml",
+    "ext-authz-istiod-values.yaml", "broker.yaml"};
 
 absl::Status MakeDirectory(const std::string& dir) {
   if (mkdir(dir.c_str(), 0777) == 0) return absl::OkStatus();
@@ -100,10 +112,33 @@ absl::Status RunRender(const RenderOptions& options) {
     return WriteFileOrStdout("-", JoinDocuments(all), *options.out);
   }
   if (absl::Status made = MakeDirectory(options.output); !made.ok()) return made;
+  // Every target is checked before the first file is replaced, so a target that cannot
+  // be written (a directory in the way) fails the run with the old set untouched rather
+  // than leaving a mix of new and old files.
+  std::set<std::string> rendered_names;
+  for (const RenderedFile& file : files) {
+    const std::string path = options.output + "/" + file.name;
+    struct stat st;
+    if (lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      return ErrnoToStatus(S_ISDIR(st.st_mode) ? EISDIR : EEXIST, "cannot replace", path);
+    }
+    rendered_names.insert(file.name);
+  }
   for (const RenderedFile& file : files) {
     absl::Status written =
         WriteFileAtomically(options.output + "/" + file.name, JoinDocuments(file.documents));
     if (!written.ok()) return written;
+  }
+  // A feature turned off since the last render leaves its file behind, and `kubectl
+  // apply -f DIR` would apply it again: remove edgekit's own files that this run did not
+  // write (only files edgekit wrote: they mention edgekit).
+  for (const char* name : kOutputFileNames) {
+    if (rendered_names.count(name) > 0) continue;
+    const std::string path = options.output + "/" + name;
+    absl::StatusOr<std::string> old = ReadFileOrStdin(path, std::cin);
+    if (!old.ok() || !absl::StrContains(*old, "edgekit")) continue;
+    if (unlink(path.c_str()) != 0) return ErrnoToStatus(errno, "cannot remove stale", path);
+    *options.err << "removed " << path << ": no longer rendered\n";
   }
   return absl::OkStatus();
 }

@@ -10,15 +10,17 @@
 //                                  on and transcoding is not
 //   transcoding.yaml               EnvoyFilter with the transcoder (and the compressor
 //                                  first when gzip is on)
-//   routes.yaml                    VirtualService (networking.istio.io/v1), and more files
-//                                  for rules routes cannot express (cli/render_routes.h)
+//   routes.yaml                    VirtualService (networking.istio.io/v1)
+//   direct-response-wasm.yaml      WasmPlugin for rules routes cannot express
 //   ext-authz.yaml                 ServiceEntry (networking.istio.io/v1) and
-//                                  AuthorizationPolicy (security.istio.io/v1, CUSTOM)
+//                                  AuthorizationPolicy (security.istio.io/v1, CUSTOM); in
+//                                  loopback mode also a Gateway, VirtualService, EnvoyFilter
 //   ext-authz-istio-operator.yaml  IstioOperator overlay (install.istio.io/v1alpha1)
 //   ext-authz-istiod-values.yaml   istiod Helm values (meshConfig.extensionProviders)
 //   broker.yaml                    the edgekit broker's --config file
 // The last two are not Kubernetes objects; in the stream each starts with a comment
-// saying so.
+// saying so. With -o DIR, every target is checked before the first is replaced, and
+// edgekit's files from an earlier render that this one no longer writes are removed.
 #ifndef EDGEKIT_CLI_RENDER_COMMAND_H_
 #define EDGEKIT_CLI_RENDER_COMMAND_H_
 

@@ -154,6 +154,26 @@ TEST(IstioChecksTest, RoutesThatCanNeverMatch) {
   EXPECT_TRUE(HasFinding(partly, "warning spec.http[1]: a match block never matches here"));
 }
 
+TEST(IstioChecksTest, AliasCyclesAndAliasBombsDoNotHang) {
+  // An alias to an enclosing node makes the document a cycle; a chain of aliases makes
+  // it exponentially large. Both must end quickly, without a crash.
+  auto cycle = Check(VirtualService(
+      "  - match: &m [{headers: {x: {exact: \"1\"}}, queryParams: *m}]\n"
+      "    route: [{destination: {host: web}}]\n"
+      "  - match: [{headers: {x: {exact: \"1\"}}, queryParams: *m}]\n"
+      "    route: [{destination: {host: web}}]\n"));
+  EXPECT_EQ(cycle.error_count(), 0) << ::testing::PrintToString(Messages(cycle));
+  std::string bomb = "  - match:\n      - headers:\n          a0: &a0 {exact: \"1\"}\n";
+  std::string chain = "*a0";
+  for (int i = 1; i < 30; ++i) {
+    absl::StrAppend(&bomb, "          a", i, ": &a", i, " [", chain, ", ", chain, "]\n");
+    chain = absl::StrCat("*a", i);
+  }
+  absl::StrAppend(&bomb, "    route: [{destination: {host: web}}]\n");
+  auto large = Check(VirtualService(bomb));
+  EXPECT_EQ(large.error_count(), 0) << "no crash, no made-up findings";
+}
+
 TEST(IstioChecksTest, CustomAuthorizationPolicyFields) {
   const std::string header =
       "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"

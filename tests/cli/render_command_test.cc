@@ -1,6 +1,8 @@
 // Tests of `edgekit render` (gzip and ext-authz): golden output, every rendered Istio
 // object checked against the real Istio CRD schemas, byte-for-byte determinism, -o DIR
 // files, and bad input (message naming file and key path, exit code, nothing written).
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -173,6 +175,38 @@ TEST(RenderTest, OutputDirectoryGetsOneFilePerFeature) {
   EXPECT_EQ(joined, RunEdgekit({"render", "-f", ExampleConfig()}).out);
 }
 
+TEST(RenderTest, RerenderRemovesFilesOfFeaturesTurnedOff) {
+  const std::string dir = MakeTempDir();
+  const std::string out = dir + "/out";
+  ASSERT_EQ(RunEdgekit({"render", "-f", ExampleConfig(), "-o", out}).exit_code, 0);
+  WriteStringToFile(out + "/mine.yaml", "kind: ConfigMap  # edgekit did not write this\n");
+  // Now only gzip: the ext_authz files would otherwise stay and be applied again.
+  auto result = RunEdgekit({"render", "gzip", "-o", out});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(ListDir(out), (std::vector<std::string>{"gzip.yaml", "mine.yaml"}));
+  EXPECT_NE(result.err.find("removed " + out + "/broker.yaml: no longer rendered"),
+            std::string::npos)
+      << result.err;
+  // A file of that name that edgekit did not write is left alone.
+  WriteStringToFile(out + "/broker.yaml", "listen: 127.0.0.1:1\n");
+  ASSERT_EQ(RunEdgekit({"render", "gzip", "-o", out}).exit_code, 0);
+  EXPECT_TRUE(FileExists(out + "/broker.yaml"));
+}
+
+TEST(RenderTest, TargetInTheWayFailsBeforeAnyFileIsReplaced) {
+  const std::string out = MakeTempDir() + "/out";
+  ASSERT_EQ(RunEdgekit({"render", "gzip", "-o", out}).exit_code, 0);
+  const std::string old_gzip = ReadFileToString(out + "/gzip.yaml");
+  ASSERT_EQ(mkdir((out + "/ext-authz.yaml").c_str(), 0755), 0);
+  auto result = RunEdgekit({"render", "-f", ExampleConfig(), "-o", out});
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+  EXPECT_NE(result.err.find("cannot replace " + out + "/ext-authz.yaml"), std::string::npos)
+      << result.err;
+  // gzip.yaml comes first in the render but was not touched: no mix of old and new.
+  EXPECT_EQ(ReadFileToString(out + "/gzip.yaml"), old_gzip);
+  EXPECT_FALSE(FileExists(out + "/broker.yaml"));
+}
+
 struct BadCase {
   std::string yaml;
   std::string message;  // expected in stderr after "<file>: "
@@ -197,7 +231,9 @@ TEST(RenderTest, BadInputIsRejectedWithKeyPathAndNothingWritten) {
       {authz + ", excluded_cidrs: [10.0.0.0/33]}\n",
        "ext_authz.excluded_cidrs[0]: \"10.0.0.0/33\" is not an IP address or CIDR"},
       {authz + ", excluded_cidrs: [not-an-ip]}\n", "ext_authz.excluded_cidrs[0]:"},
-      {authz + ", timeout: soon}\n", "ext_authz.timeout: \"soon\" is not a positive duration"},
+      {authz + ", timeout: soon}\n", "ext_authz.timeout: \"soon\" is not a duration Istio accepts"},
+      {"gateway: {hosts: [a.example.com, a.example.com]}\ngzip: {}\n",
+       "gateway.hosts[1]: \"a.example.com\" is listed twice (also hosts[0])"},
       {authz + ", status_on_error: 99}\n", "ext_authz.status_on_error: must be in [200, 599]"},
       {authz + ", port: 70000}\n", "ext_authz.port: must be in [1, 65535], got 70000"},
       {authz + ", provider_name: x_y}\n", "ext_authz.provider_name: \"x_y\" is not a valid"},

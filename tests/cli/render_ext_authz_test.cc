@@ -177,6 +177,13 @@ TEST(RenderExtAuthzTest, BadSettingsAreRefusedWithKeyPath) {
       {{"--mode", "loopback", "--max-attempts", "3"},
        "ext_authz.hedging: broker hedging settings do not apply to mode \"loopback\""},
       {{"--per-try-timeout", "30ms"}, "ext_authz.loopback: only for mode \"loopback\""},
+      // Istio takes whole milliseconds only; absl alone would pass both.
+      {{"--timeout", "inf"}, "ext_authz.timeout: \"inf\" is not a duration Istio accepts"},
+      {{"--mode", "loopback", "--per-try-timeout", "1.5ms"},
+       "ext_authz.loopback.per_try_timeout: \"1.5ms\" is not a duration Istio accepts: whole "
+       "milliseconds, at least 1ms"},
+      {{"--selector", "istio=ingressgateway", "--timeout", "0ms"},
+       "ext_authz.timeout: \"0ms\" is not a duration Istio accepts"},
   };
   for (const Case& c : cases) {
     std::vector<std::string> args = {"render", "ext-authz", "--upstream", "dns:///authz:8080"};
