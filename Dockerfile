@@ -31,7 +31,8 @@ RUN mkdir -p /out/include \
 FROM debian:12-slim
 # One package per shared library the binaries load, found with
 # `ldd build/bin/edgekit-broker build/bin/edgekit` and `dpkg -S` on each library.
-# libc6, libgcc-s1 and libstdc++6 are in every Debian 12 image already.
+# libc6, libgcc-s1 and libstdc++6 are in every Debian 12 image already. libprotoc32:
+# the Release binaries do not load it but the sanitizer build's do; installed either way.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libabsl20220623 \
@@ -41,6 +42,7 @@ RUN apt-get update \
       libgrpc29 \
       libprometheus-cpp-core1.0 \
       libprotobuf32 \
+      libprotoc32 \
       libre2-9 \
       libssl3 \
       libyaml-cpp0.7 \

@@ -5,7 +5,7 @@ Starts fake-authz with the latency-tail model, an edgekit-broker (defaults) in f
 and Debian's prometheus on loopback with a temporary data dir, scraping the broker every
 1 s (static labels namespace="edgekit-test", pod="broker-0") with the rules file loaded.
 Drives ~300 req/s for ~40 s with edgekit-loadgen, then checks through the HTTP API:
-  - every dashboard panel query returns data;
+  - every dashboard panel query returns data, and the namespace/pod variables list ours;
   - the recording rules return data;
   - the hedge rate Prometheus recorded (final counters) agrees with the extra calls the
     fake upstream saw (checks_received / loadgen calls - 1) within 1 percentage point;
@@ -234,6 +234,26 @@ scrape_configs:
                 if not result:
                     failures.append(f"panel {panel['title']!r} query returned no data: {expr}")
         print(f"{n} panel queries run")
+
+        # The dashboard's variables (label_values queries) list our namespace and pod,
+        # asked the way Grafana asks: the series API with the variable's selector.
+        for var in dash["templating"]["list"]:
+            if var.get("type") != "query":
+                continue
+            definition = var["query"]["query"] if isinstance(var["query"], dict) else var["query"]
+            m = re.fullmatch(r"label_values\((.+),\s*(\w+)\)", definition.strip())
+            if not m:
+                failures.append(f"variable {var['name']}: not a label_values query: {definition}")
+                continue
+            selector, label = substitute(m.group(1)), m.group(2)
+            url = (f"http://{prom}/api/v1/series?" +
+                   urllib.parse.urlencode({"match[]": selector}))
+            series = json.loads(get(url))["data"]
+            values = sorted({s_[label] for s_ in series if label in s_})
+            print(f"  variable {var['name']}: {definition} -> {values}")
+            if VARIABLES[var["name"]] not in values:
+                failures.append(f"variable {var['name']} does not list "
+                                f"{VARIABLES[var['name']]!r}: {values}")
 
         # Recording rules return data for our pod.
         for rec in ("edgekit_broker:hedge_rate:ratio_rate5m",
