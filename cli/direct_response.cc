@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cli/render_transcoding.h"
 #include "re2/re2.h"
 
 namespace edgekit::cli {
@@ -215,9 +216,13 @@ bool Covers(const Block& outer, const Block& inner) {
     if (o.present && !inner_present) return false;
     if (o.match && !(i.match && Implies(*i.match, *o.match))) return false;
     for (const StringMatch& n : o.not_match) {
-      const bool refused = i.not_match.count(n) > 0 ||
-                           (i.match && i.match->kind == StringMatch::Kind::kExact &&
-                            !Matches(n, i.match->value));
+      // inner refuses every value `n` accepts: it fails a test `m` that n implies (a value
+      // failing m fails n), or it holds an exact value n refuses.
+      bool refused = i.match && i.match->kind == StringMatch::Kind::kExact &&
+                     !Matches(n, i.match->value);
+      for (auto m = i.not_match.begin(); m != i.not_match.end() && !refused; ++m) {
+        refused = Implies(n, *m);
+      }
       if (!refused) return false;
     }
   }
@@ -361,10 +366,30 @@ class ConditionCompiler {
                                       const std::string& path) {
     const int set = s.has_exact() + s.has_prefix() + s.has_regex();
     if (set != 1) return Bad(source_, path, "set exactly one of exact, prefix, regex");
-    if (s.has_exact()) return StringMatch{StringMatch::Kind::kExact, s.exact()};
-    if (s.has_prefix()) {
-      if (s.prefix().empty()) return Bad(source_, path + ".prefix", "must not be empty");
-      return StringMatch{StringMatch::Kind::kPrefix, s.prefix()};
+    // Envoy matches `uri` against the :path, which always starts with "/" (CONNECT and
+    // "OPTIONS *" requests are not routed by path): a test of anything else never holds.
+    if (s.has_exact() || s.has_prefix()) {
+      const std::string& value = s.has_exact() ? s.exact() : s.prefix();
+      const std::string key = path + (s.has_exact() ? ".exact" : ".prefix");
+      if (value.empty()) {
+        return Bad(source_, key,
+                   s.has_exact()
+                       ? "must not be empty: a request path is never empty (it starts with "
+                         "\"/\")"
+                       : "must not be empty (a request path always starts with \"/\"; to "
+                         "test every path, leave the path test out)");
+      }
+      if (value.front() != '/') {
+        return Bad(source_, key,
+                   absl::StrCat("\"", value,
+                                "\" never matches: a request path starts with \"/\" (\"/",
+                                value, "\"?)"));
+      }
+      if (!IsHeaderValue(value)) {
+        return Bad(source_, key, "a request path cannot contain CR, LF or NUL");
+      }
+      return StringMatch{s.has_exact() ? StringMatch::Kind::kExact : StringMatch::Kind::kPrefix,
+                         value};
     }
     return Regex(s.regex(), path + ".regex");
   }
@@ -406,8 +431,14 @@ class ConditionCompiler {
       if (h.prefix().empty()) {
         return Bad(source_, path + ".prefix", "must not be empty (use present: true)");
       }
+      if (!IsHeaderValue(h.prefix())) {
+        return Bad(source_, path + ".prefix", "a header value cannot contain CR, LF or NUL");
+      }
       m = {StringMatch::Kind::kPrefix, h.prefix()};
     } else {
+      if (!IsHeaderValue(h.regex())) {
+        return Bad(source_, path + ".regex", "a header value cannot contain CR, LF or NUL");
+      }
       absl::StatusOr<StringMatch> r = Regex(h.regex(), path + ".regex");
       if (!r.ok()) return r.status();
       m = *r;
@@ -568,7 +599,8 @@ absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(
   }
 
   struct Compiled {
-    Dnf blocks;
+    Dnf blocks;      // the blocks rendered: those no earlier rule's block covers
+    Dnf all_blocks;  // every block of the condition (what the rule takes from later rules)
     bool expressible = true;
   };
   std::vector<Compiled> rules;
@@ -646,14 +678,18 @@ absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(
                               "); each negated header test doubles them: simplify the "
                               "condition or split the rule"));
     }
-    // Shadowing: every block already answered by some earlier (expressible) rule.
+    // Shadowing: a block some earlier (expressible) rule's block already answers never
+    // matches here; it is left out (so `edgekit validate` finds no dead match block), and
+    // a rule left with none can never answer. Every block of the earlier rule counts,
+    // rendered or not: a left-out block's requests are answered before it too.
+    compiled.all_blocks = compiled.blocks;
     std::set<std::string> shadowing;
-    bool all_covered = true;
-    for (const Block& block : compiled.blocks) {
+    Dnf uncovered;
+    for (const Block& block : compiled.all_blocks) {
       bool covered = false;
       for (int e = 0; e < i && !covered; ++e) {
         if (!rules[e].expressible) continue;
-        for (const Block& earlier : rules[e].blocks) {
+        for (const Block& earlier : rules[e].all_blocks) {
           if (Covers(earlier, block)) {
             covered = true;
             shadowing.insert(direct.rules(e).name());
@@ -661,9 +697,9 @@ absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(
           }
         }
       }
-      if (!covered) all_covered = false;
+      if (!covered) uncovered.push_back(block);
     }
-    if (all_covered) {
+    if (uncovered.empty()) {
       std::vector<std::string> quoted;
       for (const std::string& n : shadowing) quoted.push_back(absl::StrCat("\"", n, "\""));
       return Bad(source, path,
@@ -673,6 +709,7 @@ absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(
                               absl::StrJoin(quoted, ", "),
                               " (reorder the rules or narrow the earlier one)"));
     }
+    compiled.blocks = std::move(uncovered);
     if (compiled.blocks.size() == 1 && compiled.blocks[0].path == std::nullopt &&
         compiled.blocks[0].method == std::nullopt && compiled.blocks[0].headers.empty()) {
       catch_all = i;
@@ -694,6 +731,23 @@ absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(
                                !rules[i].blocks[0].method && rules[i].blocks[0].headers.empty();
     if (!unconditional) {
       for (const Block& b : rules[i].blocks) route.matches.push_back(ToHttpMatch(b));
+    }
+    if (TranscodingEnabled(config) && warnings != nullptr) {
+      const bool tests_path_or_method =
+          std::any_of(rules[i].blocks.begin(), rules[i].blocks.end(),
+                      [](const Block& b) { return b.path || b.method; });
+      if (tests_path_or_method) {
+        // The transcoder rewrites the path (and the method, to POST) and clears the route
+        // cache: the router then serves the route matched on the gRPC request.
+        warnings->push_back(absl::StrCat(
+            source, ": ", RulePath(i), ".when: warning: rule \"", rule.name(),
+            "\" tests the path or method: with transcoding on, transcoded requests are "
+            "matched again on /<package>.<Service>/<Method> with method POST; this rule sees "
+            "that path/method for them, not the REST one (a REST path test misses them, a "
+            "method test sees POST). Match the gRPC path too (e.g. path prefix "
+            "\"/<package>.<Service>/\"), or answer the rule with your Wasm module "
+            "(direct_responses.wasm), which runs before the transcoder"));
+      }
     }
     route.status = rule.respond().status();
     if (rule.respond().has_body()) route.body = rule.respond().body();

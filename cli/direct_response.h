@@ -10,8 +10,11 @@
 // a `withoutHeaders` matcher with a value never matches a request *without* the header,
 // so not(header h exact v) is two blocks: "h present and not v" or "h absent".
 // Contradictory blocks (h present and absent, two different exact values) are dropped;
-// a rule left with no block can never match, and a rule every block of which an earlier
-// rule's block already covers is shadowed: both are errors. A condition routes cannot
+// a rule left with no block can never match (an error). A block an earlier rule's block
+// already covers never matches in its route and is left out; a rule every block of which
+// is covered is shadowed (an error). With transcoding on, a routed rule testing the path
+// or method is warned about: transcoded requests are matched on their gRPC path and POST
+// (DESIGN.md "Facts for manifests"). A condition routes cannot
 // express (a negated path or method, two headers compared with each other, two regexes
 // on one header in one block) goes, with every rule before it, to a WasmPlugin when
 // `direct_responses.wasm.image` is set, and is otherwise an error saying why.
@@ -80,8 +83,8 @@ bool DirectResponsesEnabled(const edge::v1::EdgeConfig& config);
 void ApplyDirectResponseDefaults(edge::v1::EdgeConfig* config);
 
 // Validates and compiles direct_responses (enabled). Errors are InvalidArgument
-// "<source>: direct_responses.<key.path>: <problem>"; warnings (large bodies) are
-// appended to `warnings` when it is not null.
+// "<source>: direct_responses.<key.path>: <problem>"; warnings (large bodies, path or
+// method tests under transcoding) are appended to `warnings` when it is not null.
 absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(
     const edge::v1::EdgeConfig& config, const std::string& source,
     std::vector<std::string>* warnings);
@@ -89,7 +92,9 @@ absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(
 // Writes `match` as one item of a VirtualService http[].match list.
 void EmitHttpMatch(Doc& d, const HttpMatch& match);
 
-// The WasmPlugin document answering rules `rule_indices` (cli/direct_response_wasm.cc).
+// The WasmPlugin document answering compiled.wasm_rules (cli/direct_response_wasm.cc):
+// pluginConfig {hosts: gateway.hosts (["*"] when empty), excluded_ports: [{number:
+// ext_authz.port}] in ext_authz loopback mode, rules}.
 std::string RenderDirectResponseWasm(const edge::v1::EdgeConfig& config,
                                      const CompiledDirectResponses& compiled);
 

@@ -1,8 +1,16 @@
 // The WasmPlugin of `edgekit render` for direct-response rules VirtualService routes
 // cannot express (cli/direct_response.h). The module is the user's; edgekit renders the
-// WasmPlugin that loads it, with the rules, in order, as pluginConfig.
+// WasmPlugin that loads it, with the rules, in order, as pluginConfig, plus the hosts the
+// module acts on (the routes' hosts) and the ports it must leave alone.
+#include <cstdint>
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "cli/direct_response.h"
+#include "cli/edge_config.h"
+#include "cli/render_ext_authz.h"
 
 namespace edgekit::cli {
 namespace {
@@ -54,7 +62,25 @@ std::string RenderDirectResponseWasm(const edge::v1::EdgeConfig& config,
   d.Key("selector").Map().Labels("matchLabels", Sorted(config.gateway().selector())).EndMap();
   d.KV("url", wasm.image());
   d.KV("phase", wasm.phase());
+  // A WasmPlugin has only a selector (its `match` selects ports to run on, and the
+  // gateway's ports are not known here), so it sees every host and port of the gateway
+  // pods: the module must act only on the routes' hosts, and never on the ext_authz
+  // loopback listener (answering a Check call there would break every authorization).
+  std::vector<std::string> hosts(config.gateway().hosts().begin(),
+                                 config.gateway().hosts().end());
+  if (hosts.empty()) hosts.push_back("*");  // as the VirtualService (cli/render_routes.cc)
+  std::vector<uint32_t> excluded_ports;
+  if (ExtAuthzEnabled(config) && IsLoopbackMode(config.ext_authz())) {
+    excluded_ports.push_back(config.ext_authz().port());
+  }
   d.Key("pluginConfig").Map();
+  d.StrSeq("hosts", hosts);
+  if (!excluded_ports.empty()) {
+    // The shape of Istio's PortSelector (WasmPlugin match[].ports[]): {number: N}.
+    d.Key("excluded_ports").Seq();
+    for (uint32_t port : excluded_ports) d.Map().KV("number", port).EndMap();
+    d.EndSeq();
+  }
   d.Key("rules").Seq();
   for (int i : compiled.wasm_rules) {
     const edge::v1::DirectResponseRule& rule = direct.rules(i);
@@ -72,12 +98,23 @@ std::string RenderDirectResponseWasm(const edge::v1::EdgeConfig& config,
   }
   d.EndSeq().EndMap();  // rules, pluginConfig
   d.EndMap().EndMap();  // spec, document
-  return d.Text(absl::StrCat(
+  std::string comment = absl::StrCat(
       "# Direct-response rules VirtualService routes cannot express, and every rule before\n"
       "# them (", compiled.wasm_reason, "),\n"
       "# answered in order by YOUR Wasm module (edgekit only\n"
       "# renders this WasmPlugin): the first rule whose `when` holds answers with `respond`;\n"
-      "# otherwise the request continues to the routes. Semantics: cli/direct_response.h.\n"));
+      "# otherwise the request continues to the routes. Semantics: cli/direct_response.h.\n"
+      "# The plugin runs on every host and port of the gateway: the module must act only on\n"
+      "# requests whose host (:authority without port) matches pluginConfig.hosts (the\n"
+      "# routes' hosts; \"*.example.com\" any subdomain, \"*\" all) and let others through.\n");
+  if (!excluded_ports.empty()) {
+    absl::StrAppend(
+        &comment, "# It must also let through every request received on a port in\n",
+        "# pluginConfig.excluded_ports (", absl::StrJoin(excluded_ports, ", "),
+        ": the ext_authz loopback listener, whose requests are\n"
+        "# the Check calls: answering them would break every authorization).\n");
+  }
+  return d.Text(comment);
 }
 
 }  // namespace edgekit::cli

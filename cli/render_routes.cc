@@ -1,5 +1,6 @@
 #include "cli/render_routes.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,9 +65,15 @@ void EmitRouteTo(Doc& d, const edge::v1::Destination& dest) {
   d.EndMap().EndSeq();
 }
 
-// "helloworld.Greeter" -> "grpc-helloworld-greeter".
-std::string GrpcRouteName(const std::string& service) {
-  return "grpc-" + absl::StrReplaceAll(absl::AsciiStrToLower(service), {{".", "-"}, {"_", "-"}});
+// "helloworld.Greeter" -> "grpc-helloworld-greeter"; a name already in `used` (services
+// differing only in case or in '.' / '_', such as "a.B" and "a.b") gets "-2", "-3", ...
+// in service order, so names are unique and the same on every run.
+std::string GrpcRouteName(const std::string& service, std::set<std::string>* used) {
+  const std::string base =
+      "grpc-" + absl::StrReplaceAll(absl::AsciiStrToLower(service), {{".", "-"}, {"_", "-"}});
+  std::string name = base;
+  for (int n = 2; !used->insert(name).second; ++n) name = absl::StrCat(base, "-", n);
+  return name;
 }
 
 }  // namespace
@@ -129,12 +136,15 @@ absl::StatusOr<std::vector<RenderedFile>> RenderRoutes(
   const edge::v1::Routes& routes = config.routes();
   const edge::v1::Gateway& gateway = config.gateway();
   const bool has_default = routes.has_default_destination();
-  if (direct.catches_all && context.warnings != nullptr &&
-      (has_default || !grpc_routes.empty())) {
+  // After a rule answering every request no route can match (`edgekit validate` would
+  // report each): they are left out.
+  const bool unreachable = direct.catches_all && (has_default || !grpc_routes.empty());
+  if (unreachable && context.warnings != nullptr) {
     context.warnings->push_back(absl::StrCat(
         context.source,
         ": direct_responses.rules: warning: the last rule answers every request, so the "
-        "gRPC routes and routes.default_destination are never used"));
+        "gRPC routes and routes.default_destination are never used: they are left out of "
+        "the VirtualService"));
   }
 
   std::string comment;
@@ -142,6 +152,11 @@ absl::StatusOr<std::vector<RenderedFile>> RenderRoutes(
   if (hosts.empty()) {
     hosts.push_back("*");
     comment = "# gateway.hosts is empty: these routes serve every host (\"*\").\n";
+  }
+  if (unreachable) {
+    absl::StrAppend(&comment, "# Route ", direct.routes.back().name,
+                    " answers every request: the gRPC routes and the default\n"
+                    "# route would never match, so they are left out.\n");
   }
 
   Doc d;
@@ -167,14 +182,16 @@ absl::StatusOr<std::vector<RenderedFile>> RenderRoutes(
     }
     d.EndMap();
   }
-  for (const GrpcServiceRoute& grpc : grpc_routes) {
-    d.Map().KV("name", GrpcRouteName(grpc.service));
+  std::set<std::string> grpc_names;
+  for (size_t i = 0; i < (unreachable ? 0 : grpc_routes.size()); ++i) {
+    const GrpcServiceRoute& grpc = grpc_routes[i];
+    d.Map().KV("name", GrpcRouteName(grpc.service, &grpc_names));
     d.Key("match").Seq().Map().Key("uri").Map().KV("prefix", absl::StrCat("/", grpc.service, "/"));
     d.EndMap().EndMap().EndSeq();
     EmitRouteTo(d, grpc.destination);
     d.EndMap();
   }
-  if (has_default) {
+  if (has_default && !unreachable) {
     d.Map().KV("name", "default");
     EmitRouteTo(d, routes.default_destination());
     d.EndMap();

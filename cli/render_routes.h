@@ -1,7 +1,10 @@
 // The routing output of `edgekit render`: one VirtualService bound to the gateway with,
 // in this order, the direct-response routes (cli/direct_response.h), one route per
-// transcoded gRPC service (matching /package.Service/, the path after transcoding), and
-// the catch-all to routes.default_destination.
+// transcoded gRPC service (matching /package.Service/, the path after transcoding; named
+// grpc-<package>-<service> lowercased, with "-2", "-3", ... when two services give the
+// same name), and the catch-all to routes.default_destination. After a direct-response
+// rule answering every request, the gRPC routes and the catch-all are left out (they
+// could never match), with a warning.
 #ifndef EDGEKIT_CLI_RENDER_ROUTES_H_
 #define EDGEKIT_CLI_RENDER_ROUTES_H_
 

@@ -2,16 +2,21 @@
 // `edgekit render` with direct_responses: goldens, the seed's example checked by a small
 // evaluator of Istio/Envoy VirtualService match semantics (under both behaviours of
 // withoutHeaders for a missing header), a randomized comparison of compiled routes with
-// the rules' own conditions, CRD validation, and every bad-input check (message naming
-// file and key path, exit code 1, nothing written).
+// the rules' own conditions (whose routes `edgekit validate`'s semantic checks also
+// accept), CRD validation, the WasmPlugin's host / port scope, the warning about path and
+// method tests under transcoding, and every bad-input check (message naming file and key
+// path, exit code 1, nothing written).
 #include <map>
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/crd_validator.h"
 #include "cli/direct_response.h"
+#include "cli/edge_config.h"
+#include "cli/istio_checks.h"
 #include "gtest/gtest.h"
 #include "re2/re2.h"
 #include "tests/cli/cli_test_util.h"
@@ -35,6 +40,25 @@ const std::vector<std::string> kSeedFlags = {
     "--unless-header", "x-bar=1",         "--status",        "400",
     "--body",          "This is direct response!", "--destination",
     "web.default.svc.cluster.local:8080", "--host", "api.example.com"};
+
+// `edgekit validate`'s semantic findings (cli/istio_checks.h) on every document.
+std::vector<std::string> SemanticFindings(const std::string& stream) {
+  ValidationResult result;
+  std::vector<YAML::Node> docs = YAML::LoadAll(stream);
+  for (size_t i = 0; i < docs.size(); ++i) {
+    CheckIstioSemantics(docs[i], static_cast<int>(i), &result);
+  }
+  std::vector<std::string> out;
+  for (const Finding& f : result.findings) out.push_back(FormatFinding("render", f));
+  return out;
+}
+
+// One entry of `direct_responses.rules` in an edge.yaml.
+std::string Rule(const std::string& when, const std::string& respond = "{status: 400}",
+                 const std::string& name = "r1") {
+  return "    - name: " + name + "\n" + (when.empty() ? "" : "      when: " + when + "\n") +
+         "      respond: " + respond + "\n";
+}
 
 // ---- A tiny evaluator of VirtualService HTTP routes (Istio -> Envoy semantics) ----
 
@@ -290,7 +314,8 @@ TEST(DirectResponseTest, RandomRulesCompileToEquivalentRoutes) {
     ++compiled_configs;
     ASSERT_TRUE(compiled->wasm_rules.empty());
     Doc d;
-    d.Map().Key("spec").Map().Key("http").Seq();
+    d.Map().KV("apiVersion", "networking.istio.io/v1").KV("kind", "VirtualService");
+    d.Key("spec").Map().Key("http").Seq();
     for (const auto& route : compiled->routes) {
       d.Map().KV("name", route.name);
       if (!route.matches.empty()) {
@@ -298,10 +323,15 @@ TEST(DirectResponseTest, RandomRulesCompileToEquivalentRoutes) {
         for (const auto& m : route.matches) EmitHttpMatch(d, m);
         d.EndSeq();
       }
+      d.Key("directResponse").Map().KV("status", route.status).EndMap();
       d.EndMap();
     }
     d.EndSeq().EndMap().EndMap();
     YAML::Node vs = YAML::Load(d.Text());
+    // No match block an earlier route repeats, no unreachable route: what `edgekit
+    // validate` checks (blocks earlier rules cover are left out).
+    EXPECT_EQ(SemanticFindings(d.Text()), std::vector<std::string>{})
+        << "iteration " << iteration << "\n" << config.DebugString() << d.Text();
     // Every request over the small universe: 4^3 header combinations x paths x methods.
     for (int mask = 0; mask < 64; ++mask) {
       for (const char* path : {"/", "/a", "/a/b"}) {
@@ -328,6 +358,180 @@ TEST(DirectResponseTest, RandomRulesCompileToEquivalentRoutes) {
   EXPECT_GT(compiled_configs, 100);
 }
 
+// ---- Blocks earlier rules cover ----
+
+absl::StatusOr<CompiledDirectResponses> CompileRules(
+    const std::vector<std::pair<std::string, std::string>>& rules,
+    std::vector<std::string>* warnings = nullptr, bool transcoding = false) {
+  // Each rule: name and its `when` as YAML, loaded through a whole edge.yaml.
+  std::string yaml = "direct_responses:\n  rules:\n";
+  for (const auto& [name, when] : rules) {
+    yaml += "    - name: " + name + "\n" + (when.empty() ? "" : "      when: " + when + "\n") +
+            "      respond: {status: 403}\n";
+  }
+  std::string file = MakeTempDir() + "/edge.yaml";
+  WriteStringToFile(file, yaml);
+  absl::StatusOr<edge::v1::EdgeConfig> config = LoadEdgeConfig(file);
+  if (!config.ok()) return config.status();
+  if (transcoding) config->mutable_transcoding();
+  return CompileDirectResponses(*config, "edge.yaml", warnings);
+}
+
+TEST(DirectResponseTest, BlocksAnEarlierRuleCoversAreLeftOut) {
+  absl::StatusOr<CompiledDirectResponses> compiled = CompileRules({
+      {"a", "{any: [{header: {name: x-1, exact: \"1\"}}, {header: {name: x-2, exact: \"1\"}}]}"},
+      {"b", "{any: [{header: {name: x-1, exact: \"1\"}}, {header: {name: x-3, exact: \"1\"}}]}"},
+      {"c", "{not: {header: {name: x-9, exact: \"1\"}}}"},
+      // Present and not 2 or 3: "1" is new; absent is c's.
+      {"d", "{not: {header: {name: x-9, regex: \"2|3\"}}}"},
+  });
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  ASSERT_EQ(compiled->routes.size(), 4u);
+  const std::vector<HttpMatch>& b = compiled->routes[1].matches;
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].headers.count("x-3"), 1u);
+  EXPECT_EQ(b[0].headers.count("x-1"), 0u);
+  EXPECT_EQ(compiled->routes[2].matches.size(), 2u);  // c: present and not 1, or absent
+  const std::vector<HttpMatch>& d = compiled->routes[3].matches;
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].headers.count("x-9"), 1u);  // present ...
+  ASSERT_EQ(d[0].without_headers.count("x-9"), 1u);
+  EXPECT_EQ(d[0].without_headers.at("x-9")->value, "2|3");  // ... and not 2 or 3
+
+  // Every request `not x-9 regex 1|2` takes, `not x-9 exact 1` took first.
+  absl::StatusOr<CompiledDirectResponses> shadowed = CompileRules({
+      {"c", "{not: {header: {name: x-9, exact: \"1\"}}}"},
+      {"d", "{not: {header: {name: x-9, regex: \"1|2\"}}}"},
+  });
+  EXPECT_EQ(shadowed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(shadowed.status().message())
+                .find("edge.yaml: direct_responses.rules[1]: rule \"d\" can never answer: "
+                      "every request it matches is answered first by earlier rule \"c\""),
+            std::string::npos)
+      << shadowed.status();
+}
+
+TEST(DirectResponseTest, RenderedRoutesPassValidateSemanticChecks) {
+  std::string dir = MakeTempDir();
+  std::string file = dir + "/edge.yaml";
+  WriteStringToFile(
+      file,
+      "routes:\n  default_destination: {host: web.default, port: 80}\n"
+      "direct_responses:\n  rules:\n" +
+          Rule("{any: [{header: {name: x-1, exact: \"1\"}}, {header: {name: x-2, exact: \"1\"}}]}",
+               "{status: 400}", "a") +
+          Rule("{any: [{header: {name: x-1, exact: \"1\"}}, {header: {name: x-3, exact: \"1\"}}]}",
+               "{status: 401}", "b") +
+          Rule("{not: {header: {name: x-9, exact: \"1\"}}}", "{status: 402}", "c") +
+          Rule("{not: {header: {name: x-9, regex: \"2|3\"}}}", "{status: 403}", "d"));
+  auto result = RunEdgekit({"render", "-f", file});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(SemanticFindings(result.out), std::vector<std::string>{}) << result.out;
+}
+
+// ---- Transcoding: routes see the gRPC path and POST of transcoded requests ----
+
+TEST(DirectResponseTest, PathOrMethodRuleIsWarnedAboutWithTranscoding) {
+  std::vector<std::string> warnings;
+  absl::StatusOr<CompiledDirectResponses> compiled = CompileRules(
+      {{"internal", "{path: {prefix: /v1/internal}}"},
+       {"key", "{header: {name: x-api-key, absent: true}}"},
+       {"post", "{all: [{method: POST}, {header: {name: x-a, present: true}}]}"}},
+      &warnings, /*transcoding=*/true);
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_EQ(warnings[0].rfind("edge.yaml: direct_responses.rules[0].when: warning: rule "
+                              "\"internal\" tests the path or method: with transcoding on, "
+                              "transcoded requests are matched again on "
+                              "/<package>.<Service>/<Method>",
+                              0),
+            0u)
+      << warnings[0];
+  EXPECT_NE(warnings[0].find("this rule sees that path/method for them, not the REST one"),
+            std::string::npos);
+  EXPECT_NE(warnings[0].find("Wasm"), std::string::npos);
+  EXPECT_EQ(warnings[1].rfind("edge.yaml: direct_responses.rules[2].when: warning:", 0), 0u)
+      << warnings[1];
+
+  warnings.clear();
+  compiled = CompileRules({{"internal", "{path: {prefix: /v1/internal}}"}}, &warnings,
+                          /*transcoding=*/false);
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  EXPECT_EQ(warnings, std::vector<std::string>{});
+}
+
+TEST(DirectResponseTest, RenderWithTranscodingWarnsAboutPathAndMethodRules) {
+  const std::string file = Data("transcoding.yaml");
+  auto result = RunEdgekit({"render", "-f", file});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.err.find(file + ": direct_responses.rules[0].when: warning: rule "
+                                   "\"block-internal\" tests the path or method"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find(file + ": direct_responses.rules[1].when: warning: rule "
+                                   "\"no-delete\" tests the path or method"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.err.find("rules[2]"), std::string::npos) << result.err;
+}
+
+// ---- The WasmPlugin's scope: the routes' hosts, never the ext_authz loopback port ----
+
+YAML::Node FindKind(const std::vector<YAML::Node>& docs, const std::string& kind) {
+  for (const YAML::Node& doc : docs) {
+    if (doc["kind"] && doc["kind"].as<std::string>() == kind) return doc;
+  }
+  return YAML::Node();
+}
+
+TEST(DirectResponseTest, WasmPluginIsScopedToGatewayHostsAndSkipsLoopbackPort) {
+  auto result = RunEdgekit({"render", "-f", Data("wasm_loopback.yaml")});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::vector<YAML::Node> docs = YAML::LoadAll(result.out);
+  YAML::Node plugin = FindKind(docs, "WasmPlugin");
+  ASSERT_TRUE(plugin) << result.out;
+  const YAML::Node config = plugin["spec"]["pluginConfig"];
+  ASSERT_EQ(config["hosts"].size(), 2u);
+  EXPECT_EQ(config["hosts"][0].as<std::string>(), "api.example.com");
+  EXPECT_EQ(config["hosts"][1].as<std::string>(), "*.shop.example.com");
+  // The same hosts as the routes.
+  EXPECT_EQ(YAML::Dump(config["hosts"]),
+            YAML::Dump(FindKind(docs, "VirtualService")["spec"]["hosts"]));
+  ASSERT_EQ(config["excluded_ports"].size(), 1u);
+  EXPECT_EQ(config["excluded_ports"][0]["number"].as<int>(), 9292);
+  EXPECT_EQ(config["rules"].size(), 1u);
+  // The manifest says what the module must do with them.
+  const size_t at = result.out.find("# The plugin runs on every host and port");
+  ASSERT_NE(at, std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("pluginConfig.hosts", at), std::string::npos);
+  EXPECT_NE(result.out.find("pluginConfig.excluded_ports (9292: the ext_authz loopback", at),
+            std::string::npos);
+
+  if (FileExists(CrdFile())) {
+    absl::StatusOr<CrdRegistry> registry = CrdRegistry::FromFile(CrdFile());
+    ASSERT_TRUE(registry.ok()) << registry.status();
+    ValidationResult validation;
+    registry->ValidateObject(plugin, 0, ValidateOptions{}, &validation);
+    EXPECT_EQ(validation.objects_validated, 1);
+    for (const Finding& f : validation.findings) ADD_FAILURE() << FormatFinding("render", f);
+  }
+
+  // Without loopback mode (the broker), nothing to exclude; without gateway.hosts, every
+  // host, as the routes.
+  std::string file = MakeTempDir() + "/edge.yaml";
+  WriteStringToFile(file,
+                    "direct_responses:\n  wasm: {image: oci://ghcr.io/acme/dr:1}\n  rules:\n" +
+                        Rule("{headers_equal: [x-a, x-b]}") +
+                        "ext_authz:\n  upstream_target: dns:///authz.auth:8080\n");
+  auto broker = RunEdgekit({"render", "-f", file});
+  ASSERT_EQ(broker.exit_code, 0) << broker.err;
+  plugin = FindKind(YAML::LoadAll(broker.out), "WasmPlugin");
+  ASSERT_TRUE(plugin) << broker.out;
+  EXPECT_FALSE(plugin["spec"]["pluginConfig"]["excluded_ports"]) << broker.out;
+  ASSERT_EQ(plugin["spec"]["pluginConfig"]["hosts"].size(), 1u);
+  EXPECT_EQ(plugin["spec"]["pluginConfig"]["hosts"][0].as<std::string>(), "*");
+}
+
 // ---- Bad input ----
 
 struct BadCase {
@@ -335,12 +539,6 @@ struct BadCase {
   std::string rules_yaml;  // the `direct_responses:` body
   std::string want;        // substring of the message (after "<file>: ")
 };
-
-std::string Rule(const std::string& when, const std::string& respond = "{status: 400}",
-                 const std::string& name = "r1") {
-  return "    - name: " + name + "\n" + (when.empty() ? "" : "      when: " + when + "\n") +
-         "      respond: " + respond + "\n";
-}
 
 TEST(DirectResponseTest, BadInputIsRefusedWithKeyPathAndNothingWritten) {
   const std::string big(1024 * 1024 + 1, 'x');
@@ -391,6 +589,23 @@ TEST(DirectResponseTest, BadInputIsRefusedWithKeyPathAndNothingWritten) {
       {"no rules", "  rules: []\n", "direct_responses.rules: at least one rule"},
       {"bad wasm image", "  wasm: {image: ghcr.io/x}\n  rules:\n" + Rule("{method: GET}"),
        "direct_responses.wasm.image: \"ghcr.io/x\" must start with oci://"},
+      {"empty exact path", "  rules:\n" + Rule("{path: {exact: \"\"}}"),
+       "direct_responses.rules[0].when.path.exact: must not be empty"},
+      {"empty prefix path", "  rules:\n" + Rule("{not: {not: {path: {prefix: \"\"}}}}"),
+       "direct_responses.rules[0].when.not.not.path.prefix: must not be empty"},
+      {"exact path without slash", "  rules:\n" + Rule("{path: {exact: healthz}}"),
+       "direct_responses.rules[0].when.path.exact: \"healthz\" never matches: a request path "
+       "starts with \"/\""},
+      {"prefix path without slash",
+       "  rules:\n" + Rule("{all: [{method: GET}, {path: {prefix: api/}}]}"),
+       "direct_responses.rules[0].when.all[1].path.prefix: \"api/\" never matches"},
+      {"LF in header prefix", "  rules:\n" + Rule("{header: {name: x-a, prefix: \"a\\nb\"}}"),
+       "direct_responses.rules[0].when.header.prefix: a header value cannot contain CR, LF "
+       "or NUL"},
+      {"CR in header regex",
+       "  rules:\n" + Rule("{not: {header: {name: x-a, regex: \"a\\r.*\"}}}"),
+       "direct_responses.rules[0].when.not.header.regex: a header value cannot contain CR, "
+       "LF or NUL"},
   };
   for (const BadCase& c : cases) {
     SCOPED_TRACE(c.name);

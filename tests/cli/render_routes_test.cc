@@ -1,11 +1,13 @@
 // Tests of the VirtualService of `edgekit render` (cli/render_routes.h): route order
-// (direct responses, gRPC services, catch-all), hosts and gateway binding, defaults and
-// validation of `routes`, and CRD validation of the result.
+// (direct responses, gRPC services, catch-all), unique route names, routes after a
+// catch-all rule left out, hosts and gateway binding, defaults and validation of
+// `routes`, and CRD validation of the result.
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "cli/crd_validator.h"
+#include "cli/istio_checks.h"
 #include "cli/render_routes.h"
 #include "gtest/gtest.h"
 #include "tests/cli/cli_test_util.h"
@@ -66,6 +68,62 @@ TEST(RenderRoutesTest, RoutesInOrderMatchGolden) {
   EXPECT_EQ(vs["spec"]["http"][1]["route"][0]["destination"]["port"]["number"].as<int>(), 50051);
   EXPECT_EQ(vs["spec"]["http"][2]["name"].as<std::string>(), "default");
   EXPECT_TRUE(warnings.empty());
+}
+
+GrpcServiceRoute Grpc(const std::string& service) {
+  GrpcServiceRoute route;
+  route.service = service;
+  route.destination.set_host("grpc.default.svc.cluster.local");
+  route.destination.set_port(50051);
+  return route;
+}
+
+std::vector<std::string> Names(const YAML::Node& vs) {
+  std::vector<std::string> names;
+  for (const auto& route : vs["spec"]["http"]) names.push_back(route["name"].as<std::string>());
+  return names;
+}
+
+TEST(RenderRoutesTest, GrpcRouteNamesAreUnique) {
+  // "a.B", "a.b" and "a.b_2" all lowercase to grpc-a-b(-2): suffixes in service order.
+  absl::StatusOr<std::vector<RenderedFile>> files =
+      RenderRoutes(BaseConfig(), {Grpc("a.B"), Grpc("a.b"), Grpc("a.b_2"), Grpc("a_b")},
+                   RenderContext{});
+  ASSERT_TRUE(files.ok()) << files.status();
+  YAML::Node vs = YAML::Load((*files)[0].documents[0]);
+  EXPECT_EQ(Names(vs), (std::vector<std::string>{"direct-healthz", "grpc-a-b", "grpc-a-b-2",
+                                                 "grpc-a-b-2-2", "grpc-a-b-3", "default"}));
+  EXPECT_EQ(vs["spec"]["http"][2]["match"][0]["uri"]["prefix"].as<std::string>(), "/a.b/");
+  ValidationResult validation;
+  CheckIstioSemantics(vs, 0, &validation);
+  for (const Finding& f : validation.findings) ADD_FAILURE() << FormatFinding("routes", f);
+}
+
+TEST(RenderRoutesTest, RoutesAfterACatchAllRuleAreLeftOut) {
+  edge::v1::EdgeConfig config = BaseConfig();
+  auto* all = config.mutable_direct_responses()->add_rules();
+  all->set_name("maintenance");  // no `when`: every request
+  all->mutable_respond()->set_status(503);
+  std::vector<std::string> warnings;
+  RenderContext context;
+  context.source = "edge.yaml";
+  context.warnings = &warnings;
+  absl::StatusOr<std::vector<RenderedFile>> files = RenderRoutes(config, GrpcRoutes(), context);
+  ASSERT_TRUE(files.ok()) << files.status();
+  const std::string& doc = (*files)[0].documents[0];
+  YAML::Node vs = YAML::Load(doc);
+  EXPECT_EQ(Names(vs), (std::vector<std::string>{"direct-healthz", "direct-maintenance"}));
+  EXPECT_NE(doc.find("# Route direct-maintenance answers every request"), std::string::npos)
+      << doc;
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0],
+            "edge.yaml: direct_responses.rules: warning: the last rule answers every request, "
+            "so the gRPC routes and routes.default_destination are never used: they are left "
+            "out of the VirtualService");
+  // `edgekit validate`'s semantic checks find nothing (no "can never match").
+  ValidationResult validation;
+  CheckIstioSemantics(vs, 0, &validation);
+  for (const Finding& f : validation.findings) ADD_FAILURE() << FormatFinding("routes", f);
 }
 
 TEST(RenderRoutesTest, EmptyHostsServeEveryHostAndSaySo) {
