@@ -90,12 +90,15 @@ bool ApplyGatewayFlags(const GatewayFlags& flags, edgekit::edge::v1::EdgeConfig*
   return true;
 }
 
-void AddOutputOption(CLI::App* command, std::string* output) {
+void AddRenderOutputOptions(CLI::App* command, edgekit::cli::RenderOptions* options) {
   command
-      ->add_option("-o,--output", *output,
+      ->add_option("-o,--output", options->output,
                    "Directory for one file per feature (created if missing, files replaced "
                    "atomically), or - for one multi-document stream on stdout (default)")
       ->type_name("DIR|-");
+  command->add_flag("--objects-only", options->objects_only,
+                    "Only the objects to kubectl apply: leave out the istiod values, the "
+                    "IstioOperator overlay and the broker config");
 }
 
 }  // namespace
@@ -175,7 +178,7 @@ int main(int argc, char** argv) {
   CLI::Option* render_file = render_cmd->add_option("-f,--file", render.config_file,
                                                     "The edge.yaml to render")
                                  ->type_name("FILE");
-  AddOutputOption(render_cmd, &render.output);
+  AddRenderOutputOptions(render_cmd, &render);
 
   // `render gzip`: the gzip section from flags.
   edgekit::edge::v1::EdgeConfig gzip_config;
@@ -208,7 +211,7 @@ int main(int argc, char** argv) {
                      "Strip Accept-Encoding before proxying upstream");
   gzip_cmd->add_flag("--disable-on-etag-header", gzip_etag,
                      "Do not compress responses with an ETag");
-  AddOutputOption(gzip_cmd, &gzip_render.output);
+  AddRenderOutputOptions(gzip_cmd, &gzip_render);
 
   // `render ext-authz`: the ext_authz section from flags.
   edgekit::edge::v1::EdgeConfig authz_config;
@@ -265,7 +268,7 @@ int main(int argc, char** argv) {
       "--hedge-quantile", authz_quantile, "broker: latency quantile used as hedge delay (0.95)");
   CLI::Option* authz_budget_opt = authz_cmd->add_option(
       "--hedge-budget", authz_budget, "broker: hedges per primary call, 0..1 (0.1)");
-  AddOutputOption(authz_cmd, &authz_render.output);
+  AddRenderOutputOptions(authz_cmd, &authz_render);
 
   // `render transcoding`: the transcoding section from flags (and gzip with --gzip).
   edgekit::edge::v1::EdgeConfig tc_config;
@@ -340,7 +343,7 @@ int main(int argc, char** argv) {
       "--max-response-body-size", tc_max_response, "Largest response body buffered, bytes");
   tc_cmd->add_flag("--gzip", tc_gzip,
                    "Also compress responses (gzip defaults), in the same EnvoyFilter");
-  AddOutputOption(tc_cmd, &tc_render.output);
+  AddRenderOutputOptions(tc_cmd, &tc_render);
 
   // `render direct-response`: one direct_responses rule (and the catch-all) from flags.
   edgekit::edge::v1::EdgeConfig direct_config;
@@ -406,7 +409,7 @@ int main(int argc, char** argv) {
       "--gateway", direct_gateway_name, "Istio Gateway name. Default edgekit-gateway");
   direct_cmd->add_option("--wasm-image", direct_wasm_image,
                          "oci:// URL of YOUR Wasm module for rules routes cannot express");
-  AddOutputOption(direct_cmd, &direct_render.output);
+  AddRenderOutputOptions(direct_cmd, &direct_render);
 
   CLI::App* version_cmd = app.add_subcommand("version", "Print the edgekit version");
 

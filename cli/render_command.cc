@@ -31,6 +31,12 @@ constexpr const char* kOutputFileNames[] = {
     "ext-authz.yaml", "ext-authz-istio-operator.yaml",
     "ext-authz-istiod-values.yaml", "broker.yaml"};
 
+// False for the files that are inputs to other tools, not objects to kubectl apply.
+bool IsKubectlObjectFile(const std::string& name) {
+  return name != "ext-authz-istio-operator.yaml" && name != "ext-authz-istiod-values.yaml" &&
+         name != "broker.yaml";
+}
+
 absl::Status MakeDirectory(const std::string& dir) {
   if (mkdir(dir.c_str(), 0777) == 0) return absl::OkStatus();
   const int err = errno;
@@ -103,7 +109,11 @@ absl::Status RunRender(const RenderOptions& options) {
   absl::StatusOr<std::vector<RenderedFile>> rendered = RenderEdgeConfig(config, context);
   if (!rendered.ok()) return rendered.status();
   for (const std::string& warning : warnings) *options.err << warning << "\n";
-  const std::vector<RenderedFile>& files = *rendered;
+  std::vector<RenderedFile> files;
+  for (RenderedFile& file : *rendered) {
+    if (options.objects_only && !IsKubectlObjectFile(file.name)) continue;
+    files.push_back(std::move(file));
+  }
   if (options.output == "-" || options.output.empty()) {
     std::vector<std::string> all;
     for (const RenderedFile& file : files) {
@@ -134,6 +144,7 @@ absl::Status RunRender(const RenderOptions& options) {
   // write (only files edgekit wrote: they mention edgekit).
   for (const char* name : kOutputFileNames) {
     if (rendered_names.count(name) > 0) continue;
+    if (options.objects_only && !IsKubectlObjectFile(name)) continue;  // not ours to judge
     const std::string path = options.output + "/" + name;
     absl::StatusOr<std::string> old = ReadFileOrStdin(path, std::cin);
     if (!old.ok() || !absl::StrContains(*old, "edgekit")) continue;

@@ -44,6 +44,9 @@ struct RenderOptions {
   // (created if missing) that gets one file per feature.
   std::string output = "-";
   std::ostream* out = &std::cout;
+  // --objects-only: leave out what is not applied with kubectl (istiod Helm values, the
+  // IstioOperator overlay, the broker config), so `render ... | kubectl apply -f -` works.
+  bool objects_only = false;
   // Warnings ("<source>: <key.path>: warning: ...") go here; the output is still written.
   std::ostream* err = &std::cerr;
 };

@@ -193,6 +193,25 @@ TEST(RenderTest, RerenderRemovesFilesOfFeaturesTurnedOff) {
   EXPECT_TRUE(FileExists(out + "/broker.yaml"));
 }
 
+TEST(RenderTest, ObjectsOnlyLeavesOutWhatKubectlCannotApply) {
+  auto result = RunEdgekit({"render", "-f", ExampleConfig(), "--objects-only"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::vector<std::string> kinds;
+  for (const YAML::Node& doc : YAML::LoadAll(result.out)) {
+    ASSERT_TRUE(doc["apiVersion"] && doc["kind"]) << "not an object in:\n" << result.out;
+    kinds.push_back(doc["kind"].as<std::string>());
+  }
+  EXPECT_EQ(kinds, (std::vector<std::string>{"EnvoyFilter", "ServiceEntry", "AuthorizationPolicy"}));
+
+  // Into a directory that also holds a full render: the other files stay.
+  const std::string out = MakeTempDir() + "/out";
+  ASSERT_EQ(RunEdgekit({"render", "-f", ExampleConfig(), "-o", out}).exit_code, 0);
+  auto objects = RunEdgekit({"render", "gzip", "--objects-only", "-o", out});
+  ASSERT_EQ(objects.exit_code, 0) << objects.err;
+  EXPECT_TRUE(FileExists(out + "/broker.yaml"));
+  EXPECT_FALSE(FileExists(out + "/ext-authz.yaml"));  // an object file no longer rendered
+}
+
 TEST(RenderTest, TargetInTheWayFailsBeforeAnyFileIsReplaced) {
   const std::string out = MakeTempDir() + "/out";
   ASSERT_EQ(RunEdgekit({"render", "gzip", "-o", out}).exit_code, 0);
