@@ -134,7 +134,7 @@ def check_structure(ctx, docs, expect):
     mport = expect["metrics_port"]
     ports = {p["name"]: p["containerPort"] for p in b["ports"]}
     check(ports.get("broker-metrics") == mport, f"metrics port {ports}")
-    for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+    for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", expect["readiness"])):
         g = b[probe]["httpGet"]
         port = ports.get(g["port"], g["port"])  # a name resolves to the container port
         check(g["path"] == path and port == mport, f"{probe} {g}")
@@ -198,7 +198,8 @@ def case_render(ctx):
         "absent": ["HorizontalPodAutoscaler", "PodMonitor", "ServiceMonitor", "PrometheusRule"],
         "gateway_labels": {"istio": "ingressgateway"}, "hpa": None, "podmonitor": False,
         "image": "ghcr.io/edgekit/edgekit:0.1.0", "shutdown_delay": "5s",
-        "metrics_port": 9464, "port": 9191, "grace": 30, "pdb": {"minAvailable": 1}})
+        "metrics_port": 9464, "port": 9191, "grace": 30, "pdb": {"minAvailable": 1},
+        "readiness": "/readyz"})
     print(f"default render: {len(docs)} documents, {len(text)} bytes")
 
     nd = ctx.values("nondefault-values.yaml")
@@ -209,7 +210,7 @@ def case_render(ctx):
         "gateway_labels": {"istio": "edge", "team": "platform"}, "hpa": (3, 12), "podmonitor": True,
         "image": "registry.example.com/edgekit-broker:0.1.0-test", "shutdown_delay": "10s",
         "metrics_port": 9565, "port": 9292, "grace": 35, "pdb": {"maxUnavailable": 1},
-        "dashboard_ns": "monitoring"})
+        "dashboard_ns": "monitoring", "readiness": "/healthz"})
     b = broker_container(docs2)
     check(b["args"][-1] == "--worker-threads=4", "extraArgs")
     cfg = yaml.safe_load(broker_config(docs2))

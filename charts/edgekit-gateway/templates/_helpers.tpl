@@ -95,7 +95,7 @@ livenessProbe:
   {{- toYaml .Values.broker.livenessProbe | nindent 2 }}
 readinessProbe:
   httpGet:
-    path: /readyz
+    path: {{ .Values.broker.readinessPath }}
     port: {{ .Values.broker.metricsPort | int }}
   {{- toYaml .Values.broker.readinessProbe | nindent 2 }}
 resources:
