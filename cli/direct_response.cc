@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cli/config_checks.h"
 #include "cli/render_transcoding.h"
 #include "re2/re2.h"
 
@@ -28,18 +29,6 @@ constexpr size_t kBodyMaxBytes = 1024 * 1024;
 // results while distributing AND over OR.
 constexpr size_t kMaxBlocks = 64;
 constexpr size_t kMaxIntermediateBlocks = 4096;
-
-absl::Status Bad(const std::string& source, const std::string& path, const std::string& what) {
-  return absl::InvalidArgumentError(absl::StrCat(source, ": ", path, ": ", what));
-}
-
-bool IsDns1123Label(absl::string_view s) {
-  if (s.empty() || s.size() > 63) return false;
-  for (char c : s) {
-    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-')) return false;
-  }
-  return s.front() != '-' && s.back() != '-';
-}
 
 // An HTTP header name as Istio wants it in a match: a lowercase RFC 9110 token.
 std::string HeaderNameProblem(const std::string& name) {
@@ -250,11 +239,12 @@ class ConditionCompiler {
     set += c.has_not_();
     set += c.headers_equal_size() > 0;
     if (set != 1) {
-      return Bad(source_, path,
-                 set == 0 ? "an empty condition: set one of header, path, method, all, any, "
-                            "not, headers_equal (omit `when` to match every request)"
-                          : "set exactly one of header, path, method, all, any, not, "
-                            "headers_equal (use `all` to combine tests)");
+      return ConfigError(source_, path,
+                         set == 0
+                             ? "an empty condition: set one of header, path, method, all, any, "
+                               "not, headers_equal (omit `when` to match every request)"
+                             : "set exactly one of header, path, method, all, any, not, "
+                               "headers_equal (use `all` to combine tests)");
     }
     if (c.has_header()) return Header(c.header(), negated, path + ".header");
     if (c.has_path()) {
@@ -270,8 +260,9 @@ class ConditionCompiler {
     }
     if (c.has_method()) {
       if (c.method().empty() || !IsToken(c.method())) {
-        return Bad(source_, path + ".method",
-                   absl::StrCat("\"", c.method(), "\" is not an HTTP method such as \"GET\""));
+        return ConfigError(
+            source_, path + ".method",
+            absl::StrCat("\"", c.method(), "\" is not an HTTP method such as \"GET\""));
       }
       if (negated) {
         return Opaque(path + ".method",
@@ -283,11 +274,12 @@ class ConditionCompiler {
     }
     if (c.headers_equal_size() > 0) {
       if (c.headers_equal_size() < 2) {
-        return Bad(source_, path + ".headers_equal", "name at least two headers to compare");
+        return ConfigError(source_, path + ".headers_equal",
+                           "name at least two headers to compare");
       }
       for (int i = 0; i < c.headers_equal_size(); ++i) {
         if (std::string p = HeaderNameProblem(c.headers_equal(i)); !p.empty()) {
-          return Bad(source_, absl::StrCat(path, ".headers_equal[", i, "]"), p);
+          return ConfigError(source_, absl::StrCat(path, ".headers_equal[", i, "]"), p);
         }
       }
       return Opaque(path + ".headers_equal",
@@ -326,10 +318,11 @@ class ConditionCompiler {
   }
 
   absl::Status TooBig(const std::string& path) {
-    return Bad(source_, path,
-               absl::StrCat("the condition expands to more than ", kMaxIntermediateBlocks,
-                            " alternatives (each a VirtualService match block); simplify it, "
-                            "e.g. split it into several rules"));
+    return ConfigError(
+        source_, path,
+        absl::StrCat("the condition expands to more than ", kMaxIntermediateBlocks,
+                     " alternatives (each a VirtualService match block); simplify it, "
+                     "e.g. split it into several rules"));
   }
 
   absl::StatusOr<Dnf> And(const Dnf& a, const Dnf& b, const std::string& path) {
@@ -365,28 +358,28 @@ class ConditionCompiler {
   absl::StatusOr<StringMatch> ToMatch(const edge::v1::StringCondition& s,
                                       const std::string& path) {
     const int set = s.has_exact() + s.has_prefix() + s.has_regex();
-    if (set != 1) return Bad(source_, path, "set exactly one of exact, prefix, regex");
+    if (set != 1) return ConfigError(source_, path, "set exactly one of exact, prefix, regex");
     // Envoy matches `uri` against the :path, which always starts with "/" (CONNECT and
     // "OPTIONS *" requests are not routed by path): a test of anything else never holds.
     if (s.has_exact() || s.has_prefix()) {
       const std::string& value = s.has_exact() ? s.exact() : s.prefix();
       const std::string key = path + (s.has_exact() ? ".exact" : ".prefix");
       if (value.empty()) {
-        return Bad(source_, key,
-                   s.has_exact()
-                       ? "must not be empty: a request path is never empty (it starts with "
-                         "\"/\")"
-                       : "must not be empty (a request path always starts with \"/\"; to "
-                         "test every path, leave the path test out)");
+        return ConfigError(source_, key,
+                           s.has_exact()
+                               ? "must not be empty: a request path is never empty (it starts with "
+                                 "\"/\")"
+                               : "must not be empty (a request path always starts with \"/\"; to "
+                                 "test every path, leave the path test out)");
       }
       if (value.front() != '/') {
-        return Bad(source_, key,
-                   absl::StrCat("\"", value,
-                                "\" never matches: a request path starts with \"/\" (\"/",
-                                value, "\"?)"));
+        return ConfigError(
+            source_, key,
+            absl::StrCat("\"", value, "\" never matches: a request path starts with \"/\" (\"/",
+                         value, "\"?)"));
       }
       if (!IsHeaderValue(value)) {
-        return Bad(source_, key, "a request path cannot contain CR, LF or NUL");
+        return ConfigError(source_, key, "a request path cannot contain CR, LF or NUL");
       }
       return StringMatch{s.has_exact() ? StringMatch::Kind::kExact : StringMatch::Kind::kPrefix,
                          value};
@@ -397,9 +390,9 @@ class ConditionCompiler {
   absl::StatusOr<StringMatch> Regex(const std::string& regex, const std::string& path) {
     RE2 re(regex, RE2::Quiet);
     if (!re.ok()) {
-      return Bad(source_, path,
-                 absl::StrCat("\"", regex, "\" is not a valid RE2 regular expression: ",
-                              re.error()));
+      return ConfigError(
+          source_, path,
+          absl::StrCat("\"", regex, "\" is not a valid RE2 regular expression: ", re.error()));
     }
     return StringMatch{StringMatch::Kind::kRegex, regex};
   }
@@ -407,12 +400,12 @@ class ConditionCompiler {
   absl::StatusOr<Dnf> Header(const edge::v1::HeaderCondition& h, bool negated,
                              const std::string& path) {
     if (std::string p = HeaderNameProblem(h.name()); !p.empty()) {
-      return Bad(source_, path + ".name", p);
+      return ConfigError(source_, path + ".name", p);
     }
     const int set =
         h.has_exact() + h.has_prefix() + h.has_regex() + h.has_present() + h.has_absent();
     if (set != 1) {
-      return Bad(source_, path, "set exactly one of exact, prefix, regex, present, absent");
+      return ConfigError(source_, path, "set exactly one of exact, prefix, regex, present, absent");
     }
     Block block;
     HeaderTests& t = block.headers[h.name()];
@@ -424,20 +417,21 @@ class ConditionCompiler {
     StringMatch m;
     if (h.has_exact()) {
       if (!IsHeaderValue(h.exact())) {
-        return Bad(source_, path + ".exact", "a header value cannot contain CR, LF or NUL");
+        return ConfigError(source_, path + ".exact", "a header value cannot contain CR, LF or NUL");
       }
       m = {StringMatch::Kind::kExact, h.exact()};
     } else if (h.has_prefix()) {
       if (h.prefix().empty()) {
-        return Bad(source_, path + ".prefix", "must not be empty (use present: true)");
+        return ConfigError(source_, path + ".prefix", "must not be empty (use present: true)");
       }
       if (!IsHeaderValue(h.prefix())) {
-        return Bad(source_, path + ".prefix", "a header value cannot contain CR, LF or NUL");
+        return ConfigError(source_, path + ".prefix",
+                           "a header value cannot contain CR, LF or NUL");
       }
       m = {StringMatch::Kind::kPrefix, h.prefix()};
     } else {
       if (!IsHeaderValue(h.regex())) {
-        return Bad(source_, path + ".regex", "a header value cannot contain CR, LF or NUL");
+        return ConfigError(source_, path + ".regex", "a header value cannot contain CR, LF or NUL");
       }
       absl::StatusOr<StringMatch> r = Regex(h.regex(), path + ".regex");
       if (!r.ok()) return r.status();
@@ -518,19 +512,22 @@ std::string RulePath(int i) { return absl::StrCat("direct_responses.rules[", i, 
 absl::Status ValidateResponse(const DirectResponseRule& rule, const std::string& path,
                               const std::string& source, std::vector<std::string>* warnings) {
   if (!rule.has_respond()) {
-    return Bad(source, path + ".respond", "required: the status (and body, headers) to answer");
+    return ConfigError(source, path + ".respond",
+                       "required: the status (and body, headers) to answer");
   }
   const edge::v1::DirectResponse& r = rule.respond();
-  if (!r.has_status()) return Bad(source, path + ".respond.status", "required, 200..599");
+  if (!r.has_status()) return ConfigError(source, path + ".respond.status", "required, 200..599");
   if (r.status() < 200 || r.status() > 599) {
-    return Bad(source, path + ".respond.status",
-               absl::StrCat("must be in [200, 599] (Istio's directResponse), got ", r.status()));
+    return ConfigError(
+        source, path + ".respond.status",
+        absl::StrCat("must be in [200, 599] (Istio's directResponse), got ", r.status()));
   }
   if (r.body().size() > kBodyMaxBytes) {
-    return Bad(source, path + ".respond.body",
-               absl::StrCat("is ", r.body().size(),
-                            " bytes; Istio refuses direct-response bodies over 1 MB (1048576 "
-                            "bytes): serve it from a backend instead"));
+    return ConfigError(
+        source, path + ".respond.body",
+        absl::StrCat("is ", r.body().size(),
+                     " bytes; Istio refuses direct-response bodies over 1 MB (1048576 "
+                     "bytes): serve it from a backend instead"));
   }
   if (r.body().size() > kBodyWarnBytes && warnings != nullptr) {
     warnings->push_back(absl::StrCat(
@@ -540,12 +537,13 @@ absl::Status ValidateResponse(const DirectResponseRule& rule, const std::string&
   }
   for (const auto& [name, value] : r.headers()) {
     const std::string key = absl::StrCat(path, ".respond.headers[\"", name, "\"]");
-    if (std::string p = HeaderNameProblem(name); !p.empty()) return Bad(source, key, p);
+    if (std::string p = HeaderNameProblem(name); !p.empty()) return ConfigError(source, key, p);
     if (name == "host" || name == "content-length") {
-      return Bad(source, key, absl::StrCat("\"", name, "\" cannot be set on a response here"));
+      return ConfigError(source, key,
+                         absl::StrCat("\"", name, "\" cannot be set on a response here"));
     }
     if (!IsHeaderValue(value)) {
-      return Bad(source, key, "a header value cannot contain CR, LF or NUL");
+      return ConfigError(source, key, "a header value cannot contain CR, LF or NUL");
     }
   }
   return absl::OkStatus();
@@ -571,30 +569,32 @@ absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(
     const EdgeConfig& config, const std::string& source, std::vector<std::string>* warnings) {
   const DirectResponses& direct = config.direct_responses();
   if (direct.rules_size() == 0) {
-    return Bad(source, "direct_responses.rules",
-               "at least one rule (or remove the section, or set enabled: false)");
+    return ConfigError(source, "direct_responses.rules",
+                       "at least one rule (or remove the section, or set enabled: false)");
   }
   const bool has_wasm = direct.has_wasm();
   if (has_wasm) {
     const edge::v1::DirectResponseWasm& wasm = direct.wasm();
     if (wasm.image().empty()) {
-      return Bad(source, "direct_responses.wasm.image",
-                 "required: the Wasm module's URL, e.g. \"oci://ghcr.io/acme/direct-response:1.0\"");
+      return ConfigError(
+          source, "direct_responses.wasm.image",
+          "required: the Wasm module's URL, e.g. \"oci://ghcr.io/acme/direct-response:1.0\"");
     }
     if (!absl::StartsWith(wasm.image(), "oci://") && !absl::StartsWith(wasm.image(), "https://") &&
         !absl::StartsWith(wasm.image(), "file://")) {
-      return Bad(source, "direct_responses.wasm.image",
-                 absl::StrCat("\"", wasm.image(),
-                              "\" must start with oci://, https:// or file:// (Istio WasmPlugin url)"));
+      return ConfigError(
+          source, "direct_responses.wasm.image",
+          absl::StrCat("\"", wasm.image(),
+                       "\" must start with oci://, https:// or file:// (Istio WasmPlugin url)"));
     }
     if (!IsDns1123Label(wasm.name())) {
-      return Bad(source, "direct_responses.wasm.name",
-                 absl::StrCat("\"", wasm.name(),
-                              "\" is not a valid Kubernetes name (RFC 1123 label)"));
+      return ConfigError(
+          source, "direct_responses.wasm.name",
+          absl::StrCat("\"", wasm.name(), "\" is not a valid Kubernetes name (RFC 1123 label)"));
     }
     if (wasm.phase() != "AUTHN" && wasm.phase() != "AUTHZ" && wasm.phase() != "STATS") {
-      return Bad(source, "direct_responses.wasm.phase",
-                 absl::StrCat("\"", wasm.phase(), "\" is not one of AUTHN, AUTHZ, STATS"));
+      return ConfigError(source, "direct_responses.wasm.phase",
+                         absl::StrCat("\"", wasm.phase(), "\" is not one of AUTHN, AUTHZ, STATS"));
     }
   }
 
@@ -611,23 +611,23 @@ absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(
     const DirectResponseRule& rule = direct.rules(i);
     const std::string path = RulePath(i);
     if (!IsDns1123Label(rule.name())) {
-      return Bad(source, path + ".name",
-                 rule.name().empty()
-                     ? std::string("required: a name such as \"require-api-key\"")
-                     : absl::StrCat("\"", rule.name(),
-                                    "\" is not a valid Kubernetes name (RFC 1123 label: "
-                                    "lowercase letters, digits and '-', at most 63)"));
+      return ConfigError(source, path + ".name",
+                         rule.name().empty()
+                             ? std::string("required: a name such as \"require-api-key\"")
+                             : absl::StrCat("\"", rule.name(),
+                                            "\" is not a valid Kubernetes name (RFC 1123 label: "
+                                            "lowercase letters, digits and '-', at most 63)"));
     }
     if (!names.insert(rule.name()).second) {
-      return Bad(source, path + ".name",
-                 absl::StrCat("\"", rule.name(), "\" is used by an earlier rule"));
+      return ConfigError(source, path + ".name",
+                         absl::StrCat("\"", rule.name(), "\" is used by an earlier rule"));
     }
     if (absl::Status s = ValidateResponse(rule, path, source, warnings); !s.ok()) return s;
     if (catch_all >= 0) {
-      return Bad(source, path,
-                 absl::StrCat("rule \"", rule.name(), "\" can never answer: rule \"",
-                              direct.rules(catch_all).name(),
-                              "\" before it matches every request"));
+      return ConfigError(
+          source, path,
+          absl::StrCat("rule \"", rule.name(), "\" can never answer: rule \"",
+                       direct.rules(catch_all).name(), "\" before it matches every request"));
     }
     Compiled compiled;
     if (!rule.has_when()) {
@@ -638,12 +638,12 @@ absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(
       if (!dnf.ok()) return dnf.status();
       if (!compiler.inexpressible().empty()) {
         if (!has_wasm) {
-          return Bad(source, compiler.inexpressible_path(),
-                     absl::StrCat("rule \"", rule.name(),
-                                  "\" cannot be a VirtualService route: ",
-                                  compiler.inexpressible(),
-                                  ". Set direct_responses.wasm.image to answer it with a "
-                                  "WasmPlugin running your module, or rewrite the rule"));
+          return ConfigError(
+              source, compiler.inexpressible_path(),
+              absl::StrCat("rule \"", rule.name(),
+                           "\" cannot be a VirtualService route: ", compiler.inexpressible(),
+                           ". Set direct_responses.wasm.image to answer it with a "
+                           "WasmPlugin running your module, or rewrite the rule"));
         }
         compiled.expressible = false;
         last_inexpressible = i;
@@ -665,18 +665,19 @@ absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(
     }
     compiled.blocks = std::move(kept);
     if (compiled.blocks.empty()) {
-      return Bad(source, path + ".when",
-                 absl::StrCat("rule \"", rule.name(),
-                              "\" can never match: every alternative of its condition "
-                              "contradicts itself (e.g. a header both present and absent, or "
-                              "two different exact values)"));
+      return ConfigError(
+          source, path + ".when",
+          absl::StrCat("rule \"", rule.name(),
+                       "\" can never match: every alternative of its condition "
+                       "contradicts itself (e.g. a header both present and absent, or "
+                       "two different exact values)"));
     }
     if (compiled.blocks.size() > kMaxBlocks) {
-      return Bad(source, path + ".when",
-                 absl::StrCat("rule \"", rule.name(), "\" needs ", compiled.blocks.size(),
-                              " match blocks (more than ", kMaxBlocks,
-                              "); each negated header test doubles them: simplify the "
-                              "condition or split the rule"));
+      return ConfigError(source, path + ".when",
+                         absl::StrCat("rule \"", rule.name(), "\" needs ", compiled.blocks.size(),
+                                      " match blocks (more than ", kMaxBlocks,
+                                      "); each negated header test doubles them: simplify the "
+                                      "condition or split the rule"));
     }
     // Shadowing: a block some earlier (expressible) rule's block already answers never
     // matches here; it is left out (so `edgekit validate` finds no dead match block), and
@@ -702,12 +703,12 @@ absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(
     if (uncovered.empty()) {
       std::vector<std::string> quoted;
       for (const std::string& n : shadowing) quoted.push_back(absl::StrCat("\"", n, "\""));
-      return Bad(source, path,
-                 absl::StrCat("rule \"", rule.name(),
-                              "\" can never answer: every request it matches is answered "
-                              "first by earlier rule ",
-                              absl::StrJoin(quoted, ", "),
-                              " (reorder the rules or narrow the earlier one)"));
+      return ConfigError(source, path,
+                         absl::StrCat("rule \"", rule.name(),
+                                      "\" can never answer: every request it matches is answered "
+                                      "first by earlier rule ",
+                                      absl::StrJoin(quoted, ", "),
+                                      " (reorder the rules or narrow the earlier one)"));
     }
     compiled.blocks = std::move(uncovered);
     if (compiled.blocks.size() == 1 && compiled.blocks[0].path == std::nullopt &&

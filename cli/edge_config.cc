@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "broker/config.h"
+#include "cli/config_checks.h"
 #include "cli/render_ext_authz.h"
 #include "cli/render_routes.h"
 #include "cli/render_transcoding.h"
@@ -26,27 +27,6 @@ const char* const kDefaultGzipContentTypes[8] = {
 namespace {
 
 using edge::v1::EdgeConfig;
-
-absl::Status Bad(const std::string& source, const std::string& path, const std::string& what) {
-  return absl::InvalidArgumentError(absl::StrCat(source, ": ", path, ": ", what));
-}
-
-bool IsDns1123Label(const std::string& s) {
-  if (s.empty() || s.size() > 63) return false;
-  for (char c : s) {
-    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-')) return false;
-  }
-  return s.front() != '-' && s.back() != '-';
-}
-
-// RFC 1123 subdomain: what metadata.name of most objects must be.
-bool IsDns1123Subdomain(const std::string& s) {
-  if (s.empty() || s.size() > 253) return false;
-  for (absl::string_view part : absl::StrSplit(s, '.')) {
-    if (!IsDns1123Label(std::string(part))) return false;
-  }
-  return true;
-}
 
 // Label value / name part of a key: [A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?, <= 63.
 bool IsLabelValue(const std::string& s, bool allow_empty) {
@@ -102,14 +82,6 @@ bool IsCidr(const std::string& s) {
   return false;
 }
 
-absl::Status CheckRange(const std::string& source, const std::string& path, uint32_t value,
-                        uint32_t lo, uint32_t hi) {
-  if (value < lo || value > hi) {
-    return Bad(source, path, absl::StrCat("must be in [", lo, ", ", hi, "], got ", value));
-  }
-  return absl::OkStatus();
-}
-
 // Istio takes durations in whole milliseconds, at least 1ms (its ValidateDuration);
 // absl would also take "inf" and "1.5ms".
 constexpr char kIstioDurationRule[] =
@@ -126,38 +98,27 @@ bool ParseIstioDuration(const std::string& text, absl::Duration* d) {
   return remainder == absl::ZeroDuration();
 }
 
-absl::Status CheckName(const std::string& source, const std::string& path,
-                       const std::string& name) {
-  if (!IsDns1123Subdomain(name)) {
-    return Bad(source, path,
-               absl::StrCat("\"", name,
-                            "\" is not a valid Kubernetes name (lowercase letters, digits, "
-                            "'-' and '.', starting and ending with a letter or digit, at "
-                            "most 253 characters)"));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status ValidateLoopback(const edge::v1::ExtAuthz& authz, const std::string& source) {
   const edge::v1::ExtAuthzLoopback& loopback = authz.loopback();
   if (authz.has_hedging()) {
-    return Bad(source, "ext_authz.hedging",
-               "broker hedging settings do not apply to mode \"loopback\" (use "
-               "ext_authz.loopback.per_try_timeout and attempts)");
+    return ConfigError(source, "ext_authz.hedging",
+                       "broker hedging settings do not apply to mode \"loopback\" (use "
+                       "ext_authz.loopback.per_try_timeout and attempts)");
   }
-  if (absl::Status s = CheckName(source, "ext_authz.loopback.name", loopback.name()); !s.ok()) {
+  if (absl::Status s = CheckKubernetesName(source, "ext_authz.loopback.name", loopback.name());
+      !s.ok()) {
     return s;
   }
   absl::Duration per_try;
   if (!ParseIstioDuration(loopback.per_try_timeout(), &per_try)) {
-    return Bad(source, "ext_authz.loopback.per_try_timeout",
-               absl::StrCat("\"", loopback.per_try_timeout(), "\" ", kIstioDurationRule));
+    return ConfigError(source, "ext_authz.loopback.per_try_timeout",
+                       absl::StrCat("\"", loopback.per_try_timeout(), "\" ", kIstioDurationRule));
   }
   absl::Duration timeout;
   if (absl::ParseDuration(authz.timeout(), &timeout) && per_try >= timeout) {
-    return Bad(source, "ext_authz.loopback.per_try_timeout",
-               absl::StrCat(loopback.per_try_timeout(), " is not below ext_authz.timeout (",
-                            authz.timeout(), "): no hedge could ever be sent"));
+    return ConfigError(source, "ext_authz.loopback.per_try_timeout",
+                       absl::StrCat(loopback.per_try_timeout(), " is not below ext_authz.timeout (",
+                                    authz.timeout(), "): no hedge could ever be sent"));
   }
   if (absl::Status s =
           CheckRange(source, "ext_authz.loopback.attempts", loopback.attempts(), 2, 5);
@@ -166,14 +127,16 @@ absl::Status ValidateLoopback(const edge::v1::ExtAuthz& authz, const std::string
   }
   for (absl::string_view condition : absl::StrSplit(loopback.retry_on(), ',')) {
     if (!IsToken(condition)) {
-      return Bad(source, "ext_authz.loopback.retry_on",
-                 absl::StrCat("\"", loopback.retry_on(),
-                              "\" is not a comma-separated list of Envoy retry conditions"));
+      return ConfigError(
+          source, "ext_authz.loopback.retry_on",
+          absl::StrCat("\"", loopback.retry_on(),
+                       "\" is not a comma-separated list of Envoy retry conditions"));
     }
   }
   absl::StatusOr<HostPort> upstream = UpstreamHostPort(authz.upstream_target());
   if (!upstream.ok()) {
-    return Bad(source, "ext_authz.upstream_target", std::string(upstream.status().message()));
+    return ConfigError(source, "ext_authz.upstream_target",
+                       std::string(upstream.status().message()));
   }
   return absl::OkStatus();
 }
@@ -251,50 +214,52 @@ void ApplyEdgeDefaults(EdgeConfig* config) {
 absl::Status ValidateEdgeConfig(const EdgeConfig& config, const std::string& source) {
   const edge::v1::Gateway& gateway = config.gateway();
   if (!IsDns1123Label(gateway.namespace_())) {
-    return Bad(source, "gateway.namespace",
-               absl::StrCat("\"", gateway.namespace_(),
-                            "\" is not a valid Kubernetes namespace (RFC 1123 label)"));
+    return ConfigError(source, "gateway.namespace",
+                       absl::StrCat("\"", gateway.namespace_(),
+                                    "\" is not a valid Kubernetes namespace (RFC 1123 label)"));
   }
   for (const auto& [key, value] : gateway.selector()) {
     if (!IsLabelKey(key)) {
-      return Bad(source, absl::StrCat("gateway.selector[\"", key, "\"]"),
-                 "not a valid Kubernetes label key");
+      return ConfigError(source, absl::StrCat("gateway.selector[\"", key, "\"]"),
+                         "not a valid Kubernetes label key");
     }
     if (!IsLabelValue(value, true)) {
-      return Bad(source, absl::StrCat("gateway.selector.", key),
-                 absl::StrCat("\"", value, "\" is not a valid Kubernetes label value"));
+      return ConfigError(source, absl::StrCat("gateway.selector.", key),
+                         absl::StrCat("\"", value, "\" is not a valid Kubernetes label value"));
     }
   }
-  if (absl::Status s = CheckName(source, "gateway.name", gateway.name()); !s.ok()) return s;
+  if (absl::Status s = CheckKubernetesName(source, "gateway.name", gateway.name()); !s.ok())
+    return s;
   for (int i = 0; i < gateway.hosts_size(); ++i) {
     if (!IsHost(gateway.hosts(i))) {
-      return Bad(source, absl::StrCat("gateway.hosts[", i, "]"),
-                 absl::StrCat("\"", gateway.hosts(i),
-                              "\" is not a lowercase DNS name, \"*.\" + a DNS name, or \"*\""));
+      return ConfigError(
+          source, absl::StrCat("gateway.hosts[", i, "]"),
+          absl::StrCat("\"", gateway.hosts(i),
+                       "\" is not a lowercase DNS name, \"*.\" + a DNS name, or \"*\""));
     }
     for (int j = 0; j < i; ++j) {
       if (gateway.hosts(j) == gateway.hosts(i)) {
-        return Bad(source, absl::StrCat("gateway.hosts[", i, "]"),
-                   absl::StrCat("\"", gateway.hosts(i), "\" is listed twice (also hosts[", j,
-                                "])"));
+        return ConfigError(
+            source, absl::StrCat("gateway.hosts[", i, "]"),
+            absl::StrCat("\"", gateway.hosts(i), "\" is listed twice (also hosts[", j, "])"));
       }
     }
   }
   const std::string& version = gateway.istio_version();
   if (version != "1.28" && version != "1.29" && version != "1.30") {
-    return Bad(source, "gateway.istio_version",
-               absl::StrCat("unsupported Istio version \"", version,
-                            "\" (supported: 1.28, 1.29, 1.30)"));
+    return ConfigError(
+        source, "gateway.istio_version",
+        absl::StrCat("unsupported Istio version \"", version, "\" (supported: 1.28, 1.29, 1.30)"));
   }
 
   if (GzipEnabled(config)) {
     const edge::v1::Gzip& gzip = config.gzip();
-    if (absl::Status s = CheckName(source, "gzip.name", gzip.name()); !s.ok()) return s;
+    if (absl::Status s = CheckKubernetesName(source, "gzip.name", gzip.name()); !s.ok()) return s;
     for (int i = 0; i < gzip.content_types_size(); ++i) {
       if (!IsContentType(gzip.content_types(i))) {
-        return Bad(source, absl::StrCat("gzip.content_types[", i, "]"),
-                   absl::StrCat("\"", gzip.content_types(i),
-                                "\" is not a content type of the form type/subtype"));
+        return ConfigError(source, absl::StrCat("gzip.content_types[", i, "]"),
+                           absl::StrCat("\"", gzip.content_types(i),
+                                        "\" is not a content type of the form type/subtype"));
       }
     }
     for (absl::Status s :
@@ -308,35 +273,36 @@ absl::Status ValidateEdgeConfig(const EdgeConfig& config, const std::string& sou
 
   if (ExtAuthzEnabled(config)) {
     const edge::v1::ExtAuthz& authz = config.ext_authz();
-    if (absl::Status s = CheckName(source, "ext_authz.provider_name", authz.provider_name());
+    if (absl::Status s =
+            CheckKubernetesName(source, "ext_authz.provider_name", authz.provider_name());
         !s.ok()) {
       return s;
     }
     if (absl::Status s =
-            CheckName(source, "ext_authz.service_entry_name", authz.service_entry_name());
+            CheckKubernetesName(source, "ext_authz.service_entry_name", authz.service_entry_name());
         !s.ok()) {
       return s;
     }
-    if (absl::Status s = CheckName(source, "ext_authz.policy_name", authz.policy_name());
+    if (absl::Status s = CheckKubernetesName(source, "ext_authz.policy_name", authz.policy_name());
         !s.ok()) {
       return s;
     }
     if (!IsDns1123Label(authz.istio_namespace())) {
-      return Bad(source, "ext_authz.istio_namespace",
-                 absl::StrCat("\"", authz.istio_namespace(),
-                              "\" is not a valid Kubernetes namespace (RFC 1123 label)"));
+      return ConfigError(source, "ext_authz.istio_namespace",
+                         absl::StrCat("\"", authz.istio_namespace(),
+                                      "\" is not a valid Kubernetes namespace (RFC 1123 label)"));
     }
     if (absl::Status s = CheckRange(source, "ext_authz.port", authz.port(), 1, 65535); !s.ok()) {
       return s;
     }
     if (!IsDns1123Subdomain(authz.host()) || absl::StrContains(authz.host(), '*')) {
-      return Bad(source, "ext_authz.host",
-                 absl::StrCat("\"", authz.host(), "\" is not a lowercase DNS name"));
+      return ConfigError(source, "ext_authz.host",
+                         absl::StrCat("\"", authz.host(), "\" is not a lowercase DNS name"));
     }
     absl::Duration timeout;
     if (!ParseIstioDuration(authz.timeout(), &timeout)) {
-      return Bad(source, "ext_authz.timeout",
-                 absl::StrCat("\"", authz.timeout(), "\" ", kIstioDurationRule));
+      return ConfigError(source, "ext_authz.timeout",
+                         absl::StrCat("\"", authz.timeout(), "\" ", kIstioDurationRule));
     }
     if (absl::Status s =
             CheckRange(source, "ext_authz.status_on_error", authz.status_on_error(), 200, 599);
@@ -348,35 +314,36 @@ absl::Status ValidateEdgeConfig(const EdgeConfig& config, const std::string& sou
       const std::string key = absl::StrCat("ext_authz.excluded_paths[", i, "]");
       if (path == "*") continue;
       if (!absl::StartsWith(path, "/") && !absl::StartsWith(path, "*")) {
-        return Bad(source, key, absl::StrCat("\"", path, "\" must start with \"/\""));
+        return ConfigError(source, key, absl::StrCat("\"", path, "\" must start with \"/\""));
       }
       const std::string inner = path.size() > 2 ? path.substr(1, path.size() - 2) : "";
       if (absl::StrContains(inner, '*') || absl::StrContains(path, "**")) {
-        return Bad(source, key,
-                   absl::StrCat("\"", path,
-                                "\": Istio allows \"*\" only at the start or the end of a path"));
+        return ConfigError(
+            source, key,
+            absl::StrCat("\"", path,
+                         "\": Istio allows \"*\" only at the start or the end of a path"));
       }
     }
     for (int i = 0; i < authz.excluded_cidrs_size(); ++i) {
       if (!IsCidr(authz.excluded_cidrs(i))) {
-        return Bad(source, absl::StrCat("ext_authz.excluded_cidrs[", i, "]"),
-                   absl::StrCat("\"", authz.excluded_cidrs(i),
-                                "\" is not an IP address or CIDR (\"10.0.0.0/8\")"));
+        return ConfigError(source, absl::StrCat("ext_authz.excluded_cidrs[", i, "]"),
+                           absl::StrCat("\"", authz.excluded_cidrs(i),
+                                        "\" is not an IP address or CIDR (\"10.0.0.0/8\")"));
       }
     }
     if (authz.upstream_target().empty()) {
-      return Bad(source, "ext_authz.upstream_target",
-                 "required: the broker's auth service, e.g. "
-                 "\"dns:///authz.auth.svc.cluster.local:8080\"");
+      return ConfigError(source, "ext_authz.upstream_target",
+                         "required: the broker's auth service, e.g. "
+                         "\"dns:///authz.auth.svc.cluster.local:8080\"");
     }
     if (authz.mode() != "broker" && authz.mode() != "loopback") {
-      return Bad(source, "ext_authz.mode",
-                 absl::StrCat("\"", authz.mode(), "\" is not \"broker\" or \"loopback\""));
+      return ConfigError(source, "ext_authz.mode",
+                         absl::StrCat("\"", authz.mode(), "\" is not \"broker\" or \"loopback\""));
     }
     if (IsLoopbackMode(authz)) {
       if (absl::Status s = ValidateLoopback(authz, source); !s.ok()) return s;
     } else if (authz.has_loopback()) {
-      return Bad(source, "ext_authz.loopback", "only for mode \"loopback\"");
+      return ConfigError(source, "ext_authz.loopback", "only for mode \"loopback\"");
     } else {
       // broker.yaml is checked with the broker's own rules, so what render writes is what
       // the broker accepts; its key paths are relative to broker.yaml.

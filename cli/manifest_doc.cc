@@ -213,4 +213,22 @@ void Header(Doc& d, const std::string& api_version, const std::string& kind,
   d.EndMap();
 }
 
+void BeginInsertBeforeRouter(Doc& d, const std::string& filter_name) {
+  d.Map();
+  d.KV("applyTo", "HTTP_FILTER");
+  d.Key("match").Map().KV("context", "GATEWAY");
+  d.Key("listener").Map().Key("filterChain").Map().Key("filter").Map();
+  d.KV("name", "envoy.filters.network.http_connection_manager");
+  d.Key("subFilter").Map().KV("name", "envoy.filters.http.router").EndMap();
+  d.EndMap().EndMap().EndMap();  // filter, filterChain, listener
+  d.EndMap();                    // match
+  d.Key("patch").Map().KV("operation", "INSERT_BEFORE");
+  d.Key("value").Map().KV("name", filter_name);
+}
+
+void EndInsertBeforeRouter(Doc& d) {
+  d.EndMap().EndMap();  // value, patch
+  d.EndMap();           // the configPatches item
+}
+
 }  // namespace edgekit::cli

@@ -59,6 +59,13 @@ std::map<std::string, std::string> Sorted(
 void Header(Doc& d, const std::string& api_version, const std::string& kind,
             const std::string& name, const std::string& ns);
 
+// Opens one EnvoyFilter `configPatches` item that inserts HTTP filter `filter_name` right
+// before envoy.filters.http.router in the gateway's HTTP connection manager, down to the
+// open `value` map (name written): the caller writes `typed_config`, then closes with
+// EndInsertBeforeRouter.
+void BeginInsertBeforeRouter(Doc& d, const std::string& filter_name);
+void EndInsertBeforeRouter(Doc& d);
+
 }  // namespace edgekit::cli
 
 #endif  // EDGEKIT_CLI_MANIFEST_DOC_H_

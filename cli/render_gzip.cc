@@ -8,16 +8,7 @@ using edge::v1::EdgeConfig;
 
 void EmitCompressorPatch(Doc& d, const EdgeConfig& config) {
   const edge::v1::Gzip& gzip = config.gzip();
-  d.Map();
-  d.KV("applyTo", "HTTP_FILTER");
-  d.Key("match").Map().KV("context", "GATEWAY");
-  d.Key("listener").Map().Key("filterChain").Map().Key("filter").Map();
-  d.KV("name", "envoy.filters.network.http_connection_manager");
-  d.Key("subFilter").Map().KV("name", "envoy.filters.http.router").EndMap();
-  d.EndMap().EndMap().EndMap();  // filter, filterChain, listener
-  d.EndMap();                    // match
-  d.Key("patch").Map().KV("operation", "INSERT_BEFORE");
-  d.Key("value").Map().KV("name", "envoy.filters.http.compressor");
+  BeginInsertBeforeRouter(d, "envoy.filters.http.compressor");
   d.Key("typed_config").Map();
   d.KV("@type", "type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor");
   // The current fields: the top-level content_length/content_type are deprecated and
@@ -37,9 +28,9 @@ void EmitCompressorPatch(Doc& d, const EdgeConfig& config) {
   d.KV("memory_level", gzip.memory_level());
   d.KV("window_bits", gzip.window_bits());
   d.KV("chunk_size", gzip.chunk_size());
-  d.EndMap().EndMap();           // typed_config, compressor_library
-  d.EndMap().EndMap().EndMap();  // typed_config, value, patch
-  d.EndMap();                    // the configPatches item
+  d.EndMap().EndMap();  // typed_config, compressor_library
+  d.EndMap();           // typed_config
+  EndInsertBeforeRouter(d);
 }
 
 std::string RenderGzipFilter(const EdgeConfig& config) {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "cli/config_checks.h"
 #include "cli/direct_response.h"
 #include "cli/manifest_doc.h"
 
@@ -15,47 +16,6 @@ namespace edgekit::cli {
 namespace {
 
 using edge::v1::EdgeConfig;
-
-absl::Status Bad(const std::string& source, const std::string& path, const std::string& what) {
-  return absl::InvalidArgumentError(absl::StrCat(source, ": ", path, ": ", what));
-}
-
-bool IsDns1123Label(absl::string_view s) {
-  if (s.empty() || s.size() > 63) return false;
-  for (char c : s) {
-    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-')) return false;
-  }
-  return s.front() != '-' && s.back() != '-';
-}
-
-bool IsDns1123Subdomain(absl::string_view s) {
-  if (s.empty() || s.size() > 253) return false;
-  for (absl::string_view part : absl::StrSplit(s, '.')) {
-    if (!IsDns1123Label(part)) return false;
-  }
-  return true;
-}
-
-absl::Status CheckDestination(const edge::v1::Destination& dest, const std::string& source,
-                              const std::string& path) {
-  if (!dest.has_host() || dest.host().empty()) {
-    return Bad(source, path + ".host",
-               "required: a host in Istio's registry, e.g. "
-               "\"greeter.default.svc.cluster.local\"");
-  }
-  if (!IsDns1123Subdomain(dest.host())) {
-    return Bad(source, path + ".host",
-               absl::StrCat("\"", dest.host(), "\" is not a lowercase DNS name"));
-  }
-  if (!dest.has_port()) {
-    return Bad(source, path + ".port", "required: the destination port, 1..65535");
-  }
-  if (dest.port() < 1 || dest.port() > 65535) {
-    return Bad(source, path + ".port",
-               absl::StrCat("must be in [1, 65535], got ", dest.port()));
-  }
-  return absl::OkStatus();
-}
 
 void EmitRouteTo(Doc& d, const edge::v1::Destination& dest) {
   d.Key("route").Seq().Map();
@@ -93,16 +53,12 @@ void ApplyRoutingDefaults(EdgeConfig* config) {
 absl::Status ValidateRoutingConfig(const EdgeConfig& config, const std::string& source) {
   if (!RoutesNeeded(config)) return absl::OkStatus();
   const edge::v1::Routes& routes = config.routes();
-  if (!IsDns1123Subdomain(routes.name())) {
-    return Bad(source, "routes.name",
-               absl::StrCat("\"", routes.name(),
-                            "\" is not a valid Kubernetes name (lowercase letters, digits, "
-                            "'-' and '.', starting and ending with a letter or digit, at "
-                            "most 253 characters)"));
+  if (absl::Status s = CheckKubernetesName(source, "routes.name", routes.name()); !s.ok()) {
+    return s;
   }
   if (routes.has_default_destination()) {
     if (absl::Status s =
-            CheckDestination(routes.default_destination(), source, "routes.default_destination");
+            CheckDestination(source, "routes.default_destination", routes.default_destination());
         !s.ok()) {
       return s;
     }
@@ -126,9 +82,10 @@ absl::StatusOr<std::vector<RenderedFile>> RenderRoutes(
     direct = *std::move(compiled);
   }
   for (size_t i = 0; i < grpc_routes.size(); ++i) {
-    if (absl::Status s = CheckDestination(grpc_routes[i].destination, context.source,
-                                          absl::StrCat("transcoding route ",
-                                                       grpc_routes[i].service, " destination"));
+    if (absl::Status s = CheckDestination(
+            context.source,
+            absl::StrCat("transcoding route ", grpc_routes[i].service, " destination"),
+            grpc_routes[i].destination);
         !s.ok()) {
       return s;
     }

@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "cli/config_checks.h"
 #include "cli/edge_config.h"
 #include "cli/file_io.h"
 #include "cli/manifest_doc.h"
@@ -32,26 +33,6 @@ using google::protobuf::FileDescriptorProto;
 using google::protobuf::FileDescriptorSet;
 
 namespace {
-
-absl::Status Bad(const std::string& source, const std::string& path, const std::string& what) {
-  return absl::InvalidArgumentError(absl::StrCat(source, ": ", path, ": ", what));
-}
-
-bool IsDns1123Label(absl::string_view s) {
-  if (s.empty() || s.size() > 63) return false;
-  for (char c : s) {
-    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-')) return false;
-  }
-  return s.front() != '-' && s.back() != '-';
-}
-
-bool IsDns1123Subdomain(const std::string& s) {
-  if (s.empty() || s.size() > 253) return false;
-  for (absl::string_view part : absl::StrSplit(s, '.')) {
-    if (!IsDns1123Label(part)) return false;
-  }
-  return true;
-}
 
 bool IsProtoIdentifier(absl::string_view s) {
   if (s.empty() || absl::ascii_isdigit(s.front())) return false;
@@ -143,11 +124,11 @@ absl::StatusOr<Descriptor> LoadDescriptor(const Transcoding& t, const RenderCont
                out.set.ParseFromString(decoded)) {
       out.bytes = std::move(decoded);
     } else {
-      return Bad(source, out.key,
-                 absl::StrCat(path, ": not a FileDescriptorSet (binary or base64)"));
+      return ConfigError(source, out.key,
+                         absl::StrCat(path, ": not a FileDescriptorSet (binary or base64)"));
     }
     if (out.set.file_size() == 0) {
-      return Bad(source, out.key, absl::StrCat(path, ": the descriptor set is empty"));
+      return ConfigError(source, out.key, absl::StrCat(path, ": the descriptor set is empty"));
     }
     return out;
   }
@@ -207,16 +188,7 @@ absl::StatusOr<Descriptor> LoadDescriptor(const Transcoding& t, const RenderCont
 
 void EmitTranscoderPatch(Doc& d, const Transcoding& t, const std::vector<std::string>& services,
                          const std::string& descriptor_base64) {
-  d.Map();
-  d.KV("applyTo", "HTTP_FILTER");
-  d.Key("match").Map().KV("context", "GATEWAY");
-  d.Key("listener").Map().Key("filterChain").Map().Key("filter").Map();
-  d.KV("name", "envoy.filters.network.http_connection_manager");
-  d.Key("subFilter").Map().KV("name", "envoy.filters.http.router").EndMap();
-  d.EndMap().EndMap().EndMap();  // filter, filterChain, listener
-  d.EndMap();                    // match
-  d.Key("patch").Map().KV("operation", "INSERT_BEFORE");
-  d.Key("value").Map().KV("name", "envoy.filters.http.grpc_json_transcoder");
+  BeginInsertBeforeRouter(d, "envoy.filters.http.grpc_json_transcoder");
   d.Key("typed_config").Map();
   d.KV("@type",
        "type.googleapis.com/"
@@ -248,8 +220,8 @@ void EmitTranscoderPatch(Doc& d, const Transcoding& t, const std::vector<std::st
   if (t.has_max_response_body_size()) {
     d.KV("max_response_body_size", t.max_response_body_size());
   }
-  d.EndMap().EndMap().EndMap();  // typed_config, value, patch
-  d.EndMap();                    // the configPatches item
+  d.EndMap();  // typed_config
+  EndInsertBeforeRouter(d);
 }
 
 }  // namespace
@@ -276,98 +248,82 @@ void ApplyTranscodingDefaults(EdgeConfig* config) {
 
 absl::Status ValidateTranscodingConfig(const EdgeConfig& config, const std::string& source) {
   const Transcoding& t = config.transcoding();
-  if (!IsDns1123Subdomain(t.name())) {
-    return Bad(source, "transcoding.name",
-               absl::StrCat("\"", t.name(),
-                            "\" is not a valid Kubernetes name (lowercase letters, digits, "
-                            "'-' and '.', starting and ending with a letter or digit, at "
-                            "most 253 characters)"));
+  if (absl::Status s = CheckKubernetesName(source, "transcoding.name", t.name()); !s.ok()) {
+    return s;
   }
   if (t.has_descriptor_set() && !t.proto_files().empty()) {
-    return Bad(source, "transcoding.descriptor_set",
-               "give either proto_files or descriptor_set, not both");
+    return ConfigError(source, "transcoding.descriptor_set",
+                       "give either proto_files or descriptor_set, not both");
   }
   if (!t.has_descriptor_set() && t.proto_files().empty()) {
-    return Bad(source, "transcoding",
-               "no descriptor: give proto_files (with include_paths) or descriptor_set");
+    return ConfigError(source, "transcoding",
+                       "no descriptor: give proto_files (with include_paths) or descriptor_set");
   }
   if (t.has_descriptor_set() && t.descriptor_set().empty()) {
-    return Bad(source, "transcoding.descriptor_set", "empty path");
+    return ConfigError(source, "transcoding.descriptor_set", "empty path");
   }
   if (t.has_descriptor_set() && !t.include_paths().empty()) {
-    return Bad(source, "transcoding.include_paths",
-               "only used with proto_files, not with a prebuilt descriptor");
+    return ConfigError(source, "transcoding.include_paths",
+                       "only used with proto_files, not with a prebuilt descriptor");
   }
   for (int i = 0; i < t.proto_files_size(); ++i) {
     if (t.proto_files(i).empty()) {
-      return Bad(source, absl::StrCat("transcoding.proto_files[", i, "]"), "empty path");
+      return ConfigError(source, absl::StrCat("transcoding.proto_files[", i, "]"), "empty path");
     }
   }
   for (int i = 0; i < t.include_paths_size(); ++i) {
     if (t.include_paths(i).empty()) {
-      return Bad(source, absl::StrCat("transcoding.include_paths[", i, "]"),
-                 "empty directory name (use \".\" for the edge.yaml's directory)");
+      return ConfigError(source, absl::StrCat("transcoding.include_paths[", i, "]"),
+                         "empty directory name (use \".\" for the edge.yaml's directory)");
     }
   }
   std::set<std::string> seen;
   for (int i = 0; i < t.services_size(); ++i) {
     const std::string key = absl::StrCat("transcoding.services[", i, "]");
     if (!IsServiceName(t.services(i))) {
-      return Bad(source, key,
-                 absl::StrCat("\"", t.services(i),
-                              "\" is not a fully qualified gRPC service name such as "
-                              "\"helloworld.Greeter\""));
+      return ConfigError(source, key,
+                         absl::StrCat("\"", t.services(i),
+                                      "\" is not a fully qualified gRPC service name such as "
+                                      "\"helloworld.Greeter\""));
     }
     if (!seen.insert(t.services(i)).second) {
-      return Bad(source, key, absl::StrCat("\"", t.services(i), "\" is listed twice"));
+      return ConfigError(source, key, absl::StrCat("\"", t.services(i), "\" is listed twice"));
     }
   }
   if (!t.has_destination()) {
-    return Bad(source, "transcoding.destination",
-               "required: the gRPC service's host and port, e.g. "
-               "{host: greeter.default.svc.cluster.local, port: 50051}");
+    return ConfigError(source, "transcoding.destination",
+                       "required: the gRPC service's host and port, e.g. "
+                       "{host: greeter.default.svc.cluster.local, port: 50051}");
   }
-  const std::string& host = t.destination().host();
-  if (host.empty()) {
-    return Bad(source, "transcoding.destination.host",
-               "required, e.g. \"greeter.default.svc.cluster.local\"");
-  }
-  if (!IsDns1123Subdomain(host)) {
-    return Bad(source, "transcoding.destination.host",
-               absl::StrCat("\"", host, "\" is not a lowercase DNS name"));
-  }
-  if (!t.destination().has_port()) {
-    return Bad(source, "transcoding.destination.port", "required: the gRPC port, 1..65535");
-  }
-  if (t.destination().port() < 1 || t.destination().port() > 65535) {
-    return Bad(source, "transcoding.destination.port",
-               absl::StrCat("must be in [1, 65535], got ", t.destination().port()));
+  if (absl::Status s = CheckDestination(source, "transcoding.destination", t.destination());
+      !s.ok()) {
+    return s;
   }
   if (t.unknown_query_parameters() == Transcoding::UNKNOWN_QUERY_PARAMETERS_UNSPECIFIED) {
-    return Bad(source, "transcoding.unknown_query_parameters",
-               "must be PASS_THROUGH, IGNORE or REJECT");
+    return ConfigError(source, "transcoding.unknown_query_parameters",
+                       "must be PASS_THROUGH, IGNORE or REJECT");
   }
   seen.clear();
   for (int i = 0; i < t.ignored_query_parameters_size(); ++i) {
     const std::string& name = t.ignored_query_parameters(i);
     const std::string key = absl::StrCat("transcoding.ignored_query_parameters[", i, "]");
     if (!IsQueryParameterName(name)) {
-      return Bad(source, key,
-                 absl::StrCat("\"", name,
-                              "\" is not a query parameter name (non-empty, no spaces, "
-                              "'&', '=', '?' or '#')"));
+      return ConfigError(source, key,
+                         absl::StrCat("\"", name,
+                                      "\" is not a query parameter name (non-empty, no spaces, "
+                                      "'&', '=', '?' or '#')"));
     }
     if (!seen.insert(name).second) {
-      return Bad(source, key, absl::StrCat("\"", name, "\" is listed twice"));
+      return ConfigError(source, key, absl::StrCat("\"", name, "\" is listed twice"));
     }
   }
   if (t.has_max_request_body_size() && t.max_request_body_size() == 0) {
-    return Bad(source, "transcoding.max_request_body_size",
-               "must be at least 1 byte (leave it out for Envoy's default)");
+    return ConfigError(source, "transcoding.max_request_body_size",
+                       "must be at least 1 byte (leave it out for Envoy's default)");
   }
   if (t.has_max_response_body_size() && t.max_response_body_size() == 0) {
-    return Bad(source, "transcoding.max_response_body_size",
-               "must be at least 1 byte (leave it out for Envoy's default)");
+    return ConfigError(source, "transcoding.max_response_body_size",
+                       "must be at least 1 byte (leave it out for Envoy's default)");
   }
   return absl::OkStatus();
 }
@@ -384,7 +340,7 @@ absl::StatusOr<TranscodingOutput> RenderTranscoding(const EdgeConfig& config,
   if (!descriptor.ok()) return descriptor.status();
   absl::StatusOr<std::vector<HttpRoute>> bindings = ListHttpRoutes(descriptor->set);
   if (!bindings.ok()) {
-    return Bad(source, descriptor->key, std::string(bindings.status().message()));
+    return ConfigError(source, descriptor->key, std::string(bindings.status().message()));
   }
 
   // Services with at least one binding, in descriptor order.
@@ -396,9 +352,10 @@ absl::StatusOr<TranscodingOutput> RenderTranscoding(const EdgeConfig& config,
   std::vector<std::string> services;
   if (t.services().empty()) {
     if (bound.empty()) {
-      return Bad(source, descriptor->key,
-                 "no service has google.api.http bindings, so there is nothing to transcode "
-                 "(annotate methods with option (google.api.http), or list services)");
+      return ConfigError(
+          source, descriptor->key,
+          "no service has google.api.http bindings, so there is nothing to transcode "
+          "(annotate methods with option (google.api.http), or list services)");
     }
     services = bound;
   } else {
@@ -406,7 +363,7 @@ absl::StatusOr<TranscodingOutput> RenderTranscoding(const EdgeConfig& config,
     for (int i = 0; i < t.services_size(); ++i) {
       const std::string& service = t.services(i);
       if (std::find(available.begin(), available.end(), service) == available.end()) {
-        return Bad(
+        return ConfigError(
             source, absl::StrCat("transcoding.services[", i, "]"),
             absl::StrCat("service \"", service, "\" is not in the descriptor set (it has: ",
                          available.empty() ? "no services" : absl::StrJoin(available, ", "), ")"));
