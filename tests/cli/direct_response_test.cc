@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "re2/re2.h"
 #include "tests/cli/cli_test_util.h"
+#include "tests/cli/istio_test_util.h"
 #include "yaml-cpp/yaml.h"
 
 namespace edgekit::cli {
@@ -204,22 +205,15 @@ TEST(DirectResponseTest, RenderedObjectsMatchIstioCrds) {
   if (!FileExists(CrdFile())) GTEST_SKIP() << CrdFile() << " not found";
   absl::StatusOr<CrdRegistry> registry = CrdRegistry::FromFile(CrdFile());
   ASSERT_TRUE(registry.ok()) << registry.status();
-  int validated = 0;
+  size_t validated = 0;
   for (const auto& args : {kSeedFlags,
                            std::vector<std::string>{"render", "-f", Data("many.yaml")},
                            std::vector<std::string>{"render", "-f", Data("wasm.yaml")}}) {
     auto result = RunEdgekit(args);
     ASSERT_EQ(result.exit_code, 0) << result.err;
-    std::vector<YAML::Node> docs = YAML::LoadAll(result.out);
-    for (size_t i = 0; i < docs.size(); ++i) {
-      ValidationResult validation;
-      registry->ValidateObject(docs[i], static_cast<int>(i), ValidateOptions{}, &validation);
-      EXPECT_EQ(validation.objects_validated, 1);
-      for (const Finding& f : validation.findings) ADD_FAILURE() << FormatFinding("render", f);
-      ++validated;
-    }
+    validated += testing::ExpectValidIstioObjects(*registry, result.out, "render").size();
   }
-  EXPECT_EQ(validated, 4);
+  EXPECT_EQ(validated, 4u);
 }
 
 // ---- Randomized: compiled routes == the rules' own conditions ----

@@ -8,10 +8,10 @@
 
 #include "absl/strings/escaping.h"
 #include "cli/crd_validator.h"
-#include "cli/istio_checks.h"
 #include "cli/routes_command.h"
 #include "gtest/gtest.h"
 #include "tests/cli/cli_test_util.h"
+#include "tests/cli/istio_test_util.h"
 #include "yaml-cpp/yaml.h"
 
 namespace edgekit::cli {
@@ -67,16 +67,9 @@ TEST(HelloworldExampleTest, EveryIstioObjectIsValid) {
   ASSERT_TRUE(registry.ok()) << registry.status();
   std::vector<std::string> kinds;
   for (const std::string& name : ListDir(kRendered)) {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(ReadFileToString(kRendered + "/" + name));
-    for (size_t i = 0; i < docs.size(); ++i) {
-      if (!docs[i]["apiVersion"]) continue;  // istiod values, broker config
-      if (docs[i]["apiVersion"].as<std::string>() == "install.istio.io/v1alpha1") continue;
-      ValidationResult result;
-      registry->ValidateObject(docs[i], static_cast<int>(i), ValidateOptions{}, &result);
-      CheckIstioSemantics(docs[i], static_cast<int>(i), &result);
-      EXPECT_EQ(result.objects_validated, 1) << name;
-      for (const Finding& f : result.findings) ADD_FAILURE() << FormatFinding(name, f);
-      kinds.push_back(docs[i]["kind"].as<std::string>());
+    for (const std::string& kind : testing::ExpectValidIstioObjects(
+             *registry, ReadFileToString(kRendered + "/" + name), name)) {
+      kinds.push_back(kind);
     }
   }
   EXPECT_EQ(kinds, (std::vector<std::string>{"ServiceEntry", "AuthorizationPolicy",

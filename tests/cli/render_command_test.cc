@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tests/cli/cli_test_util.h"
+#include "tests/cli/istio_test_util.h"
 #include "cli/crd_validator.h"
 #include "gtest/gtest.h"
 #include "yaml-cpp/yaml.h"
@@ -89,19 +90,8 @@ TEST(RenderTest, RenderedObjectsMatchIstioCrds) {
                                                     "authz:8080"}}) {
     auto result = RunEdgekit(args);
     ASSERT_EQ(result.exit_code, 0) << result.err;
-    std::vector<YAML::Node> docs = YAML::LoadAll(result.out);
-    for (size_t i = 0; i < docs.size(); ++i) {
-      if (!docs[i]["apiVersion"]) continue;  // Helm values, broker config
-      const std::string api_version = docs[i]["apiVersion"].as<std::string>();
-      const std::string kind = docs[i]["kind"].as<std::string>();
-      if (api_version == "install.istio.io/v1alpha1") continue;  // no CRD (istioctl input)
-      ASSERT_TRUE(registry->Has(api_version, kind)) << api_version << " " << kind;
-      ValidationResult validation;
-      registry->ValidateObject(docs[i], static_cast<int>(i), ValidateOptions{}, &validation);
-      EXPECT_EQ(validation.objects_validated, 1);
-      for (const Finding& f : validation.findings) {
-        ADD_FAILURE() << kind << ": " << FormatFinding("render", f);
-      }
+    for (const std::string& kind :
+         testing::ExpectValidIstioObjects(*registry, result.out, "render")) {
       kinds_checked.push_back(kind);
     }
   }

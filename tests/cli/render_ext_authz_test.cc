@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "cli/crd_validator.h"
-#include "cli/istio_checks.h"
 #include "gtest/gtest.h"
 #include "tests/cli/cli_test_util.h"
+#include "tests/cli/istio_test_util.h"
 #include "yaml-cpp/yaml.h"
 
 namespace edgekit::cli {
@@ -102,18 +102,9 @@ TEST(RenderExtAuthzTest, LoopbackObjectsPassCrdsAndSemanticChecks) {
   ASSERT_TRUE(registry.ok()) << registry.status();
   auto result = RunEdgekit(kLoopback);
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  const std::vector<YAML::Node> docs = YAML::LoadAll(result.out);
-  int validated = 0;
-  for (size_t i = 0; i < docs.size(); ++i) {
-    if (!docs[i]["apiVersion"]) continue;
-    if (docs[i]["apiVersion"].as<std::string>() == "install.istio.io/v1alpha1") continue;
-    ValidationResult validation;
-    registry->ValidateObject(docs[i], static_cast<int>(i), ValidateOptions{}, &validation);
-    CheckIstioSemantics(docs[i], static_cast<int>(i), &validation);
-    validated += validation.objects_validated;
-    for (const Finding& f : validation.findings) ADD_FAILURE() << FormatFinding("render", f);
-  }
-  EXPECT_EQ(validated, 5);  // ServiceEntry, AuthorizationPolicy, Gateway, VS, EnvoyFilter
+  EXPECT_EQ(testing::ExpectValidIstioObjects(*registry, result.out, "render"),
+            (std::vector<std::string>{"ServiceEntry", "AuthorizationPolicy", "Gateway",
+                                      "VirtualService", "EnvoyFilter"}));
 }
 
 TEST(RenderExtAuthzTest, LoopbackWritesNoBrokerConfig) {

@@ -18,6 +18,7 @@
 #include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"
 #include "tests/cli/cli_test_util.h"
+#include "tests/cli/istio_test_util.h"
 #include "yaml-cpp/yaml.h"
 
 namespace edgekit::cli {
@@ -665,17 +666,8 @@ TEST(RenderTranscodingCliTest, RenderedObjectsMatchIstioCrds) {
         {{"render", "-f", ShopEdgeYaml()}, ""}}) {
     auto result = RunEdgekit(args, "/dev/null", cwd);
     ASSERT_EQ(result.exit_code, 0) << result.err;
-    std::vector<YAML::Node> docs = YAML::LoadAll(result.out);
-    for (size_t i = 0; i < docs.size(); ++i) {
-      const std::string api_version = docs[i]["apiVersion"].as<std::string>();
-      const std::string kind = docs[i]["kind"].as<std::string>();
-      ASSERT_TRUE(registry->Has(api_version, kind)) << api_version << " " << kind;
-      ValidationResult validation;
-      registry->ValidateObject(docs[i], static_cast<int>(i), ValidateOptions{}, &validation);
-      EXPECT_EQ(validation.objects_validated, 1);
-      for (const Finding& f : validation.findings) {
-        ADD_FAILURE() << kind << ": " << FormatFinding("render", f);
-      }
+    for (const std::string& kind :
+         testing::ExpectValidIstioObjects(*registry, result.out, "render")) {
       kinds_checked.push_back(kind);
     }
   }
