@@ -157,7 +157,20 @@ absl::StatusOr<std::vector<RenderedFile>> RenderRoutes(
   d.EndMap().EndMap();  // spec, document
 
   std::vector<RenderedFile> files;
-  files.push_back({"routes.yaml", {d.Text(comment)}});
+  const size_t http_routes = direct.routes.size() +
+                             (unreachable ? 0 : grpc_routes.size() + (has_default ? 1 : 0));
+  if (http_routes > 0) {
+    files.push_back({"routes.yaml", {d.Text(comment)}});
+  } else if (context.warnings != nullptr) {
+    // Istio rejects a VirtualService without routes; with every rule in the Wasm plugin
+    // and nothing to proxy to, there is nothing to route.
+    context.warnings->push_back(absl::StrCat(
+        context.source,
+        ": routes: warning: no VirtualService rendered: every rule is answered by the Wasm "
+        "plugin and there is no routes.default_destination or transcoded service, so "
+        "requests the plugin lets through get 404 unless another VirtualService serves "
+        "these hosts"));
+  }
   if (!direct.wasm_rules.empty()) {
     files.push_back({"direct-response-wasm.yaml", {RenderDirectResponseWasm(config, direct)}});
   }

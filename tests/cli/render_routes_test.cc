@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/crd_validator.h"
+#include "cli/edge_config.h"
 #include "cli/istio_checks.h"
 #include "cli/render_routes.h"
 #include "gtest/gtest.h"
@@ -124,6 +125,34 @@ TEST(RenderRoutesTest, RoutesAfterACatchAllRuleAreLeftOut) {
   ValidationResult validation;
   CheckIstioSemantics(vs, 0, &validation);
   for (const Finding& f : validation.findings) ADD_FAILURE() << FormatFinding("routes", f);
+}
+
+TEST(RenderRoutesTest, NoVirtualServiceWithoutRoutes) {
+  // Every rule goes to the Wasm plugin and there is nothing to proxy to: Istio would
+  // reject a VirtualService with `http: []`, so none is rendered, with a warning.
+  edge::v1::EdgeConfig config;
+  config.mutable_gateway()->add_hosts("a.example.com");
+  auto* direct = config.mutable_direct_responses();
+  direct->mutable_wasm()->set_image("oci://registry.example.com/dr:1");
+  auto* rule = direct->add_rules();
+  rule->set_name("same");
+  rule->mutable_when()->add_headers_equal("x-a");
+  rule->mutable_when()->add_headers_equal("x-b");
+  rule->mutable_respond()->set_status(400);
+  ApplyEdgeDefaults(&config);
+  ASSERT_TRUE(ValidateEdgeConfig(config, "edge.yaml").ok());
+  std::vector<std::string> warnings;
+  RenderContext context;
+  context.source = "edge.yaml";
+  context.warnings = &warnings;
+  absl::StatusOr<std::vector<RenderedFile>> files = RenderRoutes(config, {}, context);
+  ASSERT_TRUE(files.ok()) << files.status();
+  ASSERT_EQ(files->size(), 1u);
+  EXPECT_EQ((*files)[0].name, "direct-response-wasm.yaml");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("edge.yaml: routes: warning: no VirtualService rendered"),
+            std::string::npos)
+      << warnings[0];
 }
 
 TEST(RenderRoutesTest, EmptyHostsServeEveryHostAndSaySo) {
