@@ -200,12 +200,12 @@ void ApplyEdgeDefaults(EdgeConfig* config) {
     if (!authz->has_policy_name()) authz->set_policy_name("edgekit-ext-authz");
     if (!authz->has_istio_namespace()) authz->set_istio_namespace("istio-system");
     if (loopback) {
-      edge::v1::ExtAuthzLoopback* loopback = authz->mutable_loopback();
-      if (!loopback->has_name()) loopback->set_name("edgekit-authz-loopback");
-      if (!loopback->has_per_try_timeout()) loopback->set_per_try_timeout("50ms");
-      if (!loopback->has_attempts()) loopback->set_attempts(2);
-      if (!loopback->has_retry_on()) {
-        loopback->set_retry_on("unavailable,cancelled,resource-exhausted,connect-failure,reset");
+      edge::v1::ExtAuthzLoopback* settings = authz->mutable_loopback();
+      if (!settings->has_name()) settings->set_name("edgekit-authz-loopback");
+      if (!settings->has_per_try_timeout()) settings->set_per_try_timeout("50ms");
+      if (!settings->has_attempts()) settings->set_attempts(2);
+      if (!settings->has_retry_on()) {
+        settings->set_retry_on("unavailable,cancelled,resource-exhausted,connect-failure,reset");
       }
     }
   }
