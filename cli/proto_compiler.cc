@@ -12,6 +12,8 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -241,6 +243,16 @@ absl::StatusOr<FileDescriptorSet> CompileProtos(const CompileOptions& options) {
     AddWithDependencies(file, options.include_source_info, &seen, &set);
   }
   return set;
+}
+
+std::optional<std::string> DecodeDescriptorSet(std::string bytes, FileDescriptorSet* set) {
+  if (set->ParseFromString(bytes)) return bytes;
+  std::string decoded;
+  if (absl::Base64Unescape(absl::StripAsciiWhitespace(bytes), &decoded) &&
+      set->ParseFromString(decoded)) {
+    return decoded;
+  }
+  return std::nullopt;
 }
 
 std::string SerializeDescriptorSet(const FileDescriptorSet& set) {

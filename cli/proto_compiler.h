@@ -11,6 +11,7 @@
 #ifndef EDGEKIT_CLI_PROTO_COMPILER_H_
 #define EDGEKIT_CLI_PROTO_COMPILER_H_
 
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -41,6 +42,12 @@ struct CompileOptions {
 // for an input outside every include directory.
 absl::StatusOr<google::protobuf::FileDescriptorSet> CompileProtos(
     const CompileOptions& options);
+
+// Parses a FileDescriptorSet given either as binary (what protoc and `edgekit descriptor`
+// write) or as the base64 text of `edgekit descriptor --base64` / `proto_descriptor_bin`.
+// Returns the binary form, or nullopt if `bytes` is neither.
+std::optional<std::string> DecodeDescriptorSet(std::string bytes,
+                                               google::protobuf::FileDescriptorSet* set);
 
 // Serializes deterministically, the way protoc writes --descriptor_set_out.
 std::string SerializeDescriptorSet(const google::protobuf::FileDescriptorSet& set);

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <set>
 #include <sstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -116,17 +117,12 @@ absl::StatusOr<Descriptor> LoadDescriptor(const Transcoding& t, const RenderCont
       return absl::Status(bytes.status().code(),
                           absl::StrCat(source, ": ", out.key, ": ", bytes.status().message()));
     }
-    // Binary (protoc, `edgekit descriptor`) first, then the --base64 form.
-    std::string decoded;
-    if (out.set.ParseFromString(*bytes)) {
-      out.bytes = *std::move(bytes);
-    } else if (absl::Base64Unescape(absl::StripAsciiWhitespace(*bytes), &decoded) &&
-               out.set.ParseFromString(decoded)) {
-      out.bytes = std::move(decoded);
-    } else {
+    std::optional<std::string> binary = DecodeDescriptorSet(*std::move(bytes), &out.set);
+    if (!binary.has_value()) {
       return ConfigError(source, out.key,
                          absl::StrCat(path, ": not a FileDescriptorSet (binary or base64)"));
     }
+    out.bytes = *std::move(binary);
     if (out.set.file_size() == 0) {
       return ConfigError(source, out.key, absl::StrCat(path, ": the descriptor set is empty"));
     }

@@ -9,8 +9,6 @@
 #include <set>
 #include <utility>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -311,12 +309,8 @@ absl::Status RunRoutes(const RoutesOptions& options) {
   if (!options.descriptor.empty()) {
     absl::StatusOr<std::string> bytes = ReadFileOrStdin(options.descriptor, *options.in);
     if (!bytes.ok()) return bytes.status();
-    // Binary first (what protoc and `edgekit descriptor` write); then the --base64 form,
-    // so `proto_descriptor_bin` text can be checked too.
-    std::string decoded;
-    if (!set.ParseFromString(*bytes) &&
-        !(absl::Base64Unescape(absl::StripAsciiWhitespace(*bytes), &decoded) &&
-          set.ParseFromString(decoded))) {
+    // The base64 form too, so `proto_descriptor_bin` text can be checked.
+    if (!DecodeDescriptorSet(*std::move(bytes), &set).has_value()) {
       return absl::InvalidArgumentError(
           absl::StrCat(options.descriptor, ": not a FileDescriptorSet (binary or base64)"));
     }
