@@ -33,6 +33,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "cli/file_io.h"
+#include "common/yaml_stream.h"
 #include "re2/re2.h"
 #include "yaml-cpp/yaml.h"
 
@@ -474,20 +475,6 @@ class ValueBuilder {
   int64_t nodes_ = 0;
   bool truncated_ = false;
 };
-
-// Parses a YAML stream; yaml-cpp's exceptions stop here.
-absl::StatusOr<std::vector<YAML::Node>> ParseStream(absl::string_view text,
-                                                    absl::string_view source) {
-  try {
-    return YAML::LoadAll(std::string(text));
-  } catch (const YAML::ParserException& e) {
-    std::string where(source);
-    if (!e.mark.is_null()) absl::StrAppend(&where, ":", e.mark.line + 1, ":", e.mark.column + 1);
-    return absl::InvalidArgumentError(absl::StrCat(where, ": YAML syntax error: ", e.msg));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ": cannot read YAML: ", e.what()));
-  }
-}
 
 // ---------------------------------------------------------------------------------------
 // Schemas.
@@ -1685,7 +1672,7 @@ absl::StatusOr<CrdRegistry> CrdRegistry::FromFile(const std::string& path) {
 }
 
 absl::Status CrdRegistry::AddYaml(absl::string_view text, absl::string_view source_name) {
-  absl::StatusOr<std::vector<YAML::Node>> documents = ParseStream(text, source_name);
+  absl::StatusOr<std::vector<YAML::Node>> documents = ParseYamlStream(text, source_name, kManifestYamlLimits);
   if (!documents.ok()) return documents.status();
   int crds = 0;
   for (size_t i = 0; i < documents->size(); ++i) {
@@ -1771,7 +1758,7 @@ void CrdRegistry::ValidateObject(const YAML::Node& document, int document_index,
 absl::StatusOr<ValidationResult> CrdRegistry::ValidateYaml(absl::string_view text,
                                                            absl::string_view source_name,
                                                            const ValidateOptions& options) const {
-  absl::StatusOr<std::vector<YAML::Node>> documents = ParseStream(text, source_name);
+  absl::StatusOr<std::vector<YAML::Node>> documents = ParseYamlStream(text, source_name, kManifestYamlLimits);
   if (!documents.ok()) return documents.status();
   ValidationResult result;
   for (size_t i = 0; i < documents->size(); ++i) {

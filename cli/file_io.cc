@@ -10,11 +10,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <istream>
-#include <iterator>
 #include <ostream>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/file_read.h"
 
 namespace edgekit::cli {
 namespace {
@@ -47,46 +47,10 @@ class TempFileGuard {
 
 }  // namespace
 
-absl::Status ErrnoToStatus(int err, absl::string_view what, absl::string_view path) {
-  std::string message = absl::StrCat(what, " ", path, ": ", std::strerror(err));
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-      return absl::NotFoundError(message);
-    case EACCES:
-    case EPERM:
-    case EROFS:
-      return absl::PermissionDeniedError(message);
-    default:
-      return absl::UnavailableError(message);
-  }
-}
-
 absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path,
                                             std::istream& stdin_stream) {
-  if (path == "-") {
-    std::string data((std::istreambuf_iterator<char>(stdin_stream)),
-                     std::istreambuf_iterator<char>());
-    if (stdin_stream.bad()) return absl::UnavailableError("cannot read stdin");
-    return data;
-  }
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoToStatus(errno, "cannot open", path);
-  std::string data;
-  char buffer[1 << 16];
-  while (true) {
-    ssize_t n = read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      close(fd);
-      return ErrnoToStatus(err, "cannot read", path);
-    }
-    if (n == 0) break;
-    data.append(buffer, static_cast<std::size_t>(n));
-  }
-  close(fd);
-  return data;
+  if (path == "-") return ReadStreamCapped(stdin_stream, "<stdin>", kMaxInputFileBytes);
+  return ReadFileCapped(path, kMaxInputFileBytes);
 }
 
 namespace {

@@ -12,15 +12,14 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/file_read.h"
 
 namespace edgekit::cli {
 
-// An absl::Status for a failed system call on `path`: ENOENT/ENOTDIR -> NotFound,
-// EACCES/EPERM/EROFS -> PermissionDenied, anything else -> Unavailable.
-// The message is "<what> <path>: <strerror(err)>".
-absl::Status ErrnoToStatus(int err, absl::string_view what, absl::string_view path);
+using ::edgekit::ErrnoToStatus;
 
-// Reads a whole file. `path` "-" reads `stdin_stream` to its end.
+// Reads a whole file of at most kMaxInputFileBytes. `path` "-" reads `stdin_stream` to
+// its end.
 absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path,
                                             std::istream& stdin_stream);
 

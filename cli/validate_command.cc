@@ -8,26 +8,13 @@
 #include "absl/strings/str_cat.h"
 #include "cli/file_io.h"
 #include "cli/istio_checks.h"
+#include "common/yaml_stream.h"
 #include "yaml-cpp/yaml.h"
 
 namespace edgekit::cli {
 namespace {
 
 std::string SourceName(const std::string& path) { return path == "-" ? "<stdin>" : path; }
-
-// Parses a multi-document stream; InvalidArgument "source:line:col: YAML syntax error".
-absl::StatusOr<std::vector<YAML::Node>> LoadDocuments(const std::string& text,
-                                                      const std::string& source) {
-  try {
-    return YAML::LoadAll(text);
-  } catch (const YAML::ParserException& e) {
-    std::string where = source;
-    if (!e.mark.is_null()) absl::StrAppend(&where, ":", e.mark.line + 1, ":", e.mark.column + 1);
-    return absl::InvalidArgumentError(absl::StrCat(where, ": YAML syntax error: ", e.msg));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ": cannot read YAML: ", e.what()));
-  }
-}
 
 std::string Plural(int n, absl::string_view singular, absl::string_view plural) {
   return absl::StrCat(n, " ", n == 1 ? singular : plural);
@@ -71,7 +58,7 @@ absl::Status RunValidate(const ValidateCommandOptions& options) {
       if (io_status.ok()) io_status = text.status();
       continue;
     }
-    absl::StatusOr<std::vector<YAML::Node>> parsed = LoadDocuments(*text, source);
+    absl::StatusOr<std::vector<YAML::Node>> parsed = ParseYamlStream(*text, source, kManifestYamlLimits);
     if (!parsed.ok()) {
       err << parsed.status().message() << "\n";
       ++errors;

@@ -2,9 +2,6 @@
 // edge where its exceptions become absl::Status, so callers see one error mechanism.
 #include "common/yaml_proto.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -22,6 +19,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "common/file_read.h"
+#include "common/yaml_stream.h"
 #include "google/protobuf/descriptor.h"
 #include "yaml-cpp/yaml.h"
 
@@ -74,14 +73,6 @@ std::string Describe(const YAML::Node& node) {
 
 // "<source>:<line>:<col>: " with yaml-cpp's 0-based marks made 1-based, as editors and
 // compilers count. Parts that are unknown are left out.
-std::string Location(absl::string_view source, const YAML::Mark& mark) {
-  std::string out(source);
-  if (!mark.is_null()) {
-    absl::StrAppend(&out, out.empty() ? "" : ":", mark.line + 1, ":", mark.column + 1);
-  }
-  if (!out.empty()) out += ": ";
-  return out;
-}
 
 // Scalar field kinds as people read them in messages.
 std::string ExpectedKind(const FieldDescriptor* field) {
@@ -256,7 +247,7 @@ class Converter {
   absl::Status Error(const YAML::Mark& mark, absl::string_view path,
                      absl::string_view what) const {
     return absl::InvalidArgumentError(absl::StrCat(
-        Location(source_, mark), path, path.empty() ? "" : ": ", what));
+        YamlLocation(source_, mark), path, path.empty() ? "" : ": ", what));
   }
 
   // Where to point for a value: a null value ("key:" at the end of a line) is marked by
@@ -481,7 +472,7 @@ absl::Status YamlToProto(const YAML::Node& node, google::protobuf::Message* mess
     status = Converter(ToAbsl(source_name)).ConvertMessage(node, "", 0, message);
   } catch (const YAML::Exception& e) {
     status = absl::InvalidArgumentError(
-        absl::StrCat(Location(ToAbsl(source_name), e.mark), e.msg));
+        absl::StrCat(YamlLocation(ToAbsl(source_name), e.mark), e.msg));
   }
   // A half-filled message is never useful and easy to misuse; leave it empty.
   if (!status.ok()) message->Clear();
@@ -489,45 +480,26 @@ absl::Status YamlToProto(const YAML::Node& node, google::protobuf::Message* mess
 }
 
 absl::Status YamlTextToProto(std::string_view text, google::protobuf::Message* message,
-                             std::string_view source_name) {
+                         std::string_view source_name) {
   message->Clear();
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Location(ToAbsl(source_name), e.mark), "invalid YAML: ", e.msg));
-  }
-  if (documents.empty()) return absl::OkStatus();  // empty or comments only
-  if (documents.size() > 1) {
+  absl::StatusOr<std::vector<YAML::Node>> documents =
+      ParseYamlStream(ToAbsl(text), ToAbsl(source_name), kConfigYamlLimits);
+  if (!documents.ok()) return documents.status();
+  if (documents->empty()) return absl::OkStatus();  // empty or comments only
+  if (documents->size() > 1) {
     // Silently taking the first document would ignore the rest of the file.
     return absl::InvalidArgumentError(
-        absl::StrCat(Location(ToAbsl(source_name), documents[1].Mark()),
-                     "expected one YAML document, found ", documents.size()));
+        absl::StrCat(YamlLocation(ToAbsl(source_name), (*documents)[1].Mark()),
+                     "expected one YAML document, found ", documents->size()));
   }
-  return YamlToProto(documents[0], message, source_name);
+  return YamlToProto((*documents)[0], message, source_name);
 }
 
 absl::Status YamlFileToProto(const std::string& path, google::protobuf::Message* message) {
   message->Clear();
-  // POSIX I/O rather than iostreams, for the errno that tells "missing" from "forbidden".
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat(path, ": cannot open"));
-  std::string text;
-  char buffer[64 * 1024];
-  for (;;) {
-    const ssize_t n = read(fd, buffer, sizeof(buffer));
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int error = errno;
-      close(fd);
-      return absl::ErrnoToStatus(error, absl::StrCat(path, ": cannot read"));
-    }
-    text.append(buffer, static_cast<size_t>(n));
-  }
-  close(fd);
-  return YamlTextToProto(text, message, path);
+  absl::StatusOr<std::string> text = ReadFileCapped(path, kConfigYamlLimits.max_bytes);
+  if (!text.ok()) return text.status();
+  return YamlTextToProto(*text, message, path);
 }
 
 }  // namespace edgekit

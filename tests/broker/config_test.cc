@@ -327,7 +327,7 @@ TEST(LoadBrokerSettingsTest, MissingFileIsNotFoundNamingThePath) {
   const std::string path = ::testing::TempDir() + "config_test_no_such_file.yaml";
   const absl::StatusOr<BrokerSettings> settings = LoadBrokerSettings(path, BrokerConfig());
   EXPECT_EQ(settings.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(Message(settings.status()), StartsWith(path + ": cannot open: "));
+  EXPECT_THAT(Message(settings.status()), StartsWith("cannot open " + path + ": "));
 }
 
 TEST(LoadBrokerSettingsTest, YamlSyntaxErrorNamesPathAndLine) {

@@ -94,7 +94,7 @@ TEST_F(ValidateTest, YamlSyntaxErrorIsInvalidInput) {
   CommandResult r = RunEdgekit({"validate", "--crds", kIstioCrds, file});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr(file + ":"));
-  EXPECT_THAT(r.err, HasSubstr("YAML syntax error"));
+  EXPECT_THAT(r.err, HasSubstr("invalid YAML"));
 }
 
 // Usage errors need no CRDs, so they run even without ../shared/schemas.
