@@ -52,6 +52,14 @@ class Checker {
 bool IsMap(const YAML::Node& n) { return n.IsDefined() && n.IsMap(); }
 bool IsSeq(const YAML::Node& n) { return n.IsDefined() && n.IsSequence(); }
 
+// The one way these checks look into a node. A document may have any shape (a schema
+// error is reported by the CRD check, not here), and yaml-cpp throws on `node[key]` when
+// `node` is a scalar or a sequence: anything but a mapping has no `key`.
+YAML::Node Get(const YAML::Node& node, const char* key) {
+  if (!IsMap(node)) return YAML::Node(YAML::NodeType::Undefined);
+  return node[key];
+}
+
 std::string Scalar(const YAML::Node& n) {
   return n.IsDefined() && n.IsScalar() ? n.Scalar() : std::string();
 }
@@ -86,7 +94,7 @@ std::string KeySegment(const std::string& key) {
 // One StringMatch {exact|prefix|regex}: the regex must compile with RE2.
 void CheckStringMatch(Checker& c, const YAML::Node& match, const std::string& path) {
   if (!IsMap(match)) return;
-  const YAML::Node regex = match["regex"];
+  const YAML::Node regex = Get(match, "regex");
   if (!regex.IsDefined() || !regex.IsScalar()) return;
   RE2 re(regex.Scalar(), RE2::Quiet);
   if (!re.ok()) {
@@ -166,7 +174,7 @@ bool MatchesEverything(const YAML::Node& block) {
     const std::string key = entry.first.Scalar();
     if (key == "name") continue;
     if (key == "uri" && IsMap(entry.second) && entry.second.size() == 1 &&
-        Scalar(entry.second["prefix"]) == "/") {
+        Scalar(Get(entry.second, "prefix")) == "/") {
       continue;
     }
     return false;
@@ -175,32 +183,32 @@ bool MatchesEverything(const YAML::Node& block) {
 }
 
 void CheckDirectResponse(Checker& c, const YAML::Node& route, const std::string& path) {
-  const YAML::Node direct = route["directResponse"];
+  const YAML::Node direct = Get(route, "directResponse");
   if (!IsMap(direct)) return;
   for (const char* other : {"route", "redirect", "rewrite", "delegate"}) {
-    if (route[other].IsDefined()) {
-      c.Error(route[other], absl::StrCat(path, ".", other),
+    if (Get(route, other).IsDefined()) {
+      c.Error(Get(route, other), absl::StrCat(path, ".", other),
               "a route with directResponse cannot also have route, redirect, rewrite or "
               "delegate");
     }
   }
-  const YAML::Node status = direct["status"];
+  const YAML::Node status = Get(direct, "status");
   int code = 0;
   if (status.IsDefined() && status.IsScalar() && YAML::convert<int>::decode(status, code) &&
       (code < 200 || code > 599)) {
     c.Error(status, path + ".directResponse.status",
             absl::StrCat("status must be in [200, 599], got ", code));
   }
-  const YAML::Node body = direct["body"];
+  const YAML::Node body = Get(direct, "body");
   if (!IsMap(body)) return;
   size_t size = 0;
   std::string body_path = path + ".directResponse.body";
-  if (body["string"].IsDefined()) {
-    size = Scalar(body["string"]).size();
+  if (Get(body, "string").IsDefined()) {
+    size = Scalar(Get(body, "string")).size();
     body_path += ".string";
-  } else if (body["bytes"].IsDefined()) {
+  } else if (Get(body, "bytes").IsDefined()) {
     std::string decoded;
-    absl::Base64Unescape(Scalar(body["bytes"]), &decoded);
+    absl::Base64Unescape(Scalar(Get(body, "bytes")), &decoded);
     size = decoded.size();
     body_path += ".bytes";
   }
@@ -216,7 +224,7 @@ void CheckDirectResponse(Checker& c, const YAML::Node& route, const std::string&
 }
 
 void CheckVirtualService(Checker& c, const YAML::Node& spec) {
-  const YAML::Node http = spec["http"];
+  const YAML::Node http = Get(spec, "http");
   if (!IsSeq(http)) return;
   std::map<std::string, std::string> earlier_blocks;  // canonical block -> where
   std::string catch_all;  // path of the first route that takes every request
@@ -229,7 +237,7 @@ void CheckVirtualService(Checker& c, const YAML::Node& spec) {
               absl::StrCat("can never match: ", catch_all,
                            " before it matches every request (the first matching route wins)"));
     }
-    const YAML::Node match = route["match"];
+    const YAML::Node match = Get(route, "match");
     bool everything = !IsSeq(match) || match.size() == 0;
     if (IsSeq(match)) {
       size_t repeated = 0;
@@ -239,12 +247,12 @@ void CheckVirtualService(Checker& c, const YAML::Node& spec) {
         const std::string block_path = absl::StrCat(path, ".match[", j, "]");
         if (MatchesEverything(block)) everything = true;
         if (!IsMap(block)) continue;
-        CheckHeaderMatches(c, block["headers"], block_path + ".headers");
-        CheckHeaderMatches(c, block["withoutHeaders"], block_path + ".withoutHeaders");
+        CheckHeaderMatches(c, Get(block, "headers"), block_path + ".headers");
+        CheckHeaderMatches(c, Get(block, "withoutHeaders"), block_path + ".withoutHeaders");
         for (const char* key : {"uri", "method", "authority", "scheme"}) {
-          CheckStringMatch(c, block[key], absl::StrCat(block_path, ".", key));
+          CheckStringMatch(c, Get(block, key), absl::StrCat(block_path, ".", key));
         }
-        const YAML::Node params = block["queryParams"];
+        const YAML::Node params = Get(block, "queryParams");
         if (IsMap(params)) {
           for (const auto& entry : params) {
             CheckStringMatch(c, entry.second,
@@ -275,31 +283,31 @@ void CheckVirtualService(Checker& c, const YAML::Node& spec) {
 }
 
 void CheckAuthorizationPolicy(Checker& c, const YAML::Node& spec) {
-  const std::string action = Scalar(spec["action"]);
-  const YAML::Node provider = spec["provider"];
+  const std::string action = Scalar(Get(spec, "action"));
+  const YAML::Node provider = Get(spec, "provider");
   if (action != "CUSTOM") {
     if (provider.IsDefined()) {
       c.Error(provider, "spec.provider", "a provider is only used with action CUSTOM");
     }
     return;
   }
-  if (!IsMap(provider) || Scalar(provider["name"]).empty()) {
+  if (!IsMap(provider) || Scalar(Get(provider, "name")).empty()) {
     c.Error(spec, "spec.provider.name",
             "action CUSTOM needs provider.name (a meshConfig extension provider)");
   }
-  const YAML::Node rules = spec["rules"];
+  const YAML::Node rules = Get(spec, "rules");
   if (!IsSeq(rules)) return;
   for (size_t i = 0; i < rules.size(); ++i) {
     const std::string rule_path = absl::StrCat("spec.rules[", i, "]");
-    const YAML::Node from = rules[i]["from"];
+    const YAML::Node from = Get(rules[i], "from");
     if (IsSeq(from)) {
       for (size_t j = 0; j < from.size(); ++j) {
-        const YAML::Node source = from[j]["source"];
+        const YAML::Node source = Get(from[j], "source");
         if (!IsMap(source)) continue;
         for (const char* field :
              {"principals", "notPrincipals", "namespaces", "notNamespaces"}) {
-          if (source[field].IsDefined()) {
-            c.Error(source[field],
+          if (Get(source, field).IsDefined()) {
+            c.Error(Get(source, field),
                     absl::StrCat(rule_path, ".from[", j, "].source.", field),
                     absl::StrCat(field, " cannot be used in a CUSTOM rule (Istio rejects it); "
                                         "use ipBlocks, remoteIpBlocks or paths to select requests"));
@@ -307,12 +315,12 @@ void CheckAuthorizationPolicy(Checker& c, const YAML::Node& spec) {
         }
       }
     }
-    const YAML::Node when = rules[i]["when"];
+    const YAML::Node when = Get(rules[i], "when");
     if (!IsSeq(when)) continue;
     for (size_t j = 0; j < when.size(); ++j) {
-      const std::string key = Scalar(when[j]["key"]);
+      const std::string key = Scalar(Get(when[j], "key"));
       if (key == "source.principal" || key == "source.namespace") {
-        c.Error(when[j]["key"], absl::StrCat(rule_path, ".when[", j, "].key"),
+        c.Error(Get(when[j], "key"), absl::StrCat(rule_path, ".when[", j, "].key"),
                 absl::StrCat("\"", key, "\" cannot be used in a CUSTOM rule (Istio rejects it)"));
       }
     }
@@ -324,15 +332,21 @@ void CheckAuthorizationPolicy(Checker& c, const YAML::Node& spec) {
 void CheckIstioSemantics(const YAML::Node& document, int document_index,
                          ValidationResult* result) {
   if (!IsMap(document)) return;
-  const std::string group = Group(Scalar(document["apiVersion"]));
-  const std::string kind = Scalar(document["kind"]);
-  const YAML::Node spec = document["spec"];
+  const std::string group = Group(Scalar(Get(document, "apiVersion")));
+  const std::string kind = Scalar(Get(document, "kind"));
+  const YAML::Node spec = Get(document, "spec");
   if (!IsMap(spec)) return;
   Checker checker(document_index, result);
-  if (group == "networking.istio.io" && kind == "VirtualService") {
-    CheckVirtualService(checker, spec);
-  } else if (group == "security.istio.io" && kind == "AuthorizationPolicy") {
-    CheckAuthorizationPolicy(checker, spec);
+  // Every access above goes through Get(), so nothing should throw; should a yaml-cpp
+  // call still do so, it is a finding about this document, never an abort of validate.
+  try {
+    if (group == "networking.istio.io" && kind == "VirtualService") {
+      CheckVirtualService(checker, spec);
+    } else if (group == "security.istio.io" && kind == "AuthorizationPolicy") {
+      CheckAuthorizationPolicy(checker, spec);
+    }
+  } catch (const YAML::Exception& e) {
+    checker.Error(spec, "spec", absl::StrCat("cannot check this object: ", e.what()));
   }
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "cli/istio_checks.h"
 #include "gtest/gtest.h"
 #include "tests/cli/cli_test_util.h"
@@ -203,6 +204,95 @@ TEST(IstioChecksTest, CustomAuthorizationPolicyFields) {
   // ALLOW rules may use principals.
   auto allow = Check(header + "  rules: [{from: [{source: {principals: [a]}}]}]\n");
   EXPECT_TRUE(allow.findings.empty());
+}
+
+// Every node path in `node` ("" = the root), as keys and indices.
+void CollectPaths(const YAML::Node& node, std::vector<std::vector<std::string>>* out,
+                  std::vector<std::string>* path) {
+  out->push_back(*path);
+  if (node.IsMap()) {
+    for (const auto& entry : node) {
+      path->push_back(entry.first.Scalar());
+      CollectPaths(entry.second, out, path);
+      path->pop_back();
+    }
+  } else if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      path->push_back(absl::StrCat("#", i));
+      CollectPaths(node[i], out, path);
+      path->pop_back();
+    }
+  }
+}
+
+// A copy of `root` with the node at `path` replaced by `replacement`.
+YAML::Node Replaced(const YAML::Node& root, const std::vector<std::string>& path,
+                    const YAML::Node& replacement) {
+  if (path.empty()) return YAML::Clone(replacement);
+  YAML::Node copy = YAML::Clone(root);
+  YAML::Node at = copy;
+  for (size_t i = 0; i + 1 < path.size(); ++i) {
+    at.reset(path[i][0] == '#' ? at[std::stoul(path[i].substr(1))] : at[path[i]]);
+  }
+  const std::string& last = path.back();
+  if (last[0] == '#') {
+    at[std::stoul(last.substr(1))] = YAML::Clone(replacement);
+  } else {
+    at[last] = YAML::Clone(replacement);
+  }
+  return copy;
+}
+
+TEST(IstioChecksTest, AnyShapeAnywhereIsCheckedWithoutThrowing) {
+  // The class of the `rules: [x]` abort (an uncaught YAML::BadSubscript): the checks
+  // subscript nodes the CRD schema says are maps, but a document may have any shape.
+  // Each node of a VirtualService and a CUSTOM AuthorizationPolicy that exercise every
+  // check is replaced in turn by a scalar, a sequence, a map and a null.
+  const std::vector<std::string> documents = {
+      VirtualService("  - match: [{headers: {x-a: {regex: \"a.*\"}}, uri: {prefix: /},\n"
+                     "             withoutHeaders: {x-b: {}}, queryParams: {q: {exact: v}}}]\n"
+                     "    directResponse: {status: 403, body: {string: no}}\n"
+                     "  - route: [{destination: {host: web}}]\n"),
+      "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p}\n"
+      "spec:\n  action: CUSTOM\n  provider: {name: edgekit-broker}\n"
+      "  rules: [{from: [{source: {principals: [a], notIpBlocks: [10.0.0.0/8]}}],\n"
+      "           to: [{operation: {notPaths: [/healthz]}}],\n"
+      "           when: [{key: source.namespace, values: [a]}]}]\n"};
+  const std::vector<YAML::Node> shapes = {YAML::Load("x"), YAML::Load("[x, [y]]"),
+                                          YAML::Load("{x: y}"), YAML::Node()};
+  int checked = 0;
+  for (const std::string& text : documents) {
+    const YAML::Node root = YAML::Load(text);
+    std::vector<std::vector<std::string>> paths;
+    std::vector<std::string> path;
+    CollectPaths(root, &paths, &path);
+    for (const auto& p : paths) {
+      for (const YAML::Node& shape : shapes) {
+        ValidationResult result;
+        EXPECT_NO_THROW(CheckIstioSemantics(Replaced(root, p, shape), 0, &result))
+            << absl::StrJoin(p, ".");
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 150);  // the documents above have ~50 nodes each
+}
+
+TEST(IstioChecksTest, ValidateReportsPlainValuesInCustomRulesInsteadOfAborting) {
+  if (!FileExists(CrdFile())) GTEST_SKIP() << CrdFile() << " not found (from CI: ../shared/schemas)";
+  const std::string dir = MakeTempDir();
+  for (const char* rules : {"[x]", "[{from: [x]}]", "[{when: [x]}]"}) {
+    WriteStringToFile(dir + "/ap.yaml",
+                      absl::StrCat("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+                                   "metadata: {name: x}\n"
+                                   "spec: {action: CUSTOM, provider: {name: edgekit-broker}, "
+                                   "rules: ",
+                                   rules, "}\n"));
+    auto result = RunEdgekit({"validate", "--crds", CrdFile(), dir + "/ap.yaml"});
+    // A schema error (an object expected), exit 1: not SIGABRT.
+    EXPECT_EQ(result.exit_code, 1) << rules << "\n" << result.err;
+    EXPECT_NE(result.err.find("error: spec.rules[0]"), std::string::npos) << result.err;
+  }
 }
 
 TEST(IstioChecksTest, ValidateCommandReportsSemanticFindings) {
