@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -219,6 +220,65 @@ bool Covers(const Block& outer, const Block& inner) {
 }
 
 using Dnf = std::vector<Block>;
+
+// The blocks of earlier rules, indexed so that finding one that covers a new block does
+// not compare it with all of them (10,000 rules of `header: {name: x-id, exact: ...}` are
+// a real blocklist). A block with an exact test (path, method or a header) can only cover
+// blocks with the same exact test (Implies(x, exact v) holds only for x = exact v), so it
+// is filed under its first one; the others (prefix, regex, presence) are few and always
+// compared.
+class CoverIndex {
+ public:
+  void Add(const Block& block, int rule) {
+    std::optional<std::string> key = FirstExactKey(block);
+    std::vector<Entry>& list = key ? by_exact_[*key] : others_;
+    list.push_back(Entry{block, rule});
+  }
+
+  // The lowest rule index with a block covering `inner`, or -1.
+  int FirstCovering(const Block& inner) const {
+    int first = -1;
+    auto scan = [&](const std::vector<Entry>& list) {
+      for (const Entry& e : list) {
+        if ((first < 0 || e.rule < first) && Covers(e.block, inner)) first = e.rule;
+      }
+    };
+    scan(others_);
+    auto lookup = [&](const std::string& key) {
+      auto it = by_exact_.find(key);
+      if (it != by_exact_.end()) scan(it->second);
+    };
+    if (IsExact(inner.path)) lookup(Key('p', "", inner.path->value));
+    if (IsExact(inner.method)) lookup(Key('m', "", inner.method->value));
+    for (const auto& [name, tests] : inner.headers) {
+      if (IsExact(tests.match)) lookup(Key('h', name, tests.match->value));
+    }
+    return first;
+  }
+
+ private:
+  struct Entry {
+    Block block;
+    int rule;
+  };
+  static bool IsExact(const std::optional<StringMatch>& m) {
+    return m.has_value() && m->kind == StringMatch::Kind::kExact;
+  }
+  static std::string Key(char what, const std::string& name, const std::string& value) {
+    return absl::StrCat(std::string(1, what), name.size(), ":", name, value);
+  }
+  static std::optional<std::string> FirstExactKey(const Block& b) {
+    if (IsExact(b.path)) return Key('p', "", b.path->value);
+    if (IsExact(b.method)) return Key('m', "", b.method->value);
+    for (const auto& [name, tests] : b.headers) {
+      if (IsExact(tests.match)) return Key('h', name, tests.match->value);
+    }
+    return std::nullopt;
+  }
+
+  absl::flat_hash_map<std::string, std::vector<Entry>> by_exact_;
+  std::vector<Entry> others_;
+};
 
 // Compiles one condition (negated or not) into DNF, validating as it goes.
 class ConditionCompiler {
@@ -604,6 +664,7 @@ absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(
     bool expressible = true;
   };
   std::vector<Compiled> rules;
+  CoverIndex earlier_blocks;  // the blocks of the expressible rules so far
   std::set<std::string> names;
   int last_inexpressible = -1;
   int catch_all = -1;  // the first rule that matches every request
@@ -687,18 +748,12 @@ absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(
     std::set<std::string> shadowing;
     Dnf uncovered;
     for (const Block& block : compiled.all_blocks) {
-      bool covered = false;
-      for (int e = 0; e < i && !covered; ++e) {
-        if (!rules[e].expressible) continue;
-        for (const Block& earlier : rules[e].all_blocks) {
-          if (Covers(earlier, block)) {
-            covered = true;
-            shadowing.insert(direct.rules(e).name());
-            break;
-          }
-        }
+      const int e = earlier_blocks.FirstCovering(block);
+      if (e >= 0) {
+        shadowing.insert(direct.rules(e).name());
+      } else {
+        uncovered.push_back(block);
       }
-      if (!covered) uncovered.push_back(block);
     }
     if (uncovered.empty()) {
       std::vector<std::string> quoted;
@@ -715,6 +770,7 @@ absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(
         compiled.blocks[0].method == std::nullopt && compiled.blocks[0].headers.empty()) {
       catch_all = i;
     }
+    for (const Block& block : compiled.all_blocks) earlier_blocks.Add(block, i);
     rules.push_back(std::move(compiled));
   }
 

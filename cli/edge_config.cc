@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
@@ -230,6 +231,8 @@ absl::Status ValidateEdgeConfig(const EdgeConfig& config, const std::string& sou
   }
   if (absl::Status s = CheckKubernetesName(source, "gateway.name", gateway.name()); !s.ok())
     return s;
+  // Linear in the list: generated configs list hundreds of thousands of hosts.
+  absl::flat_hash_map<absl::string_view, int> first_index;
   for (int i = 0; i < gateway.hosts_size(); ++i) {
     if (!IsHost(gateway.hosts(i))) {
       return ConfigError(
@@ -237,12 +240,11 @@ absl::Status ValidateEdgeConfig(const EdgeConfig& config, const std::string& sou
           absl::StrCat("\"", gateway.hosts(i),
                        "\" is not a lowercase DNS name, \"*.\" + a DNS name, or \"*\""));
     }
-    for (int j = 0; j < i; ++j) {
-      if (gateway.hosts(j) == gateway.hosts(i)) {
-        return ConfigError(
-            source, absl::StrCat("gateway.hosts[", i, "]"),
-            absl::StrCat("\"", gateway.hosts(i), "\" is listed twice (also hosts[", j, "])"));
-      }
+    auto [it, inserted] = first_index.emplace(gateway.hosts(i), i);
+    if (!inserted) {
+      return ConfigError(source, absl::StrCat("gateway.hosts[", i, "]"),
+                         absl::StrCat("\"", gateway.hosts(i), "\" is listed twice (also hosts[",
+                                      it->second, "])"));
     }
   }
   const std::string& version = gateway.istio_version();

@@ -3,6 +3,7 @@
 // match `protoc --include_imports --descriptor_set_out`.
 #include "cli/proto_compiler.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -162,6 +163,11 @@ absl::StatusOr<std::string> ResolveInput(const std::string& input, DiskSourceTre
   if (access(input.c_str(), F_OK) != 0) {
     if (exists_virtually()) return input;
     return ErrnoToStatus(ENOENT, "cannot open", input);
+  }
+  // The source tree's open fails on a directory without an errno worth reporting.
+  struct stat st;
+  if (stat(input.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return ErrnoToStatus(EISDIR, "cannot read", input);
   }
   std::string virtual_file;
   std::string shadowing_file;
