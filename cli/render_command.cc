@@ -1,10 +1,5 @@
 #include "cli/render_command.h"
 
-#include <sys/stat.h>
-
-#include <unistd.h>
-
-#include <cerrno>
 #include <iostream>
 #include <set>
 #include <string>
@@ -14,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/edge_config.h"
 #include "cli/file_io.h"
+#include "cli/output_dir.h"
 #include "cli/render_ext_authz.h"
 #include "cli/render_gzip.h"
 #include "cli/render_routes.h"
@@ -35,16 +31,6 @@ constexpr const char* kOutputFileNames[] = {
 bool IsKubectlObjectFile(const std::string& name) {
   return name != "ext-authz-istio-operator.yaml" && name != "ext-authz-istiod-values.yaml" &&
          name != "broker.yaml";
-}
-
-absl::Status MakeDirectory(const std::string& dir) {
-  if (mkdir(dir.c_str(), 0777) == 0) return absl::OkStatus();
-  const int err = errno;
-  struct stat st;
-  if (err == EEXIST && stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-    return absl::OkStatus();
-  }
-  return ErrnoToStatus(err == EEXIST ? ENOTDIR : err, "cannot create directory", dir);
 }
 
 }  // namespace
@@ -121,36 +107,27 @@ absl::Status RunRender(const RenderOptions& options) {
     }
     return WriteFileOrStdout("-", JoinDocuments(all), *options.out);
   }
-  if (absl::Status made = MakeDirectory(options.output); !made.ok()) return made;
-  // Every target is checked before the first file is replaced, so a target that cannot
-  // be written (a directory in the way) fails the run with the old set untouched rather
-  // than leaving a mix of new and old files.
-  std::set<std::string> rendered_names;
-  for (const RenderedFile& file : files) {
-    const std::string path = options.output + "/" + file.name;
-    struct stat st;
-    if (lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-      return ErrnoToStatus(S_ISDIR(st.st_mode) ? EISDIR : EEXIST, "cannot replace", path);
-    }
-    rendered_names.insert(file.name);
-  }
-  for (const RenderedFile& file : files) {
-    absl::Status written =
-        WriteFileAtomically(options.output + "/" + file.name, JoinDocuments(file.documents));
-    if (!written.ok()) return written;
-  }
   // A feature turned off since the last render leaves its file behind, and `kubectl
-  // apply -f DIR` would apply it again: remove edgekit's own files that this run did not
-  // write (only files edgekit wrote: they mention edgekit).
+  // apply -f DIR` would apply it again: edgekit's own files (they mention edgekit) that
+  // this run does not write are dropped from the set.
+  std::set<std::string> rendered_names;
+  std::vector<OutputFile> outputs;
+  for (const RenderedFile& file : files) {
+    rendered_names.insert(file.name);
+    outputs.push_back({file.name, JoinDocuments(file.documents)});
+  }
+  std::set<std::string> stale;
   for (const char* name : kOutputFileNames) {
     if (rendered_names.count(name) > 0) continue;
     if (options.objects_only && !IsKubectlObjectFile(name)) continue;  // not ours to judge
-    const std::string path = options.output + "/" + name;
-    absl::StatusOr<std::string> old = ReadFileOrStdin(path, std::cin);
-    if (!old.ok() || !absl::StrContains(*old, "edgekit")) continue;
-    if (unlink(path.c_str()) != 0) return ErrnoToStatus(errno, "cannot remove stale", path);
-    *options.err << "removed " << path << ": no longer rendered\n";
+    absl::StatusOr<std::string> old =
+        ReadFileCapped(options.output + "/" + name, kMaxInputFileBytes);
+    if (old.ok() && absl::StrContains(*old, "edgekit")) stale.insert(name);
   }
+  std::vector<std::string> removed;
+  absl::Status replaced = ReplaceOutputDirectory(options.output, outputs, stale, &removed);
+  if (!replaced.ok()) return replaced;
+  for (const std::string& path : removed) *options.err << "removed " << path << ": no longer rendered\n";
   return absl::OkStatus();
 }
 
