@@ -9,10 +9,12 @@
 #include <set>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "cli/file_io.h"
+#include "cli/http_rule_check.h"
 #include "cli/proto_compiler.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
@@ -111,8 +113,9 @@ std::string StringField(const Message& message, int number) {
 
 // Appends the route `rule` describes; a rule without a verb and path is reported in
 // `warnings` rather than listed, since Envoy cannot serve it.
-void AddRule(const Message& rule, const std::string& method, bool additional,
-             std::vector<HttpRoute>* routes, std::vector<std::string>* warnings) {
+absl::Status AddRule(const Message& rule, const MethodDescriptor& descriptor,
+                     const std::string& method, bool additional, std::vector<HttpRoute>* routes,
+                     std::vector<std::string>* warnings) {
   HttpRoute route;
   route.method = method;
   route.additional = additional;
@@ -135,9 +138,22 @@ void AddRule(const Message& rule, const std::string& method, bool additional,
     warnings->push_back(absl::StrCat(method, ": google.api.http ",
                                      additional ? "additional binding " : "",
                                      "has no verb and path; skipped"));
-    return;
+    return absl::OkStatus();
+  }
+  // What Envoy would refuse when loading the transcoder is refused here, naming the
+  // method and the binding.
+  absl::Status checked = CheckPathTemplate(route.path, *descriptor.input_type());
+  if (checked.ok()) {
+    checked = CheckBodyFields(route.body, route.response_body, *descriptor.input_type(),
+                              *descriptor.output_type());
+  }
+  if (!checked.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        method, ": google.api.http ", additional ? "additional binding " : "",
+        absl::AsciiStrToLower(route.verb), ": ", checked.message()));
   }
   routes->push_back(std::move(route));
+  return absl::OkStatus();
 }
 
 std::string JsonString(std::string_view text) {
@@ -223,7 +239,10 @@ absl::StatusOr<std::vector<HttpRoute>> ListHttpRoutesWithWarnings(
         if (!reflection->HasField(*options, http)) continue;
         const Message& rule = reflection->GetMessage(*options, http, &factory);
         std::string name = absl::StrCat(method->service()->full_name(), "/", method->name());
-        AddRule(rule, name, /*additional=*/false, &routes, warnings);
+        if (absl::Status s = AddRule(rule, *method, name, /*additional=*/false, &routes, warnings);
+            !s.ok()) {
+          return s;
+        }
         const FieldDescriptor* additional =
             rule.GetDescriptor()->FindFieldByNumber(kAdditionalBindingsField);
         if (additional == nullptr || !additional->is_repeated() ||
@@ -231,8 +250,12 @@ absl::StatusOr<std::vector<HttpRoute>> ListHttpRoutesWithWarnings(
           continue;
         }
         for (int i = 0; i < rule.GetReflection()->FieldSize(rule, additional); ++i) {
-          AddRule(rule.GetReflection()->GetRepeatedMessage(rule, additional, i), name,
-                  /*additional=*/true, &routes, warnings);
+          if (absl::Status s =
+                  AddRule(rule.GetReflection()->GetRepeatedMessage(rule, additional, i),
+                          *method, name, /*additional=*/true, &routes, warnings);
+              !s.ok()) {
+            return s;
+          }
         }
       }
     }
