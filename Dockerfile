@@ -37,7 +37,6 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libabsl20220623 \
       libc-ares2 \
-      libcivetweb1 \
       libgrpc++1.51 \
       libgrpc29 \
       libprometheus-cpp-core1.0 \

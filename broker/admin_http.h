@@ -1,40 +1,62 @@
-// The broker's admin HTTP endpoint (civetweb): /metrics in the Prometheus text format,
-// /healthz (the process is alive: always 200) and /readyz (200 when the broker can serve:
-// an upstream endpoint is connected and it is not shutting down; 503 otherwise).
-// It listens apart from the Check port so the Check port can stay on loopback.
+// The broker's admin HTTP endpoint: /metrics in the Prometheus text format, /healthz (the
+// process is alive: always 200) and /readyz (200 when the broker can serve: an upstream
+// endpoint is connected and it is not shutting down; 503 otherwise). It listens apart
+// from the Check port so the Check port can stay on loopback.
+//
+// This port carries the pod's probes and is reachable by anything that reaches the pod,
+// so no client may hold it: one thread multiplexes every connection with epoll (an idle
+// or half-sent connection costs a file descriptor, never a worker), each connection has
+// a deadline to send its request and one to take its response, request heads are
+// capped, and at the connection cap the connection that has waited longest is closed
+// to admit the new one. Responses are `Connection: close`.
 #ifndef EDGEKIT_BROKER_ADMIN_HTTP_H_
 #define EDGEKIT_BROKER_ADMIN_HTTP_H_
 
 #include <atomic>
+#include <cstddef>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "prometheus/registry.h"
-
-struct mg_context;
-struct mg_connection;
 
 namespace edgekit::broker {
 
+struct AdminHttpLimits {
+  // From accept to the end of the request head; then the connection is closed.
+  absl::Duration request_timeout = absl::Seconds(5);
+  // From the end of the request head to the last byte of the response taken.
+  absl::Duration response_timeout = absl::Seconds(10);
+  // A request line plus headers larger than this gets 431 and a close.
+  size_t max_request_head_bytes = 8 * 1024;
+  // Open connections at most; a new one beyond it closes the oldest.
+  int max_connections = 512;
+};
+
 class AdminHttpServer {
  public:
-  // `listen` is host:port (port 0 = OS-chosen). `ready` is read on each /readyz.
+  // `listen` is host:port or [v6]:port (port 0 = OS-chosen). `ready` is read on each
+  // /readyz and must outlive the server.
   static absl::StatusOr<std::unique_ptr<AdminHttpServer>> Start(
       const std::string& listen, std::shared_ptr<prometheus::Registry> registry,
-      const std::atomic<bool>* ready);
+      const std::atomic<bool>* ready, const AdminHttpLimits& limits = {});
+  // Stops the thread and closes every connection.
   ~AdminHttpServer();
+  AdminHttpServer(const AdminHttpServer&) = delete;
+  AdminHttpServer& operator=(const AdminHttpServer&) = delete;
 
   int port() const { return port_; }
 
  private:
+  class Loop;
   AdminHttpServer() = default;
-  static int Handle(mg_connection* conn, void* self);
 
-  mg_context* ctx_ = nullptr;
   int port_ = 0;
-  std::shared_ptr<prometheus::Registry> registry_;
-  const std::atomic<bool>* ready_ = nullptr;
+  // Everything the serving thread touches; only that thread uses it after Start.
+  std::unique_ptr<Loop> loop_;
+  std::thread thread_;
 };
 
 }  // namespace edgekit::broker

@@ -1,0 +1,191 @@
+// The admin endpoint against clients that do not behave: many idle and half-sent
+// connections held open, oversized request heads, a client that never reads its
+// response. Probes must keep being answered, and every such connection must end.
+#include "broker/admin_http.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "prometheus/counter.h"
+#include "prometheus/registry.h"
+
+namespace edgekit::broker {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+int Connect(int port, int rcvbuf = 0) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  return fd;
+}
+
+void SendAll(int fd, const std::string& data) {
+  ASSERT_EQ(send(fd, data.data(), data.size(), MSG_NOSIGNAL), static_cast<ssize_t>(data.size()));
+}
+
+// Reads until the server closes (or the 5 s receive timeout).
+std::string ReadToClose(int fd) {
+  std::string out;
+  char buffer[65536];
+  while (true) {
+    const ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+    if (n <= 0) break;
+    out.append(buffer, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+struct Reply {
+  std::string text;
+  double seconds;
+};
+
+Reply Request(int port, const std::string& raw) {
+  const auto start = std::chrono::steady_clock::now();
+  const int fd = Connect(port);
+  SendAll(fd, raw);
+  Reply reply{ReadToClose(fd), 0};
+  close(fd);
+  reply.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return reply;
+}
+
+Reply Get(int port, const std::string& path) {
+  return Request(port, absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: x\r\n\r\n"));
+}
+
+class AdminHttpTest : public ::testing::Test {
+ protected:
+  void StartServer(const AdminHttpLimits& limits = {}, int series = 1) {
+    registry_ = std::make_shared<prometheus::Registry>();
+    auto& family = prometheus::BuildCounter()
+                       .Name("edgekit_test_total")
+                       .Help("a counter")
+                       .Register(*registry_);
+    for (int i = 0; i < series; ++i) family.Add({{"i", std::to_string(i)}}).Increment(i);
+    auto server = AdminHttpServer::Start("127.0.0.1:0", registry_, &ready_, limits);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    ASSERT_GT(server_->port(), 0);
+  }
+
+  void TearDown() override {
+    for (int fd : held_) close(fd);
+  }
+
+  std::atomic<bool> ready_{true};
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<AdminHttpServer> server_;
+  std::vector<int> held_;
+};
+
+TEST_F(AdminHttpTest, ProbesAreAnsweredWhileManyConnectionsAreIdleOrHalfSent) {
+  StartServer();
+  // civetweb with two workers stalled ~30 s behind just two such connections.
+  for (int i = 0; i < 64; ++i) held_.push_back(Connect(server_->port()));
+  for (int i = 0; i < 64; ++i) {
+    const int fd = Connect(server_->port());
+    SendAll(fd, "GET /readyz HTTP/1.1\r\nHost: x\r\n");  // no blank line: never finished
+    held_.push_back(fd);
+  }
+  for (int round = 0; round < 3; ++round) {
+    const Reply ready = Get(server_->port(), "/readyz");
+    EXPECT_THAT(ready.text, StartsWith("HTTP/1.1 200 OK\r\n"));
+    EXPECT_THAT(ready.text, HasSubstr("\r\n\r\nready\n"));
+    EXPECT_LT(ready.seconds, 1.0);
+    const Reply health = Get(server_->port(), "/healthz");
+    EXPECT_THAT(health.text, StartsWith("HTTP/1.1 200 OK\r\n"));
+    EXPECT_LT(health.seconds, 1.0);
+    const Reply metrics = Get(server_->port(), "/metrics");
+    EXPECT_THAT(metrics.text, HasSubstr("Content-Type: text/plain; version=0.0.4; charset=utf-8"));
+    EXPECT_THAT(metrics.text, HasSubstr("edgekit_test_total{i=\"0\"} 0"));
+    EXPECT_LT(metrics.seconds, 1.0);
+  }
+  ready_ = false;
+  EXPECT_THAT(Get(server_->port(), "/readyz").text, StartsWith("HTTP/1.1 503 Service Unavailable"));
+}
+
+TEST_F(AdminHttpTest, BeyondTheConnectionCapTheOldestIsClosed) {
+  AdminHttpLimits limits;
+  limits.max_connections = 8;
+  StartServer(limits);
+  for (int i = 0; i < 8; ++i) held_.push_back(Connect(server_->port()));
+  const Reply ready = Get(server_->port(), "/readyz");
+  EXPECT_THAT(ready.text, StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_LT(ready.seconds, 1.0);
+  EXPECT_EQ(ReadToClose(held_[0]), "") << "the oldest idle connection made room";
+}
+
+TEST_F(AdminHttpTest, IdleAndHalfSentConnectionsAreClosedAtTheRequestDeadline) {
+  AdminHttpLimits limits;
+  limits.request_timeout = absl::Milliseconds(200);
+  StartServer(limits);
+  const int idle = Connect(server_->port());
+  const int half = Connect(server_->port());
+  SendAll(half, "GET /metrics HTTP/1.1\r\n");
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(ReadToClose(idle), "");
+  EXPECT_EQ(ReadToClose(half), "");
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(waited, 3.0) << "closed by the server, not by our 5 s receive timeout";
+  close(idle);
+  close(half);
+}
+
+TEST_F(AdminHttpTest, BadRequestsGetErrorsAndAClose) {
+  StartServer();
+  EXPECT_THAT(Request(server_->port(), "GET /readyz HTTP/1.1\r\nX: " + std::string(9000, 'a'))
+                  .text,
+              StartsWith("HTTP/1.1 431 "));
+  EXPECT_THAT(Request(server_->port(), "POST /readyz HTTP/1.1\r\n\r\n").text,
+              StartsWith("HTTP/1.1 405 Method Not Allowed\r\n"));
+  EXPECT_THAT(Request(server_->port(), "nonsense\r\n\r\n").text, StartsWith("HTTP/1.1 400 "));
+  EXPECT_THAT(Get(server_->port(), "/nope").text, StartsWith("HTTP/1.1 404 Not Found\r\n"));
+  EXPECT_THAT(Get(server_->port(), "/readyz?verbose=1").text, StartsWith("HTTP/1.1 200 OK\r\n"));
+  const Reply head = Request(server_->port(), "HEAD /healthz HTTP/1.1\r\n\r\n");
+  EXPECT_THAT(head.text, StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_THAT(head.text, HasSubstr("Content-Length: 3\r\n"));
+  EXPECT_EQ(head.text.substr(head.text.size() - 4), "\r\n\r\n") << "no body after HEAD";
+}
+
+TEST_F(AdminHttpTest, AClientThatDoesNotReadItsResponseBlocksNobody) {
+  AdminHttpLimits limits;
+  limits.response_timeout = absl::Milliseconds(500);
+  StartServer(limits, /*series=*/150000);  // /metrics is several MB: more than the buffers
+  const size_t full = Get(server_->port(), "/metrics").text.size();
+  ASSERT_GT(full, 4u << 20);
+  const int stalled = Connect(server_->port(), /*rcvbuf=*/4096);
+  SendAll(stalled, "GET /metrics HTTP/1.1\r\n\r\n");
+  // While that response waits for a reader, probes still go through.
+  for (int i = 0; i < 3; ++i) {
+    const Reply ready = Get(server_->port(), "/readyz");
+    EXPECT_THAT(ready.text, StartsWith("HTTP/1.1 200 OK\r\n"));
+    EXPECT_LT(ready.seconds, 1.0);
+  }
+  usleep(800 * 1000);  // past the response deadline
+  const std::string got = ReadToClose(stalled);
+  EXPECT_LT(got.size(), full) << "the stalled response was cut at its deadline";
+  close(stalled);
+}
+
+}  // namespace
+}  // namespace edgekit::broker
