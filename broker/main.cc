@@ -5,10 +5,13 @@
 
 #include <cstdio>
 #include <iostream>
+#include <memory>
+#include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "broker/broker_server.h"
 #include "broker/config.h"
 #include "broker/flags.h"
@@ -17,7 +20,12 @@
 
 namespace {
 
+using edgekit::broker::BrokerCommandLine;
+using edgekit::broker::BrokerServer;
 using edgekit::broker::BrokerSettings;
+using edgekit::broker::LoadBrokerSettings;
+using edgekit::broker::LogError;
+using edgekit::broker::LogInfo;
 
 std::string Summary(const BrokerSettings& s) {
   std::vector<std::string> codes;
@@ -34,6 +42,73 @@ std::string Summary(const BrokerSettings& s) {
       " budget=", s.hedging.budget, " non_fatal=", absl::StrJoin(codes, ","),
       " max_inflight=", s.max_inflight, " shutdown_delay=", absl::FormatDuration(s.shutdown_delay), " forward_methods=", absl::StrJoin(s.forward_methods, ","));
 }
+
+// Parses the config for SIGHUP on a thread of its own, so the signal thread never does:
+// SIGTERM must work whatever a reload is doing (a parse that never ends once kept the
+// broker from exiting until it was OOM-killed). The thread is detached and shares only
+// this state; main detaches the server from it before shutting down, so a reload still
+// running then applies nothing.
+class Reloader {
+ public:
+  Reloader(BrokerServer* server, const BrokerCommandLine& command_line)
+      : state_(std::make_shared<State>()) {
+    state_->server = server;
+    state_->command_line = command_line;
+    std::thread([state = state_] { Run(*state); }).detach();
+  }
+
+  // Asks for a reload; SIGHUPs that arrive while one is running make one more, not many.
+  void Request() {
+    absl::MutexLock lock(&state_->mu);
+    state_->pending = true;
+  }
+
+  // After this no reload touches the server (waits for one being applied, not parsed).
+  void Detach() {
+    absl::MutexLock lock(&state_->mu);
+    state_->server = nullptr;
+  }
+
+ private:
+  struct State {
+    absl::Mutex mu;
+    bool pending ABSL_GUARDED_BY(mu) = false;
+    BrokerServer* server ABSL_GUARDED_BY(mu) = nullptr;
+    BrokerCommandLine command_line;  // read-only after construction
+  };
+
+  static void Run(State& state) {
+    while (true) {
+      {
+        absl::MutexLock lock(&state.mu);
+        state.mu.Await(absl::Condition(
+            +[](State* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) {
+              return s->pending || s->server == nullptr;
+            },
+            &state));
+        if (state.server == nullptr) return;
+        state.pending = false;
+      }
+      // The parse runs unlocked: however long it takes, Request() and Detach() do not wait.
+      auto reloaded = LoadBrokerSettings(state.command_line.config_path,
+                                         state.command_line.overrides);
+      absl::MutexLock lock(&state.mu);
+      if (state.server == nullptr) return;
+      if (!reloaded.ok()) {
+        state.server->metrics().reloads_failed->Increment();
+        LogError(absl::StrCat("SIGHUP: keeping the previous settings: ",
+                              reloaded.status().message()));
+        continue;
+      }
+      state.server->ApplyHedgingSettings(reloaded->hedging);
+      state.server->metrics().reloads_ok->Increment();
+      LogInfo(absl::StrCat("SIGHUP: hedging settings reloaded; ", Summary(*reloaded),
+                           " (listeners, upstream and limits change only on restart)"));
+    }
+  }
+
+  std::shared_ptr<State> state_;
+};
 
 }  // namespace
 
@@ -84,24 +159,16 @@ int main(int argc, char** argv) {
                        " metrics on port ", (*server)->metrics_port(), "; ",
                        Summary(*settings)));
 
+  Reloader reloader(server->get(), *command_line);
   while (true) {
     int signal_number = 0;
     if (sigwait(&signals, &signal_number) != 0) continue;
     if (signal_number == SIGHUP) {
-      auto reloaded = LoadBrokerSettings(command_line->config_path, command_line->overrides);
-      if (!reloaded.ok()) {
-        (*server)->metrics().reloads_failed->Increment();
-        LogError(absl::StrCat("SIGHUP: keeping the previous settings: ",
-                              reloaded.status().message()));
-        continue;
-      }
-      (*server)->ApplyHedgingSettings(reloaded->hedging);
-      (*server)->metrics().reloads_ok->Increment();
-      LogInfo(absl::StrCat("SIGHUP: hedging settings reloaded; ", Summary(*reloaded),
-                           " (listeners, upstream and limits change only on restart)"));
+      reloader.Request();
       continue;
     }
     const char* name = signal_number == SIGTERM ? "SIGTERM" : "SIGINT";
+    reloader.Detach();
     (*server)->MarkNotReady();
     if (settings->shutdown_delay > absl::ZeroDuration()) {
       LogInfo(absl::StrCat(name, ": not ready; still answering for ",

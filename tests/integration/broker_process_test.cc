@@ -174,5 +174,59 @@ TEST(BrokerProcess, SighupReloadsAndKeepsOldSettingsOnABadFile) {
   EXPECT_TRUE(client.Check().status.ok());
 }
 
+long ResidentKib(pid_t pid) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+TEST(BrokerProcess, SighupWithHostileFilesKeepsRssAndSigtermStillExits) {
+  // Texts that made yaml-cpp 0.7.0 loop while allocating (the broker then grew without
+  // bound and, its signal thread stuck in the parse, ignored SIGTERM) or that expand to
+  // 10^10 nodes through aliases.
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 10; ++i) {
+    absl::StrAppend(&bomb, "a", i, ": &a", i, " [*a", i - 1);
+    for (int j = 1; j < 10; ++j) absl::StrAppend(&bomb, ", *a", i - 1);
+    bomb += "]\n";
+  }
+  auto upstream = StartUpstream(absl::Milliseconds(1));
+  for (const std::string& hostile : {std::string("{},"), std::string("[],"),
+                                     std::string("{a: b},\n c: d"), bomb}) {
+    SCOPED_TRACE(hostile.substr(0, 20));
+    const std::string config = WriteFile("hostile.yaml", "hedging:\n  initial_delay: 40ms\n");
+    RunningBroker broker(upstream->address(), {"--config", config, "--drain-timeout", "2s"});
+    ASSERT_TRUE(WaitFor([&] { return HttpGet(broker.metrics_port, "/readyz").status == 200; },
+                        std::chrono::seconds(10)));
+    const long rss_before = ResidentKib(broker.process->pid());
+    WriteFile("hostile.yaml", hostile);
+    broker.process->Signal(SIGHUP);
+    // The reload ends, as a failure: the parse stopped.
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          return MetricValue(broker.Metrics(), "edgekit_broker_config_reloads_total",
+                             "result=\"failure\"") == 1;
+        },
+        std::chrono::seconds(5)))
+        << broker.process->Output();
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const long rss_after = ResidentKib(broker.process->pid());
+    EXPECT_LT(rss_after - rss_before, 32 * 1024) << rss_before << " KiB -> " << rss_after;
+    EXPECT_EQ(MetricValue(broker.Metrics(), "edgekit_broker_hedge_delay_seconds"), 0.04)
+        << "the old settings stay";
+    CheckClient client(absl::StrCat("127.0.0.1:", broker.port));
+    EXPECT_TRUE(client.Check().status.ok());
+    const auto start = std::chrono::steady_clock::now();
+    broker.process->Signal(SIGTERM);
+    EXPECT_EQ(broker.process->Wait(std::chrono::seconds(5)), std::optional<int>(0))
+        << broker.process->Output();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3))
+        << "within the 2 s drain timeout and a margin";
+  }
+}
+
 }  // namespace
 }  // namespace edgekit::testing
