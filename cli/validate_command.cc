@@ -22,6 +22,23 @@ std::string Plural(int n, absl::string_view singular, absl::string_view plural) 
 
 }  // namespace
 
+absl::Status ValidateManifestText(const CrdRegistry& registry, absl::string_view text,
+                                  absl::string_view source, const ValidateOptions& options,
+                                  ValidationResult* result, int* documents) {
+  absl::StatusOr<std::vector<YAML::Node>> parsed =
+      ParseYamlStream(text, source, kManifestYamlLimits);
+  if (!parsed.ok()) return parsed.status();
+  for (size_t i = 0; i < parsed->size(); ++i) {
+    const YAML::Node& document = (*parsed)[i];
+    // Empty documents (a trailing `---`, comments only) are skipped, as kubectl does.
+    if (!document.IsDefined() || document.IsNull()) continue;
+    ++*documents;
+    registry.ValidateObject(document, static_cast<int>(i), options, result);
+    CheckIstioSemantics(document, static_cast<int>(i), result);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RunValidate(const ValidateCommandOptions& options) {
   if (options.crds.empty()) {
     return absl::InvalidArgumentError("validate: no CRD file given (--crds FILE)");
@@ -58,22 +75,15 @@ absl::Status RunValidate(const ValidateCommandOptions& options) {
       if (io_status.ok()) io_status = text.status();
       continue;
     }
-    absl::StatusOr<std::vector<YAML::Node>> parsed = ParseYamlStream(*text, source, kManifestYamlLimits);
-    if (!parsed.ok()) {
-      err << parsed.status().message() << "\n";
+    ValidateOptions validate_options;
+    validate_options.allow_unknown_groups = options.allow_unknown_groups;
+    ValidationResult result;
+    if (absl::Status checked = ValidateManifestText(registry, *text, source, validate_options,
+                                                    &result, &documents);
+        !checked.ok()) {
+      err << checked.message() << "\n";
       ++errors;
       continue;
-    }
-    ValidationResult result;
-    for (size_t i = 0; i < parsed->size(); ++i) {
-      const YAML::Node& document = (*parsed)[i];
-      // Empty documents (a trailing `---`, comments only) are skipped, as kubectl does.
-      if (!document.IsDefined() || document.IsNull()) continue;
-      ++documents;
-      ValidateOptions validate_options;
-      validate_options.allow_unknown_groups = options.allow_unknown_groups;
-      registry.ValidateObject(document, static_cast<int>(i), validate_options, &result);
-      CheckIstioSemantics(document, static_cast<int>(i), &result);
     }
     for (const Finding& finding : result.findings) {
       err << FormatFinding(source, finding) << "\n";

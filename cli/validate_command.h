@@ -43,6 +43,14 @@ struct ValidateCommandOptions {
 // input is given, or "-" is used more than once.
 absl::Status RunValidate(const ValidateCommandOptions& options);
 
+// What `validate` does with one input's text: parse (common/yaml_stream.h), then the
+// schema and the semantic checks of every non-empty document, appended to `*result`.
+// `*documents` counts the documents checked. A stream that is not YAML is the parse
+// error (InvalidArgument / ResourceExhausted, naming `source`).
+absl::Status ValidateManifestText(const CrdRegistry& registry, absl::string_view text,
+                                  absl::string_view source, const ValidateOptions& options,
+                                  ValidationResult* result, int* documents);
+
 }  // namespace edgekit::cli
 
 #endif  // EDGEKIT_CLI_VALIDATE_COMMAND_H_
