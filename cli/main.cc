@@ -93,12 +93,19 @@ bool ApplyGatewayFlags(const GatewayFlags& flags, edgekit::edge::v1::EdgeConfig*
 void AddRenderOutputOptions(CLI::App* command, edgekit::cli::RenderOptions* options) {
   command
       ->add_option("-o,--output", options->output,
-                   "Directory for one file per feature (created if missing, files replaced "
-                   "atomically), or - for one multi-document stream on stdout (default)")
+                   "Directory for one file per feature (the set replaced as one unit), or - for "
+                   "one stream of the cluster objects on stdout (default)")
       ->type_name("DIR|-");
   command->add_flag("--objects-only", options->objects_only,
-                    "Only the objects to kubectl apply: leave out the istiod values, the "
-                    "IstioOperator overlay and the broker config");
+                    "With -o DIR: only the objects to kubectl apply, not the istiod values, "
+                    "the IstioOperator overlay and the broker config (the stream never "
+                    "has those)");
+  command
+      ->add_option("--only", options->only,
+                   "Write just this file of the set (repeatable), e.g. --only broker.yaml "
+                   "or --only ext-authz-istiod-values.yaml; to the stream or to -o DIR")
+      ->type_name("FILE")
+      ->allow_extra_args(false);
 }
 
 }  // namespace

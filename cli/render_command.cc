@@ -1,11 +1,13 @@
 #include "cli/render_command.h"
 
+#include <algorithm>
 #include <iostream>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_cat.h"
 #include "cli/edge_config.h"
 #include "cli/file_io.h"
@@ -95,12 +97,35 @@ absl::Status RunRender(const RenderOptions& options) {
   absl::StatusOr<std::vector<RenderedFile>> rendered = RenderEdgeConfig(config, context);
   if (!rendered.ok()) return rendered.status();
   for (const std::string& warning : warnings) *options.err << warning << "\n";
+  // Which files of the set this run writes: those named by --only, else the objects
+  // for the stream or with --objects-only, else all.
+  const bool to_stream = options.output == "-" || options.output.empty();
+  std::set<std::string> known(std::begin(kOutputFileNames), std::end(kOutputFileNames));
+  for (const std::string& name : options.only) {
+    if (known.count(name) == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--only ", name, ": not a file render writes (one of ",
+                       absl::StrJoin(kOutputFileNames, ", "), ")"));
+    }
+    const bool rendered_here =
+        std::any_of(rendered->begin(), rendered->end(),
+                    [&](const RenderedFile& file) { return file.name == name; });
+    if (!rendered_here) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--only ", name, ": ", context.source, " does not turn on the feature it is for"));
+    }
+  }
+  auto selected = [&](const std::string& name) {
+    if (!options.only.empty()) {
+      return std::find(options.only.begin(), options.only.end(), name) != options.only.end();
+    }
+    return !(to_stream || options.objects_only) || IsKubectlObjectFile(name);
+  };
   std::vector<RenderedFile> files;
   for (RenderedFile& file : *rendered) {
-    if (options.objects_only && !IsKubectlObjectFile(file.name)) continue;
-    files.push_back(std::move(file));
+    if (selected(file.name)) files.push_back(std::move(file));
   }
-  if (options.output == "-" || options.output.empty()) {
+  if (to_stream) {
     std::vector<std::string> all;
     for (const RenderedFile& file : files) {
       all.insert(all.end(), file.documents.begin(), file.documents.end());
@@ -119,7 +144,7 @@ absl::Status RunRender(const RenderOptions& options) {
   std::set<std::string> stale;
   for (const char* name : kOutputFileNames) {
     if (rendered_names.count(name) > 0) continue;
-    if (options.objects_only && !IsKubectlObjectFile(name)) continue;  // not ours to judge
+    if (!selected(name)) continue;  // not part of this run's set: not ours to judge
     absl::StatusOr<std::string> old =
         ReadFileCapped(options.output + "/" + name, kMaxInputFileBytes);
     if (old.ok() && absl::StrContains(*old, "edgekit")) stale.insert(name);

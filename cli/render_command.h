@@ -18,9 +18,12 @@
 //   ext-authz-istio-operator.yaml  IstioOperator overlay (install.istio.io/v1alpha1)
 //   ext-authz-istiod-values.yaml   istiod Helm values (meshConfig.extensionProviders)
 //   broker.yaml                    the edgekit broker's --config file
-// The last two are not Kubernetes objects; in the stream each starts with a comment
-// saying so. With -o DIR, every target is checked before the first is replaced, and
-// edgekit's files from an earlier render that this one no longer writes are removed.
+// The IstioOperator overlay, the istiod values and broker.yaml are not objects a cluster
+// serves, so the stream (-o -, the default) leaves them out: `render -f edge.yaml |
+// kubectl apply -f -` meets only kinds the Istio CRDs define. They are written with
+// -o DIR, or selected by name with --only FILE (to the stream or the directory). With -o
+// DIR the set is replaced as one unit (output_dir.h), and edgekit's files from an
+// earlier render that this one no longer writes are left out of it.
 #ifndef EDGEKIT_CLI_RENDER_COMMAND_H_
 #define EDGEKIT_CLI_RENDER_COMMAND_H_
 
@@ -45,8 +48,12 @@ struct RenderOptions {
   std::string output = "-";
   std::ostream* out = &std::cout;
   // --objects-only: leave out what is not applied with kubectl (istiod Helm values, the
-  // IstioOperator overlay, the broker config), so `render ... | kubectl apply -f -` works.
+  // IstioOperator overlay, the broker config). Always so for the stream, unless `only`
+  // names such a file.
   bool objects_only = false;
+  // --only FILE (repeatable): write just these files of the set (names as listed above);
+  // each must be one this config renders.
+  std::vector<std::string> only;
   // Warnings ("<source>: <key.path>: warning: ...") go here; the output is still written.
   std::ostream* err = &std::cerr;
 };

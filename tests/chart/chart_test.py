@@ -353,7 +353,9 @@ def case_ext_authz(ctx):
                 values = deep_merge(values, yaml.safe_load(f))
             extra += ctx.values(fn)
         _, docs = ctx.render(*extra)
-        r = ctx.run([os.path.join(ctx.bin, "edgekit"), "render", "ext-authz"] + ext_authz_flags(values))
+        # The stream carries the cluster objects; the istiod values are asked for by name.
+        r = ctx.run([os.path.join(ctx.bin, "edgekit"), "render", "ext-authz"] + ext_authz_flags(values) +
+                    ["--only", "ext-authz.yaml", "--only", "ext-authz-istiod-values.yaml"])
         check(r.returncode == 0, f"edgekit render ext-authz: {r.stderr}")
         rendered = [d for d in yaml.safe_load_all(r.stdout) if d]
         for kind in ("ServiceEntry", "AuthorizationPolicy"):

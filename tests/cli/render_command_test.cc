@@ -103,11 +103,14 @@ TEST(RenderTest, RenderedObjectsMatchIstioCrds) {
 }
 
 TEST(RenderTest, ExtAuthzPiecesAreConsistent) {
-  auto result = RunEdgekit({"render", "-f", ExampleConfig()});
+  // The files that are not cluster objects are left out of the stream unless named.
+  auto result = RunEdgekit({"render", "-f", ExampleConfig(), "--only", "broker.yaml", "--only",
+                            "ext-authz.yaml", "--only", "ext-authz-istiod-values.yaml",
+                            "--only", "ext-authz-istio-operator.yaml"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   std::vector<YAML::Node> docs = YAML::LoadAll(result.out);
-  ASSERT_EQ(docs.size(), 6u);
-  YAML::Node se = docs[1], policy = docs[2], op = docs[3], values = docs[4], broker = docs[5];
+  ASSERT_EQ(docs.size(), 5u);  // in the set's order, whatever the order of --only
+  YAML::Node se = docs[0], policy = docs[1], op = docs[2], values = docs[3], broker = docs[4];
   EXPECT_EQ(se["spec"]["resolution"].as<std::string>(), "STATIC");
   EXPECT_EQ(se["spec"]["endpoints"][0]["address"].as<std::string>(), "127.0.0.1");
   EXPECT_EQ(se["spec"]["ports"][0]["protocol"].as<std::string>(), "GRPC");
@@ -129,6 +132,45 @@ TEST(RenderTest, ExtAuthzPiecesAreConsistent) {
   EXPECT_EQ(rule["to"][0]["operation"]["notPaths"][1].as<std::string>(), "/public/*");
   EXPECT_EQ(rule["from"][0]["source"]["notIpBlocks"][0].as<std::string>(), "10.0.0.0/8");
   EXPECT_EQ(op["kind"].as<std::string>(), "IstioOperator");
+}
+
+TEST(RenderTest, DefaultStreamHoldsOnlyKindsTheIstioCrdsDefine) {
+  // `render -f edge.yaml | kubectl apply -f -`: every document an object of a kind the
+  // real Istio 1.30 CRDs serve, checked by `edgekit validate` without
+  // --allow-unknown-groups.
+  const std::string crds = EDGEKIT_SHARED_SCHEMAS "/istio-crds.gen.yaml";
+  if (!FileExists(crds)) GTEST_SKIP() << crds << " not found (from CI: ../shared/schemas)";
+  const std::string dir = MakeTempDir();
+  for (const std::string& config :
+       {ExampleConfig(), std::string(EDGEKIT_SOURCE_DIR "/examples/helloworld/edge.yaml")}) {
+    auto stream = RunEdgekit({"render", "-f", config});
+    ASSERT_EQ(stream.exit_code, 0) << stream.err;
+    WriteStringToFile(dir + "/stream.yaml", stream.out);
+    auto validated = RunEdgekit({"validate", "--crds", crds, dir + "/stream.yaml"});
+    EXPECT_EQ(validated.exit_code, 0) << config << "\n" << validated.err;
+    EXPECT_EQ(stream.out.find("IstioOperator"), std::string::npos);
+    EXPECT_EQ(stream.out.find("\nmeshConfig:"), std::string::npos);
+  }
+}
+
+TEST(RenderTest, OnlyNamesFilesOfTheSet) {
+  auto unknown = RunEdgekit({"render", "-f", ExampleConfig(), "--only", "nope.yaml"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("--only nope.yaml: not a file render writes (one of gzip.yaml, "),
+            std::string::npos)
+      << unknown.err;
+  auto off = RunEdgekit({"render", "-f", ExampleConfig(), "--only", "routes.yaml"});
+  EXPECT_EQ(off.exit_code, 1);
+  EXPECT_NE(off.err.find("--only routes.yaml: " + ExampleConfig() +
+                         " does not turn on the feature it is for"),
+            std::string::npos)
+      << off.err;
+  // Into a directory: just that file, and nothing else there is judged stale.
+  const std::string out = MakeTempDir() + "/out";
+  ASSERT_EQ(RunEdgekit({"render", "-f", ExampleConfig(), "-o", out}).exit_code, 0);
+  ASSERT_EQ(RunEdgekit({"render", "gzip", "--only", "gzip.yaml", "-o", out}).exit_code, 0);
+  EXPECT_TRUE(FileExists(out + "/broker.yaml"));
+  EXPECT_TRUE(FileExists(out + "/ext-authz.yaml"));
 }
 
 TEST(RenderTest, OutputIsDeterministic) {
@@ -156,13 +198,18 @@ TEST(RenderTest, OutputDirectoryGetsOneFilePerFeature) {
   EXPECT_EQ(names, (std::vector<std::string>{"broker.yaml", "ext-authz-istio-operator.yaml",
                                              "ext-authz-istiod-values.yaml", "ext-authz.yaml",
                                              "gzip.yaml"}));
-  // Same documents as the stream, in the stream's order.
-  std::string joined;
-  for (const char* name : {"gzip.yaml", "ext-authz.yaml", "ext-authz-istio-operator.yaml",
-                           "ext-authz-istiod-values.yaml", "broker.yaml"}) {
-    joined += ReadFileToString(dir + "/" + name);
+  // The object files are the stream, in the stream's order; the others are what --only
+  // selects.
+  std::string objects;
+  for (const char* name : {"gzip.yaml", "ext-authz.yaml"}) {
+    objects += ReadFileToString(dir + "/" + name);
   }
-  EXPECT_EQ(joined, RunEdgekit({"render", "-f", ExampleConfig()}).out);
+  EXPECT_EQ(objects, RunEdgekit({"render", "-f", ExampleConfig()}).out);
+  for (const char* name : {"ext-authz-istio-operator.yaml", "ext-authz-istiod-values.yaml",
+                           "broker.yaml"}) {
+    EXPECT_EQ(ReadFileToString(dir + "/" + name),
+              RunEdgekit({"render", "-f", ExampleConfig(), "--only", name}).out);
+  }
 }
 
 TEST(RenderTest, RerenderRemovesFilesOfFeaturesTurnedOff) {

@@ -84,9 +84,15 @@ TEST(RenderExtAuthzTest, LoopbackWiresProviderToItsOwnHedgingListener) {
   EXPECT_EQ(operation["notPorts"][0].as<std::string>(), std::to_string(port));
   EXPECT_EQ(operation["notPaths"][0].as<std::string>(), "/healthz");
 
-  // The provider names the loopback host and port.
+  // The provider names the loopback host and port (in the mesh config files, which the
+  // stream of cluster objects leaves out).
+  std::vector<std::string> mesh_args = kLoopback;
+  mesh_args.insert(mesh_args.end(), {"--only", "ext-authz-istiod-values.yaml", "--only",
+                                     "ext-authz-istio-operator.yaml"});
+  auto mesh = RunEdgekit(mesh_args);
+  ASSERT_EQ(mesh.exit_code, 0) << mesh.err;
   bool provider_found = false;
-  for (const YAML::Node& doc : docs) {
+  for (const YAML::Node& doc : YAML::LoadAll(mesh.out)) {
     if (!doc["meshConfig"]) continue;
     const YAML::Node grpc = doc["meshConfig"]["extensionProviders"][0]["envoyExtAuthzGrpc"];
     EXPECT_EQ(grpc["service"].as<std::string>(), host);
