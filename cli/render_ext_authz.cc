@@ -99,13 +99,11 @@ std::string RenderIstiodValues(const EdgeConfig& config) {
       "# meshConfig extension provider; merge in any providers you already have.\n");
 }
 
+// Written from the very message ValidateEdgeConfig checks with the broker's own
+// ValidateBrokerConfig: what is checked is what is written.
 std::string RenderBrokerConfig(const EdgeConfig& config) {
-  const edge::v1::ExtAuthz& authz = config.ext_authz();
   Doc d;
-  d.Map().KV("listen", absl::StrCat("127.0.0.1:", authz.port()));
-  d.Key("upstream").Map().KV("target", authz.upstream_target()).EndMap();
-  if (authz.has_hedging()) d.Key("hedging").Message(authz.hedging());
-  d.EndMap();
+  d.Message(BrokerConfigFor(config.ext_authz()));
   return d.Text(
       "# edgekit broker config (not a Kubernetes object): the file given to the broker's\n"
       "# --config, e.g. from a ConfigMap mounted in the gateway pod. `listen` must match\n"
