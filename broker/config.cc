@@ -237,16 +237,16 @@ absl::Status ValidateHedging(const edgekit::broker::v1::Hedging& config,
     out->budget = config.budget();
   }
   if (config.non_fatal_codes_size() > 0) {
-    std::set<grpc::StatusCode> codes;
+    std::set<GrpcCode> codes;
     for (int i = 0; i < config.non_fatal_codes_size(); ++i) {
       const std::string& name = config.non_fatal_codes(i);
       const std::string path = absl::StrCat("hedging.non_fatal_codes[", i, "]");
-      const std::optional<grpc::StatusCode> code = GrpcCodeFromName(name);
+      const std::optional<GrpcCode> code = GrpcCodeFromName(name);
       if (!code.has_value()) {
         return Invalid(path, absl::StrCat("unknown gRPC status code ", Quote(name),
                                           " (known: ", std::string(AllGrpcCodeNames()), ")"));
       }
-      if (*code == grpc::StatusCode::OK) {
+      if (*code == GrpcCode::kOk) {
         return Invalid(path, "OK cannot be non-fatal: an OK answer always ends the call");
       }
       codes.insert(*code);

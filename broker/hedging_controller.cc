@@ -7,7 +7,7 @@ namespace {
 std::shared_ptr<const ActiveHedging> MakeActive(const HedgingSettings& settings) {
   auto active = std::make_shared<ActiveHedging>();
   active->settings = settings;
-  for (grpc::StatusCode code : settings.non_fatal_codes) {
+  for (GrpcCode code : settings.non_fatal_codes) {
     active->non_fatal_mask |= 1u << static_cast<int>(code);
   }
   return active;

@@ -22,7 +22,7 @@ BrokerMetrics::BrokerMetrics() : registry_(std::make_shared<prometheus::Registry
                        .Register(*registry_);
   for (int code = 0; code < static_cast<int>(requests_by_code_.size()); ++code) {
     requests_by_code_[code] = &requests.Add(
-        {{"code", std::string(GrpcCodeName(static_cast<grpc::StatusCode>(code)))}});
+        {{"code", std::string(GrpcCodeName(static_cast<GrpcCode>(code)))}});
   }
   request_duration = &prometheus::BuildHistogram()
                           .Name("edgekit_broker_request_duration_seconds")

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "grpcpp/support/status.h"
+#include "common/grpc_codes.h"
 
 namespace edgekit::broker {
 
@@ -23,7 +23,7 @@ struct HedgingSettings {
   uint32_t min_samples = 100;
   absl::Duration window = absl::Seconds(30);
   double budget = 0.1;                          // hedges per primary, in [0, 1]
-  std::set<grpc::StatusCode> non_fatal_codes = {grpc::StatusCode::UNAVAILABLE};
+  std::set<GrpcCode> non_fatal_codes = {GrpcCode::kUnavailable};
   double throttle_max_tokens = 10;              // gRFC A6 retryThrottling.maxTokens
   double throttle_token_ratio = 0.1;            // gRFC A6 retryThrottling.tokenRatio
 };

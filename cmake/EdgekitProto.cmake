@@ -29,5 +29,10 @@ function(edgekit_proto_library name)
   endforeach()
   add_library(${name} STATIC ${srcs})
   target_include_directories(${name} PUBLIC ${out_dir})
-  target_link_libraries(${name} PUBLIC ${ARG_DEPS} protobuf::libprotobuf gRPC::grpc++)
+  # gRPC only for libraries with services: a config schema must not pull gRPC into
+  # what links it (the CLI).
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS} protobuf::libprotobuf)
+  if(ARG_GRPC)
+    target_link_libraries(${name} PUBLIC gRPC::grpc++)
+  endif()
 endfunction()

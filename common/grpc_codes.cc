@@ -31,14 +31,14 @@ constexpr std::array<std::string_view, 17> kNames = {
 
 }  // namespace
 
-std::optional<grpc::StatusCode> GrpcCodeFromName(std::string_view name) {
+std::optional<GrpcCode> GrpcCodeFromName(std::string_view name) {
   for (size_t i = 0; i < kNames.size(); ++i) {
-    if (kNames[i] == name) return static_cast<grpc::StatusCode>(i);
+    if (kNames[i] == name) return static_cast<GrpcCode>(i);
   }
   return std::nullopt;
 }
 
-std::string_view GrpcCodeName(grpc::StatusCode code) {
+std::string_view GrpcCodeName(GrpcCode code) {
   const int value = static_cast<int>(code);
   if (value < 0 || value >= static_cast<int>(kNames.size())) return "UNKNOWN";
   return kNames[value];

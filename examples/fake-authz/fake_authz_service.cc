@@ -380,7 +380,8 @@ class ControlService final : public v1::FakeAuthzControl::CallbackService {
     response->set_checks_received(stats.checks_received);
     response->set_checks_cancelled(stats.checks_cancelled);
     for (const auto& [code, n] : stats.answered) {
-      (*response->mutable_answered())[std::string(GrpcCodeName(code))] = n;
+      (*response->mutable_answered())[std::string(GrpcCodeName(static_cast<GrpcCode>(code)))] =
+          n;
     }
     response->set_allowed(stats.allowed);
     response->set_denied(stats.denied);

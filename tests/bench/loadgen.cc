@@ -244,7 +244,9 @@ class Engine {
 
 }  // namespace
 
-std::string StatusCodeName(grpc::StatusCode code) { return std::string(GrpcCodeName(code)); }
+std::string StatusCodeName(grpc::StatusCode code) {
+  return std::string(GrpcCodeName(static_cast<GrpcCode>(code)));
+}
 
 uint64_t LoadgenResult::error_total() const {
   uint64_t total = 0;

@@ -61,7 +61,7 @@ TEST(ValidateBrokerConfigTest, DefaultsMatchSettingsAndProtoComments) {
   EXPECT_EQ(settings->hedging.min_samples, 100u);
   EXPECT_EQ(settings->hedging.window, absl::Seconds(30));
   EXPECT_DOUBLE_EQ(settings->hedging.budget, 0.1);
-  EXPECT_THAT(settings->hedging.non_fatal_codes, ElementsAre(grpc::StatusCode::UNAVAILABLE));
+  EXPECT_THAT(settings->hedging.non_fatal_codes, ElementsAre(GrpcCode::kUnavailable));
   EXPECT_DOUBLE_EQ(settings->hedging.throttle_max_tokens, 10);
   EXPECT_DOUBLE_EQ(settings->hedging.throttle_token_ratio, 0.1);
   EXPECT_EQ(settings->max_inflight, 10000u);
@@ -122,8 +122,8 @@ worker_threads: 64
   EXPECT_EQ(settings->hedging.window, absl::Seconds(10));
   EXPECT_DOUBLE_EQ(settings->hedging.budget, 0);
   EXPECT_THAT(settings->hedging.non_fatal_codes,
-              ElementsAre(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                          grpc::StatusCode::UNAVAILABLE));
+              ElementsAre(GrpcCode::kResourceExhausted,
+                          GrpcCode::kUnavailable));
   EXPECT_DOUBLE_EQ(settings->hedging.throttle_max_tokens, 1000);
   EXPECT_DOUBLE_EQ(settings->hedging.throttle_token_ratio, 1);
   EXPECT_EQ(settings->max_inflight, 1u);
@@ -399,7 +399,7 @@ forward_methods: [/a.B/C, /d.E/F]
     ASSERT_TRUE(settings.ok()) << settings.status();
     EXPECT_THAT(settings->forward_methods, ElementsAre(kCheckMethod, "/x.Y/Z"));
     EXPECT_THAT(settings->hedging.non_fatal_codes,
-                ElementsAre(grpc::StatusCode::DEADLINE_EXCEEDED));
+                ElementsAre(GrpcCode::kDeadlineExceeded));
   }
   {
     // Empty lists in the overrides leave the file's lists alone.
@@ -408,7 +408,7 @@ forward_methods: [/a.B/C, /d.E/F]
     ASSERT_TRUE(settings.ok()) << settings.status();
     EXPECT_THAT(settings->forward_methods, ElementsAre(kCheckMethod, "/a.B/C", "/d.E/F"));
     EXPECT_THAT(settings->hedging.non_fatal_codes,
-                ElementsAre(grpc::StatusCode::ABORTED, grpc::StatusCode::UNAVAILABLE));
+                ElementsAre(GrpcCode::kAborted, GrpcCode::kUnavailable));
   }
 }
 
@@ -430,11 +430,11 @@ TEST(GrpcCodesTest, NamesRoundTripForEveryCode) {
       "UNAUTHENTICATED"};
   for (int code = 0; code <= 16; ++code) {
     SCOPED_TRACE(code);
-    EXPECT_EQ(GrpcCodeName(static_cast<grpc::StatusCode>(code)), names[code]);
-    EXPECT_EQ(GrpcCodeFromName(names[code]), static_cast<grpc::StatusCode>(code));
+    EXPECT_EQ(GrpcCodeName(static_cast<GrpcCode>(code)), names[code]);
+    EXPECT_EQ(GrpcCodeFromName(names[code]), static_cast<GrpcCode>(code));
   }
-  EXPECT_EQ(GrpcCodeFromName("DEADLINE_EXCEEDED"), grpc::StatusCode::DEADLINE_EXCEEDED);
-  EXPECT_EQ(GrpcCodeFromName("UNAUTHENTICATED"), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(GrpcCodeFromName("DEADLINE_EXCEEDED"), GrpcCode::kDeadlineExceeded);
+  EXPECT_EQ(GrpcCodeFromName("UNAUTHENTICATED"), GrpcCode::kUnauthenticated);
 }
 
 TEST(GrpcCodesTest, UnknownNamesAndNumbers) {
@@ -443,9 +443,9 @@ TEST(GrpcCodesTest, UnknownNamesAndNumbers) {
   EXPECT_EQ(GrpcCodeFromName("UNAVAILABLE "), std::nullopt);
   EXPECT_EQ(GrpcCodeFromName("14"), std::nullopt);
   // Total: any integer an upstream might send maps to a bounded label.
-  EXPECT_EQ(GrpcCodeName(static_cast<grpc::StatusCode>(17)), "UNKNOWN");
-  EXPECT_EQ(GrpcCodeName(static_cast<grpc::StatusCode>(-1)), "UNKNOWN");
-  EXPECT_EQ(GrpcCodeName(static_cast<grpc::StatusCode>(1000)), "UNKNOWN");
+  EXPECT_EQ(GrpcCodeName(static_cast<GrpcCode>(17)), "UNKNOWN");
+  EXPECT_EQ(GrpcCodeName(static_cast<GrpcCode>(-1)), "UNKNOWN");
+  EXPECT_EQ(GrpcCodeName(static_cast<GrpcCode>(1000)), "UNKNOWN");
 }
 
 TEST(GrpcCodesTest, AllNamesListsTheCodesInOrder) {

@@ -307,8 +307,8 @@ TEST(BrokerIntegration, ExtraAttemptsCarryPreviousRpcAttemptsOnTheWire) {
   BrokerSettings settings = TestSettings({});
   settings.upstream.target = absl::StrCat("127.0.0.1:", port);
   settings.hedging.max_attempts = 3;
-  settings.hedging.non_fatal_codes = {grpc::StatusCode::UNAVAILABLE,
-                                      grpc::StatusCode::UNIMPLEMENTED};
+  settings.hedging.non_fatal_codes = {GrpcCode::kUnavailable,
+                                      GrpcCode::kUnimplemented};
   Broker broker(settings);
   ASSERT_TRUE(broker.WaitReady());
   CheckResult result = broker.client().Check();
