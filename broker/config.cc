@@ -19,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/grpc_codes.h"
+#include "common/syntax.h"
 #include "common/yaml_proto.h"
 #include "google/protobuf/descriptor.h"
 
@@ -38,45 +39,8 @@ absl::Status Invalid(absl::string_view path, absl::string_view what) {
 // "host:port" or "[v6]:port", port in [0, 65535] (0 asks the OS for a free port, which
 // tests use). A bare IPv6 address is ambiguous ("::1:9191"), so it must be bracketed.
 absl::Status CheckHostPort(absl::string_view path, absl::string_view value) {
-  absl::string_view host;
-  absl::string_view port;
-  if (!value.empty() && value.front() == '[') {
-    const size_t close = value.find(']');
-    if (close == absl::string_view::npos || close + 1 >= value.size() ||
-        value[close + 1] != ':') {
-      return Invalid(path, absl::StrCat("expected host:port, got ", Quote(value)));
-    }
-    host = value.substr(1, close - 1);
-    port = value.substr(close + 2);
-  } else {
-    const size_t colon = value.rfind(':');
-    if (colon == absl::string_view::npos) {
-      return Invalid(path, absl::StrCat("expected host:port, got ", Quote(value)));
-    }
-    host = value.substr(0, colon);
-    port = value.substr(colon + 1);
-    if (host.find(':') != absl::string_view::npos) {
-      return Invalid(path, absl::StrCat("expected host:port with an IPv6 host in "
-                                        "brackets (e.g. \"[::1]:9191\"), got ",
-                                        Quote(value)));
-    }
-  }
-  if (host.empty()) {
-    return Invalid(path, absl::StrCat("expected host:port with a non-empty host, got ",
-                                      Quote(value)));
-  }
-  const bool all_digits =
-      !port.empty() && port.size() <= 5 &&
-      std::all_of(port.begin(), port.end(),
-                  [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); });
-  if (!all_digits) {
-    return Invalid(path, absl::StrCat("expected host:port with a numeric port, got ",
-                                      Quote(value)));
-  }
-  int number = 0;
-  if (!absl::SimpleAtoi(port, &number) || number > 65535) {
-    return Invalid(path, absl::StrCat("port must be in [0, 65535], got ", port));
-  }
+  absl::StatusOr<HostPort> parsed = ParseHostPort(value);
+  if (!parsed.ok()) return Invalid(path, parsed.status().message());
   return absl::OkStatus();
 }
 

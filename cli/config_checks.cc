@@ -11,22 +11,6 @@ absl::Status ConfigError(const std::string& source, const std::string& path,
   return absl::InvalidArgumentError(absl::StrCat(source, ": ", path, ": ", what));
 }
 
-bool IsDns1123Label(absl::string_view s) {
-  if (s.empty() || s.size() > 63) return false;
-  for (char c : s) {
-    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-')) return false;
-  }
-  return s.front() != '-' && s.back() != '-';
-}
-
-bool IsDns1123Subdomain(absl::string_view s) {
-  if (s.empty() || s.size() > 253) return false;
-  for (absl::string_view part : absl::StrSplit(s, '.')) {
-    if (!IsDns1123Label(part)) return false;
-  }
-  return true;
-}
-
 absl::Status CheckRange(const std::string& source, const std::string& path, uint32_t value,
                         uint32_t lo, uint32_t hi) {
   if (value < lo || value > hi) {

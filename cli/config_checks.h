@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "common/syntax.h"
 #include "edgekit/edge/v1/routing.pb.h"
 
 namespace edgekit::cli {
@@ -18,11 +19,12 @@ namespace edgekit::cli {
 absl::Status ConfigError(const std::string& source, const std::string& path,
                          const std::string& what);
 
-// RFC 1123 label (a namespace, a DNS name part): [a-z0-9]([-a-z0-9]*[a-z0-9])?, <= 63.
-bool IsDns1123Label(absl::string_view s);
-// RFC 1123 subdomain (metadata.name of most objects, a lowercase DNS name): labels
-// joined by '.', <= 253.
-bool IsDns1123Subdomain(absl::string_view s);
+// The grammars themselves live in common/syntax.h (shared with the broker).
+using ::edgekit::IsDns1123Label;
+using ::edgekit::IsDns1123Subdomain;
+using ::edgekit::IsHttpToken;
+using ::edgekit::IsLabelKey;
+using ::edgekit::IsLabelValue;
 
 // `value` in [lo, hi], else "must be in [lo, hi], got value".
 absl::Status CheckRange(const std::string& source, const std::string& path, uint32_t value,

@@ -33,6 +33,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "cli/file_io.h"
+#include "common/syntax.h"
 #include "common/yaml_stream.h"
 #include "re2/re2.h"
 #include "yaml-cpp/yaml.h"
@@ -1206,24 +1207,12 @@ class Checker {
 
 // --- Kubernetes object metadata (ObjectMeta), which CRD schemas do not describe.
 
-bool IsDnsLabel(absl::string_view s) {
-  static const LazyRE2 kLabel = {"[a-z0-9]([-a-z0-9]*[a-z0-9])?"};
-  return s.size() <= 63 && RE2::FullMatch(Piece(s), *kLabel);
-}
-
-bool IsDnsSubdomain(absl::string_view s) {
-  static const LazyRE2 kSubdomain = {
-      R"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)"};
-  return s.size() <= 253 && RE2::FullMatch(Piece(s), *kSubdomain);
-}
-
 constexpr absl::string_view kSubdomainRule =
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
     "'-' or '.', and must start and end with an alphanumeric character";
 
 // Label and annotation keys: [prefix/]name (Kubernetes "qualified names").
 std::optional<std::string> QualifiedNameProblem(absl::string_view key) {
-  static const LazyRE2 kName = {"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"};
   std::vector<absl::string_view> parts = absl::StrSplit(key, '/');
   absl::string_view name = parts.back();
   if (parts.size() > 2) {
@@ -1232,14 +1221,14 @@ std::optional<std::string> QualifiedNameProblem(absl::string_view key) {
   }
   if (parts.size() == 2) {
     if (parts[0].empty()) return std::string("prefix part must be non-empty");
-    if (!IsDnsSubdomain(parts[0])) {
+    if (!IsDns1123Subdomain(parts[0])) {
       return absl::StrCat("prefix part ", Quote(parts[0]), ": ", kSubdomainRule,
                           " and be at most 253 characters");
     }
   }
   if (name.empty()) return std::string("name part must be non-empty");
   if (name.size() > 63) return std::string("name part must be no more than 63 characters");
-  if (!RE2::FullMatch(Piece(name), *kName)) {
+  if (!IsLabelValue(name, /*allow_empty=*/false)) {
     return std::string(
         "name part must consist of alphanumeric characters, '-', '_' or '.', and must "
         "start and end with an alphanumeric character");
@@ -1248,9 +1237,8 @@ std::optional<std::string> QualifiedNameProblem(absl::string_view key) {
 }
 
 std::optional<std::string> LabelValueProblem(absl::string_view value) {
-  static const LazyRE2 kValue = {"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?"};
   if (value.size() > 63) return std::string("must be no more than 63 characters");
-  if (!RE2::FullMatch(Piece(value), *kValue)) {
+  if (!IsLabelValue(value, /*allow_empty=*/true)) {
     return std::string(
         "a label value must be empty or consist of alphanumeric characters, '-', '_' or "
         "'.', and must start and end with an alphanumeric character");
@@ -1338,11 +1326,11 @@ void CheckMetadata(const Value& object, const std::string& prefix, Checker* chec
       if (v.kind == Value::Kind::kNull) continue;
       if (v.kind != Value::Kind::kString) {
         checker->Error(v, field_path, absl::StrCat("expected string, got ", Describe(v)));
-      } else if (f.name == "name" && !IsDnsSubdomain(v.text)) {
+      } else if (f.name == "name" && !IsDns1123Subdomain(v.text)) {
         checker->Error(v, field_path,
                        absl::StrCat(Quote(v.text), " is not a valid name: ", kSubdomainRule,
                                     v.text.size() > 253 ? ", at most 253 characters" : ""));
-      } else if (f.name == "namespace" && !IsDnsLabel(v.text)) {
+      } else if (f.name == "namespace" && !IsDns1123Label(v.text)) {
         checker->Error(v, field_path,
                        absl::StrCat(Quote(v.text),
                                     " is not a valid namespace: a lowercase RFC 1123 label "

@@ -24,8 +24,8 @@ using edge::v1::DirectResponses;
 using edge::v1::EdgeConfig;
 
 // Istio warns about direct-response bodies over 100 KB and refuses them over 1 MB.
-constexpr size_t kBodyWarnBytes = 100 * 1024;
-constexpr size_t kBodyMaxBytes = 1024 * 1024;
+constexpr size_t kBodyWarnBytes = kDirectResponseBodyWarnBytes;
+constexpr size_t kBodyMaxBytes = kDirectResponseBodyMaxBytes;
 // Match blocks (alternatives) one rule may compile to, and the bound on intermediate
 // results while distributing AND over OR.
 constexpr size_t kMaxBlocks = 64;
@@ -38,14 +38,10 @@ std::string HeaderNameProblem(const std::string& name) {
     return absl::StrCat("\"", name,
                         "\": pseudo-headers cannot be tested here; use `path` or `method`");
   }
-  for (char c : name) {
-    if (absl::ascii_isupper(c)) {
-      return absl::StrCat("\"", name, "\" must be lowercase (Istio matches lowercase names): \"",
-                          absl::AsciiStrToLower(name), "\"");
-    }
-    if (!(absl::ascii_isalnum(c) || absl::StrContains("!#$%&'*+-.^_`|~", c))) {
-      return absl::StrCat("\"", name, "\" is not a valid HTTP header name");
-    }
+  if (!IsHttpToken(name)) return absl::StrCat("\"", name, "\" is not a valid HTTP header name");
+  if (name != absl::AsciiStrToLower(name)) {
+    return absl::StrCat("\"", name, "\" must be lowercase (Istio matches lowercase names): \"",
+                        absl::AsciiStrToLower(name), "\"");
   }
   if (name == "uri" || name == "scheme" || name == "method" || name == "authority") {
     return absl::StrCat("\"", name,
@@ -319,7 +315,7 @@ class ConditionCompiler {
       return Dnf{b};
     }
     if (c.has_method()) {
-      if (c.method().empty() || !IsToken(c.method())) {
+      if (c.method().empty() || !IsHttpToken(c.method())) {
         return ConfigError(
             source_, path + ".method",
             absl::StrCat("\"", c.method(), "\" is not an HTTP method such as \"GET\""));
@@ -370,13 +366,6 @@ class ConditionCompiler {
   }
 
  private:
-  static bool IsToken(const std::string& s) {
-    for (char c : s) {
-      if (!(absl::ascii_isalnum(c) || absl::StrContains("!#$%&'*+-.^_`|~", c))) return false;
-    }
-    return true;
-  }
-
   absl::Status TooBig(const std::string& path) {
     return ConfigError(
         source_, path,

@@ -29,34 +29,9 @@ namespace {
 
 using edge::v1::EdgeConfig;
 
-// Label value / name part of a key: [A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?, <= 63.
-bool IsLabelValue(const std::string& s, bool allow_empty) {
-  if (s.empty()) return allow_empty;
-  if (s.size() > 63) return false;
-  for (char c : s) {
-    if (!(absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.')) return false;
-  }
-  return absl::ascii_isalnum(s.front()) && absl::ascii_isalnum(s.back());
-}
-
-bool IsLabelKey(const std::string& key) {
-  size_t slash = key.find('/');
-  if (slash == std::string::npos) return IsLabelValue(key, false);
-  return IsDns1123Subdomain(key.substr(0, slash)) &&
-         IsLabelValue(key.substr(slash + 1), false);
-}
-
-bool IsToken(absl::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!(absl::ascii_isalnum(c) || absl::StrContains("!#$&^_.+-", c))) return false;
-  }
-  return true;
-}
-
 bool IsContentType(const std::string& s) {
   std::vector<absl::string_view> parts = absl::StrSplit(s, '/');
-  return parts.size() == 2 && IsToken(parts[0]) && IsToken(parts[1]);
+  return parts.size() == 2 && IsHttpToken(parts[0]) && IsHttpToken(parts[1]);
 }
 
 bool IsHost(const std::string& host) {
@@ -127,7 +102,7 @@ absl::Status ValidateLoopback(const edge::v1::ExtAuthz& authz, const std::string
     return s;
   }
   for (absl::string_view condition : absl::StrSplit(loopback.retry_on(), ',')) {
-    if (!IsToken(condition)) {
+    if (!IsHttpToken(condition)) {
       return ConfigError(
           source, "ext_authz.loopback.retry_on",
           absl::StrCat("\"", loopback.retry_on(),
@@ -224,7 +199,7 @@ absl::Status ValidateEdgeConfig(const EdgeConfig& config, const std::string& sou
       return ConfigError(source, absl::StrCat("gateway.selector[\"", key, "\"]"),
                          "not a valid Kubernetes label key");
     }
-    if (!IsLabelValue(value, true)) {
+    if (!IsLabelValue(value, /*allow_empty=*/true)) {
       return ConfigError(source, absl::StrCat("gateway.selector.", key),
                          absl::StrCat("\"", value, "\" is not a valid Kubernetes label value"));
     }

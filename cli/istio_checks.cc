@@ -9,14 +9,15 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/syntax.h"
 #include "re2/re2.h"
 #include "yaml-cpp/yaml.h"
 
 namespace edgekit::cli {
 namespace {
 
-constexpr size_t kBodyWarnBytes = 100 * 1024;
-constexpr size_t kBodyMaxBytes = 1024 * 1024;
+constexpr size_t kBodyWarnBytes = kDirectResponseBodyWarnBytes;
+constexpr size_t kBodyMaxBytes = kDirectResponseBodyMaxBytes;
 
 class Checker {
  public:
@@ -72,13 +73,9 @@ std::string Group(const std::string& api_version) {
 
 // RFC 9110 token characters; Istio also takes pseudo-headers such as ":authority".
 bool IsHeaderName(const std::string& name) {
-  std::string rest = name;
-  if (!rest.empty() && rest.front() == ':') rest = rest.substr(1);
-  if (rest.empty()) return false;
-  for (char c : rest) {
-    if (!(absl::ascii_isalnum(c) || absl::StrContains("!#$%&'*+-.^_`|~", c))) return false;
-  }
-  return true;
+  absl::string_view rest = name;
+  if (!rest.empty() && rest.front() == ':') rest.remove_prefix(1);
+  return IsHttpToken(rest);
 }
 
 // A key path segment: identifiers as they are, anything else quoted (as crd_validator).

@@ -9,6 +9,8 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/syntax.h"
 #include "cli/descriptor_command.h"
 #include "cli/render_command.h"
 #include "cli/routes_command.h"
@@ -505,17 +507,13 @@ int main(int argc, char** argv) {
     if (!tc_descriptor.empty()) tc->set_descriptor_set(tc_descriptor);
     for (const std::string& service : tc_services) tc->add_services(service);
     if (tc_destination_opt->count() > 0) {
-      const size_t colon = tc_destination.rfind(':');
-      const std::string port =
-          colon == std::string::npos ? "" : tc_destination.substr(colon + 1);
-      if (colon == 0 || port.empty() || port.size() > 5 ||
-          port.find_first_not_of("0123456789") != std::string::npos) {
-        std::cerr << "render transcoding: --destination " << tc_destination
-                  << ": expected HOST:PORT\n";
+      absl::StatusOr<edgekit::HostPort> dest = edgekit::ParseHostPort(tc_destination);
+      if (!dest.ok()) {
+        std::cerr << "render transcoding: --destination: " << dest.status().message() << "\n";
         return kExitUsage;
       }
-      tc->mutable_destination()->set_host(tc_destination.substr(0, colon));
-      tc->mutable_destination()->set_port(static_cast<uint32_t>(std::stoul(port)));
+      tc->mutable_destination()->set_host(dest->host);
+      tc->mutable_destination()->set_port(dest->port);
     }
     if (tc_dest_host_opt->count() > 0) tc->mutable_destination()->set_host(tc_dest_host);
     if (tc_dest_port_opt->count() > 0) tc->mutable_destination()->set_port(tc_dest_port);
@@ -596,20 +594,16 @@ int main(int argc, char** argv) {
       for (const auto& test : tests) *rule->mutable_when()->add_all() = test;
     }
     if (direct_dest_opt->count() > 0) {
-      const size_t colon = direct_destination.rfind(':');
-      const std::string port_text =
-          colon == std::string::npos ? "" : direct_destination.substr(colon + 1);
-      char* end = nullptr;
-      const unsigned long port = std::strtoul(port_text.c_str(), &end, 10);
-      if (port_text.empty() || *end != '\0' || port > 65535) {
-        std::cerr << "render direct-response: --destination " << direct_destination
-                  << ": expected HOST:PORT\n";
+      absl::StatusOr<edgekit::HostPort> parsed = edgekit::ParseHostPort(direct_destination);
+      if (!parsed.ok()) {
+        std::cerr << "render direct-response: --destination: " << parsed.status().message()
+                  << "\n";
         return kExitUsage;
       }
       edgekit::edge::v1::Destination* dest =
           direct_config.mutable_routes()->mutable_default_destination();
-      dest->set_host(direct_destination.substr(0, colon));
-      dest->set_port(static_cast<uint32_t>(port));
+      dest->set_host(parsed->host);
+      dest->set_port(parsed->port);
     }
     direct_render.config = &direct_config;
     return Finish(edgekit::cli::RunRender(direct_render));

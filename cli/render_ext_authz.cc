@@ -4,6 +4,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "cli/manifest_doc.h"
 
 namespace edgekit::cli {
@@ -188,18 +189,15 @@ std::string RenderLoopbackHedgeFilter(const EdgeConfig& config) {
 bool IsLoopbackMode(const edge::v1::ExtAuthz& authz) { return authz.mode() == "loopback"; }
 
 absl::StatusOr<HostPort> UpstreamHostPort(const std::string& target) {
-  std::string rest = target;
-  if (absl::StartsWith(rest, "dns:///")) rest = rest.substr(7);
-  const size_t colon = rest.rfind(':');
-  HostPort result;
-  if (colon == std::string::npos || colon == 0 || absl::StrContains(rest, '/') ||
-      !absl::SimpleAtoi(rest.substr(colon + 1), &result.port) || result.port == 0 ||
-      result.port > 65535) {
+  absl::string_view rest = target;
+  absl::ConsumePrefix(&rest, "dns:///");
+  absl::StatusOr<HostPort> parsed = ParseHostPort(rest);
+  if (!parsed.ok() || parsed->port == 0 || absl::StrContains(rest, '/')) {
     return absl::InvalidArgumentError(absl::StrCat(
         "\"", target, "\" is not HOST:PORT or dns:///HOST:PORT (loopback mode routes to it "
         "through Istio, which needs a host and port)"));
   }
-  result.host = rest.substr(0, colon);
+  HostPort result = *std::move(parsed);
   for (char c : result.host) {
     if (!(absl::ascii_isalnum(c) || c == '-' || c == '.')) {
       return absl::InvalidArgumentError(absl::StrCat(

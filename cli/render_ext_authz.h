@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "cli/rendered_file.h"
+#include "common/syntax.h"
 #include "edgekit/broker/v1/broker_config.pb.h"
 #include "edgekit/edge/v1/edge_config.pb.h"
 
@@ -28,10 +29,7 @@ bool IsLoopbackMode(const edge::v1::ExtAuthz& authz);
 // What broker.yaml holds, for checking with the broker's own ValidateBrokerConfig.
 edgekit::broker::v1::BrokerConfig BrokerConfigFor(const edge::v1::ExtAuthz& authz);
 
-struct HostPort {
-  std::string host;
-  uint32_t port = 0;
-};
+using ::edgekit::HostPort;
 
 // "dns:///host:port" or "host:port" -> {host, port}; InvalidArgument naming the target
 // otherwise (loopback mode needs an Istio destination, not any gRPC target).
