@@ -99,6 +99,15 @@ void ClearRepeatedSetIn(const google::protobuf::Message& overrides,
   }
 }
 
+// A field set in overrides wins; a non-empty repeated field in overrides replaces the
+// file's. Then everything is checked.
+absl::StatusOr<BrokerSettings> MergeAndValidate(BrokerConfig config,
+                                                const BrokerConfig& overrides) {
+  ClearRepeatedSetIn(overrides, &config);
+  config.MergeFrom(overrides);
+  return ValidateBrokerConfig(config);
+}
+
 // The `Validate*` helpers each fill one settings struct from one config message; each
 // returns the first bad value.
 
@@ -329,9 +338,17 @@ absl::StatusOr<BrokerSettings> LoadBrokerSettings(const std::string& config_path
     absl::Status status = YamlFileToProto(config_path, &config);
     if (!status.ok()) return status;
   }
-  ClearRepeatedSetIn(overrides, &config);
-  config.MergeFrom(overrides);
-  return ValidateBrokerConfig(config);
+  return MergeAndValidate(std::move(config), overrides);
+}
+
+absl::StatusOr<BrokerSettings> LoadBrokerSettingsFromText(std::string_view text,
+                                                          const std::string& source,
+                                                          const BrokerConfig& overrides) {
+  BrokerConfig config;
+  absl::Status status =
+      YamlTextToProto(std::string_view(text.data(), text.size()), &config, source);
+  if (!status.ok()) return status;
+  return MergeAndValidate(std::move(config), overrides);
 }
 
 }  // namespace edgekit::broker

@@ -6,6 +6,7 @@
 #define EDGEKIT_BROKER_CONFIG_H_
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "broker/settings.h"
@@ -30,6 +31,12 @@ absl::StatusOr<BrokerSettings> ValidateBrokerConfig(
 // validates. File errors carry the path (and line:col for YAML errors).
 absl::StatusOr<BrokerSettings> LoadBrokerSettings(
     const std::string& config_path, const edgekit::broker::v1::BrokerConfig& overrides);
+
+// The same for a config already read into `text`; `source` names it in messages (where
+// LoadBrokerSettings puts the path). Used by the fuzz target tests/fuzz.
+absl::StatusOr<BrokerSettings> LoadBrokerSettingsFromText(
+    std::string_view text, const std::string& source,
+    const edgekit::broker::v1::BrokerConfig& overrides);
 
 }  // namespace edgekit::broker
 

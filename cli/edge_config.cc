@@ -135,6 +135,14 @@ absl::StatusOr<EdgeConfig> LoadEdgeConfig(const std::string& path) {
   return config;
 }
 
+absl::StatusOr<EdgeConfig> LoadEdgeConfigText(std::string_view text, const std::string& source) {
+  EdgeConfig config;
+  absl::Status status =
+      YamlTextToProto(std::string_view(text.data(), text.size()), &config, source);
+  if (!status.ok()) return status;
+  return config;
+}
+
 void ApplyEdgeDefaults(EdgeConfig* config) {
   edge::v1::Gateway* gateway = config->mutable_gateway();
   if (!gateway->has_namespace_()) gateway->set_namespace_("istio-system");

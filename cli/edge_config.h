@@ -6,6 +6,7 @@
 #define EDGEKIT_CLI_EDGE_CONFIG_H_
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -18,6 +19,11 @@ extern const char* const kDefaultGzipContentTypes[8];
 
 // Reads and parses `path` ("-" is not supported: render needs a file name for errors).
 absl::StatusOr<edge::v1::EdgeConfig> LoadEdgeConfig(const std::string& path);
+
+// Parses edge.yaml text already read; `source` names it in messages (where LoadEdgeConfig
+// puts the path). Used by the fuzz target tests/fuzz.
+absl::StatusOr<edge::v1::EdgeConfig> LoadEdgeConfigText(std::string_view text,
+                                                        const std::string& source);
 
 // Fills every unset field of `config` with its documented default.
 void ApplyEdgeDefaults(edge::v1::EdgeConfig* config);

@@ -2,7 +2,9 @@
 # README command (2): the whole test suite on a fresh Debian 12 / Ubuntu machine.
 # Installs the Debian packages, builds Release and runs every ctest label, then builds
 # again with AddressSanitizer + UndefinedBehaviorSanitizer and runs the unit and
-# integration tests there, failing on any sanitizer report.
+# integration tests there, failing on any sanitizer report; then builds the libFuzzer
+# targets with clang and runs each for EDGEKIT_FUZZ_SECONDS (default 60), failing on any
+# finding (tests/fuzz/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,3 +28,8 @@ export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export LSAN_OPTIONS="suppressions=$PWD/tests/sanitizer/lsan.supp:print_suppressions=0"
 ctest --test-dir build-asan --output-on-failure -j"$jobs" -L 'unit|integration'
+
+echo "== Fuzzing (clang libFuzzer + ASan + UBSan, ${EDGEKIT_FUZZ_SECONDS:-60} s per target)"
+CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGEKIT_FUZZ=ON >/dev/null
+cmake --build build-fuzz -j"$jobs" --target edgekit_fuzzers
+tests/fuzz/run.sh "${EDGEKIT_FUZZ_SECONDS:-60}" build-fuzz

@@ -1,0 +1,24 @@
+// Shared by the fuzz targets: the one property checked beyond "no crash, no sanitizer
+// report, no hang": an error status always says what is wrong (house style: a message
+// naming the file and key path), so an empty message is a finding too.
+#ifndef EDGEKIT_TESTS_FUZZ_FUZZ_CHECK_H_
+#define EDGEKIT_TESTS_FUZZ_FUZZ_CHECK_H_
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/status/status.h"
+
+namespace edgekit::fuzz {
+
+inline void CheckErrorHasMessage(const absl::Status& status, const char* what) {
+  if (!status.ok() && status.message().empty()) {
+    std::fprintf(stderr, "%s: error status %d with an empty message\n", what,
+                 static_cast<int>(status.code()));
+    std::abort();
+  }
+}
+
+}  // namespace edgekit::fuzz
+
+#endif  // EDGEKIT_TESTS_FUZZ_FUZZ_CHECK_H_
