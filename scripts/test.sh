@@ -30,6 +30,7 @@ export LSAN_OPTIONS="suppressions=$PWD/tests/sanitizer/lsan.supp:print_suppressi
 ctest --test-dir build-asan --output-on-failure -j"$jobs" -L 'unit|integration'
 
 echo "== Fuzzing (clang libFuzzer + ASan + UBSan, ${EDGEKIT_FUZZ_SECONDS:-60} s per target)"
-CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGEKIT_FUZZ=ON >/dev/null
+CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGEKIT_FUZZ=ON \
+  -DEDGEKIT_BUILD_TESTS=ON >/dev/null
 cmake --build build-fuzz -j"$jobs" --target edgekit_fuzzers
 tests/fuzz/run.sh "${EDGEKIT_FUZZ_SECONDS:-60}" build-fuzz

@@ -6,12 +6,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include <string_view>
 #include "cli/edge_config.h"
 #include "cli/render_command.h"
 #include "tests/fuzz/fuzz_check.h"

@@ -21,25 +21,47 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export EDGEKIT_CRDS="${EDGEKIT_CRDS:-$PWD/../shared/schemas/istio-crds.gen.yaml}"
 export LSAN_OPTIONS="suppressions=$PWD/tests/sanitizer/lsan.supp:print_suppressions=0"
 
-# Seed corpora from the repository's own inputs: configs for the config loaders,
-# manifests for the validator.
+# Seed corpora, collected fresh on every run from the repository's own inputs (nothing is
+# copied into tests/fuzz): configs for the three config loaders, manifests for the
+# validator, and each target's regression inputs (they pass now; mutating them stays
+# close to what once broke). Files are named after their path, so none collide.
+add() {  # add DIR FILE...
+  local dir=$1 f
+  shift
+  for f in "$@"; do
+    [ -f "$f" ] && cp "$f" "$dir/$(echo "$f" | tr '/' '_')"
+  done
+  return 0
+}
 seed() {
   local target=$1 dir="$work/seed-$1"
   rm -rf "$dir" && mkdir -p "$dir"
   case "$target" in
     manifest)
-      cp examples/helloworld/rendered/*.yaml tests/cli/testdata/render/*.yaml \
-         tests/cli/testdata/validate/*.yaml tests/cli/testdata/crd/*.yaml "$dir"/ ;;
+      add "$dir" examples/helloworld/rendered/*.yaml tests/cli/testdata/render/*.yaml \
+        tests/cli/testdata/validate/*.yaml tests/cli/testdata/crd/*.yaml \
+        tests/chart/testdata/semantics.golden.yaml ;;
     *)
-      cp examples/edge/edge.yaml "$dir"/examples-edge.yaml
-      cp examples/helloworld/edge.yaml "$dir"/helloworld-edge.yaml
-      cp examples/helloworld/rendered/broker.yaml "$dir"/helloworld-broker.yaml
-      cp charts/istio-gateway-values/broker.yaml "$dir"/chart-broker.yaml
-      for f in tests/cli/testdata/direct_response/*.yaml; do
-        cp "$f" "$dir/direct-response-$(basename "$f")"
-      done
-      cp tests/cli/testdata/transcoding/edge.yaml "$dir"/transcoding-edge.yaml ;;
+      add "$dir" $(find examples tests/cli/testdata -name edge.yaml | sort) \
+        tests/cli/testdata/direct_response/*.yaml \
+        examples/helloworld/rendered/broker.yaml charts/istio-gateway-values/broker.yaml
+      # The broker configs inside the chart's values files (broker.config).
+      /usr/bin/python3 - "$dir" charts/edgekit-gateway/values.yaml tests/chart/testdata/*.yaml <<'PY' || true
+import os, sys, yaml
+for path in sys.argv[2:]:
+    try:
+        values = yaml.safe_load(open(path))
+        config = values["broker"]["config"]
+    except Exception:
+        continue
+    if isinstance(config, dict) and config:
+        name = path.replace("/", "_").replace(".yaml", "-broker-config.yaml")
+        with open(os.path.join(sys.argv[1], name), "w") as out:
+            yaml.safe_dump(config, out, sort_keys=False)
+PY
+      ;;
   esac
+  add "$dir" tests/fuzz/regressions/"$target"/*
 }
 
 failed=0
@@ -61,8 +83,8 @@ for target in yaml_proto edge_config manifest broker_config; do
     continue
   fi
   seed "$target"
-  corpus="$work/corpus-$target"
-  mkdir -p "$corpus"
+  corpus="$work/corpus-$target"  # fresh each run: what this run found, nothing older
+  rm -rf "$corpus" && mkdir -p "$corpus"
   echo "== $target: ${seconds}s"
   if ! "$fuzzer" "$corpus" "$work/seed-$target" -max_total_time="$seconds" -timeout=10 \
        -rss_limit_mb=2048 -max_len=65536 -dict=tests/fuzz/yaml.dict -print_final_stats=1 \
@@ -74,6 +96,6 @@ for target in yaml_proto edge_config manifest broker_config; do
   fi
   grep -E "stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added" \
     "$work-$target.log" | sed "s/^/  /"
-  echo "  corpus: $(ls "$corpus" | wc -l) inputs"
+  echo "  corpus: $(ls "$work/seed-$target" | wc -l) seeds, $(ls "$corpus" | wc -l) new inputs"
 done
 exit $failed
