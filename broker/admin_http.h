@@ -24,29 +24,41 @@
 
 namespace edgekit::broker {
 
+// What one connection may cost. The defaults are the broker's; tests shorten them.
 struct AdminHttpLimits {
-  // From accept to the end of the request head; then the connection is closed.
+  // From accept to the end of the request head; then the connection is closed unanswered.
   absl::Duration request_timeout = absl::Seconds(5);
-  // From the end of the request head to the last byte of the response taken.
+  // From the end of the request head to the last byte of the response handed to the
+  // kernel; then the connection is closed with the response cut short.
   absl::Duration response_timeout = absl::Seconds(10);
+  // After the response, how long the connection is half-closed and read (and the bytes
+  // dropped) while waiting for the client to close (RFC 9112 9.6). Closing at once would
+  // make the kernel answer any byte the client still sends with a reset, which discards
+  // the part of the response not yet delivered.
+  absl::Duration linger_timeout = absl::Seconds(2);
   // A request line plus headers larger than this gets 431 and a close.
   size_t max_request_head_bytes = 8 * 1024;
-  // Open connections at most; a new one beyond it closes the oldest.
+  // Open connections at most; a new one beyond it closes the one accepted first.
   int max_connections = 512;
 };
 
+// Thread-safe in the sense that matters here: Start and the destructor may run on any
+// thread; sockets are touched only by the server's own thread; `registry` is read on it
+// (prometheus::Registry::Collect locks), `ready` is read atomically.
 class AdminHttpServer {
  public:
-  // `listen` is host:port or [v6]:port (port 0 = OS-chosen). `ready` is read on each
-  // /readyz and must outlive the server.
+  // `listen` is host:port or [v6]:port (port 0 = OS-chosen; the host is resolved once,
+  // here). `ready` is read on each /readyz and must outlive the server. Unavailable
+  // ("metrics_listen: cannot listen on ...") when the address cannot be bound.
   static absl::StatusOr<std::unique_ptr<AdminHttpServer>> Start(
       const std::string& listen, std::shared_ptr<prometheus::Registry> registry,
       const std::atomic<bool>* ready, const AdminHttpLimits& limits = {});
-  // Stops the thread and closes every connection.
+  // Stops the thread (it wakes on an eventfd) and closes every connection.
   ~AdminHttpServer();
   AdminHttpServer(const AdminHttpServer&) = delete;
   AdminHttpServer& operator=(const AdminHttpServer&) = delete;
 
+  // The bound port (the OS-chosen one for port 0).
   int port() const { return port_; }
 
  private:
@@ -54,7 +66,8 @@ class AdminHttpServer {
   AdminHttpServer() = default;
 
   int port_ = 0;
-  // Everything the serving thread touches; only that thread uses it after Start.
+  // Everything the serving thread touches; only that thread uses it after Start, except
+  // Loop::Stop, which only writes the eventfd.
   std::unique_ptr<Loop> loop_;
   std::thread thread_;
 };

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -12,6 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "broker/broker_server.h"
 #include "broker/config.h"
 #include "broker/flags.h"
@@ -40,14 +43,20 @@ std::string Summary(const BrokerSettings& s) {
       absl::FormatDuration(s.hedging.delay_max),
       "] initial_delay=", absl::FormatDuration(s.hedging.initial_delay),
       " budget=", s.hedging.budget, " non_fatal=", absl::StrJoin(codes, ","),
-      " max_inflight=", s.max_inflight, " shutdown_delay=", absl::FormatDuration(s.shutdown_delay), " forward_methods=", absl::StrJoin(s.forward_methods, ","));
+      " max_inflight=", s.max_inflight,
+      " shutdown_delay=", absl::FormatDuration(s.shutdown_delay),
+      " forward_methods=", absl::StrJoin(s.forward_methods, ","));
 }
 
 // Parses the config for SIGHUP on a thread of its own, so the signal thread never does:
-// SIGTERM must work whatever a reload is doing (a parse that never ends once kept the
-// broker from exiting until it was OOM-killed). The thread is detached and shares only
-// this state; main detaches the server from it before shutting down, so a reload still
-// running then applies nothing.
+// SIGTERM must work whatever a reload is doing (a parse that never ended once kept the
+// broker from exiting until it was OOM-killed; a config file on a hung mount or a FIFO
+// can still block the read). The thread is detached and shares only this state, never
+// joined or destroyed by main; main detaches the server from it before shutting down,
+// so a reload still running then applies nothing.
+//
+// Thread-safe: Request and Detach are called by the signal thread, Run by the reload
+// thread; everything they share is guarded by State::mu.
 class Reloader {
  public:
   Reloader(BrokerServer* server, const BrokerCommandLine& command_line)
@@ -61,18 +70,29 @@ class Reloader {
   void Request() {
     absl::MutexLock lock(&state_->mu);
     state_->pending = true;
+    if (state_->parsing) {
+      LogInfo(absl::StrCat("SIGHUP: the reload started ",
+                           absl::FormatDuration(absl::Trunc(
+                               absl::Now() - state_->parse_started, absl::Milliseconds(1))),
+                           " ago is still reading the file; one more follows it"));
+    }
   }
 
   // After this no reload touches the server (waits for one being applied, not parsed).
-  void Detach() {
+  // True if a reload is still reading or parsing the file: its thread may be anywhere
+  // in the parser, so the process must not run exit-time destructors under it.
+  bool Detach() {
     absl::MutexLock lock(&state_->mu);
     state_->server = nullptr;
+    return state_->parsing;
   }
 
  private:
   struct State {
     absl::Mutex mu;
     bool pending ABSL_GUARDED_BY(mu) = false;
+    bool parsing ABSL_GUARDED_BY(mu) = false;
+    absl::Time parse_started ABSL_GUARDED_BY(mu);
     BrokerServer* server ABSL_GUARDED_BY(mu) = nullptr;
     BrokerCommandLine command_line;  // read-only after construction
   };
@@ -88,11 +108,14 @@ class Reloader {
             &state));
         if (state.server == nullptr) return;
         state.pending = false;
+        state.parsing = true;
+        state.parse_started = absl::Now();
       }
       // The parse runs unlocked: however long it takes, Request() and Detach() do not wait.
       auto reloaded = LoadBrokerSettings(state.command_line.config_path,
                                          state.command_line.overrides);
       absl::MutexLock lock(&state.mu);
+      state.parsing = false;
       if (state.server == nullptr) return;
       if (!reloaded.ok()) {
         state.server->metrics().reloads_failed->Increment();
@@ -168,7 +191,7 @@ int main(int argc, char** argv) {
       continue;
     }
     const char* name = signal_number == SIGTERM ? "SIGTERM" : "SIGINT";
-    reloader.Detach();
+    const bool reload_running = reloader.Detach();
     (*server)->MarkNotReady();
     if (settings->shutdown_delay > absl::ZeroDuration()) {
       LogInfo(absl::StrCat(name, ": not ready; still answering for ",
@@ -184,6 +207,14 @@ int main(int argc, char** argv) {
     LogInfo(absl::StrCat(name, ": draining calls in flight (up to ",
                          absl::FormatDuration(settings->drain_timeout), ")"));
     (*server)->Shutdown();
+    if (reload_running) {
+      // Everything was drained; what is left is a reload thread stuck in the file or the
+      // parser. exit() would run static destructors under it (it may be using them), so
+      // leave without them: the process's resources go with it.
+      LogInfo("stopped (a SIGHUP reload was still reading its file; left unfinished)");
+      std::fflush(nullptr);
+      std::_Exit(0);
+    }
     LogInfo("stopped");
     return 0;
   }

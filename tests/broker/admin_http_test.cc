@@ -8,7 +8,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -106,8 +108,10 @@ TEST_F(AdminHttpTest, ProbesAreAnsweredWhileManyConnectionsAreIdleOrHalfSent) {
     SendAll(fd, "GET /readyz HTTP/1.1\r\nHost: x\r\n");  // no blank line: never finished
     held_.push_back(fd);
   }
+  double slowest = 0;
   for (int round = 0; round < 3; ++round) {
     const Reply ready = Get(server_->port(), "/readyz");
+    slowest = std::max(slowest, ready.seconds);
     EXPECT_THAT(ready.text, StartsWith("HTTP/1.1 200 OK\r\n"));
     EXPECT_THAT(ready.text, HasSubstr("\r\n\r\nready\n"));
     EXPECT_LT(ready.seconds, 1.0);
@@ -118,6 +122,13 @@ TEST_F(AdminHttpTest, ProbesAreAnsweredWhileManyConnectionsAreIdleOrHalfSent) {
     EXPECT_THAT(metrics.text, HasSubstr("Content-Type: text/plain; version=0.0.4; charset=utf-8"));
     EXPECT_THAT(metrics.text, HasSubstr("edgekit_test_total{i=\"0\"} 0"));
     EXPECT_LT(metrics.seconds, 1.0);
+  }
+  std::cout << "slowest /readyz with 128 connections held: " << slowest * 1e3 << " ms\n";
+  // The held connections are all still open: nothing was evicted to answer the probes.
+  for (int fd : held_) {
+    char byte;
+    EXPECT_EQ(recv(fd, &byte, 1, MSG_DONTWAIT), -1);
+    EXPECT_EQ(errno, EAGAIN);
   }
   ready_ = false;
   EXPECT_THAT(Get(server_->port(), "/readyz").text, StartsWith("HTTP/1.1 503 Service Unavailable"));
@@ -158,7 +169,19 @@ TEST_F(AdminHttpTest, BadRequestsGetErrorsAndAClose) {
               StartsWith("HTTP/1.1 431 "));
   EXPECT_THAT(Request(server_->port(), "POST /readyz HTTP/1.1\r\n\r\n").text,
               StartsWith("HTTP/1.1 405 Method Not Allowed\r\n"));
+  // Over the cap even when the blank line came in the same read as the rest.
+  EXPECT_THAT(Request(server_->port(),
+                      "GET /readyz HTTP/1.1\r\nX: " + std::string(8300, 'a') + "\r\n\r\n")
+                  .text,
+              StartsWith("HTTP/1.1 431 "));
   EXPECT_THAT(Request(server_->port(), "nonsense\r\n\r\n").text, StartsWith("HTTP/1.1 400 "));
+  EXPECT_THAT(Request(server_->port(), "GET /readyz SPDY/3\r\n\r\n").text,
+              StartsWith("HTTP/1.1 400 "));
+  EXPECT_THAT(Request(server_->port(), "GET  /readyz HTTP/1.1\r\n\r\n").text,
+              StartsWith("HTTP/1.1 400 "));
+  EXPECT_THAT(Request(server_->port(), "GET /readyz HTTP/1.0\n\n").text,
+              StartsWith("HTTP/1.1 200 OK\r\n"))
+      << "bare LF line ends are accepted";
   EXPECT_THAT(Get(server_->port(), "/nope").text, StartsWith("HTTP/1.1 404 Not Found\r\n"));
   EXPECT_THAT(Get(server_->port(), "/readyz?verbose=1").text, StartsWith("HTTP/1.1 200 OK\r\n"));
   const Reply head = Request(server_->port(), "HEAD /healthz HTTP/1.1\r\n\r\n");
@@ -190,6 +213,74 @@ TEST_F(AdminHttpTest, AClientThatDoesNotReadItsResponseBlocksNobody) {
   const std::string got = ReadToClose(stalled);
   EXPECT_LT(got.size() + 1, full) << "the stalled response was cut at its deadline";
   close(stalled);
+}
+
+TEST_F(AdminHttpTest, BytesSentAfterTheRequestDoNotCutTheResponse) {
+  // Closing right after the last write would make the kernel answer these bytes with a
+  // reset that drops the part of the response still on its way.
+  StartServer({}, /*series=*/20000);
+  const size_t full = Get(server_->port(), "/metrics").text.size();
+  ASSERT_GT(full, 256u << 10);
+  const int fd = Connect(server_->port(), /*rcvbuf=*/4096);
+  SendAll(fd, "GET /metrics HTTP/1.1\r\n\r\n");
+  usleep(300 * 1000);  // the server has written everything it could and is done
+  SendAll(fd, "junk after the request");
+  usleep(100 * 1000);
+  EXPECT_EQ(ReadToClose(fd).size(), full);
+  close(fd);
+}
+
+TEST_F(AdminHttpTest, ALingeringClientIsClosedAtTheLingerDeadline) {
+  AdminHttpLimits limits;
+  limits.linger_timeout = absl::Milliseconds(300);
+  StartServer(limits);
+  const int fd = Connect(server_->port());
+  SendAll(fd, "GET /healthz HTTP/1.1\r\n\r\n");
+  // The response and the server's FIN arrive; the client does not close.
+  EXPECT_THAT(ReadToClose(fd), StartsWith("HTTP/1.1 200 OK\r\n"));
+  // Lingering, the server still reads what the client sends (drops it): no reset.
+  EXPECT_EQ(send(fd, "x", 1, MSG_NOSIGNAL), 1);
+  usleep(50 * 1000);
+  EXPECT_EQ(send(fd, "y", 1, MSG_NOSIGNAL), 1);
+  // Past the deadline the server has closed: the first byte draws a reset, so the
+  // next send fails.
+  usleep(500 * 1000);
+  send(fd, "x", 1, MSG_NOSIGNAL);
+  usleep(50 * 1000);
+  EXPECT_EQ(send(fd, "y", 1, MSG_NOSIGNAL), -1);
+  close(fd);
+}
+
+TEST_F(AdminHttpTest, ManyMoreConnectionsThanTheCapStillLetProbesIn) {
+  AdminHttpLimits limits;
+  limits.max_connections = 64;
+  StartServer(limits);
+  for (int i = 0; i < 256; ++i) {
+    const int fd = Connect(server_->port());
+    if (i % 2 == 1) SendAll(fd, "GET /readyz HTTP/1.1\r\n");
+    held_.push_back(fd);
+  }
+  const Reply ready = Get(server_->port(), "/readyz");
+  EXPECT_THAT(ready.text, StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_LT(ready.seconds, 1.0);
+}
+
+TEST(AdminHttpListen, Ipv6PortZeroAndAnAddressInUse) {
+  std::atomic<bool> ready{true};
+  auto registry = std::make_shared<prometheus::Registry>();
+  auto v6 = AdminHttpServer::Start("[::1]:0", registry, &ready);
+  if (v6.ok()) {  // a machine without IPv6 loopback cannot test this part
+    EXPECT_GT((*v6)->port(), 0);
+  }
+  auto first = AdminHttpServer::Start("127.0.0.1:0", registry, &ready);
+  ASSERT_TRUE(first.ok()) << first.status();
+  const std::string taken = absl::StrCat("127.0.0.1:", (*first)->port());
+  auto second = AdminHttpServer::Start(taken, registry, &ready);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(second.status().message()),
+              StartsWith(absl::StrCat("metrics_listen: cannot listen on ", taken, " (")));
+  EXPECT_FALSE(AdminHttpServer::Start("no-port", registry, &ready).ok());
 }
 
 }  // namespace
