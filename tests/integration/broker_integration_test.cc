@@ -138,7 +138,12 @@ TEST(BrokerIntegration, NoHedgeWhenAnswersAreFast) {
   EXPECT_EQ(fast->Stats().checks_received, 50u);
   EXPECT_EQ(broker.Metric("edgekit_broker_hedges_total"), 0);
   EXPECT_EQ(broker.Metric("edgekit_broker_upstream_attempts_total", "attempt=\"primary\""), 50);
-  EXPECT_EQ(broker.Metric("edgekit_broker_requests_total", "code=\"OK\""), 50);
+  // Counted when the server side of the call finishes, which can come just after the
+  // client has its answer: wait for it rather than read it at once.
+  EXPECT_TRUE(WaitFor(
+      [&] { return broker.Metric("edgekit_broker_requests_total", "code=\"OK\"") == 50; },
+      std::chrono::seconds(5)))
+      << broker.Metric("edgekit_broker_requests_total", "code=\"OK\"");
 }
 
 TEST(BrokerIntegration, BudgetCapsHedges) {
@@ -228,7 +233,12 @@ TEST(BrokerIntegration, AllAttemptsFailedReturnsTheUpstreamCodeNeverOk) {
   EXPECT_EQ(result.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(result.status.error_message(), "injected by the test");
   EXPECT_EQ(denied->Stats().checks_received, 1u);
-  EXPECT_EQ(broker2.Metric("edgekit_broker_requests_total", "code=\"PERMISSION_DENIED\""), 1);
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return broker2.Metric("edgekit_broker_requests_total",
+                              "code=\"PERMISSION_DENIED\"") == 1;
+      },
+      std::chrono::seconds(5)));
 }
 
 TEST(BrokerIntegration, CallerDeadlineIsHonouredAndPropagated) {
@@ -430,6 +440,13 @@ TEST(BrokerIntegration, MetricsMatchWhatHappened) {
   ASSERT_TRUE(WaitFor([&] { return slow->Stats().checks_cancelled ==
                                    slow->Stats().checks_received; },
                       std::chrono::seconds(2)));
+  // Calls are counted as the server side finishes, just after the client's answer.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return broker.Metric("edgekit_broker_requests_total", "code=\"OK\"") ==
+               kAllowed + kDenied;
+      },
+      std::chrono::seconds(5)));
   const std::string metrics = broker.Metrics();
   const uint64_t upstream_calls =
       slow->Stats().checks_received + fast->Stats().checks_received;
