@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-"""Tests of charts/edgekit-gateway, rendered with tools/helm-render (no helm here).
+"""Tests of charts/edgekit-gateway, rendered with tests/chart/helm-render (no helm here).
 
 One ctest test per case: chart_test.py --case NAME --bin BUILD/bin --source SRC [--crds F].
 Each case renders the chart and checks behaviour: structure and wiring, the real Istio
 CRD schemas, the real broker's --check-config, equality with `edgekit render ext-authz`,
 values.schema.json rejections, the istio/gateway values file, and copied files.
+Every chart render goes through helm_template.py: the merged values are checked against
+values.schema.json with python3-jsonschema first, and invalid values are not rendered.
 Exit 0 pass, 1 fail, 77 skipped (missing CRD file).
 """
 import argparse
@@ -16,6 +18,9 @@ import sys
 import tempfile
 
 import yaml
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import helm_template  # noqa: E402  (tests/chart/helm_template.py)
 
 SKIP = 77
 RELEASE, NAMESPACE = "istio-ingressgateway", "istio-system"
@@ -38,14 +43,29 @@ class Ctx:
         self.chart = os.path.join(self.src, "charts", "edgekit-gateway")
         self.testdata = os.path.join(self.src, "tests", "chart", "testdata")
         self.tmp = tempfile.mkdtemp(prefix="chart-test-")
+        self.helm_render = os.path.join(self.bin, "helm-render")
 
     def run(self, argv, **kw):
         return subprocess.run(argv, capture_output=True, text=True, timeout=60, **kw)
 
+    def helm_args(self, *extra, notes=False):
+        return (["--name", RELEASE, "--namespace", NAMESPACE] + list(extra) +
+                (["--notes"] if notes else []) + [self.chart])
+
     def render_raw(self, *extra, notes=False):
-        argv = [os.path.join(self.bin, "helm-render"), "--name", RELEASE,
-                "--namespace", NAMESPACE] + list(extra) + (["--notes"] if notes else [])
-        return self.run(argv + [self.chart])
+        """Like `helm template`: schema check (helm_template.py), then helm-render."""
+        return helm_template.render(self.helm_render, self.helm_args(*extra, notes=notes))
+
+    def schema_errors(self, *extra):
+        """[(path, jsonschema keyword, message)] for the merged values."""
+        errors, r = helm_template.schema_errors(self.helm_render, self.helm_args(*extra))
+        check(errors is not None, f"helm-render --values-json {extra} failed: {r.stderr}")
+        return [(helm_template.error_path(e), e.validator, e.message) for e in errors]
+
+    def merged_values(self, *extra):
+        r = self.run([self.helm_render, "--values-json"] + self.helm_args(*extra))
+        check(r.returncode == 0, f"helm-render --values-json {extra} failed: {r.stderr}")
+        return json.loads(r.stdout)
 
     def render(self, *extra):
         """Renders and parses; returns (text, [docs])."""
@@ -308,7 +328,8 @@ def case_check_config(ctx):
         print(f"{tag}: {(r.stdout + r.stderr).strip()}")
     # Rejected by the schema, before the broker sees it.
     r = ctx.render_raw(*ctx.values("bad-hedging-schema-values.yaml"))
-    check(r.returncode == 1 and "broker.config.hedging.max_attempts: Must be less than or equal to 5" in r.stderr,
+    check(r.returncode == 1 and r.stdout == "" and
+          "- broker.config.hedging.max_attempts: 9 is greater than the maximum of 5" in r.stderr,
           f"max_attempts 9 not rejected by the schema: {r.stderr}")
     # Valid per field, so the schema passes it; the broker refuses it.
     _, docs = ctx.render(*ctx.values("bad-hedging-broker-values.yaml"))
@@ -336,9 +357,13 @@ def ext_authz_flags(values):
 
 
 def deep_merge(base, over):
+    """Helm's merge of a values file: maps merge, anything else replaces, null deletes."""
     out = dict(base)
     for k, v in over.items():
-        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
     return out
 
 
@@ -376,42 +401,79 @@ def case_ext_authz(ctx):
 
 
 def case_schema(ctx):
-    r = ctx.render_raw(*ctx.values("bad-schema-values.yaml"))
-    check(r.returncode == 1, f"bad values accepted (exit {r.returncode})")
-    for msg in ("values don't meet the specifications of the schema(s)",
-                "(root): Additional property replicas is not allowed",
-                "replicaCount: Invalid type. Expected: integer, given: string",
-                "broker.config.hedging: Additional property maxAttempts is not allowed"):
-        check(msg in r.stderr, f"missing {msg!r} in:\n{r.stderr}")
-    check(r.stdout == "", "output written despite the schema error")
-    for bad, msg in ((["--set", "broker.shutdownDelay=5"], "broker.shutdownDelay: Invalid type"),
-                     (["--set", "broker.shutdownDelay=5 seconds"], "broker.shutdownDelay: Does not match pattern"),
-                     (["--set", "service.type=Ingress"], "service.type: \"Ingress\" must be one of"),
-                     (["--set", "broker.config.listen=0.0.0.0:9191"], "Additional property listen is not allowed"),
-                     (["--set", "broker.config.upstream.target=null"], "broker.config.upstream: target is required")):
-        r = ctx.render_raw(*bad)
-        check(r.returncode == 1 and msg in r.stderr, f"{bad}: want {msg!r}, got exit {r.returncode}: {r.stderr}")
-    # Cross-check the schema and helm-render's validator with a reference implementation.
-    try:
-        import jsonschema
-    except ImportError:
-        print("note: python3-jsonschema missing, reference cross-check skipped")
-        return
+    """values.schema.json, checked by python3-jsonschema in helm_template.py."""
+    check(helm_template.jsonschema is not None, "python3-jsonschema missing (scripts/install-deps.sh)")
+    jsonschema = helm_template.jsonschema
     with open(os.path.join(ctx.chart, "values.schema.json")) as f:
         schema = json.load(f)
+    check(jsonschema.validators.validator_for(schema, default=None) is jsonschema.Draft7Validator,
+          f"values.schema.json should declare draft-07, has $schema {schema.get('$schema')!r}")
     jsonschema.Draft7Validator.check_schema(schema)
+
+    # A bad values file: exactly these errors, each naming the bad key or value.
+    bad = ctx.values("bad-schema-values.yaml")
+    errs = ctx.schema_errors(*bad)
+    want = [("(root)", "additionalProperties", "'replicas' was unexpected"),
+            ("broker.config.hedging", "additionalProperties", "'maxAttempts' was unexpected"),
+            ("replicaCount", "type", "'two' is not of type 'integer'")]
+    check([(p, k) for p, k, _ in errs] == [(p, k) for p, k, _ in want] and
+          all(w in m for (_, _, m), (_, _, w) in zip(errs, want)), f"bad-schema-values.yaml: {errs}")
+    r = ctx.render_raw(*bad)
+    check(r.returncode == 1, f"bad values accepted (exit {r.returncode})")
+    for msg in ("Error: values don't meet the specifications of the schema(s) in the following chart(s):\n"
+                "edgekit-gateway:\n",
+                "- (root): Additional properties are not allowed ('replicas' was unexpected)",
+                "- replicaCount: 'two' is not of type 'integer'",
+                "- broker.config.hedging: Additional properties are not allowed ('maxAttempts' was unexpected)"):
+        check(msg in r.stderr, f"missing {msg!r} in:\n{r.stderr}")
+    check(r.stdout == "", "output written despite the schema error")
+
+    # --set values: one error each, at the bad key, from the expected keyword.
+    for bad, path, keyword, msg in (
+            (["--set", "broker.shutdownDelay=5"], "broker.shutdownDelay", "type", "5 is not of type 'string'"),
+            (["--set", "broker.shutdownDelay=5 seconds"], "broker.shutdownDelay", "pattern",
+             "'5 seconds' does not match"),
+            (["--set", "service.type=Ingress"], "service.type", "enum", "'Ingress' is not one of"),
+            (["--set", "broker.config.listen=0.0.0.0:9191"], "broker.config", "additionalProperties",
+             "('listen' was unexpected)"),
+            (["--set", "broker.config.upstream.target=null"], "broker.config.upstream", "required",
+             "'target' is a required property")):
+        errs = ctx.schema_errors(*bad)
+        check(len(errs) == 1 and errs[0][:2] == (path, keyword) and msg in errs[0][2],
+              f"{bad}: want one {keyword} error at {path} ({msg!r}), got {errs}")
+        r = ctx.render_raw(*bad)
+        check(r.returncode == 1 and r.stdout == "" and f"- {path}: " in r.stderr and msg in r.stderr,
+              f"{bad}: want {path}: {msg!r}, got exit {r.returncode}: {r.stderr}")
+        r = ctx.render_raw(*bad, notes=True)
+        check(r.returncode == 1 and r.stdout == "", f"{bad}: NOTES rendered despite the schema error")
+
+    # Verdicts on the test values files; the values validated are the ones rendered
+    # (helm-render --values-json equals values.yaml merged with the file).
     with open(os.path.join(ctx.chart, "values.yaml")) as f:
-        defaults = yaml.safe_load(f)
-    for fn in ("nondefault-values.yaml", "bad-schema-values.yaml", "bad-hedging-schema-values.yaml",
-               "bad-hedging-broker-values.yaml", None):
-        values = defaults
+        defaults = deep_merge({}, yaml.safe_load(f))  # a null in values.yaml deletes its key too
+    for fn, valid in (("nondefault-values.yaml", True), ("bad-schema-values.yaml", False),
+                      ("bad-hedging-schema-values.yaml", False), ("bad-hedging-broker-values.yaml", True),
+                      (None, True)):
+        values, extra = defaults, []
         if fn:
             with open(os.path.join(ctx.testdata, fn)) as f:
                 values = deep_merge(defaults, yaml.safe_load(f))
-        ref_ok = jsonschema.Draft7Validator(schema).is_valid(values)
-        ours_ok = ctx.render_raw(*(ctx.values(fn) if fn else [])).returncode == 0
-        check(ref_ok == ours_ok, f"{fn or 'defaults'}: jsonschema says valid={ref_ok}, helm-render {ours_ok}")
-    print("schema rejections OK; verdicts agree with python3-jsonschema (draft-07)")
+            extra = ctx.values(fn)
+        check(ctx.merged_values(*extra) == values, f"{fn or 'defaults'}: helm-render --values-json "
+              "differs from values.yaml merged with the file")
+        errs = ctx.schema_errors(*extra)
+        check((errs == []) == valid, f"{fn or 'defaults'}: want valid={valid}, schema errors {errs}")
+        r = ctx.render_raw(*extra)
+        check((r.returncode == 0) == valid, f"{fn or 'defaults'}: want valid={valid}, exit {r.returncode}")
+    print("schema rejections OK (python3-jsonschema %s, draft-07)" % jsonschema_version())
+
+
+def jsonschema_version():
+    try:
+        from importlib import metadata
+        return metadata.version("jsonschema")
+    except Exception:
+        return "?"
 
 
 def case_istio_gateway_values(ctx):
@@ -446,7 +508,8 @@ def case_files_sync(ctx):
 
 
 def case_renderer(ctx):
-    """tools/helm-render against hand-written expectations of Helm's behaviour."""
+    """tests/chart/helm-render (and helm_template.py's schema check) against hand-written
+    expectations of Helm's behaviour."""
     chart = os.path.join(ctx.testdata, "semantics")
     hr = os.path.join(ctx.bin, "helm-render")
     r = ctx.run([hr, "--name", "rel", "--namespace", "ns", "-f", os.path.join(chart, "override.yaml"),
@@ -458,12 +521,31 @@ def case_renderer(ctx):
     r = ctx.run([hr, "--set", "needIt.other=1", chart])
     check(r.returncode == 1 and "Error: execution error at (semantics/templates/c-required.yaml:2:10): "
           "needIt.value is required" in r.stderr, f"required: {r.stderr}")
+    # --values-json: the merged .Values the templates see (drop deleted by null, numbers
+    # from files and --set integers as JSON numbers, "007" a string), nothing rendered.
+    r = ctx.run([hr, "--values-json", "-f", os.path.join(chart, "override.yaml"),
+                 "--set", "keep=b,flag=true,count=007", "--set", "num=12", chart])
+    check(r.returncode == 0 and r.stdout.endswith("}\n") and r.stdout.count("\n") == 1, f"values-json: {r.stdout!r}")
+    check(json.loads(r.stdout) == {"big": 4194304, "small": 1, "ratio": 0.5, "keep": "b", "flag": True,
+                                   "count": "007", "num": 12, "nested": {"p": 1, "q": 3, "r": 4},
+                                   "list": ["b", "a"], "tplText": "{{ .Release.Name }}-tpl"},
+          f"values-json: {r.stdout}")
+    # values.schema.json: helm-render alone renders anything; helm_template.py refuses
+    # values that break the schema, as helm does, and names the key.
     r = ctx.run([hr, "--set", "small=0", chart])
-    check(r.returncode == 1 and "- small: Must be greater than or equal to 1" in r.stderr, f"schema: {r.stderr}")
+    check(r.returncode == 0 and "  small: 0\n" in r.stdout, f"helm-render alone: {r.returncode} {r.stderr}")
+    r = helm_template.render(hr, ["--set", "small=0", chart])
+    check(r.returncode == 1 and r.stdout == "" and "\nsemantics:\n- small: 0 is less than the minimum of 1\n"
+          in r.stderr, f"schema: {r.stderr}")
+    r = helm_template.render(hr, ["--name", "rel", "--namespace", "ns", "-f", os.path.join(chart, "override.yaml"),
+                                  "--set", "keep=b,flag=true,count=007", "--set", "num=12", chart])
+    check(r.returncode == 0 and r.stdout == want, f"helm_template.py output differs from helm-render's: {r.stderr}")
     r = ctx.run([hr, "--notes", "--name", "rel", chart])
     check(r.stdout == "Notes for rel.\n", f"notes: {r.stdout!r}")
     r = ctx.run([hr, "--bogus", chart])
     check(r.returncode == 2 and "usage:" in r.stderr, f"usage error: {r.stderr}")
+    r = helm_template.render(hr, ["--bogus", chart])
+    check(r.returncode == 2 and "usage:" in r.stderr and r.stdout == "", f"usage error via helm_template.py: {r.stderr}")
     print("helm-render semantics OK")
 
 
@@ -481,7 +563,7 @@ def main():
     args = p.parse_args()
     try:
         rc = CASES[args.case](Ctx(args)) or 0
-    except Fail as e:
+    except (Fail, RuntimeError) as e:  # RuntimeError: helm_template.py without jsonschema
         print(f"FAIL: {e}", file=sys.stderr)
         return 1
     return rc

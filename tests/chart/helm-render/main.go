@@ -1,16 +1,18 @@
 // helm-render renders a Helm chart the way `helm template` does, for CI machines that
 // cannot install helm (it is not packaged by Debian). It implements the subset of Helm 3
-// that charts/edgekit-gateway uses; see tools/helm-render/README.md for what is and is
-// not covered.
+// that charts/edgekit-gateway uses; see tests/chart/helm-render/README.md for what is
+// and is not covered. It does not check values.schema.json: tests/chart/helm_template.py
+// validates the merged values (printed by --values-json) with python3-jsonschema first.
 //
 // Usage:
 //
 //	helm-render [--name RELEASE] [--namespace NS] [-f values.yaml]... [--set a.b=v]...
-//	            [--notes] CHART_DIR
+//	            [--notes | --values-json] CHART_DIR
 //
 // Output: every rendered template, split into YAML documents, each as
 // "---\n# Source: <chart>/templates/<file>\n<doc>\n" in Helm's install order, like
-// `helm template`. With --notes only the rendered templates/NOTES.txt is printed.
+// `helm template`. With --notes only the rendered templates/NOTES.txt is printed; with
+// --values-json only the merged .Values, as one line of JSON (nothing is rendered).
 // Errors go to stderr with exit status 1 (2 for a bad command line).
 //
 // It is built in GOPATH mode against Debian's /usr/share/gocode, where sprig v3 lives at
@@ -88,7 +90,7 @@ func main() {
 type options struct {
 	release, namespace, chartDir string
 	valueFiles, sets, apiVers    []string
-	notes                        bool
+	notes, valuesJSON            bool
 }
 
 func parseArgs(args []string) (options, error) {
@@ -120,6 +122,8 @@ func parseArgs(args []string) (options, error) {
 			o.namespace, err = next()
 		case "--notes":
 			o.notes = true
+		case "--values-json":
+			o.valuesJSON = true
 		default:
 			if strings.HasPrefix(a, "-") || o.chartDir != "" {
 				return o, fmt.Errorf("unexpected argument %q", a)
@@ -139,7 +143,7 @@ func parseArgs(args []string) (options, error) {
 func run(args []string, stdout, stderr io.Writer) int {
 	o, err := parseArgs(args)
 	if err != nil {
-		fmt.Fprintf(stderr, "helm-render: %v\nusage: helm-render [--name R] [--namespace NS] [-f FILE]... [--set K=V]... [--api-versions G/V]... [--notes] CHART_DIR\n", err)
+		fmt.Fprintf(stderr, "helm-render: %v\nusage: helm-render [--name R] [--namespace NS] [-f FILE]... [--set K=V]... [--api-versions G/V]... [--notes | --values-json] CHART_DIR\n", err)
 		return 2
 	}
 	out, err := render(o)
@@ -163,8 +167,13 @@ func render(o options) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := validateSchema(o.chartDir, meta.Name, values); err != nil {
-		return "", err
+	if o.valuesJSON {
+		// The values the templates see, for a schema check outside this program.
+		b, err := json.Marshal(values)
+		if err != nil {
+			return "", fmt.Errorf("values: %v", err)
+		}
+		return string(b) + "\n", nil
 	}
 
 	caps := capabilities{APIVersions: append(apiVersions{"v1", "apps/v1", "policy/v1",
