@@ -11,11 +11,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/syntax.h"
-#include "cli/descriptor_command.h"
-#include "cli/render_command.h"
-#include "cli/routes_command.h"
-#include "cli/validate_command.h"
-#include "cli/version_command.h"
+#include "cli/commands/descriptor_command.h"
+#include "cli/commands/render_command.h"
+#include "cli/commands/routes_command.h"
+#include "cli/commands/validate_command.h"
+#include "cli/commands/version_command.h"
 
 namespace {
 

@@ -2,7 +2,7 @@
 // Istio 1.30.3 CRDs (skipped when ../shared/schemas is absent), each rejection asserting
 // the exact path and message; and a small synthetic CRD (testdata/crd) for the OpenAPI
 // keywords Istio's schemas do not exercise.
-#include "cli/crd_validator.h"
+#include "cli/validate/crd_validator.h"
 
 #include <unistd.h>
 

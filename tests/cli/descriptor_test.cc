@@ -2,7 +2,7 @@
 // `protoc --include_imports --descriptor_set_out`, base64 output, the built-in
 // google/api protos and their precedence, exit codes, error positions, and that a
 // failed run never leaves an output file behind.
-#include "cli/descriptor_command.h"
+#include "cli/commands/descriptor_command.h"
 
 #include <sys/stat.h>
 
@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
-#include "cli/file_io.h"
-#include "cli/proto_compiler.h"
+#include "common/file_io.h"
+#include "cli/proto/proto_compiler.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"

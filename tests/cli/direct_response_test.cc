@@ -13,10 +13,10 @@
 #include <utility>
 #include <vector>
 
-#include "cli/crd_validator.h"
-#include "cli/direct_response.h"
-#include "cli/edge_config.h"
-#include "cli/istio_checks.h"
+#include "cli/validate/crd_validator.h"
+#include "cli/render/direct_response/direct_response.h"
+#include "cli/edge/edge_config.h"
+#include "cli/validate/istio_checks.h"
 #include "gtest/gtest.h"
 #include "re2/re2.h"
 #include "tests/cli/cli_test_util.h"

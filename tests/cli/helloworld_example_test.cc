@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
-#include "cli/crd_validator.h"
-#include "cli/routes_command.h"
+#include "cli/validate/crd_validator.h"
+#include "cli/proto/http_routes.h"
 #include "gtest/gtest.h"
 #include "tests/cli/cli_test_util.h"
 #include "tests/cli/istio_test_util.h"

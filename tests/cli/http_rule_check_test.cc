@@ -1,7 +1,7 @@
 // The google.api.http checks: templates Envoy's transcoder accepts pass, the ones it
 // refuses (and bodies naming fields that do not exist) are errors naming why, and
 // `edgekit routes` / `render` refuse such a binding instead of rendering it.
-#include "cli/http_rule_check.h"
+#include "cli/proto/http_rule_check.h"
 
 #include <string>
 

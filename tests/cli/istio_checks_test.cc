@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "cli/istio_checks.h"
+#include "cli/validate/istio_checks.h"
 #include "gtest/gtest.h"
 #include "tests/cli/cli_test_util.h"
 #include "yaml-cpp/yaml.h"

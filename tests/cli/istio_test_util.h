@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/crd_validator.h"
-#include "cli/istio_checks.h"
+#include "cli/validate/crd_validator.h"
+#include "cli/validate/istio_checks.h"
 #include "gtest/gtest.h"
 #include "yaml-cpp/yaml.h"
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/manifest_doc.h"
+#include "cli/render/manifest_doc.h"
 #include "edgekit/broker/v1/broker_config.pb.h"
 #include "gtest/gtest.h"
 #include "yaml-cpp/yaml.h"

@@ -9,7 +9,7 @@
 
 #include "tests/cli/cli_test_util.h"
 #include "tests/cli/istio_test_util.h"
-#include "cli/crd_validator.h"
+#include "cli/validate/crd_validator.h"
 #include "gtest/gtest.h"
 #include "yaml-cpp/yaml.h"
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/crd_validator.h"
+#include "cli/validate/crd_validator.h"
 #include "gtest/gtest.h"
 #include "tests/cli/cli_test_util.h"
 #include "tests/cli/istio_test_util.h"

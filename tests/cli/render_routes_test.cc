@@ -1,4 +1,4 @@
-// Tests of the VirtualService of `edgekit render` (cli/render_routes.h): route order
+// Tests of the VirtualService of `edgekit render` (cli/render/routes.h): route order
 // (direct responses, gRPC services, catch-all), unique route names, routes after a
 // catch-all rule left out, hosts and gateway binding, defaults and validation of
 // `routes`, and CRD validation of the result.
@@ -6,10 +6,12 @@
 #include <string>
 #include <vector>
 
-#include "cli/crd_validator.h"
-#include "cli/edge_config.h"
-#include "cli/istio_checks.h"
-#include "cli/render_routes.h"
+#include "cli/validate/crd_validator.h"
+#include "cli/edge/edge_config.h"
+#include "cli/validate/istio_checks.h"
+#include "cli/render/direct_response/direct_response.h"
+#include "cli/render/pipeline.h"
+#include "cli/render/routes.h"
 #include "gtest/gtest.h"
 #include "tests/cli/cli_test_util.h"
 #include "yaml-cpp/yaml.h"
@@ -32,7 +34,18 @@ edge::v1::EdgeConfig BaseConfig() {
   rule->mutable_when()->mutable_path()->set_exact("/healthz");
   rule->mutable_respond()->set_status(200);
   ApplyRoutingDefaults(&config);
+  ApplyDirectResponseDefaults(&config);
   return config;
+}
+
+// The routes of `config` after its direct responses are compiled, as the pipeline runs them.
+absl::StatusOr<std::vector<RenderedFile>> Render(const edge::v1::EdgeConfig& config,
+                                                 const std::vector<GrpcServiceRoute>& grpc,
+                                                 const RenderContext& context) {
+  absl::StatusOr<CompiledDirectResponses> direct =
+      CompileDirectResponses(config, context.source, context.warnings);
+  if (!direct.ok()) return direct.status();
+  return RenderRoutes(config, grpc, *direct, context);
 }
 
 std::vector<GrpcServiceRoute> GrpcRoutes() {
@@ -51,7 +64,7 @@ TEST(RenderRoutesTest, RoutesInOrderMatchGolden) {
   std::vector<std::string> warnings;
   RenderContext context;
   context.warnings = &warnings;
-  absl::StatusOr<std::vector<RenderedFile>> files = RenderRoutes(config, GrpcRoutes(), context);
+  absl::StatusOr<std::vector<RenderedFile>> files = Render(config, GrpcRoutes(), context);
   ASSERT_TRUE(files.ok()) << files.status();
   ASSERT_EQ(files->size(), 1u);
   EXPECT_EQ((*files)[0].name, "routes.yaml");
@@ -88,7 +101,7 @@ std::vector<std::string> Names(const YAML::Node& vs) {
 TEST(RenderRoutesTest, GrpcRouteNamesAreUnique) {
   // "a.B", "a.b" and "a.b_2" all lowercase to grpc-a-b(-2): suffixes in service order.
   absl::StatusOr<std::vector<RenderedFile>> files =
-      RenderRoutes(BaseConfig(), {Grpc("a.B"), Grpc("a.b"), Grpc("a.b_2"), Grpc("a_b")},
+      Render(BaseConfig(), {Grpc("a.B"), Grpc("a.b"), Grpc("a.b_2"), Grpc("a_b")},
                    RenderContext{});
   ASSERT_TRUE(files.ok()) << files.status();
   YAML::Node vs = YAML::Load((*files)[0].documents[0]);
@@ -109,7 +122,7 @@ TEST(RenderRoutesTest, RoutesAfterACatchAllRuleAreLeftOut) {
   RenderContext context;
   context.source = "edge.yaml";
   context.warnings = &warnings;
-  absl::StatusOr<std::vector<RenderedFile>> files = RenderRoutes(config, GrpcRoutes(), context);
+  absl::StatusOr<std::vector<RenderedFile>> files = Render(config, GrpcRoutes(), context);
   ASSERT_TRUE(files.ok()) << files.status();
   const std::string& doc = (*files)[0].documents[0];
   YAML::Node vs = YAML::Load(doc);
@@ -145,7 +158,7 @@ TEST(RenderRoutesTest, NoVirtualServiceWithoutRoutes) {
   RenderContext context;
   context.source = "edge.yaml";
   context.warnings = &warnings;
-  absl::StatusOr<std::vector<RenderedFile>> files = RenderRoutes(config, {}, context);
+  absl::StatusOr<std::vector<RenderedFile>> files = RenderEdgeConfig(config, context);
   ASSERT_TRUE(files.ok()) << files.status();
   ASSERT_EQ(files->size(), 1u);
   EXPECT_EQ((*files)[0].name, "direct-response-wasm.yaml");
@@ -158,7 +171,7 @@ TEST(RenderRoutesTest, NoVirtualServiceWithoutRoutes) {
 TEST(RenderRoutesTest, EmptyHostsServeEveryHostAndSaySo) {
   edge::v1::EdgeConfig config = BaseConfig();
   config.mutable_gateway()->clear_hosts();
-  absl::StatusOr<std::vector<RenderedFile>> files = RenderRoutes(config, {}, RenderContext{});
+  absl::StatusOr<std::vector<RenderedFile>> files = Render(config, {}, RenderContext{});
   ASSERT_TRUE(files.ok()) << files.status();
   const std::string& doc = (*files)[0].documents[0];
   EXPECT_EQ(doc.rfind("# gateway.hosts is empty", 0), 0u) << doc;
@@ -203,7 +216,7 @@ TEST(RenderRoutesTest, RenderedVirtualServiceMatchesIstioCrd) {
   absl::StatusOr<CrdRegistry> registry = CrdRegistry::FromFile(CrdFile());
   ASSERT_TRUE(registry.ok()) << registry.status();
   absl::StatusOr<std::vector<RenderedFile>> files =
-      RenderRoutes(BaseConfig(), GrpcRoutes(), RenderContext{});
+      Render(BaseConfig(), GrpcRoutes(), RenderContext{});
   ASSERT_TRUE(files.ok()) << files.status();
   ValidationResult validation;
   registry->ValidateObject(YAML::Load((*files)[0].documents[0]), 0, ValidateOptions{},

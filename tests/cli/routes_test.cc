@@ -1,12 +1,13 @@
 // Tests for `edgekit routes`: golden text and JSON listings, the same listing from
 // .proto files and from descriptor sets (ours, protoc's, base64, stdin), and errors.
-#include "cli/routes_command.h"
+#include "cli/commands/routes_command.h"
+#include "cli/proto/http_routes.h"
 
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "cli/proto_compiler.h"
+#include "cli/proto/proto_compiler.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"

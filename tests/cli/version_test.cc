@@ -1,5 +1,5 @@
 // Tests for `edgekit version` and `edgekit --version`.
-#include "cli/version_command.h"
+#include "cli/commands/version_command.h"
 
 #include <sstream>
 

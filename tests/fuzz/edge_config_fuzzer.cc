@@ -12,8 +12,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "cli/edge_config.h"
-#include "cli/render_command.h"
+#include "cli/edge/edge_config.h"
+#include "cli/render/pipeline.h"
 #include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

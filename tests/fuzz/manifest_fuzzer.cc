@@ -9,8 +9,8 @@
 #include <utility>
 
 #include "absl/strings/string_view.h"
-#include "cli/crd_validator.h"
-#include "cli/validate_command.h"
+#include "cli/validate/crd_validator.h"
+#include "cli/validate/manifest_validation.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

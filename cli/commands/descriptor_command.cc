@@ -1,0 +1,47 @@
+// `edgekit descriptor`: compile, serialize like protoc, write atomically.
+#include "cli/commands/descriptor_command.h"
+
+#include <cstddef>
+#include <string>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/file_io.h"
+#include "cli/proto/proto_compiler.h"
+
+namespace edgekit::cli {
+namespace {
+
+constexpr std::size_t kKubectlAnnotationLimit = 256 * 1024;
+
+}  // namespace
+
+absl::Status RunDescriptor(const DescriptorOptions& options) {
+  if (options.output.empty()) {
+    return absl::InvalidArgumentError("no output: pass -o FILE, or -o - for stdout");
+  }
+  CompileOptions compile;
+  compile.inputs = options.inputs;
+  compile.proto_paths = options.proto_paths;
+  compile.include_source_info = options.include_source_info;
+  compile.warnings = options.err;
+  absl::StatusOr<google::protobuf::FileDescriptorSet> set = CompileProtos(compile);
+  if (!set.ok()) return set.status();
+
+  std::string bytes = SerializeDescriptorSet(*set);
+  if (options.base64) {
+    // Standard alphabet with padding: what a Kubernetes/Envoy bytes field expects.
+    bytes = absl::StrCat(absl::Base64Escape(bytes), "\n");
+    // kubectl's client-side apply stores the whole object in an annotation capped at
+    // 256 KiB, so a large inline descriptor breaks `kubectl apply` of the EnvoyFilter.
+    if (bytes.size() > kKubectlAnnotationLimit && options.err != nullptr) {
+      *options.err << "warning: the base64 descriptor is " << bytes.size()
+                   << " bytes; client-side `kubectl apply` fails above 256 KiB: use "
+                      "server-side apply, or mount the binary descriptor as a file "
+                      "(proto_descriptor)\n";
+    }
+  }
+  return WriteFileOrStdout(options.output, bytes, *options.out);
+}
+
+}  // namespace edgekit::cli

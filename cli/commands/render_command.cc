@@ -1,0 +1,50 @@
+#include "cli/commands/render_command.h"
+
+#include <string>
+#include <vector>
+
+#include "cli/edge/edge_config.h"
+#include "cli/render/output_writer.h"
+#include "cli/render/pipeline.h"
+
+namespace edgekit::cli {
+
+using edge::v1::EdgeConfig;
+
+absl::Status RunRender(const RenderOptions& options) {
+  EdgeConfig config;
+  std::vector<std::string> warnings;
+  RenderContext context;
+  context.warnings = &warnings;
+  if (options.config != nullptr) {
+    config = *options.config;
+  } else {
+    if (options.config_file.empty()) {
+      return absl::InvalidArgumentError("render: give -f edge.yaml");
+    }
+    context.source = options.config_file;
+    const size_t slash = options.config_file.rfind('/');
+    if (slash != std::string::npos) {
+      context.base_dir = slash == 0 ? "/" : options.config_file.substr(0, slash);
+    }
+    absl::StatusOr<EdgeConfig> loaded = LoadEdgeConfig(options.config_file);
+    if (!loaded.ok()) return loaded.status();
+    config = *std::move(loaded);
+  }
+
+  RenderPipeline pipeline;
+  pipeline.ApplyDefaults(&config);
+  if (absl::Status valid = pipeline.Validate(config, context); !valid.ok()) return valid;
+  absl::StatusOr<std::vector<RenderedFile>> rendered = pipeline.Render(config, context);
+  if (!rendered.ok()) return rendered.status();
+  for (const std::string& warning : warnings) *options.err << warning << "\n";
+
+  OutputSelection selection;
+  selection.output = options.output;
+  selection.objects_only = options.objects_only;
+  selection.only = options.only;
+  return WriteRenderedFiles(*std::move(rendered), selection, context.source, *options.out,
+                            *options.err);
+}
+
+}  // namespace edgekit::cli

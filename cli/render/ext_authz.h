@@ -1,0 +1,50 @@
+// The ext_authz feature of `edgekit render`: the wiring of Envoy's ext_authz filter to
+// the edgekit broker on 127.0.0.1 in the gateway pod. A ServiceEntry puts the broker in
+// Istio's registry (STATIC, 127.0.0.1, GRPC), meshConfig.extensionProviders names it
+// (as an IstioOperator overlay and as istiod Helm values), a CUSTOM AuthorizationPolicy
+// sends the gateway's requests to it, and broker.yaml is the broker's own --config.
+#ifndef EDGEKIT_CLI_RENDER_EXT_AUTHZ_H_
+#define EDGEKIT_CLI_RENDER_EXT_AUTHZ_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "cli/render/feature.h"
+#include "cli/render/rendered_file.h"
+#include "common/syntax.h"
+#include "edgekit/broker/v1/broker_config.pb.h"
+#include "edgekit/edge/v1/edge_config.pb.h"
+
+namespace edgekit::cli {
+
+// ext-authz.yaml, ext-authz-istio-operator.yaml, ext-authz-istiod-values.yaml,
+// broker.yaml, in that order. In mode "loopback" there is no broker.yaml, and
+// ext-authz.yaml also holds the loopback listener's Gateway, VirtualService and
+// hedging EnvoyFilter.
+std::vector<RenderedFile> RenderExtAuthzFiles(const edge::v1::EdgeConfig& config);
+
+// What broker.yaml holds: checked with the broker's own ValidateBrokerConfig, then
+// serialized as it is (so what is checked is what is written).
+edgekit::broker::v1::BrokerConfig BrokerConfigFor(const edge::v1::ExtAuthz& authz);
+
+// "dns:///host:port" or "host:port" -> {host, port}; InvalidArgument naming the target
+// otherwise (loopback mode needs an Istio destination, not any gRPC target).
+absl::StatusOr<HostPort> UpstreamHostPort(const std::string& target);
+
+class ExtAuthzFeature final : public Feature {
+ public:
+  std::string_view Name() const override { return "ext_authz"; }
+  bool Enabled(const edge::v1::EdgeConfig& config) const override;
+  void ApplyDefaults(edge::v1::EdgeConfig* config) const override;
+  absl::Status Validate(const edge::v1::EdgeConfig& config,
+                        const RenderContext& context) override;
+  absl::Status Render(const edge::v1::EdgeConfig& config, const RenderContext& context,
+                      std::vector<RenderedFile>* files) override;
+};
+
+}  // namespace edgekit::cli
+
+#endif  // EDGEKIT_CLI_RENDER_EXT_AUTHZ_H_

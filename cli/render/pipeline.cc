@@ -1,0 +1,84 @@
+#include "cli/render/pipeline.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "cli/edge/edge_config.h"
+#include "cli/render/direct_response/direct_response.h"
+#include "cli/render/ext_authz.h"
+#include "cli/render/gzip.h"
+#include "cli/render/output_files.h"
+#include "cli/render/routes.h"
+#include "cli/render/transcoding.h"
+
+namespace edgekit::cli {
+
+using edge::v1::EdgeConfig;
+
+RenderPipeline::RenderPipeline() {
+  auto transcoding = std::make_unique<TranscodingFeature>();
+  auto direct = std::make_unique<DirectResponseFeature>();
+  auto routes = std::make_unique<RoutesFeature>(transcoding.get(), direct.get());
+  features_.push_back(std::make_unique<GzipFeature>());
+  features_.push_back(std::move(transcoding));
+  features_.push_back(std::move(direct));
+  features_.push_back(std::move(routes));
+  features_.push_back(std::make_unique<ExtAuthzFeature>());
+}
+
+void RenderPipeline::ApplyDefaults(EdgeConfig* config) const {
+  ApplyGatewayDefaults(config);
+  for (const auto& feature : features_) feature->ApplyDefaults(config);
+}
+
+absl::Status RenderPipeline::Validate(const EdgeConfig& config, const RenderContext& context) {
+  validated_ = false;
+  if (absl::Status s = ValidateGateway(config, context.source); !s.ok()) return s;
+  bool any = false;
+  for (const auto& feature : features_) {
+    if (!feature->Enabled(config)) continue;
+    any = true;
+    if (absl::Status s = feature->Validate(config, context); !s.ok()) return s;
+  }
+  if (!any) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        context.source,
+        ": no feature enabled: add a gzip, transcoding, direct_responses or ext_authz section"));
+  }
+  validated_ = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<RenderedFile>> RenderPipeline::Render(const EdgeConfig& config,
+                                                                 const RenderContext& context) {
+  if (!validated_) {
+    return absl::FailedPreconditionError("render: the config was not validated first");
+  }
+  std::vector<RenderedFile> files;
+  for (const auto& feature : features_) {
+    if (!feature->Enabled(config)) continue;
+    if (absl::Status s = feature->Render(config, context, &files); !s.ok()) return s;
+  }
+  std::stable_sort(files.begin(), files.end(), [](const RenderedFile& a, const RenderedFile& b) {
+    return OutputFileRank(a.name) < OutputFileRank(b.name);
+  });
+  return files;
+}
+
+void ApplyEdgeDefaults(EdgeConfig* config) { RenderPipeline().ApplyDefaults(config); }
+
+absl::Status ValidateEdgeConfig(const EdgeConfig& config, const std::string& source) {
+  RenderContext context;
+  context.source = source;
+  return RenderPipeline().Validate(config, context);
+}
+
+absl::StatusOr<std::vector<RenderedFile>> RenderEdgeConfig(const EdgeConfig& config,
+                                                           const RenderContext& context) {
+  RenderPipeline pipeline;
+  if (absl::Status s = pipeline.Validate(config, context); !s.ok()) return s;
+  return pipeline.Render(config, context);
+}
+
+}  // namespace edgekit::cli

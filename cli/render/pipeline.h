@@ -1,0 +1,49 @@
+// The render pipeline: every feature of `edgekit render` in one order, run the same way.
+//
+//   defaults:  gateway, then each feature's section (enabled or not)
+//   validate:  gateway, then each enabled feature; at least one must be enabled
+//   render:    each enabled feature, in order: gzip, transcoding, direct_responses,
+//              routes (needs the two before it), ext_authz
+// and the files sorted as output_files.h lists them. Nothing is written here (see
+// output_writer.h): a failure anywhere leaves no output behind.
+#ifndef EDGEKIT_CLI_RENDER_PIPELINE_H_
+#define EDGEKIT_CLI_RENDER_PIPELINE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "cli/render/feature.h"
+#include "cli/render/rendered_file.h"
+#include "edgekit/edge/v1/edge_config.pb.h"
+
+namespace edgekit::cli {
+
+// One render's features. Validate must succeed before Render (features keep what
+// validation worked out for rendering).
+class RenderPipeline {
+ public:
+  RenderPipeline();
+
+  void ApplyDefaults(edge::v1::EdgeConfig* config) const;
+  absl::Status Validate(const edge::v1::EdgeConfig& config, const RenderContext& context);
+  absl::StatusOr<std::vector<RenderedFile>> Render(const edge::v1::EdgeConfig& config,
+                                                   const RenderContext& context);
+
+ private:
+  std::vector<std::unique_ptr<Feature>> features_;
+  bool validated_ = false;
+};
+
+// The pipeline's steps on their own, for callers holding one config (tests, fuzzers).
+void ApplyEdgeDefaults(edge::v1::EdgeConfig* config);
+absl::Status ValidateEdgeConfig(const edge::v1::EdgeConfig& config, const std::string& source);
+// Validates (defaults already applied) and renders.
+absl::StatusOr<std::vector<RenderedFile>> RenderEdgeConfig(const edge::v1::EdgeConfig& config,
+                                                           const RenderContext& context);
+
+}  // namespace edgekit::cli
+
+#endif  // EDGEKIT_CLI_RENDER_PIPELINE_H_

@@ -1,0 +1,178 @@
+#include "cli/render/routes.h"
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "cli/edge/config_checks.h"
+#include "cli/edge/edge_config.h"
+#include "cli/render/manifest_doc.h"
+#include "cli/render/output_files.h"
+
+namespace edgekit::cli {
+namespace {
+
+using edge::v1::EdgeConfig;
+
+void EmitRouteTo(Doc& d, const edge::v1::Destination& dest) {
+  d.Key("route").Seq().Map();
+  d.Key("destination").Map().KV("host", dest.host());
+  d.Key("port").Map().KV("number", dest.port()).EndMap();
+  d.EndMap();  // destination
+  d.EndMap().EndSeq();
+}
+
+// "helloworld.Greeter" -> "grpc-helloworld-greeter"; a name already in `used` (services
+// differing only in case or in '.' / '_', such as "a.B" and "a.b") gets "-2", "-3", ...
+// in service order, so names are unique and the same on every run.
+std::string GrpcRouteName(const std::string& service, std::set<std::string>* used) {
+  const std::string base =
+      "grpc-" + absl::StrReplaceAll(absl::AsciiStrToLower(service), {{".", "-"}, {"_", "-"}});
+  std::string name = base;
+  for (int n = 2; !used->insert(name).second; ++n) name = absl::StrCat(base, "-", n);
+  return name;
+}
+
+}  // namespace
+
+void ApplyRoutingDefaults(EdgeConfig* config) {
+  if (config->has_routes() || RoutesNeeded(*config)) {
+    edge::v1::Routes* routes = config->mutable_routes();
+    if (!routes->has_name()) routes->set_name("edgekit-routes");
+  }
+}
+
+absl::Status ValidateRoutingConfig(const EdgeConfig& config, const std::string& source) {
+  if (!RoutesNeeded(config)) return absl::OkStatus();
+  const edge::v1::Routes& routes = config.routes();
+  if (absl::Status s = CheckKubernetesName(source, "routes.name", routes.name()); !s.ok()) {
+    return s;
+  }
+  if (routes.has_default_destination()) {
+    if (absl::Status s =
+            CheckDestination(source, "routes.default_destination", routes.default_destination());
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<RenderedFile>> RenderRoutes(
+    const EdgeConfig& config, const std::vector<GrpcServiceRoute>& grpc_routes,
+    const CompiledDirectResponses& direct, const RenderContext& context) {
+  for (size_t i = 0; i < grpc_routes.size(); ++i) {
+    if (absl::Status s = CheckDestination(
+            context.source,
+            absl::StrCat("transcoding route ", grpc_routes[i].service, " destination"),
+            grpc_routes[i].destination);
+        !s.ok()) {
+      return s;
+    }
+  }
+  const edge::v1::Routes& routes = config.routes();
+  const edge::v1::Gateway& gateway = config.gateway();
+  const bool has_default = routes.has_default_destination();
+  // After a rule answering every request no route can match (`edgekit validate` would
+  // report each): they are left out.
+  const bool unreachable = direct.catches_all && (has_default || !grpc_routes.empty());
+  if (unreachable && context.warnings != nullptr) {
+    context.warnings->push_back(absl::StrCat(
+        context.source,
+        ": direct_responses.rules: warning: the last rule answers every request, so the "
+        "gRPC routes and routes.default_destination are never used: they are left out of "
+        "the VirtualService"));
+  }
+
+  std::string comment;
+  std::vector<std::string> hosts(gateway.hosts().begin(), gateway.hosts().end());
+  if (hosts.empty()) {
+    hosts.push_back("*");
+    comment = "# gateway.hosts is empty: these routes serve every host (\"*\").\n";
+  }
+  if (unreachable) {
+    absl::StrAppend(&comment, "# Route ", direct.routes.back().name,
+                    " answers every request: the gRPC routes and the default\n"
+                    "# route would never match, so they are left out.\n");
+  }
+
+  Doc d;
+  Header(d, "networking.istio.io/v1", "VirtualService", routes.name(), gateway.namespace_());
+  d.Key("spec").Map();
+  d.StrSeq("hosts", hosts);
+  d.StrSeq("gateways", {absl::StrCat(gateway.namespace_(), "/", gateway.name())});
+  d.Key("http").Seq();
+  for (const DirectResponseRoute& route : direct.routes) {
+    d.Map().KV("name", route.name);
+    if (!route.matches.empty()) {
+      d.Key("match").Seq();
+      for (const HttpMatch& match : route.matches) EmitHttpMatch(d, match);
+      d.EndSeq();
+    }
+    d.Key("directResponse").Map().KV("status", route.status);
+    if (route.body.has_value()) d.Key("body").Map().Literal("string", *route.body).EndMap();
+    d.EndMap();
+    if (!route.headers.empty()) {
+      d.Key("headers").Map().Key("response").Map();
+      d.Labels("set", route.headers);
+      d.EndMap().EndMap();
+    }
+    d.EndMap();
+  }
+  std::set<std::string> grpc_names;
+  for (size_t i = 0; i < (unreachable ? 0 : grpc_routes.size()); ++i) {
+    const GrpcServiceRoute& grpc = grpc_routes[i];
+    d.Map().KV("name", GrpcRouteName(grpc.service, &grpc_names));
+    d.Key("match").Seq().Map().Key("uri").Map().KV("prefix", absl::StrCat("/", grpc.service, "/"));
+    d.EndMap().EndMap().EndSeq();
+    EmitRouteTo(d, grpc.destination);
+    d.EndMap();
+  }
+  if (has_default && !unreachable) {
+    d.Map().KV("name", "default");
+    EmitRouteTo(d, routes.default_destination());
+    d.EndMap();
+  }
+  d.EndSeq();           // http
+  d.EndMap().EndMap();  // spec, document
+
+  std::vector<RenderedFile> files;
+  const size_t http_routes = direct.routes.size() +
+                             (unreachable ? 0 : grpc_routes.size() + (has_default ? 1 : 0));
+  if (http_routes > 0) {
+    files.push_back({kRoutesFile, {d.Text(comment)}});
+  } else if (context.warnings != nullptr) {
+    // Istio rejects a VirtualService without routes; with every rule in the Wasm plugin
+    // and nothing to proxy to, there is nothing to route.
+    context.warnings->push_back(absl::StrCat(
+        context.source,
+        ": routes: warning: no VirtualService rendered: every rule is answered by the Wasm "
+        "plugin and there is no routes.default_destination or transcoded service, so "
+        "requests the plugin lets through get 404 unless another VirtualService serves "
+        "these hosts"));
+  }
+  return files;
+}
+
+bool RoutesFeature::Enabled(const EdgeConfig& config) const { return RoutesNeeded(config); }
+
+void RoutesFeature::ApplyDefaults(EdgeConfig* config) const { ApplyRoutingDefaults(config); }
+
+absl::Status RoutesFeature::Validate(const EdgeConfig& config, const RenderContext& context) {
+  return ValidateRoutingConfig(config, context.source);
+}
+
+absl::Status RoutesFeature::Render(const EdgeConfig& config, const RenderContext& context,
+                                   std::vector<RenderedFile>* files) {
+  absl::StatusOr<std::vector<RenderedFile>> rendered =
+      RenderRoutes(config, transcoding_->routes(), direct_->compiled(), context);
+  if (!rendered.ok()) return rendered.status();
+  files->insert(files->end(), rendered->begin(), rendered->end());
+  return absl::OkStatus();
+}
+
+}  // namespace edgekit::cli

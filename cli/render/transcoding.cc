@@ -1,0 +1,436 @@
+#include "cli/render/transcoding.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "cli/edge/config_checks.h"
+#include "cli/edge/edge_config.h"
+#include "common/file_io.h"
+#include "cli/render/manifest_doc.h"
+#include "cli/render/output_files.h"
+#include "cli/proto/proto_compiler.h"
+#include "cli/render/gzip.h"
+#include "cli/proto/http_routes.h"
+#include "google/protobuf/descriptor.pb.h"
+
+namespace edgekit::cli {
+
+using edge::v1::EdgeConfig;
+using edge::v1::Transcoding;
+using google::protobuf::FileDescriptorProto;
+using google::protobuf::FileDescriptorSet;
+
+namespace {
+
+bool IsProtoIdentifier(absl::string_view s) {
+  if (s.empty() || absl::ascii_isdigit(s.front())) return false;
+  for (char c : s) {
+    if (!(absl::ascii_isalnum(c) || c == '_')) return false;
+  }
+  return true;
+}
+
+// "package.Service" (or "Service" for a file without a package).
+bool IsServiceName(const std::string& s) {
+  for (absl::string_view part : absl::StrSplit(s, '.')) {
+    if (!IsProtoIdentifier(part)) return false;
+  }
+  return true;
+}
+
+// A query parameter name as the transcoder sees it: no separators or spaces.
+bool IsQueryParameterName(const std::string& s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (absl::ascii_isspace(c) || c == '&' || c == '=' || c == '?' || c == '#') return false;
+  }
+  return true;
+}
+
+// A path from the config, relative to the edge.yaml's directory.
+std::string Resolve(const std::string& base_dir, const std::string& path) {
+  if (path.empty() || path == "-" || path.front() == '/' || base_dir.empty() || base_dir == ".") {
+    return path;
+  }
+  return absl::StrCat(base_dir, base_dir.back() == '/' ? "" : "/", path);
+}
+
+// An include path entry in protoc syntax (DIR1:DIR2, VIRTUAL=DIR) with every directory
+// resolved against `base_dir`.
+std::string ResolveIncludeEntry(const std::string& base_dir, const std::string& entry) {
+  std::vector<std::string> parts;
+  for (absl::string_view part_view : absl::StrSplit(entry, ':', absl::SkipEmpty())) {
+    std::string part(part_view);
+    const size_t eq = part.find('=');
+    if (eq != std::string::npos && access(Resolve(base_dir, part).c_str(), F_OK) != 0) {
+      parts.push_back(absl::StrCat(part.substr(0, eq + 1), Resolve(base_dir, part.substr(eq + 1))));
+    } else {
+      parts.push_back(Resolve(base_dir, part));
+    }
+  }
+  return absl::StrJoin(parts, ":");
+}
+
+std::string ServiceOf(const std::string& method) { return method.substr(0, method.find('/')); }
+
+std::vector<std::string> ServicesIn(const FileDescriptorSet& set) {
+  std::vector<std::string> services;
+  for (const FileDescriptorProto& file : set.file()) {
+    for (const auto& service : file.service()) {
+      services.push_back(file.package().empty()
+                             ? service.name()
+                             : absl::StrCat(file.package(), ".", service.name()));
+    }
+  }
+  return services;
+}
+
+// The descriptor set and its serialized bytes (what goes into proto_descriptor_bin).
+struct Descriptor {
+  FileDescriptorSet set;
+  std::string bytes;
+  std::string key;  // "transcoding.proto_files" or "transcoding.descriptor_set"
+};
+
+absl::StatusOr<Descriptor> LoadDescriptor(const Transcoding& t, const RenderContext& context,
+                                          std::vector<std::string>* warnings) {
+  Descriptor out;
+  const std::string& source = context.source;
+  if (t.has_descriptor_set()) {
+    out.key = "transcoding.descriptor_set";
+    const std::string path = Resolve(context.base_dir, t.descriptor_set());
+    absl::StatusOr<std::string> bytes = ReadFileOrStdin(path, std::cin);
+    if (!bytes.ok()) {
+      return absl::Status(bytes.status().code(),
+                          absl::StrCat(source, ": ", out.key, ": ", bytes.status().message()));
+    }
+    std::optional<std::string> binary = DecodeDescriptorSet(*std::move(bytes), &out.set);
+    if (!binary.has_value()) {
+      return ConfigError(source, out.key,
+                         absl::StrCat(path, ": not a FileDescriptorSet (binary or base64)"));
+    }
+    out.bytes = *std::move(binary);
+    if (out.set.file_size() == 0) {
+      return ConfigError(source, out.key, absl::StrCat(path, ": the descriptor set is empty"));
+    }
+    return out;
+  }
+
+  out.key = "transcoding.proto_files";
+  CompileOptions compile;
+  for (const std::string& file : t.proto_files()) {
+    // A file next to the edge.yaml, else a path relative to an include directory (protoc
+    // takes both).
+    const std::string resolved = Resolve(context.base_dir, file);
+    compile.inputs.push_back(access(resolved.c_str(), F_OK) == 0 ? resolved : file);
+  }
+  if (t.include_paths().empty()) {
+    compile.proto_paths.push_back(context.base_dir.empty() ? "." : context.base_dir);
+  }
+  for (const std::string& entry : t.include_paths()) {
+    compile.proto_paths.push_back(ResolveIncludeEntry(context.base_dir, entry));
+  }
+  std::ostringstream compile_warnings;
+  compile.warnings = &compile_warnings;
+  absl::StatusOr<FileDescriptorSet> compiled = CompileProtos(compile);
+  // Compiler warnings are "file:line:col: warning: ..." already; keep them so.
+  for (absl::string_view line : absl::StrSplit(compile_warnings.str(), '\n', absl::SkipEmpty())) {
+    warnings->push_back(std::string(line));
+  }
+  if (!compiled.ok()) {
+    const absl::Status& status = compiled.status();
+    if (status.code() == absl::StatusCode::kInvalidArgument &&
+        absl::StrContains(status.message(), ":")) {
+      // "file:line:col: message" lines, the format editors and CI annotations read.
+      return absl::InvalidArgumentError(
+          absl::StrCat(status.message(), "\n", source, ": ", out.key,
+                       ": the .proto files do not compile (errors above)"));
+    }
+    // I/O (NotFound, PermissionDenied): keep the code; name the entry that failed.
+    std::string key = out.key;
+    for (int i = 0; i < t.proto_files_size(); ++i) {
+      if (absl::StrContains(status.message(), compile.inputs[i])) {
+        key = absl::StrCat(out.key, "[", i, "]");
+        break;
+      }
+    }
+    std::string detail(status.message());
+    for (int i = 0; i < t.proto_files_size(); ++i) {
+      const std::string resolved = Resolve(context.base_dir, t.proto_files(i));
+      if (compile.inputs[i] != resolved && absl::StrContains(detail, compile.inputs[i])) {
+        absl::StrAppend(&detail, " (neither ", resolved, " nor under an include path)");
+        break;
+      }
+    }
+    return absl::Status(status.code(), absl::StrCat(source, ": ", key, ": ", detail));
+  }
+  out.set = *std::move(compiled);
+  out.bytes = SerializeDescriptorSet(out.set);
+  return out;
+}
+
+void EmitTranscoderPatch(Doc& d, const Transcoding& t, const std::vector<std::string>& services,
+                         const std::string& descriptor_base64) {
+  BeginInsertBeforeRouter(d, "envoy.filters.http.grpc_json_transcoder");
+  d.Key("typed_config").Map();
+  d.KV("@type",
+       "type.googleapis.com/"
+       "envoy.extensions.filters.http.grpc_json_transcoder.v3.GrpcJsonTranscoder");
+  d.KV("proto_descriptor_bin", descriptor_base64);
+  d.StrSeq("services", services);
+  const Transcoding::PrintOptions& print = t.print_options();
+  d.Key("print_options").Map();
+  d.KV("add_whitespace", print.add_whitespace());
+  d.KV("always_print_primitive_fields", print.always_print_primitive_fields());
+  d.KV("always_print_enums_as_ints", print.always_print_enums_as_ints());
+  d.KV("preserve_proto_field_names", print.preserve_proto_field_names());
+  d.EndMap();
+  // Left false on purpose: the VirtualService routes on the gRPC path the transcoder
+  // produces (/package.Service/Method), which Envoy matches again after transcoding.
+  d.KV("match_incoming_request_route", false);
+  d.KV("convert_grpc_status", t.convert_grpc_status());
+  d.KV("ignore_unknown_query_parameters", t.unknown_query_parameters() == Transcoding::IGNORE);
+  if (!t.ignored_query_parameters().empty()) {
+    d.StrSeq("ignored_query_parameters",
+             {t.ignored_query_parameters().begin(), t.ignored_query_parameters().end()});
+  }
+  if (t.unknown_query_parameters() == Transcoding::REJECT) {
+    d.Key("request_validation_options").Map();
+    d.KV("reject_unknown_query_parameters", true);
+    d.EndMap();
+  }
+  if (t.has_max_request_body_size()) d.KV("max_request_body_size", t.max_request_body_size());
+  if (t.has_max_response_body_size()) {
+    d.KV("max_response_body_size", t.max_response_body_size());
+  }
+  d.EndMap();  // typed_config
+  EndInsertBeforeRouter(d);
+}
+
+}  // namespace
+
+void ApplyTranscodingDefaults(EdgeConfig* config) {
+  if (!config->has_transcoding()) return;
+  Transcoding* t = config->mutable_transcoding();
+  if (!t->has_name()) t->set_name("edgekit-transcoding");
+  Transcoding::PrintOptions* print = t->mutable_print_options();
+  if (!print->has_add_whitespace()) print->set_add_whitespace(false);
+  if (!print->has_always_print_primitive_fields()) print->set_always_print_primitive_fields(false);
+  if (!print->has_always_print_enums_as_ints()) print->set_always_print_enums_as_ints(false);
+  if (!print->has_preserve_proto_field_names()) print->set_preserve_proto_field_names(false);
+  if (!t->has_convert_grpc_status()) t->set_convert_grpc_status(true);
+  if (!t->has_unknown_query_parameters()) {
+    t->set_unknown_query_parameters(Transcoding::PASS_THROUGH);
+  }
+}
+
+absl::Status ValidateTranscodingConfig(const EdgeConfig& config, const std::string& source) {
+  const Transcoding& t = config.transcoding();
+  if (absl::Status s = CheckKubernetesName(source, "transcoding.name", t.name()); !s.ok()) {
+    return s;
+  }
+  if (t.has_descriptor_set() && !t.proto_files().empty()) {
+    return ConfigError(source, "transcoding.descriptor_set",
+                       "give either proto_files or descriptor_set, not both");
+  }
+  if (!t.has_descriptor_set() && t.proto_files().empty()) {
+    return ConfigError(source, "transcoding",
+                       "no descriptor: give proto_files (with include_paths) or descriptor_set");
+  }
+  if (t.has_descriptor_set() && t.descriptor_set().empty()) {
+    return ConfigError(source, "transcoding.descriptor_set", "empty path");
+  }
+  if (t.has_descriptor_set() && !t.include_paths().empty()) {
+    return ConfigError(source, "transcoding.include_paths",
+                       "only used with proto_files, not with a prebuilt descriptor");
+  }
+  for (int i = 0; i < t.proto_files_size(); ++i) {
+    if (t.proto_files(i).empty()) {
+      return ConfigError(source, absl::StrCat("transcoding.proto_files[", i, "]"), "empty path");
+    }
+  }
+  for (int i = 0; i < t.include_paths_size(); ++i) {
+    if (t.include_paths(i).empty()) {
+      return ConfigError(source, absl::StrCat("transcoding.include_paths[", i, "]"),
+                         "empty directory name (use \".\" for the edge.yaml's directory)");
+    }
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < t.services_size(); ++i) {
+    const std::string key = absl::StrCat("transcoding.services[", i, "]");
+    if (!IsServiceName(t.services(i))) {
+      return ConfigError(source, key,
+                         absl::StrCat("\"", t.services(i),
+                                      "\" is not a fully qualified gRPC service name such as "
+                                      "\"helloworld.Greeter\""));
+    }
+    if (!seen.insert(t.services(i)).second) {
+      return ConfigError(source, key, absl::StrCat("\"", t.services(i), "\" is listed twice"));
+    }
+  }
+  if (!t.has_destination()) {
+    return ConfigError(source, "transcoding.destination",
+                       "required: the gRPC service's host and port, e.g. "
+                       "{host: greeter.default.svc.cluster.local, port: 50051}");
+  }
+  if (absl::Status s = CheckDestination(source, "transcoding.destination", t.destination());
+      !s.ok()) {
+    return s;
+  }
+  if (t.unknown_query_parameters() == Transcoding::UNKNOWN_QUERY_PARAMETERS_UNSPECIFIED) {
+    return ConfigError(source, "transcoding.unknown_query_parameters",
+                       "must be PASS_THROUGH, IGNORE or REJECT");
+  }
+  seen.clear();
+  for (int i = 0; i < t.ignored_query_parameters_size(); ++i) {
+    const std::string& name = t.ignored_query_parameters(i);
+    const std::string key = absl::StrCat("transcoding.ignored_query_parameters[", i, "]");
+    if (!IsQueryParameterName(name)) {
+      return ConfigError(source, key,
+                         absl::StrCat("\"", name,
+                                      "\" is not a query parameter name (non-empty, no spaces, "
+                                      "'&', '=', '?' or '#')"));
+    }
+    if (!seen.insert(name).second) {
+      return ConfigError(source, key, absl::StrCat("\"", name, "\" is listed twice"));
+    }
+  }
+  if (t.has_max_request_body_size() && t.max_request_body_size() == 0) {
+    return ConfigError(source, "transcoding.max_request_body_size",
+                       "must be at least 1 byte (leave it out for Envoy's default)");
+  }
+  if (t.has_max_response_body_size() && t.max_response_body_size() == 0) {
+    return ConfigError(source, "transcoding.max_response_body_size",
+                       "must be at least 1 byte (leave it out for Envoy's default)");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TranscodingOutput> RenderTranscoding(const EdgeConfig& config,
+                                                    const RenderContext& context) {
+  const Transcoding& t = config.transcoding();
+  const std::string& source = context.source;
+  std::vector<std::string> local_warnings;
+  std::vector<std::string>* warnings =
+      context.warnings != nullptr ? context.warnings : &local_warnings;
+
+  absl::StatusOr<Descriptor> descriptor = LoadDescriptor(t, context, warnings);
+  if (!descriptor.ok()) return descriptor.status();
+  absl::StatusOr<std::vector<HttpRoute>> bindings = ListHttpRoutes(descriptor->set);
+  if (!bindings.ok()) {
+    return ConfigError(source, descriptor->key, std::string(bindings.status().message()));
+  }
+
+  // Services with at least one binding, in descriptor order.
+  std::vector<std::string> bound;
+  for (const HttpRoute& route : *bindings) {
+    const std::string service = ServiceOf(route.method);
+    if (std::find(bound.begin(), bound.end(), service) == bound.end()) bound.push_back(service);
+  }
+  std::vector<std::string> services;
+  if (t.services().empty()) {
+    if (bound.empty()) {
+      return ConfigError(
+          source, descriptor->key,
+          "no service has google.api.http bindings, so there is nothing to transcode "
+          "(annotate methods with option (google.api.http), or list services)");
+    }
+    services = bound;
+  } else {
+    const std::vector<std::string> available = ServicesIn(descriptor->set);
+    for (int i = 0; i < t.services_size(); ++i) {
+      const std::string& service = t.services(i);
+      if (std::find(available.begin(), available.end(), service) == available.end()) {
+        return ConfigError(
+            source, absl::StrCat("transcoding.services[", i, "]"),
+            absl::StrCat("service \"", service, "\" is not in the descriptor set (it has: ",
+                         available.empty() ? "no services" : absl::StrJoin(available, ", "), ")"));
+      }
+      if (std::find(bound.begin(), bound.end(), service) == bound.end()) {
+        warnings->push_back(absl::StrCat(
+            source, ": transcoding.services[", i, "]: warning: service \"", service,
+            "\" has no google.api.http bindings; the transcoder will not serve any of its "
+            "methods"));
+      }
+      services.push_back(service);
+    }
+  }
+
+  const std::string base64 = absl::Base64Escape(descriptor->bytes);
+  // kubectl's client-side apply stores the whole object in the
+  // kubectl.kubernetes.io/last-applied-configuration annotation, and annotations are
+  // limited to 256 KiB in total: a bigger proto_descriptor_bin makes `kubectl apply` fail.
+  if (base64.size() > kClientSideApplyLimitBytes) {
+    warnings->push_back(absl::StrCat(
+        source, ": transcoding: warning: proto_descriptor_bin is ", base64.size(),
+        " bytes (base64 of a ", descriptor->bytes.size(),
+        "-byte descriptor set), over the 262144-byte (256 KiB) annotation limit of "
+        "client-side `kubectl apply`: apply ",
+        t.name(),
+        " with `kubectl apply --server-side`, or mount the descriptor set into the gateway "
+        "pods (e.g. from a ConfigMap) and point the filter at the file with "
+        "`proto_descriptor: /path/in/pod` instead of proto_descriptor_bin; listing fewer "
+        "protos or services in transcoding also shrinks it"));
+  }
+
+  Doc d;
+  Header(d, "networking.istio.io/v1alpha3", "EnvoyFilter", t.name(), config.gateway().namespace_());
+  d.Key("spec").Map();
+  d.Key("workloadSelector").Map().Labels("labels", Sorted(config.gateway().selector())).EndMap();
+  d.Key("configPatches").Seq();
+  // Both patches INSERT_BEFORE the router, applied in list order, so the chain becomes
+  // [..., compressor, transcoder, router]. Envoy runs request (decode) filters in chain
+  // order and response (encode) filters in reverse: a response goes router -> transcoder
+  // (gRPC becomes JSON) -> compressor (gzips that JSON). With the transcoder first, the
+  // compressor would see application/grpc on the way out and leave the body alone, and
+  // the JSON the client gets would never be compressed.
+  if (GzipEnabled(config)) EmitCompressorPatch(d, config);
+  EmitTranscoderPatch(d, t, services, base64);
+  d.EndSeq();
+  d.EndMap().EndMap();  // spec, document
+
+  TranscodingOutput output;
+  output.files.push_back({kTranscodingFile, {d.Text()}});
+  for (const std::string& service : services) {
+    output.routes.push_back({service, t.destination()});
+  }
+  return output;
+}
+
+bool TranscodingFeature::Enabled(const EdgeConfig& config) const {
+  return TranscodingEnabled(config);
+}
+
+void TranscodingFeature::ApplyDefaults(EdgeConfig* config) const {
+  ApplyTranscodingDefaults(config);
+}
+
+absl::Status TranscodingFeature::Validate(const EdgeConfig& config,
+                                          const RenderContext& context) {
+  return ValidateTranscodingConfig(config, context.source);
+}
+
+absl::Status TranscodingFeature::Render(const EdgeConfig& config, const RenderContext& context,
+                                        std::vector<RenderedFile>* files) {
+  absl::StatusOr<TranscodingOutput> output = RenderTranscoding(config, context);
+  if (!output.ok()) return output.status();
+  files->insert(files->end(), output->files.begin(), output->files.end());
+  routes_ = std::move(output->routes);
+  return absl::OkStatus();
+}
+
+}  // namespace edgekit::cli
