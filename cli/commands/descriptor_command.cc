@@ -1,6 +1,9 @@
 // `edgekit descriptor`: compile, serialize like protoc, write atomically.
 #include "cli/commands/descriptor_command.h"
 
+#include "CLI/CLI.hpp"
+#include "cli/commands/shared_flags.h"
+
 #include <cstddef>
 #include <string>
 
@@ -42,6 +45,29 @@ absl::Status RunDescriptor(const DescriptorOptions& options) {
     }
   }
   return WriteFileOrStdout(options.output, bytes, *options.out);
+}
+
+Command AddDescriptorCommand(CLI::App& app) {
+  auto options = std::make_shared<DescriptorOptions>();
+  CLI::App* command = app.add_subcommand(
+      "descriptor",
+      "Compile .proto files into a FileDescriptorSet with all imports, byte-identical to "
+      "`protoc --include_imports --descriptor_set_out` (for Envoy's gRPC-JSON "
+      "transcoder). google/api/{annotations,http}.proto are built in.");
+  command->add_option("PROTO", options->inputs, ".proto files to compile")->required();
+  AddProtoPathOption(command, &options->proto_paths);
+  command
+      ->add_option("-o,--descriptor_set_out", options->output,
+                   "Output file (replaced atomically), or - for stdout")
+      ->required()
+      ->type_name("FILE");
+  command->add_flag("--include_imports",
+                    "Accepted for protoc compatibility; imports are always included");
+  command->add_flag("--include_source_info", options->include_source_info,
+                    "Keep comments and source locations, like protoc");
+  command->add_flag("--base64", options->base64,
+                    "Write base64 (one line) for an inline proto_descriptor_bin");
+  return {command, [options] { return RunDescriptor(*options); }};
 }
 
 }  // namespace edgekit::cli

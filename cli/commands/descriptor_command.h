@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "cli/commands/command.h"
 
 namespace edgekit::cli {
 
@@ -27,6 +28,9 @@ struct DescriptorOptions {
 // PermissionDenied / Unavailable. On any error nothing is written and an existing
 // output file is left as it was.
 absl::Status RunDescriptor(const DescriptorOptions& options);
+
+// `edgekit descriptor PROTO... -o FILE`.
+Command AddDescriptorCommand(CLI::App& app);
 
 }  // namespace edgekit::cli
 

@@ -1,5 +1,8 @@
 #include "cli/commands/render_command.h"
 
+#include "CLI/CLI.hpp"
+#include "cli/commands/shared_flags.h"
+
 #include <string>
 #include <vector>
 
@@ -45,6 +48,26 @@ absl::Status RunRender(const RenderOptions& options) {
   selection.only = options.only;
   return WriteRenderedFiles(*std::move(rendered), selection, context.source, *options.out,
                             *options.err);
+}
+
+Command AddRenderCommand(CLI::App& app) {
+  auto options = std::make_shared<RenderOptions>();
+  CLI::App* command = app.add_subcommand(
+      "render",
+      "Render the Istio manifests (and istiod/broker config) for the features an edge.yaml "
+      "turns on; deterministic output. See examples/edge/edge.yaml.");
+  command->require_subcommand(0, 1);
+  command->add_option("-f,--file", options->config_file, "The edge.yaml to render")
+      ->type_name("FILE");
+  AddRenderOutputOptions(command, options.get());
+  return {command, [options]() -> absl::Status {
+            if (options->config_file.empty()) {
+              return UsageError(
+                  "render: give -f edge.yaml, or use `render gzip` / `render ext-authz`\n"
+                  "Run with --help for more information.");
+            }
+            return RunRender(*options);
+          }};
 }
 
 }  // namespace edgekit::cli

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "cli/commands/command.h"
 #include "absl/status/statusor.h"
 #include "edgekit/edge/v1/edge_config.pb.h"
 
@@ -61,6 +62,10 @@ struct RenderOptions {
 // InvalidArgument "<source>: <key.path>: <problem>" for bad input (nothing written);
 // NotFound / PermissionDenied / Unavailable for I/O.
 absl::Status RunRender(const RenderOptions& options);
+
+// `edgekit render -f edge.yaml`; the one-liners (render_*_command.h) are added to the
+// returned command's app.
+Command AddRenderCommand(CLI::App& app);
 
 }  // namespace edgekit::cli
 

@@ -1,6 +1,9 @@
 // `edgekit routes`: the bindings of .proto files or of a descriptor set, as text or JSON.
 #include "cli/commands/routes_command.h"
 
+#include "CLI/CLI.hpp"
+#include "cli/commands/shared_flags.h"
+
 #include <string>
 #include <vector>
 
@@ -59,6 +62,33 @@ absl::Status RunRoutes(const RoutesOptions& options) {
   std::string text =
       options.format == "json" ? FormatRoutesJson(*routes) : FormatRoutesText(*routes);
   return WriteFileOrStdout("-", text, *options.out);
+}
+
+Command AddRoutesCommand(CLI::App& app) {
+  auto options = std::make_shared<RoutesOptions>();
+  CLI::App* command = app.add_subcommand(
+      "routes",
+      "List every google.api.http binding: verb, path template, body -> "
+      "package.Service/Method");
+  CLI::Option* protos = command->add_option("PROTO", options->inputs, ".proto files to read");
+  AddProtoPathOption(command, &options->proto_paths);
+  command
+      ->add_option("--descriptor", options->descriptor,
+                   "Read a FileDescriptorSet (binary or base64; - for stdin) instead of "
+                   ".proto files")
+      ->excludes(protos)
+      ->type_name("FILE");
+  command->add_option("--output", options->format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  return {command, [options]() -> absl::Status {
+            if (options->inputs.empty() && options->descriptor.empty()) {
+              return UsageError(
+                  "routes: give PROTO files or --descriptor FILE\n"
+                  "Run with --help for more information.");
+            }
+            return RunRoutes(*options);
+          }};
 }
 
 }  // namespace edgekit::cli

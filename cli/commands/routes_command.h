@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "cli/commands/command.h"
 #include "absl/status/statusor.h"
 #include "cli/proto/http_routes.h"
 
@@ -25,6 +26,9 @@ struct RoutesOptions {
 };
 
 absl::Status RunRoutes(const RoutesOptions& options);
+
+// `edgekit routes PROTO... | --descriptor FILE`.
+Command AddRoutesCommand(CLI::App& app);
 
 }  // namespace edgekit::cli
 

@@ -1,5 +1,7 @@
 #include "cli/commands/validate_command.h"
 
+#include "CLI/CLI.hpp"
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -82,6 +84,38 @@ absl::Status RunValidate(const ValidateCommandOptions& options) {
   if (!io_status.ok()) return absl::Status(io_status.code(), "");
   if (errors > 0) return absl::InvalidArgumentError("");
   return absl::OkStatus();
+}
+
+Command AddValidateCommand(CLI::App& app) {
+  auto options = std::make_shared<ValidateCommandOptions>();
+  CLI::App* command = app.add_subcommand(
+      "validate",
+      "Check Kubernetes/Istio objects in multi-document YAML files against CRD OpenAPI "
+      "schemas (structure only; CEL rules are counted, not run). Findings go to stderr as "
+      "FILE:LINE:COL: document N: error: PATH: MESSAGE, then a summary line.");
+  command->add_option("FILE", options->inputs, "YAML files to check; - for stdin")->required();
+  command
+      ->add_option("--crds", options->crds,
+                   "YAML file of CustomResourceDefinitions (e.g. `kubectl get crd -o "
+                   "yaml`); repeatable. Default: the file named by $EDGEKIT_CRDS")
+      ->allow_extra_args(false)
+      ->type_name("FILE");
+  command->add_flag("--allow-unknown-groups", options->allow_unknown_groups,
+                    "Objects of API groups with no CRD given (Deployment, Service, ...) "
+                    "are warnings, not errors");
+  return {command, [options]() -> absl::Status {
+            if (options->crds.empty()) {
+              const char* env = std::getenv("EDGEKIT_CRDS");
+              if (env != nullptr && *env != '\0') options->crds.push_back(env);
+            }
+            if (options->crds.empty()) {
+              return UsageError(
+                  "validate: no CRD schemas: give --crds FILE (e.g. the output of "
+                  "`kubectl get crd -o yaml`) or set EDGEKIT_CRDS=FILE\n"
+                  "Run with --help for more information.");
+            }
+            return RunValidate(*options);
+          }};
 }
 
 }  // namespace edgekit::cli

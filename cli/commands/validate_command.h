@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "cli/commands/command.h"
 #include "absl/strings/string_view.h"
 #include "cli/validate/manifest_validation.h"
 
@@ -42,6 +43,9 @@ struct ValidateCommandOptions {
 // be read (I/O code) or loaded (InvalidArgument); InvalidArgument if no CRD file or no
 // input is given, or "-" is used more than once.
 absl::Status RunValidate(const ValidateCommandOptions& options);
+
+// `edgekit validate FILE... --crds FILE` ($EDGEKIT_CRDS when no --crds).
+Command AddValidateCommand(CLI::App& app);
 
 }  // namespace edgekit::cli
 

@@ -1,6 +1,8 @@
 // `edgekit version`.
 #include "cli/commands/version_command.h"
 
+#include "CLI/CLI.hpp"
+
 #include "absl/strings/str_cat.h"
 #include "common/file_io.h"
 
@@ -14,6 +16,11 @@ std::string VersionString() { return "edgekit " EDGEKIT_VERSION; }
 
 absl::Status RunVersion(const VersionOptions& options) {
   return WriteFileOrStdout("-", absl::StrCat(VersionString(), "\n"), *options.out);
+}
+
+Command AddVersionCommand(CLI::App& app) {
+  CLI::App* command = app.add_subcommand("version", "Print the edgekit version");
+  return {command, [] { return RunVersion({}); }};
 }
 
 }  // namespace edgekit::cli

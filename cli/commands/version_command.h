@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "cli/commands/command.h"
 
 namespace edgekit::cli {
 
@@ -17,6 +18,9 @@ struct VersionOptions {
 std::string VersionString();
 
 absl::Status RunVersion(const VersionOptions& options);
+
+// `edgekit version`.
+Command AddVersionCommand(CLI::App& app);
 
 }  // namespace edgekit::cli
 
