@@ -424,6 +424,13 @@ class Converter {
       case FieldDescriptor::CPPTYPE_ENUM: {
         const EnumDescriptor* type = field->enum_type();
         const EnumValueDescriptor* found = type->FindValueByName(text);
+        if (found == nullptr) {
+          // Names in any case, '-' for '_': configs read "mode: loopback" or
+          // "unknown_query_parameters: pass-through" as naturally as the proto's LOOPBACK.
+          std::string name(text);
+          for (char& c : name) c = c == '-' ? '_' : absl::ascii_toupper(c);
+          found = type->FindValueByName(name);
+        }
         int32_t number = 0;
         if (found == nullptr && ParseInteger(text, &number) == NumberParse::kOk) {
           found = type->FindValueByNumber(number);

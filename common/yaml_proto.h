@@ -17,7 +17,7 @@ namespace edgekit {
 
 // Fills `message` (cleared first) from a YAML mapping. Keys are the proto field names
 // (snake_case) or their JSON names (lowerCamelCase). Supports scalars of every proto
-// type, enums by name (or number), nested messages, repeated fields (YAML sequences),
+// type, enums by name (in any case, '-' for '_') or number, nested messages, repeated fields (YAML sequences),
 // map<string, *> fields (YAML mappings) and proto3 `optional` presence.
 // Errors are InvalidArgument: "<source>:<line>:<col>: <key.path>: <what is wrong>",
 // e.g. "broker.yaml:4:17: hedging.max_attempts: expected an unsigned integer, got \"two\"",

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "CLI/CLI.hpp"
+#include "cli/edge/defaults.h"
 #include "absl/strings/str_cat.h"
 #include "common/syntax.h"
 
@@ -128,7 +129,8 @@ Command AddRenderDirectResponseCommand(CLI::App& render) {
   command->add_option("--if-method", flags->if_method, "Answer only for this method (GET, ...)")
       ->type_name("METHOD");
   command->add_option("--rule-name", flags->rule_name,
-                      "Rule name (route direct-NAME). Default respond");
+                      absl::StrCat("Rule name (route direct-NAME). Default ",
+                                   DirectResponseFlags().rule_name));
   command
       ->add_option("--destination", flags->destination,
                    "Catch-all destination HOST:PORT for requests not answered "
@@ -139,7 +141,7 @@ Command AddRenderDirectResponseCommand(CLI::App& render) {
                    "Host served (gateway.hosts); repeatable. Default: every host (\"*\")")
       ->allow_extra_args(false);
   command->add_option("--gateway", flags->gateway_name,
-                      "Istio Gateway name. Default edgekit-gateway");
+                      absl::StrCat("Istio Gateway name.", DefaultHelp(edge::v1::Gateway::descriptor(), "name")));
   command->add_option("--wasm-image", flags->wasm_image,
                       "oci:// URL of YOUR Wasm module for rules routes cannot express");
   AddRenderOutputOptions(command, &flags->output);

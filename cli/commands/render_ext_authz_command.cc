@@ -3,6 +3,8 @@
 #include <memory>
 
 #include "CLI/CLI.hpp"
+#include "cli/edge/defaults.h"
+#include "absl/strings/str_cat.h"
 
 namespace edgekit::cli {
 
@@ -21,7 +23,17 @@ absl::StatusOr<edge::v1::EdgeConfig> ExtAuthzFlagsToConfig(const ExtAuthzFlags& 
   if (flags.status_on_error) authz->set_status_on_error(*flags.status_on_error);
   for (const std::string& path : flags.excluded_paths) authz->add_excluded_paths(path);
   for (const std::string& cidr : flags.excluded_cidrs) authz->add_excluded_cidrs(cidr);
-  if (flags.mode) authz->set_mode(*flags.mode);
+  if (flags.mode) {
+    // Checked here rather than by CLI11, so a bad --mode reads like any bad setting.
+    if (*flags.mode == "broker") {
+      authz->set_mode(edge::v1::ExtAuthz::BROKER);
+    } else if (*flags.mode == "loopback") {
+      authz->set_mode(edge::v1::ExtAuthz::LOOPBACK);
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "command line: ext_authz.mode: \"", *flags.mode, "\" is not \"broker\" or \"loopback\""));
+    }
+  }
   if (flags.per_try_timeout) authz->mutable_loopback()->set_per_try_timeout(*flags.per_try_timeout);
   if (flags.attempts) authz->mutable_loopback()->set_attempts(*flags.attempts);
   if (flags.max_attempts) authz->mutable_hedging()->set_max_attempts(*flags.max_attempts);
@@ -41,17 +53,17 @@ Command AddRenderExtAuthzCommand(CLI::App& render) {
                       "The broker's auth service (gRPC target). Required")
       ->required();
   command->add_option("--provider-name", flags->provider_name,
-                      "Extension provider name. Default edgekit-broker");
-  command->add_option("--port", flags->port, "Broker port on 127.0.0.1. Default 9191");
-  command->add_option("--host", flags->host, "ServiceEntry host. Default edgekit-broker.local");
+                      absl::StrCat("Extension provider name.", DefaultHelp(edge::v1::ExtAuthz::descriptor(), "provider_name")));
+  command->add_option("--port", flags->port, absl::StrCat("Broker port on 127.0.0.1.", DefaultHelp(edge::v1::ExtAuthz::descriptor(), "port")));
+  command->add_option("--host", flags->host, "ServiceEntry host. Default: the ServiceEntry name + .local");
   command->add_option("--service-entry-name", flags->service_entry_name,
-                      "ServiceEntry name. Default edgekit-broker");
+                      "ServiceEntry name. Default: the provider name (loopback: the listener's)");
   command->add_option("--policy-name", flags->policy_name,
-                      "AuthorizationPolicy name. Default edgekit-ext-authz");
-  command->add_option("--timeout", flags->timeout, "Check timeout. Default 1s");
+                      absl::StrCat("AuthorizationPolicy name.", DefaultHelp(edge::v1::ExtAuthz::descriptor(), "policy_name")));
+  command->add_option("--timeout", flags->timeout, absl::StrCat("Check timeout.", DefaultHelp(edge::v1::ExtAuthz::descriptor(), "timeout")));
   command->add_flag("--fail-open", flags->fail_open, "Allow requests when the broker fails");
   command->add_option("--status-on-error", flags->status_on_error,
-                      "Status when the broker fails. Default 403");
+                      absl::StrCat("Status when the broker fails.", DefaultHelp(edge::v1::ExtAuthz::descriptor(), "status_on_error")));
   command
       ->add_option("--exclude-path", flags->excluded_paths,
                    "Path that skips authorization; repeatable")
@@ -65,9 +77,9 @@ Command AddRenderExtAuthzCommand(CLI::App& render) {
       "broker (default): hedge through the edgekit broker; loopback: no broker, Envoy's own "
       "hedge_policy on a loopback listener of the gateway (fixed delay, no budget)");
   command->add_option("--per-try-timeout", flags->per_try_timeout,
-                      "loopback: hedge after this long. Default 50ms");
+                      absl::StrCat("loopback: hedge after this long.", DefaultHelp(edge::v1::ExtAuthzLoopback::descriptor(), "per_try_timeout")));
   command->add_option("--attempts", flags->attempts,
-                      "loopback: most attempts per Check, 2..5. Default 2");
+                      absl::StrCat("loopback: most attempts per Check, 2..5.", DefaultHelp(edge::v1::ExtAuthzLoopback::descriptor(), "attempts")));
   command->add_option("--max-attempts", flags->max_attempts,
                       "broker: attempts per Check, 1..5 (broker default 2)");
   command->add_option("--hedge-quantile", flags->hedge_quantile,

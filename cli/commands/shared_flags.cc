@@ -3,6 +3,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "cli/commands/command.h"
+#include "cli/edge/defaults.h"
 
 namespace edgekit::cli {
 
@@ -19,12 +20,12 @@ void AddProtoPathOption(CLI::App* command, std::vector<std::string>* paths) {
 void AddGatewayFlags(CLI::App* command, GatewayFlags* flags) {
   command
       ->add_option("--namespace", flags->namespace_,
-                   "Namespace of the gateway (gateway.namespace). Default istio-system")
+                   absl::StrCat("Namespace of the gateway (gateway.namespace).", DefaultHelp(edge::v1::Gateway::descriptor(), "namespace")))
       ->type_name("NS");
   command
       ->add_option("--selector", flags->selector,
-                   "Gateway pod label KEY=VALUE (gateway.selector); repeatable. Default "
-                   "istio=ingressgateway")
+                   absl::StrCat("Gateway pod label KEY=VALUE (gateway.selector); repeatable.",
+                                DefaultHelp(edge::v1::Gateway::descriptor(), "selector")))
       ->allow_extra_args(false)
       ->type_name("KEY=VALUE");
 }

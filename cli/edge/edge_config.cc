@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cli/edge/config_checks.h"
+#include "cli/edge/defaults.h"
 #include "common/yaml_proto.h"
 
 namespace edgekit::cli {
@@ -49,7 +50,9 @@ bool RoutesNeeded(const EdgeConfig& config) {
   return TranscodingEnabled(config) || DirectResponsesEnabled(config);
 }
 
-bool IsLoopbackMode(const edge::v1::ExtAuthz& authz) { return authz.mode() == "loopback"; }
+bool IsLoopbackMode(const edge::v1::ExtAuthz& authz) {
+  return authz.mode() == edge::v1::ExtAuthz::LOOPBACK;
+}
 
 absl::StatusOr<EdgeConfig> LoadEdgeConfig(const std::string& path) {
   EdgeConfig config;
@@ -65,13 +68,7 @@ absl::StatusOr<EdgeConfig> LoadEdgeConfigText(std::string_view text, const std::
   return config;
 }
 
-void ApplyGatewayDefaults(EdgeConfig* config) {
-  edge::v1::Gateway* gateway = config->mutable_gateway();
-  if (!gateway->has_namespace_()) gateway->set_namespace_("istio-system");
-  if (gateway->selector().empty()) (*gateway->mutable_selector())["istio"] = "ingressgateway";
-  if (!gateway->has_name()) gateway->set_name("edgekit-gateway");
-  if (!gateway->has_istio_version()) gateway->set_istio_version("1.30");
-}
+void ApplyGatewayDefaults(EdgeConfig* config) { ApplyDeclaredDefaults(config->mutable_gateway()); }
 
 absl::Status ValidateGateway(const EdgeConfig& config, const std::string& source) {
   const edge::v1::Gateway& gateway = config.gateway();

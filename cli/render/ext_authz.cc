@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "broker/config.h"
 #include "cli/edge/config_checks.h"
+#include "cli/edge/defaults.h"
 #include "cli/edge/edge_config.h"
 #include "cli/render/manifest_doc.h"
 #include "cli/render/output_files.h"
@@ -287,31 +288,17 @@ bool ExtAuthzFeature::Enabled(const EdgeConfig& config) const { return ExtAuthzE
 void ExtAuthzFeature::ApplyDefaults(EdgeConfig* config) const {
   if (!config->has_ext_authz()) return;
   edge::v1::ExtAuthz* authz = config->mutable_ext_authz();
-  if (!authz->has_provider_name()) authz->set_provider_name("edgekit-broker");
-  if (!authz->has_port()) authz->set_port(9191);
-  if (!authz->has_mode()) authz->set_mode("broker");
-  // In loopback mode the ServiceEntry names the gateway's own loopback listener.
-  const bool loopback = authz->mode() == "loopback";
-  if (!authz->has_service_entry_name()) {
-    authz->set_service_entry_name(loopback ? "edgekit-authz-loopback" : "edgekit-broker");
-  }
-  if (!authz->has_host()) {
-    authz->set_host(loopback ? "edgekit-authz-loopback.local" : "edgekit-broker.local");
-  }
-  if (!authz->has_timeout()) authz->set_timeout("1s");
-  if (!authz->has_fail_open()) authz->set_fail_open(false);
-  if (!authz->has_status_on_error()) authz->set_status_on_error(403);
-  if (!authz->has_policy_name()) authz->set_policy_name("edgekit-ext-authz");
-  if (!authz->has_istio_namespace()) authz->set_istio_namespace("istio-system");
-  if (loopback) {
-    edge::v1::ExtAuthzLoopback* settings = authz->mutable_loopback();
-    if (!settings->has_name()) settings->set_name("edgekit-authz-loopback");
-    if (!settings->has_per_try_timeout()) settings->set_per_try_timeout("50ms");
-    if (!settings->has_attempts()) settings->set_attempts(2);
-    if (!settings->has_retry_on()) {
-      settings->set_retry_on("unavailable,cancelled,resource-exhausted,connect-failure,reset");
-    }
-  }
+  ApplyDeclaredDefaults(authz);
+  const bool loopback = IsLoopbackMode(*authz);
+  if (loopback) ApplyDeclaredDefaults(authz->mutable_loopback());
+  // The two defaults that depend on the mode: the ServiceEntry is named after what it
+  // puts in the registry, the broker (named as its extension provider) or the gateway's
+  // own loopback listener, and its host is that name under .local.
+  const std::string entry_name =
+      loopback ? DeclaredDefault(edge::v1::ExtAuthzLoopback::descriptor(), "name")
+               : DeclaredDefault(edge::v1::ExtAuthz::descriptor(), "provider_name");
+  if (!authz->has_service_entry_name()) authz->set_service_entry_name(entry_name);
+  if (!authz->has_host()) authz->set_host(entry_name + ".local");
 }
 
 absl::Status ExtAuthzFeature::Validate(const EdgeConfig& config, const RenderContext& context) {
@@ -380,9 +367,8 @@ absl::Status ExtAuthzFeature::Validate(const EdgeConfig& config, const RenderCon
                        "required: the broker's auth service, e.g. "
                        "\"dns:///authz.auth.svc.cluster.local:8080\"");
   }
-  if (authz.mode() != "broker" && authz.mode() != "loopback") {
-    return ConfigError(source, "ext_authz.mode",
-                       absl::StrCat("\"", authz.mode(), "\" is not \"broker\" or \"loopback\""));
+  if (authz.mode() == edge::v1::ExtAuthz::MODE_UNSPECIFIED) {
+    return ConfigError(source, "ext_authz.mode", "must be broker or loopback");
   }
   if (IsLoopbackMode(authz)) {
     if (absl::Status s = ValidateLoopback(authz, source); !s.ok()) return s;

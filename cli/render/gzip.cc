@@ -5,16 +5,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cli/edge/config_checks.h"
+#include "cli/edge/defaults.h"
 #include "cli/edge/edge_config.h"
 #include "cli/render/output_files.h"
 
 namespace edgekit::cli {
 
 using edge::v1::EdgeConfig;
-
-const char* const kDefaultGzipContentTypes[8] = {
-    "application/javascript", "application/json", "application/xhtml+xml", "image/svg+xml",
-    "text/css",               "text/html",        "text/plain",            "text/xml"};
 
 namespace {
 
@@ -68,19 +65,7 @@ std::string RenderGzipFilter(const EdgeConfig& config) {
 bool GzipFeature::Enabled(const EdgeConfig& config) const { return GzipEnabled(config); }
 
 void GzipFeature::ApplyDefaults(EdgeConfig* config) const {
-  if (!config->has_gzip()) return;
-  edge::v1::Gzip* gzip = config->mutable_gzip();
-  if (!gzip->has_name()) gzip->set_name("edgekit-gzip");
-  if (!gzip->has_min_content_length()) gzip->set_min_content_length(30);
-  if (gzip->content_types().empty()) {
-    for (const char* type : kDefaultGzipContentTypes) gzip->add_content_types(type);
-  }
-  if (!gzip->has_compression_level()) gzip->set_compression_level(6);
-  if (!gzip->has_memory_level()) gzip->set_memory_level(5);
-  if (!gzip->has_window_bits()) gzip->set_window_bits(12);
-  if (!gzip->has_chunk_size()) gzip->set_chunk_size(4096);
-  if (!gzip->has_remove_accept_encoding_header()) gzip->set_remove_accept_encoding_header(false);
-  if (!gzip->has_disable_on_etag_header()) gzip->set_disable_on_etag_header(false);
+  if (config->has_gzip()) ApplyDeclaredDefaults(config->mutable_gzip());
 }
 
 absl::Status GzipFeature::Validate(const EdgeConfig& config, const RenderContext& context) {

@@ -15,9 +15,6 @@
 
 namespace edgekit::cli {
 
-// Envoy's default compressor content types, used when gzip.content_types is empty.
-extern const char* const kDefaultGzipContentTypes[8];
-
 // Emits one `configPatches` item (a map) inserting the compressor before the router.
 // Shared with transcoding, which puts it in the same EnvoyFilter as the transcoder.
 void EmitCompressorPatch(Doc& d, const edge::v1::EdgeConfig& config);

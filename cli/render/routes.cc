@@ -9,6 +9,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "cli/edge/config_checks.h"
+#include "cli/edge/defaults.h"
 #include "cli/edge/edge_config.h"
 #include "cli/render/manifest_doc.h"
 #include "cli/render/output_files.h"
@@ -41,8 +42,7 @@ std::string GrpcRouteName(const std::string& service, std::set<std::string>* use
 
 void ApplyRoutingDefaults(EdgeConfig* config) {
   if (config->has_routes() || RoutesNeeded(*config)) {
-    edge::v1::Routes* routes = config->mutable_routes();
-    if (!routes->has_name()) routes->set_name("edgekit-routes");
+    ApplyDeclaredDefaults(config->mutable_routes());
   }
 }
 

@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "cli/edge/config_checks.h"
+#include "cli/edge/defaults.h"
 #include "cli/edge/edge_config.h"
 #include "common/file_io.h"
 #include "cli/render/manifest_doc.h"
@@ -226,16 +227,8 @@ void EmitTranscoderPatch(Doc& d, const Transcoding& t, const std::vector<std::st
 void ApplyTranscodingDefaults(EdgeConfig* config) {
   if (!config->has_transcoding()) return;
   Transcoding* t = config->mutable_transcoding();
-  if (!t->has_name()) t->set_name("edgekit-transcoding");
-  Transcoding::PrintOptions* print = t->mutable_print_options();
-  if (!print->has_add_whitespace()) print->set_add_whitespace(false);
-  if (!print->has_always_print_primitive_fields()) print->set_always_print_primitive_fields(false);
-  if (!print->has_always_print_enums_as_ints()) print->set_always_print_enums_as_ints(false);
-  if (!print->has_preserve_proto_field_names()) print->set_preserve_proto_field_names(false);
-  if (!t->has_convert_grpc_status()) t->set_convert_grpc_status(true);
-  if (!t->has_unknown_query_parameters()) {
-    t->set_unknown_query_parameters(Transcoding::PASS_THROUGH);
-  }
+  t->mutable_print_options();  // rendered in full, so its defaults apply too
+  ApplyDeclaredDefaults(t);
 }
 
 absl::Status ValidateTranscodingConfig(const EdgeConfig& config, const std::string& source) {
