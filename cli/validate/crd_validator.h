@@ -7,9 +7,15 @@
 //
 // Errors: absl::Status for I/O, YAML syntax and malformed CRDs; a list of Findings for
 // objects that parse but are invalid. yaml-cpp exceptions never escape this library.
-#ifndef EDGEKIT_CLI_CRD_VALIDATOR_H_
-#define EDGEKIT_CLI_CRD_VALIDATOR_H_
+//
+// This header is the validator's public face (the registry); its parts are internal to
+// cli/validate/: the value model (yaml_value.h), schemas (crd_schema.h), the checker
+// (schema_checker.h) and the ObjectMeta checks (object_meta.h). Findings and results are
+// in validation_result.h, shared with the Istio semantic checks.
+#ifndef EDGEKIT_CLI_VALIDATE_CRD_VALIDATOR_H_
+#define EDGEKIT_CLI_VALIDATE_CRD_VALIDATOR_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,50 +23,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "cli/validate/validation_result.h"
 
 namespace YAML {
 class Node;
 }
 
 namespace edgekit::cli {
-
-// One problem in one object.
-struct Finding {
-  enum class Severity { kError, kWarning };
-
-  int document = 0;  // 0-based position of the YAML document in its stream
-  // Where in the object: "spec.http[0].match[1].headers.x-foo". Map keys that are not
-  // plain identifiers are quoted: `metadata.labels["app.kubernetes.io/name"]`. Items of a
-  // `kind: List` start with "items[N].". Empty for the document as a whole.
-  std::string path;
-  std::string message;
-  Severity severity = Severity::kError;
-  int line = 0;  // 1-based position in the source; 0 if unknown
-  int column = 0;
-};
-
-// "<source>:<line>:<col>: document <N>: error: <path>: <message>" (N counted from 1),
-// the compiler-style line editors and CI log parsers understand; without a position,
-// "<source>: document <N>: error: ...". `edgekit validate` prints findings this way.
-std::string FormatFinding(absl::string_view source, const Finding& finding);
-
-struct ValidationResult {
-  // In document order, and within a document in the order the fields appear.
-  std::vector<Finding> findings;
-  // Objects that had a schema and were checked against it.
-  int objects_validated = 0;
-  // How many CEL rule evaluations the API server would run on these objects that this
-  // validator skipped: each x-kubernetes-validations rule counts once per value it
-  // applies to (a rule on array items counts once per item). Non-zero means "valid here"
-  // is weaker than "the API server accepts it".
-  int cel_rules_not_checked = 0;
-
-  int error_count() const;
-  int warning_count() const;
-  bool ok() const { return error_count() == 0; }
-  // Adds `other`'s findings and counters (for results of several files).
-  void Merge(const ValidationResult& other);
-};
 
 struct ValidateOptions {
   // An object whose group has no CRD in the registry (a Deployment, a Service) is an
@@ -102,11 +71,19 @@ class CrdRegistry {
   // with the document itself (not a mapping, duplicate keys) are findings too.
   void ValidateObject(const YAML::Node& document, int document_index,
                       const ValidateOptions& options, ValidationResult* result) const;
-  // Parses a multi-document YAML stream and validates every non-empty document.
-  // Errors: InvalidArgument "<source>:<line>:<col>: YAML syntax error: ...".
+  // Checks of another kind run on each document after its schema check (the Istio
+  // semantic checks: manifest_validation.h), appending to the same result so findings
+  // stay in document order.
+  using DocumentCheck =
+      std::function<void(const YAML::Node& document, int document_index, ValidationResult*)>;
+  // Parses a multi-document YAML stream (common/yaml_stream.h) and validates every
+  // non-empty document, then runs `extra_check` on it if given: the one stream loop of
+  // `edgekit validate`. Errors are the parser's: InvalidArgument
+  // "<source>:<line>:<col>: invalid YAML: ...", ResourceExhausted past its size limits.
   absl::StatusOr<ValidationResult> ValidateYaml(absl::string_view text,
                                                 absl::string_view source_name,
-                                                const ValidateOptions& options = {}) const;
+                                                const ValidateOptions& options = {},
+                                                const DocumentCheck& extra_check = nullptr) const;
   // As ValidateYaml on the contents of `path` ("-" is stdin).
   absl::StatusOr<ValidationResult> ValidateFile(const std::string& path,
                                                 const ValidateOptions& options = {}) const;
@@ -118,4 +95,4 @@ class CrdRegistry {
 
 }  // namespace edgekit::cli
 
-#endif  // EDGEKIT_CLI_CRD_VALIDATOR_H_
+#endif  // EDGEKIT_CLI_VALIDATE_CRD_VALIDATOR_H_

@@ -1,69 +1,28 @@
+// The Istio semantic checks (istio_checks.h): which check runs on which kind of object.
+// The checks themselves are in istio_checks/, one file per kind; this table is the one
+// place that knows them all, as istioctl's analyzer list is.
 #include "cli/validate/istio_checks.h"
 
-#include <map>
 #include <string>
-#include <vector>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "common/syntax.h"
-#include "re2/re2.h"
+#include "cli/validate/istio_checks/check.h"
 #include "yaml-cpp/yaml.h"
 
 namespace edgekit::cli {
 namespace {
 
-constexpr size_t kBodyWarnBytes = kDirectResponseBodyWarnBytes;
-constexpr size_t kBodyMaxBytes = kDirectResponseBodyMaxBytes;
-
-class Checker {
- public:
-  Checker(int document, ValidationResult* result) : document_(document), result_(result) {}
-
-  void Error(const YAML::Node& at, const std::string& path, const std::string& message) {
-    Add(at, path, message, Finding::Severity::kError);
-  }
-  void Warn(const YAML::Node& at, const std::string& path, const std::string& message) {
-    Add(at, path, message, Finding::Severity::kWarning);
-  }
-
- private:
-  void Add(const YAML::Node& at, const std::string& path, const std::string& message,
-           Finding::Severity severity) {
-    Finding finding;
-    finding.document = document_;
-    finding.path = path;
-    finding.message = message;
-    finding.severity = severity;
-    const YAML::Mark mark = at.Mark();
-    if (!mark.is_null()) {
-      finding.line = mark.line + 1;
-      finding.column = mark.column + 1;
-    }
-    result_->findings.push_back(std::move(finding));
-  }
-
-  int document_;
-  ValidationResult* result_;
+// The check of one kind, given its object's spec.
+struct KindCheck {
+  const char* group;
+  const char* kind;
+  void (*check)(istio::Checker& c, const YAML::Node& spec);
 };
 
-bool IsMap(const YAML::Node& n) { return n.IsDefined() && n.IsMap(); }
-bool IsSeq(const YAML::Node& n) { return n.IsDefined() && n.IsSequence(); }
-
-// The one way these checks look into a node. A document may have any shape (a schema
-// error is reported by the CRD check, not here), and yaml-cpp throws on `node[key]` when
-// `node` is a scalar or a sequence: anything but a mapping has no `key`.
-YAML::Node Get(const YAML::Node& node, const char* key) {
-  if (!IsMap(node)) return YAML::Node(YAML::NodeType::Undefined);
-  return node[key];
-}
-
-std::string Scalar(const YAML::Node& n) {
-  return n.IsDefined() && n.IsScalar() ? n.Scalar() : std::string();
-}
+constexpr KindCheck kKindChecks[] = {
+    {"networking.istio.io", "VirtualService", istio::CheckVirtualService},
+    {"security.istio.io", "AuthorizationPolicy", istio::CheckAuthorizationPolicy},
+};
 
 // The API group of "group/version" ("" for core "v1").
 std::string Group(const std::string& api_version) {
@@ -71,276 +30,24 @@ std::string Group(const std::string& api_version) {
   return slash == std::string::npos ? "" : api_version.substr(0, slash);
 }
 
-// RFC 9110 token characters; Istio also takes pseudo-headers such as ":authority".
-bool IsHeaderName(const std::string& name) {
-  absl::string_view rest = name;
-  if (!rest.empty() && rest.front() == ':') rest.remove_prefix(1);
-  return IsHttpToken(rest);
-}
-
-// A key path segment: identifiers as they are, anything else quoted (as crd_validator).
-std::string KeySegment(const std::string& key) {
-  for (char c : key) {
-    if (!(absl::ascii_isalnum(c) || c == '_' || c == '-')) {
-      return absl::StrCat("[\"", absl::CEscape(key), "\"]");
-    }
-  }
-  return absl::StrCat(".", key);
-}
-
-// One StringMatch {exact|prefix|regex}: the regex must compile with RE2.
-void CheckStringMatch(Checker& c, const YAML::Node& match, const std::string& path) {
-  if (!IsMap(match)) return;
-  const YAML::Node regex = Get(match, "regex");
-  if (!regex.IsDefined() || !regex.IsScalar()) return;
-  RE2 re(regex.Scalar(), RE2::Quiet);
-  if (!re.ok()) {
-    c.Error(regex, path + ".regex",
-            absl::StrCat("\"", regex.Scalar(), "\" is not an RE2 regular expression: ",
-                         re.error()));
-  }
-}
-
-void CheckHeaderMatches(Checker& c, const YAML::Node& headers, const std::string& path) {
-  if (!IsMap(headers)) return;
-  for (const auto& entry : headers) {
-    const std::string name = entry.first.Scalar();
-    const std::string entry_path = path + KeySegment(name);
-    if (!IsHeaderName(name)) {
-      c.Error(entry.first, entry_path, absl::StrCat("\"", name, "\" is not a valid header name"));
-    } else if (name != absl::AsciiStrToLower(name)) {
-      c.Error(entry.first, entry_path,
-              absl::StrCat("header names must be lowercase: Envoy lowercases request "
-                           "headers, so \"",
-                           name, "\" never matches (use \"", absl::AsciiStrToLower(name),
-                           "\")"));
-    }
-    CheckStringMatch(c, entry.second, entry_path);
-  }
-}
-
-// Map keys sorted, `name` left out: two match blocks with the same conditions compare
-// equal however they are written. Aliases can make a document a cycle or exponentially
-// large, so depth and size are capped; past the cap the result is empty ("cannot tell")
-// and the block is not compared.
-constexpr int kMaxCanonicalDepth = 32;
-constexpr size_t kMaxCanonicalSize = 64 * 1024;
-
-bool AppendCanonical(const YAML::Node& node, int depth, std::string* out) {
-  if (depth > kMaxCanonicalDepth || out->size() > kMaxCanonicalSize) return false;
-  if (!node.IsDefined() || node.IsNull()) {
-    out->append("~");
-    return true;
-  }
-  if (node.IsScalar()) {
-    absl::StrAppend(out, "'", absl::CEscape(node.Scalar()), "'");
-    return true;
-  }
-  if (node.IsSequence()) {
-    out->append("[");
-    for (const auto& item : node) {
-      if (!AppendCanonical(item, depth + 1, out)) return false;
-      out->append(",");
-    }
-    out->append("]");
-    return true;
-  }
-  std::map<std::string, YAML::Node> sorted;
-  for (const auto& entry : node) {
-    if (entry.first.Scalar() != "name") sorted.emplace(entry.first.Scalar(), entry.second);
-  }
-  out->append("{");
-  for (const auto& [key, value] : sorted) {
-    absl::StrAppend(out, absl::CEscape(key), ":");
-    if (!AppendCanonical(value, depth + 1, out)) return false;
-    out->append(",");
-  }
-  out->append("}");
-  return true;
-}
-
-std::string Canonical(const YAML::Node& node) {
-  std::string out;
-  return AppendCanonical(node, 0, &out) ? out : std::string();
-}
-
-// True if a match block takes every request: no conditions, or only `uri: {prefix: /}`.
-bool MatchesEverything(const YAML::Node& block) {
-  if (!IsMap(block)) return false;
-  for (const auto& entry : block) {
-    const std::string key = entry.first.Scalar();
-    if (key == "name") continue;
-    if (key == "uri" && IsMap(entry.second) && entry.second.size() == 1 &&
-        Scalar(Get(entry.second, "prefix")) == "/") {
-      continue;
-    }
-    return false;
-  }
-  return true;
-}
-
-void CheckDirectResponse(Checker& c, const YAML::Node& route, const std::string& path) {
-  const YAML::Node direct = Get(route, "directResponse");
-  if (!IsMap(direct)) return;
-  for (const char* other : {"route", "redirect", "rewrite", "delegate"}) {
-    if (Get(route, other).IsDefined()) {
-      c.Error(Get(route, other), absl::StrCat(path, ".", other),
-              "a route with directResponse cannot also have route, redirect, rewrite or "
-              "delegate");
-    }
-  }
-  const YAML::Node status = Get(direct, "status");
-  int code = 0;
-  if (status.IsDefined() && status.IsScalar() && YAML::convert<int>::decode(status, code) &&
-      (code < 200 || code > 599)) {
-    c.Error(status, path + ".directResponse.status",
-            absl::StrCat("status must be in [200, 599], got ", code));
-  }
-  const YAML::Node body = Get(direct, "body");
-  if (!IsMap(body)) return;
-  size_t size = 0;
-  std::string body_path = path + ".directResponse.body";
-  if (Get(body, "string").IsDefined()) {
-    size = Scalar(Get(body, "string")).size();
-    body_path += ".string";
-  } else if (Get(body, "bytes").IsDefined()) {
-    std::string decoded;
-    absl::Base64Unescape(Scalar(Get(body, "bytes")), &decoded);
-    size = decoded.size();
-    body_path += ".bytes";
-  }
-  if (size > kBodyMaxBytes) {
-    c.Error(body, body_path,
-            absl::StrCat("body is ", size, " bytes; Istio refuses direct-response bodies over 1 MB"));
-  } else if (size > kBodyWarnBytes) {
-    c.Warn(body, body_path,
-           absl::StrCat("body is ", size,
-                        " bytes; bodies over 100 KB are kept in every gateway's memory "
-                        "and sent with each response: serve large content from a backend"));
-  }
-}
-
-void CheckVirtualService(Checker& c, const YAML::Node& spec) {
-  const YAML::Node http = Get(spec, "http");
-  if (!IsSeq(http)) return;
-  std::map<std::string, std::string> earlier_blocks;  // canonical block -> where
-  std::string catch_all;  // path of the first route that takes every request
-  for (size_t i = 0; i < http.size(); ++i) {
-    const YAML::Node route = http[i];
-    const std::string path = absl::StrCat("spec.http[", i, "]");
-    if (!IsMap(route)) continue;
-    if (!catch_all.empty()) {
-      c.Error(route, path,
-              absl::StrCat("can never match: ", catch_all,
-                           " before it matches every request (the first matching route wins)"));
-    }
-    const YAML::Node match = Get(route, "match");
-    bool everything = !IsSeq(match) || match.size() == 0;
-    if (IsSeq(match)) {
-      size_t repeated = 0;
-      std::vector<std::string> repeats;
-      for (size_t j = 0; j < match.size(); ++j) {
-        const YAML::Node block = match[j];
-        const std::string block_path = absl::StrCat(path, ".match[", j, "]");
-        if (MatchesEverything(block)) everything = true;
-        if (!IsMap(block)) continue;
-        CheckHeaderMatches(c, Get(block, "headers"), block_path + ".headers");
-        CheckHeaderMatches(c, Get(block, "withoutHeaders"), block_path + ".withoutHeaders");
-        for (const char* key : {"uri", "method", "authority", "scheme"}) {
-          CheckStringMatch(c, Get(block, key), absl::StrCat(block_path, ".", key));
-        }
-        const YAML::Node params = Get(block, "queryParams");
-        if (IsMap(params)) {
-          for (const auto& entry : params) {
-            CheckStringMatch(c, entry.second,
-                             block_path + ".queryParams" + KeySegment(entry.first.Scalar()));
-          }
-        }
-        const std::string canonical = Canonical(block);
-        if (canonical.empty()) continue;  // too deep or too large to compare
-        auto [it, inserted] = earlier_blocks.emplace(canonical, block_path);
-        if (!inserted && !absl::StartsWith(it->second, path + ".")) {
-          ++repeated;
-          repeats.push_back(absl::StrCat(block_path, " repeats ", it->second));
-        }
-      }
-      if (match.size() > 0 && repeated == match.size()) {
-        c.Error(route, path,
-                absl::StrCat("can never match: every match block repeats an earlier route's (",
-                             absl::StrJoin(repeats, "; "), ")"));
-      } else {
-        for (const std::string& repeat : repeats) {
-          c.Warn(route, path, absl::StrCat("a match block never matches here: ", repeat));
-        }
-      }
-    }
-    CheckDirectResponse(c, route, path);
-    if (everything && catch_all.empty()) catch_all = path;
-  }
-}
-
-void CheckAuthorizationPolicy(Checker& c, const YAML::Node& spec) {
-  const std::string action = Scalar(Get(spec, "action"));
-  const YAML::Node provider = Get(spec, "provider");
-  if (action != "CUSTOM") {
-    if (provider.IsDefined()) {
-      c.Error(provider, "spec.provider", "a provider is only used with action CUSTOM");
-    }
-    return;
-  }
-  if (!IsMap(provider) || Scalar(Get(provider, "name")).empty()) {
-    c.Error(spec, "spec.provider.name",
-            "action CUSTOM needs provider.name (a meshConfig extension provider)");
-  }
-  const YAML::Node rules = Get(spec, "rules");
-  if (!IsSeq(rules)) return;
-  for (size_t i = 0; i < rules.size(); ++i) {
-    const std::string rule_path = absl::StrCat("spec.rules[", i, "]");
-    const YAML::Node from = Get(rules[i], "from");
-    if (IsSeq(from)) {
-      for (size_t j = 0; j < from.size(); ++j) {
-        const YAML::Node source = Get(from[j], "source");
-        if (!IsMap(source)) continue;
-        for (const char* field :
-             {"principals", "notPrincipals", "namespaces", "notNamespaces"}) {
-          if (Get(source, field).IsDefined()) {
-            c.Error(Get(source, field),
-                    absl::StrCat(rule_path, ".from[", j, "].source.", field),
-                    absl::StrCat(field, " cannot be used in a CUSTOM rule (Istio rejects it); "
-                                        "use ipBlocks, remoteIpBlocks or paths to select requests"));
-          }
-        }
-      }
-    }
-    const YAML::Node when = Get(rules[i], "when");
-    if (!IsSeq(when)) continue;
-    for (size_t j = 0; j < when.size(); ++j) {
-      const std::string key = Scalar(Get(when[j], "key"));
-      if (key == "source.principal" || key == "source.namespace") {
-        c.Error(Get(when[j], "key"), absl::StrCat(rule_path, ".when[", j, "].key"),
-                absl::StrCat("\"", key, "\" cannot be used in a CUSTOM rule (Istio rejects it)"));
-      }
-    }
-  }
-}
-
 }  // namespace
 
 void CheckIstioSemantics(const YAML::Node& document, int document_index,
                          ValidationResult* result) {
+  using istio::Get;
+  using istio::IsMap;
+  using istio::Scalar;
   if (!IsMap(document)) return;
   const std::string group = Group(Scalar(Get(document, "apiVersion")));
   const std::string kind = Scalar(Get(document, "kind"));
   const YAML::Node spec = Get(document, "spec");
   if (!IsMap(spec)) return;
-  Checker checker(document_index, result);
+  istio::Checker checker(document_index, result);
   // Every access above goes through Get(), so nothing should throw; should a yaml-cpp
   // call still do so, it is a finding about this document, never an abort of validate.
   try {
-    if (group == "networking.istio.io" && kind == "VirtualService") {
-      CheckVirtualService(checker, spec);
-    } else if (group == "security.istio.io" && kind == "AuthorizationPolicy") {
-      CheckAuthorizationPolicy(checker, spec);
+    for (const KindCheck& check : kKindChecks) {
+      if (group == check.group && kind == check.kind) check.check(checker, spec);
     }
   } catch (const YAML::Exception& e) {
     checker.Error(spec, "spec", absl::StrCat("cannot check this object: ", e.what()));

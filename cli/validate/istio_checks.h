@@ -16,10 +16,13 @@
 // namespaces (nor notPrincipals / notNamespaces, nor the `when` keys source.principal
 // and source.namespace): CUSTOM rules cannot; a provider on a non-CUSTOM policy is an
 // error too.
-#ifndef EDGEKIT_CLI_ISTIO_CHECKS_H_
-#define EDGEKIT_CLI_ISTIO_CHECKS_H_
+//
+// Each kind's checks are in istio_checks/<kind>.cc; istio_checks.cc picks them by the
+// document's apiVersion group and kind.
+#ifndef EDGEKIT_CLI_VALIDATE_ISTIO_CHECKS_H_
+#define EDGEKIT_CLI_VALIDATE_ISTIO_CHECKS_H_
 
-#include "cli/validate/crd_validator.h"
+#include "cli/validate/validation_result.h"
 
 namespace YAML {
 class Node;
@@ -34,4 +37,4 @@ void CheckIstioSemantics(const YAML::Node& document, int document_index,
 
 }  // namespace edgekit::cli
 
-#endif  // EDGEKIT_CLI_ISTIO_CHECKS_H_
+#endif  // EDGEKIT_CLI_VALIDATE_ISTIO_CHECKS_H_
