@@ -1,5 +1,5 @@
 // Tests of the semantic checks `edgekit validate` runs after the CRD schemas
-// (cli/istio_checks.h): each check fires on the mistake it is for, with the key path,
+// (cli/validate/istio_checks.h): each check fires on the mistake it is for, with the key path,
 // and stays quiet on the valid form; plus one end-to-end run of `edgekit validate`.
 #include <string>
 #include <vector>

@@ -1,5 +1,5 @@
 // Checks rendered output the way the cluster would: every Kubernetes object in a YAML
-// stream against the Istio CRD schemas and edgekit's semantic checks (cli/istio_checks.h),
+// stream against the Istio CRD schemas and edgekit's semantic checks (cli/validate/istio_checks.h),
 // each finding a test failure. Shared by the render tests.
 #ifndef EDGEKIT_TESTS_CLI_ISTIO_TEST_UTIL_H_
 #define EDGEKIT_TESTS_CLI_ISTIO_TEST_UTIL_H_

@@ -1,4 +1,4 @@
-// `edgekit render -o DIR` replaces its set of files as one unit (cli/output_dir.h): a
+// `edgekit render -o DIR` replaces its set of files as one unit (cli/render/output_dir.h): a
 // failure while writing any file leaves the old set byte for byte, other files in DIR
 // are kept, and what cannot be replaced as a whole is refused before anything changes.
 #include <sys/stat.h>

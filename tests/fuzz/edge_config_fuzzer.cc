@@ -1,5 +1,5 @@
 // libFuzzer target: edge.yaml text through what `edgekit render -f edge.yaml` does
-// (cli/render_command.cc): load (LoadEdgeConfigText, the text half of LoadEdgeConfig),
+// (cli/commands/render_command.cc): load (LoadEdgeConfigText, the text half of LoadEdgeConfig),
 // apply defaults, ValidateEdgeConfig, then render. Transcoding is left out of the run: it
 // compiles the .proto files edge.yaml names from disk (protobuf's own compiler), which
 // would make runs depend on the machine's files.
