@@ -11,50 +11,15 @@
 #include "examples/fake-authz/fake_authz_service.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/integration/running_broker.h"
 #include "tests/integration/test_util.h"
 
 namespace edgekit::testing {
 namespace {
 
-using ::edgekit::fakeauthz::FakeAuthzOptions;
-using ::edgekit::fakeauthz::FakeAuthzServer;
 using ::testing::HasSubstr;
 
 constexpr char kBroker[] = EDGEKIT_BROKER_BINARY;
-
-std::unique_ptr<FakeAuthzServer> StartUpstream(absl::Duration latency) {
-  FakeAuthzOptions options;
-  options.latency.median = latency;
-  options.latency.sigma = 0;
-  auto server = FakeAuthzServer::Start(options);
-  EXPECT_TRUE(server.ok()) << server.status();
-  return *std::move(server);
-}
-
-std::string WriteFile(const std::string& name, const std::string& text) {
-  std::string path = ::testing::TempDir() + "/" + name;
-  std::ofstream(path) << text;
-  return path;
-}
-
-// Starts the broker on free ports and waits for its ready line.
-struct RunningBroker {
-  int port = FreePort();
-  int metrics_port = FreePort();
-  std::unique_ptr<ChildProcess> process;
-
-  RunningBroker(const std::string& upstream, std::vector<std::string> extra) {
-    std::vector<std::string> args = {"--listen", absl::StrCat("127.0.0.1:", port),
-                                     "--metrics-listen",
-                                     absl::StrCat("127.0.0.1:", metrics_port),
-                                     "--upstream", upstream};
-    args.insert(args.end(), extra.begin(), extra.end());
-    process = std::make_unique<ChildProcess>(kBroker, args);
-    EXPECT_TRUE(process->WaitForOutput("listening on", std::chrono::seconds(10)))
-        << process->Output();
-  }
-  std::string Metrics() { return HttpGet(metrics_port, "/metrics").body; }
-};
 
 TEST(BrokerProcess, BadFlagOrConfigExitsTwoWithTheKeyPath) {
   ChildProcess bad_flag(kBroker, {"--max-attempts", "9", "--upstream", "127.0.0.1:1"});
@@ -62,7 +27,7 @@ TEST(BrokerProcess, BadFlagOrConfigExitsTwoWithTheKeyPath) {
   EXPECT_THAT(bad_flag.Output(), HasSubstr("hedging.max_attempts"));
   EXPECT_THAT(bad_flag.Output(), HasSubstr("9"));
 
-  std::string config = WriteFile("bad.yaml", "upstream:\n  target: 127.0.0.1:1\nhedging:\n  max_atempts: 2\n");
+  std::string config = WriteTempFile("bad.yaml", "upstream:\n  target: 127.0.0.1:1\nhedging:\n  max_atempts: 2\n");
   ChildProcess bad_key(kBroker, {"--config", config});
   EXPECT_EQ(bad_key.Wait(std::chrono::seconds(10)), std::optional<int>(2));
   EXPECT_THAT(bad_key.Output(), HasSubstr("max_atempts"));
@@ -72,7 +37,7 @@ TEST(BrokerProcess, BadFlagOrConfigExitsTwoWithTheKeyPath) {
 }
 
 TEST(BrokerProcess, CheckConfigValidatesAndExits) {
-  std::string config = WriteFile("good.yaml",
+  std::string config = WriteTempFile("good.yaml",
                                  "upstream:\n  target: dns:///authz.example:8080\n"
                                  "hedging:\n  max_attempts: 3\n  budget: 0.05\n");
   ChildProcess check(kBroker, {"--config", config, "--check-config", "--hedge-budget", "0.2"});
@@ -145,7 +110,7 @@ TEST(BrokerProcess, ShutdownDelayKeepsAnsweringWhileNotReady) {
 
 TEST(BrokerProcess, SighupReloadsAndKeepsOldSettingsOnABadFile) {
   auto upstream = StartUpstream(absl::Milliseconds(1));
-  std::string config = WriteFile("reload.yaml",
+  std::string config = WriteTempFile("reload.yaml",
                                  "hedging:\n  initial_delay: 40ms\n  min_samples: 100000\n");
   RunningBroker broker(upstream->address(), {"--config", config});
   auto delay = [&] {
@@ -153,11 +118,11 @@ TEST(BrokerProcess, SighupReloadsAndKeepsOldSettingsOnABadFile) {
   };
   EXPECT_EQ(delay(), 0.04);
 
-  WriteFile("reload.yaml", "hedging:\n  initial_delay: 70ms\n  min_samples: 100000\n");
+  WriteTempFile("reload.yaml", "hedging:\n  initial_delay: 70ms\n  min_samples: 100000\n");
   broker.process->Signal(SIGHUP);
   EXPECT_TRUE(WaitFor([&] { return delay() == 0.07; }, std::chrono::seconds(5)));
 
-  WriteFile("reload.yaml", "hedging:\n  initial_delay: 10ms\n  max_attempts: 99\n");
+  WriteTempFile("reload.yaml", "hedging:\n  initial_delay: 10ms\n  max_attempts: 99\n");
   broker.process->Signal(SIGHUP);
   EXPECT_TRUE(WaitFor(
       [&] {
@@ -197,12 +162,12 @@ TEST(BrokerProcess, SighupWithHostileFilesKeepsRssAndSigtermStillExits) {
   for (const std::string& hostile : {std::string("{},"), std::string("[],"),
                                      std::string("{a: b},\n c: d"), bomb}) {
     SCOPED_TRACE(hostile.substr(0, 20));
-    const std::string config = WriteFile("hostile.yaml", "hedging:\n  initial_delay: 40ms\n");
+    const std::string config = WriteTempFile("hostile.yaml", "hedging:\n  initial_delay: 40ms\n");
     RunningBroker broker(upstream->address(), {"--config", config, "--drain-timeout", "2s"});
     ASSERT_TRUE(WaitFor([&] { return HttpGet(broker.metrics_port, "/readyz").status == 200; },
                         std::chrono::seconds(10)));
     const long rss_before = ResidentKib(broker.process->pid());
-    WriteFile("hostile.yaml", hostile);
+    WriteTempFile("hostile.yaml", hostile);
     broker.process->Signal(SIGHUP);
     // The reload ends, as a failure: the parse stopped.
     EXPECT_TRUE(WaitFor(

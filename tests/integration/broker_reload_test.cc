@@ -20,52 +20,13 @@
 #include "examples/fake-authz/fake_authz_service.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/integration/running_broker.h"
 #include "tests/integration/test_util.h"
 
 namespace edgekit::testing {
 namespace {
 
-using ::edgekit::fakeauthz::FakeAuthzOptions;
-using ::edgekit::fakeauthz::FakeAuthzServer;
 using ::testing::HasSubstr;
-
-constexpr char kBroker[] = EDGEKIT_BROKER_BINARY;
-
-// The same small helpers as broker_process_test.cc (which keeps its own copies).
-std::unique_ptr<FakeAuthzServer> StartUpstream() {
-  FakeAuthzOptions options;
-  options.latency.median = absl::Milliseconds(1);
-  options.latency.sigma = 0;
-  auto server = FakeAuthzServer::Start(options);
-  EXPECT_TRUE(server.ok()) << server.status();
-  return *std::move(server);
-}
-
-struct RunningBroker {
-  int port = FreePort();
-  int metrics_port = FreePort();
-  std::unique_ptr<ChildProcess> process;
-
-  RunningBroker(const std::string& upstream, std::vector<std::string> extra) {
-    std::vector<std::string> args = {"--listen", absl::StrCat("127.0.0.1:", port),
-                                     "--metrics-listen",
-                                     absl::StrCat("127.0.0.1:", metrics_port),
-                                     "--upstream", upstream};
-    args.insert(args.end(), extra.begin(), extra.end());
-    process = std::make_unique<ChildProcess>(kBroker, args);
-    EXPECT_TRUE(process->WaitForOutput("listening on", std::chrono::seconds(10)))
-        << process->Output();
-  }
-  std::string Metrics() { return HttpGet(metrics_port, "/metrics").body; }
-  double Reloads(const std::string& result) {
-    return MetricValue(Metrics(), "edgekit_broker_config_reloads_total",
-                       absl::StrCat("result=\"", result, "\""))
-        .value_or(-1);
-  }
-  double HedgeDelay() {
-    return MetricValue(Metrics(), "edgekit_broker_hedge_delay_seconds").value_or(-1);
-  }
-};
 
 // A config file the broker starts with, which the test then swaps for a FIFO.
 class ConfigFile {
