@@ -50,6 +50,13 @@ absl::Status RunRender(const RenderOptions& options) {
                             *options.err);
 }
 
+absl::Status RunRender(const absl::StatusOr<EdgeConfig>& config, const RenderOptions& output) {
+  if (!config.ok()) return config.status();
+  RenderOptions options = output;
+  options.config = &*config;
+  return RunRender(options);
+}
+
 Command AddRenderCommand(CLI::App& app) {
   auto options = std::make_shared<RenderOptions>();
   CLI::App* command = app.add_subcommand(

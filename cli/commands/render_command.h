@@ -63,6 +63,11 @@ struct RenderOptions {
 // NotFound / PermissionDenied / Unavailable for I/O.
 absl::Status RunRender(const RenderOptions& options);
 
+// The one-liners: renders the config their flags stand for (or returns its error) with
+// `output`'s options.
+absl::Status RunRender(const absl::StatusOr<edge::v1::EdgeConfig>& config,
+                       const RenderOptions& output);
+
 // `edgekit render -f edge.yaml`; the one-liners (render_*_command.h) are added to the
 // returned command's app.
 Command AddRenderCommand(CLI::App& app);

@@ -145,13 +145,7 @@ Command AddRenderDirectResponseCommand(CLI::App& render) {
   command->add_option("--wasm-image", flags->wasm_image,
                       "oci:// URL of YOUR Wasm module for rules routes cannot express");
   AddRenderOutputOptions(command, &flags->output);
-  return {command, [flags]() -> absl::Status {
-            absl::StatusOr<edge::v1::EdgeConfig> config = DirectResponseFlagsToConfig(*flags);
-            if (!config.ok()) return config.status();
-            RenderOptions options = flags->output;
-            options.config = &*config;
-            return RunRender(options);
-          }};
+  return {command, [flags] { return RunRender(DirectResponseFlagsToConfig(*flags), flags->output); }};
 }
 
 }  // namespace edgekit::cli

@@ -87,13 +87,7 @@ Command AddRenderExtAuthzCommand(CLI::App& render) {
   command->add_option("--hedge-budget", flags->hedge_budget,
                       "broker: hedges per primary call, 0..1 (0.1)");
   AddRenderOutputOptions(command, &flags->output);
-  return {command, [flags]() -> absl::Status {
-            absl::StatusOr<edge::v1::EdgeConfig> config = ExtAuthzFlagsToConfig(*flags);
-            if (!config.ok()) return config.status();
-            RenderOptions options = flags->output;
-            options.config = &*config;
-            return RunRender(options);
-          }};
+  return {command, [flags] { return RunRender(ExtAuthzFlagsToConfig(*flags), flags->output); }};
 }
 
 }  // namespace edgekit::cli

@@ -45,13 +45,7 @@ Command AddRenderGzipCommand(CLI::App& render) {
   command->add_flag("--disable-on-etag-header", flags->disable_on_etag_header,
                     "Do not compress responses with an ETag");
   AddRenderOutputOptions(command, &flags->output);
-  return {command, [flags]() -> absl::Status {
-            absl::StatusOr<edge::v1::EdgeConfig> config = GzipFlagsToConfig(*flags);
-            if (!config.ok()) return config.status();
-            RenderOptions options = flags->output;
-            options.config = &*config;
-            return RunRender(options);
-          }};
+  return {command, [flags] { return RunRender(GzipFlagsToConfig(*flags), flags->output); }};
 }
 
 }  // namespace edgekit::cli

@@ -126,13 +126,7 @@ Command AddRenderTranscodingCommand(CLI::App& render) {
   command->add_flag("--gzip", flags->gzip,
                     "Also compress responses (gzip defaults), in the same EnvoyFilter");
   AddRenderOutputOptions(command, &flags->output);
-  return {command, [flags]() -> absl::Status {
-            absl::StatusOr<edge::v1::EdgeConfig> config = TranscodingFlagsToConfig(*flags);
-            if (!config.ok()) return config.status();
-            RenderOptions options = flags->output;
-            options.config = &*config;
-            return RunRender(options);
-          }};
+  return {command, [flags] { return RunRender(TranscodingFlagsToConfig(*flags), flags->output); }};
 }
 
 }  // namespace edgekit::cli
