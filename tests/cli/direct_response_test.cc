@@ -1,4 +1,4 @@
-// Tests of the direct-response rule compiler (cli/direct_response.h) and
+// Tests of the direct-response rule compiler (cli/render/direct_response/direct_response.h) and
 // `edgekit render` with direct_responses: goldens, the seed's example checked by a small
 // evaluator of Istio/Envoy VirtualService match semantics (under both behaviours of
 // withoutHeaders for a missing header), a randomized comparison of compiled routes with
@@ -42,7 +42,7 @@ const std::vector<std::string> kSeedFlags = {
     "--body",          "This is direct response!", "--destination",
     "web.default.svc.cluster.local:8080", "--host", "api.example.com"};
 
-// `edgekit validate`'s semantic findings (cli/istio_checks.h) on every document.
+// `edgekit validate`'s semantic findings (cli/validate/istio_checks.h) on every document.
 std::vector<std::string> SemanticFindings(const std::string& stream) {
   ValidationResult result;
   std::vector<YAML::Node> docs = YAML::LoadAll(stream);

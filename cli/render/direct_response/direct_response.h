@@ -6,7 +6,7 @@
 // a route, so one rule becomes one VirtualService HTTP route with a directResponse, and
 // the rules keep their order, before every other route.
 //
-// Negation follows what Envoy really does (see NegateHeader in direct_response.cc):
+// Negation follows what Envoy really does (see the negation facts in http_match_emit.cc):
 // a `withoutHeaders` matcher with a value never matches a request *without* the header,
 // so not(header h exact v) is two blocks: "h present and not v" or "h absent".
 // Contradictory blocks (h present and absent, two different exact values) are dropped;
@@ -18,8 +18,8 @@
 // express (a negated path or method, two headers compared with each other, two regexes
 // on one header in one block) goes, with every rule before it, to a WasmPlugin when
 // `direct_responses.wasm.image` is set, and is otherwise an error saying why.
-#ifndef EDGEKIT_CLI_DIRECT_RESPONSE_H_
-#define EDGEKIT_CLI_DIRECT_RESPONSE_H_
+#ifndef EDGEKIT_CLI_RENDER_DIRECT_RESPONSE_DIRECT_RESPONSE_H_
+#define EDGEKIT_CLI_RENDER_DIRECT_RESPONSE_DIRECT_RESPONSE_H_
 
 #include <cstdint>
 #include <map>
@@ -92,7 +92,7 @@ absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(
 // Writes `match` as one item of a VirtualService http[].match list.
 void EmitHttpMatch(Doc& d, const HttpMatch& match);
 
-// The WasmPlugin document answering compiled.wasm_rules (cli/direct_response_wasm.cc):
+// The WasmPlugin document answering compiled.wasm_rules (wasm_plugin.cc):
 // pluginConfig {hosts: gateway.hosts (["*"] when empty), excluded_ports: [{number:
 // ext_authz.port}] in ext_authz loopback mode, rules}.
 std::string RenderDirectResponseWasm(const edge::v1::EdgeConfig& config,
@@ -119,4 +119,4 @@ class DirectResponseFeature final : public Feature {
 
 }  // namespace edgekit::cli
 
-#endif  // EDGEKIT_CLI_DIRECT_RESPONSE_H_
+#endif  // EDGEKIT_CLI_RENDER_DIRECT_RESPONSE_DIRECT_RESPONSE_H_

@@ -1,5 +1,5 @@
 // The WasmPlugin of `edgekit render` for direct-response rules VirtualService routes
-// cannot express (cli/direct_response.h). The module is the user's; edgekit renders the
+// cannot express (cli/render/direct_response/direct_response.h). The module is the user's; edgekit renders the
 // WasmPlugin that loads it, with the rules, in order, as pluginConfig, plus the hosts the
 // module acts on (the routes' hosts) and the ports it must leave alone.
 #include <cstdint>
@@ -67,7 +67,7 @@ std::string RenderDirectResponseWasm(const edge::v1::EdgeConfig& config,
   // loopback listener (answering a Check call there would break every authorization).
   std::vector<std::string> hosts(config.gateway().hosts().begin(),
                                  config.gateway().hosts().end());
-  if (hosts.empty()) hosts.push_back("*");  // as the VirtualService (cli/render_routes.cc)
+  if (hosts.empty()) hosts.push_back("*");  // as the VirtualService (cli/render/routes.cc)
   std::vector<uint32_t> excluded_ports;
   if (ExtAuthzEnabled(config) && IsLoopbackMode(config.ext_authz())) {
     excluded_ports.push_back(config.ext_authz().port());
@@ -102,7 +102,8 @@ std::string RenderDirectResponseWasm(const edge::v1::EdgeConfig& config,
       "# them (", compiled.wasm_reason, "),\n"
       "# answered in order by YOUR Wasm module (edgekit only\n"
       "# renders this WasmPlugin): the first rule whose `when` holds answers with `respond`;\n"
-      "# otherwise the request continues to the routes. Semantics: cli/direct_response.h.\n"
+      "# otherwise the request continues to the routes. Semantics: edge.yaml direct_responses\n"
+      "# in the edgekit README.\n"
       "# The plugin runs on every host and port of the gateway: the module must act only on\n"
       "# requests whose host (:authority without port) matches pluginConfig.hosts (the\n"
       "# routes' hosts; \"*.example.com\" any subdomain, \"*\" all) and let others through.\n");

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""The CLI's layering, checked on the #include lines (cli/CMakeLists.txt draws it).
+
+Each folder may include only itself and the folders listed for it, so the libraries
+depend one way: commands -> render | validate | proto -> edge -> common. A cycle of
+includes between files, anywhere in cli/ or common/, fails too, and so does a file under
+cli/ longer than the size a reader can hold (600 lines; main.cc 150).
+
+usage: layering_test.py SOURCE_DIR
+"""
+import os
+import re
+import sys
+
+ALLOWED = {
+    "cli/edge": {"cli/edge", "common"},
+    "cli/proto": {"cli/proto", "common"},
+    "cli/validate": {"cli/validate", "common"},
+    # broker/config.h is the broker's config library (no gRPC): broker.yaml is checked
+    # with the broker's own rules.
+    "cli/render": {"cli/render", "cli/edge", "cli/proto", "common", "broker/config.h"},
+    "cli/commands": {"cli/commands", "cli/render", "cli/validate", "cli/proto", "cli/edge",
+                     "common"},
+    "cli/main.cc": {"cli/commands"},
+    "common": {"common"},
+}
+MAX_LINES = 600
+MAX_MAIN_LINES = 150
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+OURS = ("cli/", "common/", "broker/")
+
+
+def layer_of(path):
+    """The ALLOWED key a file belongs to (longest match)."""
+    best = None
+    for key in ALLOWED:
+        if path == key or path.startswith(key + "/"):
+            if best is None or len(key) > len(best):
+                best = key
+    return best
+
+
+def permitted(layer, header):
+    for target in ALLOWED[layer]:
+        if header == target or header.startswith(target + "/"):
+            return True
+    return False
+
+
+def sources(root):
+    for top in ("cli", "common"):
+        for dirpath, _, names in os.walk(os.path.join(root, top)):
+            for name in sorted(names):
+                if name.endswith((".h", ".cc")):
+                    full = os.path.join(dirpath, name)
+                    yield os.path.relpath(full, root), full
+
+
+def find_cycle(graph):
+    """One include cycle as a list of files, or None (iterative DFS, three colours)."""
+    colour = {}
+    for start in sorted(graph):
+        if colour.get(start):
+            continue
+        stack = [(start, iter(sorted(graph[start])))]
+        path = [start]
+        colour[start] = 1
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                colour[node] = 2
+                stack.pop()
+                path.pop()
+                continue
+            if child not in graph:
+                continue
+            if colour.get(child) == 1:
+                return path[path.index(child):] + [child]
+            if not colour.get(child):
+                colour[child] = 1
+                path.append(child)
+                stack.append((child, iter(sorted(graph[child]))))
+    return None
+
+
+def main():
+    root = sys.argv[1]
+    problems = []
+    graph = {}
+    for rel, full in sources(root):
+        with open(full, encoding="utf-8") as f:
+            text = f.read()
+        headers = [h for h in INCLUDE.findall(text) if h.startswith(OURS)]
+        graph[rel] = set(headers)
+        layer = layer_of(rel)
+        if layer is None:
+            problems.append(f"{rel}: in no layer of this test; add its folder to ALLOWED")
+            continue
+        for header in headers:
+            if not permitted(layer, header):
+                problems.append(f"{rel}: includes {header}, which {layer} may not use "
+                                f"(allowed: {', '.join(sorted(ALLOWED[layer]))})")
+        if rel.startswith("cli/"):
+            lines = text.count("\n")
+            limit = MAX_MAIN_LINES if rel == "cli/main.cc" else MAX_LINES
+            if lines > limit:
+                problems.append(f"{rel}: {lines} lines, over {limit}: split it by concern")
+    cycle = find_cycle(graph)
+    if cycle:
+        problems.append("include cycle: " + " -> ".join(cycle))
+    for problem in problems:
+        print(problem)
+    print(f"{len(graph)} files checked, {len(problems)} problems")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
