@@ -50,7 +50,7 @@ TEST(DefaultsTest, EveryDeclaredDefaultLoadsIntoItsField) {
   EXPECT_EQ(config->ext_authz().mode(), edge::v1::ExtAuthz::BROKER);
   EXPECT_EQ(config->ext_authz().loopback().retry_on(),
             "unavailable,cancelled,resource-exhausted,connect-failure,reset");
-  EXPECT_EQ(config->direct_responses().wasm().phase(), "STATS");
+  EXPECT_EQ(config->direct_responses().wasm().phase(), edge::v1::DirectResponseWasm::STATS);
 }
 
 TEST(DefaultsTest, OnlyUnsetFieldsOfPresentSectionsAreFilled) {

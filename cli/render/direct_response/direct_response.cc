@@ -127,9 +127,8 @@ absl::Status ValidateWasmSection(const DirectResponses& direct, const std::strin
         source, "direct_responses.wasm.name",
         absl::StrCat("\"", wasm.name(), "\" is not a valid Kubernetes name (RFC 1123 label)"));
   }
-  if (wasm.phase() != "AUTHN" && wasm.phase() != "AUTHZ" && wasm.phase() != "STATS") {
-    return ConfigError(source, "direct_responses.wasm.phase",
-                       absl::StrCat("\"", wasm.phase(), "\" is not one of AUTHN, AUTHZ, STATS"));
+  if (wasm.phase() == edge::v1::DirectResponseWasm::PHASE_UNSPECIFIED) {
+    return ConfigError(source, "direct_responses.wasm.phase", "must be AUTHN, AUTHZ or STATS");
   }
   return absl::OkStatus();
 }

@@ -60,7 +60,7 @@ std::string RenderDirectResponseWasm(const edge::v1::EdgeConfig& config,
   d.Key("spec").Map();
   d.Key("selector").Map().Labels("matchLabels", Sorted(config.gateway().selector())).EndMap();
   d.KV("url", wasm.image());
-  d.KV("phase", wasm.phase());
+  d.KV("phase", edge::v1::DirectResponseWasm::Phase_Name(wasm.phase()));
   // A WasmPlugin has only a selector (its `match` selects ports to run on, and the
   // gateway's ports are not known here), so it sees every host and port of the gateway
   // pods: the module must act only on the routes' hosts, and never on the ext_authz
