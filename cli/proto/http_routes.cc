@@ -184,8 +184,10 @@ std::string JsonString(std::string_view text) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<HttpRoute>> ListHttpRoutesWithWarnings(
-    const FileDescriptorSet& set, std::vector<std::string>* warnings) {
+absl::StatusOr<std::vector<HttpRoute>> ListHttpRoutes(const FileDescriptorSet& set,
+                                                     std::vector<std::string>* warnings) {
+  std::vector<std::string> ignored;
+  if (warnings == nullptr) warnings = &ignored;
   std::map<std::string, const FileDescriptorProto*> files;
   for (const FileDescriptorProto& file : set.file()) {
     auto [it, inserted] = files.emplace(file.name(), &file);
@@ -239,9 +241,10 @@ absl::StatusOr<std::vector<HttpRoute>> ListHttpRoutesWithWarnings(
         if (!reflection->HasField(*options, http)) continue;
         const Message& rule = reflection->GetMessage(*options, http, &factory);
         std::string name = absl::StrCat(method->service()->full_name(), "/", method->name());
-        if (absl::Status s = AddRule(rule, *method, name, /*additional=*/false, &routes, warnings);
-            !s.ok()) {
-          return s;
+        if (absl::Status added =
+                AddRule(rule, *method, name, /*additional=*/false, &routes, warnings);
+            !added.ok()) {
+          return added;
         }
         const FieldDescriptor* additional =
             rule.GetDescriptor()->FindFieldByNumber(kAdditionalBindingsField);
@@ -250,11 +253,11 @@ absl::StatusOr<std::vector<HttpRoute>> ListHttpRoutesWithWarnings(
           continue;
         }
         for (int i = 0; i < rule.GetReflection()->FieldSize(rule, additional); ++i) {
-          if (absl::Status s =
+          if (absl::Status added =
                   AddRule(rule.GetReflection()->GetRepeatedMessage(rule, additional, i),
                           *method, name, /*additional=*/true, &routes, warnings);
-              !s.ok()) {
-            return s;
+              !added.ok()) {
+            return added;
           }
         }
       }
@@ -269,11 +272,6 @@ bool HttpRoute::operator==(const HttpRoute& other) const {
          additional == other.additional;
 }
 
-absl::StatusOr<std::vector<HttpRoute>> ListHttpRoutes(const FileDescriptorSet& set,
-                                                     std::vector<std::string>* warnings) {
-  std::vector<std::string> ignored;
-  return ListHttpRoutesWithWarnings(set, warnings != nullptr ? warnings : &ignored);
-}
 
 std::string FormatRoutesText(const std::vector<HttpRoute>& routes) {
   std::size_t verb_width = 0;

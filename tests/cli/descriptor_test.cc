@@ -129,7 +129,7 @@ INSTANTIATE_TEST_SUITE_P(
                    {".", "user_google_api"},
                    {"helloworld.proto"}},
         ProtocCase{"BuiltinFileAsInput", {"."}, {"google/api/annotations.proto"}}),
-    [](const ::testing::TestParamInfo<ProtocCase>& info) { return info.param.name; });
+    [](const ::testing::TestParamInfo<ProtocCase>& test) { return test.param.name; });
 
 std::vector<std::string> FileNames(const FileDescriptorSet& set) {
   std::vector<std::string> names;

@@ -48,7 +48,9 @@ TEST(HelloworldExampleTest, CheckedInManifestsAreUpToDate) {
                                              "routes.yaml", "transcoding.yaml"}));
   const char* update = std::getenv("EDGEKIT_UPDATE_GOLDEN");
   const bool updating = update != nullptr && std::string(update) == "1";
-  if (!updating) EXPECT_EQ(ListDir(kRendered), files) << "files in " << kRendered;
+  if (!updating) {
+    EXPECT_EQ(ListDir(kRendered), files) << "files in " << kRendered;
+  }
   for (const std::string& name : files) {
     const std::string fresh = ReadFileToString(out + "/" + name);
     if (updating) {

@@ -32,13 +32,6 @@ const std::vector<std::string> kExtAuthzFlags = {
     "--exclude-path", "/healthz",  "--exclude-cidr", "192.168.0.0/16",
     "--selector",    "app=edge-gw", "--namespace",   "edge"};
 
-std::vector<std::string> Args(std::vector<std::string> args, const std::string& extra1 = "",
-                              const std::string& extra2 = "") {
-  if (!extra1.empty()) args.push_back(extra1);
-  if (!extra2.empty()) args.push_back(extra2);
-  return args;
-}
-
 TEST(RenderTest, ExampleMatchesGolden) {
   auto result = RunEdgekit({"render", "-f", ExampleConfig()});
   ASSERT_EQ(result.exit_code, 0) << result.err;

@@ -11,7 +11,7 @@
 namespace edgekit::cli::direct_response_internal {
 namespace {
 
-MergeResult NormalizeHeader(const std::string& name, HeaderTests* h, std::string* why) {
+MergeResult NormalizeHeader(HeaderTests* h) {
   if (h->absent && (h->present || h->match.has_value() || !h->not_match.empty())) {
     return MergeResult::kContradiction;
   }
@@ -91,7 +91,7 @@ MergeResult AndBlocks(const Block& a, const Block& b, Block* out, std::string* w
       if (r != MergeResult::kOk) return r;
     }
     h.not_match.insert(tests.not_match.begin(), tests.not_match.end());
-    MergeResult r = NormalizeHeader(name, &h, why);
+    MergeResult r = NormalizeHeader(&h);
     if (r != MergeResult::kOk) return r;
   }
   return MergeResult::kOk;
