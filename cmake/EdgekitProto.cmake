@@ -28,7 +28,9 @@ function(edgekit_proto_library name)
     list(APPEND srcs ${outs})
   endforeach()
   add_library(${name} STATIC ${srcs})
-  target_include_directories(${name} PUBLIC ${out_dir})
+  # SYSTEM: our code includes these headers, but warnings in generated code are not ours
+  # to fix (edgekit_warnings is not linked here either).
+  target_include_directories(${name} SYSTEM PUBLIC ${out_dir})
   # gRPC only for libraries with services: a config schema must not pull gRPC into
   # what links it (the CLI).
   target_link_libraries(${name} PUBLIC ${ARG_DEPS} protobuf::libprotobuf)

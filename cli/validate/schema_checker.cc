@@ -60,8 +60,9 @@ bool IsBase64(absl::string_view s) {
 }
 
 bool IsDateTime(absl::string_view s) {
-  static const LazyRE2 kDateTime = {
-      R"(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))"};
+  // Built once, never destroyed (no exit-time destructor).
+  static const RE2* const kDateTime =
+      new RE2(R"(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))");
   return RE2::FullMatch(Piece(s), *kDateTime);
 }
 

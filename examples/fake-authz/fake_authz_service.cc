@@ -1,8 +1,5 @@
 // FakeAuthzServer: the Check handler (a ServerUnaryReactor finished from a TimerQueue),
 // the latency model, the counters and the control service.
-#include "common/grpc_codes.h"
-#include "grpcpp/security/server_credentials.h"
-#include "common/grpc_metadata.h"
 #include "examples/fake-authz/fake_authz_service.h"
 
 #include <array>
@@ -15,10 +12,13 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/grpc_codes.h"
+#include "common/grpc_metadata.h"
 #include "common/timer_queue.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 #include "fake_authz_control.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "grpcpp/security/server_credentials.h"
 
 namespace edgekit::fakeauthz {
 namespace {
@@ -57,9 +57,7 @@ absl::Duration SampleLatency(const LatencyModel& model) {
   return d;
 }
 
-bool Chance(double p) {
-  return p > 0 && std::uniform_real_distribution<double>(0, 1)(Rng()) < p;
-}
+bool Chance(double p) { return p > 0 && std::uniform_real_distribution<double>(0, 1)(Rng()) < p; }
 
 }  // namespace
 
@@ -69,31 +67,27 @@ absl::Status ValidateLatencyModel(const LatencyModel& m) {
         absl::StrCat("median: must be >= 0, got ", absl::FormatDuration(m.median)));
   }
   if (!(m.sigma >= 0 && m.sigma <= 10)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("sigma: must be in [0, 10], got ", m.sigma));
+    return absl::InvalidArgumentError(absl::StrCat("sigma: must be in [0, 10], got ", m.sigma));
   }
-  if (absl::Status s = CheckProbability("stall_probability", m.stall_probability);
-      !s.ok()) {
+  if (absl::Status s = CheckProbability("stall_probability", m.stall_probability); !s.ok()) {
     return s;
   }
   if (m.stall < absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         absl::StrCat("stall: must be >= 0, got ", absl::FormatDuration(m.stall)));
   }
-  if (absl::Status s =
-          CheckProbability("unavailable_probability", m.unavailable_probability);
+  if (absl::Status s = CheckProbability("unavailable_probability", m.unavailable_probability);
       !s.ok()) {
     return s;
   }
-  if (m.fixed_status.has_value() &&
-      (*m.fixed_status < 0 || *m.fixed_status >= kNumCodes)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "fixed_status_code: must be in [0, 16], got ", static_cast<int>(*m.fixed_status)));
+  if (m.fixed_status.has_value() && (*m.fixed_status < 0 || *m.fixed_status >= kNumCodes)) {
+    return absl::InvalidArgumentError(absl::StrCat("fixed_status_code: must be in [0, 16], got ",
+                                                   static_cast<int>(*m.fixed_status)));
   }
   for (const auto& [key, value] : m.trailing_metadata) {
     if (!IsValidMetadataKey(key)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "trailing_metadata: key \"", key, "\" must be non-empty [a-z0-9-_.]"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("trailing_metadata: key \"", key, "\" must be non-empty [a-z0-9-_.]"));
     }
   }
   return absl::OkStatus();
@@ -125,8 +119,8 @@ absl::StatusOr<LatencyModel> LatencyModelFromProto(const v1::LatencyModel& p) {
   m.unavailable_probability = p.unavailable_probability();
   if (p.has_fixed_status_code()) {
     if (p.fixed_status_code() < 0 || p.fixed_status_code() >= kNumCodes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "fixed_status_code: must be in [0, 16], got ", p.fixed_status_code()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("fixed_status_code: must be in [0, 16], got ", p.fixed_status_code()));
     }
     m.fixed_status = static_cast<grpc::StatusCode>(p.fixed_status_code());
     m.fixed_status_message = p.fixed_status_message();
@@ -196,8 +190,7 @@ struct SharedState {
     return absl::OkStatus();
   }
   TimerQueue* PickTimer() {
-    return timers[next_timer.fetch_add(1, std::memory_order_relaxed) % timers.size()]
-        .get();
+    return timers[next_timer.fetch_add(1, std::memory_order_relaxed) % timers.size()].get();
   }
 };
 
@@ -272,8 +265,7 @@ class AuthorizationService final : public Authorization::CallbackService {
  public:
   explicit AuthorizationService(SharedState* state) : state_(state) {}
 
-  grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* ctx,
-                                  const CheckRequest* request,
+  grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* ctx, const CheckRequest* request,
                                   CheckResponse* response) override {
     state_->received.fetch_add(1, std::memory_order_relaxed);
     RecordMetadata(ctx);
@@ -290,8 +282,7 @@ class AuthorizationService final : public Authorization::CallbackService {
     grpc::Status status;
     if (model->fixed_status.has_value() && *model->fixed_status != grpc::StatusCode::OK) {
       status = grpc::Status(*model->fixed_status, model->fixed_status_message);
-    } else if (!model->fixed_status.has_value() &&
-               Chance(model->unavailable_probability)) {
+    } else if (!model->fixed_status.has_value() && Chance(model->unavailable_probability)) {
       status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "fake-authz: injected failure");
     } else {
       FillDecision(allowed, response);
@@ -364,7 +355,6 @@ class FakeAuthzServer::Impl {
     server->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
     server->Wait();
   }
-
 };
 
 namespace {
@@ -380,8 +370,7 @@ class ControlService final : public v1::FakeAuthzControl::CallbackService {
     response->set_checks_received(stats.checks_received);
     response->set_checks_cancelled(stats.checks_cancelled);
     for (const auto& [code, n] : stats.answered) {
-      (*response->mutable_answered())[std::string(GrpcCodeName(static_cast<GrpcCode>(code)))] =
-          n;
+      (*response->mutable_answered())[std::string(GrpcCodeName(static_cast<GrpcCode>(code)))] = n;
     }
     response->set_allowed(stats.allowed);
     response->set_denied(stats.denied);
@@ -397,8 +386,8 @@ class ControlService final : public v1::FakeAuthzControl::CallbackService {
     auto* reactor = ctx->DefaultReactor();
     absl::StatusOr<LatencyModel> model = LatencyModelFromProto(*request);
     if (!model.ok()) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                   std::string(model.status().message())));
+      reactor->Finish(
+          grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(model.status().message())));
       return reactor;
     }
     *response->mutable_previous() = LatencyModelToProto(*state_->Model());
@@ -419,10 +408,10 @@ absl::StatusOr<std::unique_ptr<FakeAuthzServer>> FakeAuthzServer::Start(
   if (absl::Status s = ValidateLatencyModel(options.latency); !s.ok()) return s;
   if (options.allow_header.empty() ||
       options.allow_header != absl::AsciiStrToLower(options.allow_header)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "allow_header: must be a non-empty lowercase header name (Envoy lowercases "
-        "them), got \"",
-        options.allow_header, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("allow_header: must be a non-empty lowercase header name (Envoy lowercases "
+                     "them), got \"",
+                     options.allow_header, "\""));
   }
   if (options.timer_threads < 1 || options.timer_threads > 64) {
     return absl::InvalidArgumentError(
@@ -437,7 +426,9 @@ absl::StatusOr<std::unique_ptr<FakeAuthzServer>> FakeAuthzServer::Start(
   auto impl = std::make_unique<Impl>();
   impl->state.allow_header = options.allow_header;
   impl->state.allow_value = options.allow_value;
-  impl->state.model = std::make_shared<const LatencyModel>(options.latency);
+  // Validated above, cannot fail. Through SetModel, model is written under model_mu like
+  // everywhere else (uncontended here: no call reaches the state before the server starts).
+  impl->state.SetModel(options.latency).IgnoreError();
   for (int i = 0; i < options.timer_threads; ++i) {
     impl->state.timers.push_back(std::make_unique<TimerQueue>());
   }
@@ -472,8 +463,7 @@ absl::StatusOr<std::unique_ptr<FakeAuthzServer>> FakeAuthzServer::Start(
       absl::MutexLock lock(&impl->shutdown_mu);
       impl->shut_down = true;  // nothing to shut down
     }
-    return absl::UnavailableError(
-        absl::StrCat("listen: cannot bind \"", options.listen, "\""));
+    return absl::UnavailableError(absl::StrCat("listen: cannot bind \"", options.listen, "\""));
   }
   return std::unique_ptr<FakeAuthzServer>(new FakeAuthzServer(std::move(impl)));
 }
@@ -484,9 +474,7 @@ FakeAuthzServer::~FakeAuthzServer() = default;
 
 int FakeAuthzServer::port() const { return impl_->port; }
 
-std::string FakeAuthzServer::address() const {
-  return absl::StrCat(impl_->host, ":", impl_->port);
-}
+std::string FakeAuthzServer::address() const { return absl::StrCat(impl_->host, ":", impl_->port); }
 
 absl::Status FakeAuthzServer::SetLatencyModel(LatencyModel model) {
   return impl_->state.SetModel(std::move(model));

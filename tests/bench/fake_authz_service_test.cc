@@ -13,10 +13,10 @@
 #include "absl/time/clock.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 #include "examples/fake-authz/fake_authz_control_client.h"
-#include "tests/testing/grpc_test_helpers.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/testing/grpc_test_helpers.h"
 
 namespace edgekit::fakeauthz {
 namespace {
@@ -94,7 +94,7 @@ TEST_F(FakeAuthzTest, AllowsWhenHeaderMatches) {
 
 TEST_F(FakeAuthzTest, DeniesAsAnOkCallWithPermissionDenied) {
   StartServer(Fast());
-  for (const std::string& value : {"", "false", "TRUE"}) {
+  for (const char* value : {"", "false", "TRUE"}) {
     CheckResponse response;
     grpc::Status status = Check(Request(value), &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
@@ -132,8 +132,7 @@ TEST_F(FakeAuthzTest, InjectsUnavailable) {
   m.unavailable_probability = 1;
   StartServer(m);
   CheckResponse response;
-  EXPECT_EQ(Check(Request("true"), &response).error_code(),
-            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Check(Request("true"), &response).error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(server_->Stats().answered[grpc::StatusCode::UNAVAILABLE], 1u);
 }
 
@@ -179,8 +178,8 @@ TEST_F(FakeAuthzTest, RecordsTheLastClientMetadata) {
   // broker's hedges) must disable retries on its channel.
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
-  auto stub = Authorization::NewStub(grpc::CreateCustomChannel(
-      server_->address(), grpc::InsecureChannelCredentials(), args));
+  auto stub = Authorization::NewStub(
+      grpc::CreateCustomChannel(server_->address(), grpc::InsecureChannelCredentials(), args));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   ctx.AddMetadata("x-custom", "abc");
@@ -220,8 +219,7 @@ TEST_F(FakeAuthzTest, ClientCancelCountsAsCancelled) {
     ctx.TryCancel();
   });
   CheckResponse response;
-  EXPECT_EQ(Check(Request("true"), &response, &ctx).error_code(),
-            grpc::StatusCode::CANCELLED);
+  EXPECT_EQ(Check(Request("true"), &response, &ctx).error_code(), grpc::StatusCode::CANCELLED);
   canceller.join();
   EXPECT_TRUE(Eventually([&] { return server_->Stats().checks_cancelled == 1; }));
 }
@@ -255,8 +253,9 @@ TEST_F(FakeAuthzTest, AnswerAndCancelRaceCountsEachCallOnce) {
   EXPECT_TRUE(Eventually([&] {
     s = server_->Stats();
     return s.answered_total() + s.checks_cancelled == s.checks_received;
-  })) << "received " << s.checks_received << " answered " << s.answered_total()
-      << " cancelled " << s.checks_cancelled;
+  })) << "received "
+      << s.checks_received << " answered " << s.answered_total() << " cancelled "
+      << s.checks_cancelled;
   EXPECT_GT(s.checks_received, 0u);
   EXPECT_LE(s.checks_received, static_cast<uint64_t>(kCalls));
 }
@@ -267,8 +266,7 @@ TEST_F(FakeAuthzTest, SetLatencyModelAppliesToLaterCalls) {
   m.unavailable_probability = 1;
   ASSERT_TRUE(server_->SetLatencyModel(m).ok());
   CheckResponse response;
-  EXPECT_EQ(Check(Request("true"), &response).error_code(),
-            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Check(Request("true"), &response).error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(server_->latency_model().unavailable_probability, 1);
 }
 
@@ -314,8 +312,7 @@ TEST_F(FakeAuthzTest, ControlApiReadsCountersAndChangesTheModel) {
   auto previous = control.SetLatency(m);
   ASSERT_TRUE(previous.ok()) << previous.status();
   EXPECT_FALSE(previous->fixed_status.has_value());
-  EXPECT_EQ(Check(Request("true"), &response).error_code(),
-            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Check(Request("true"), &response).error_code(), grpc::StatusCode::UNAVAILABLE);
 
   m.sigma = 99;
   EXPECT_EQ(control.SetLatency(m).status().code(), absl::StatusCode::kInvalidArgument);
@@ -368,16 +365,13 @@ TEST(FakeAuthzServerTest, ShutdownWithCallsInFlightCancelsThem) {
 TEST(FakeAuthzServerTest, StartRejectsBadOptions) {
   FakeAuthzOptions options;
   options.allow_header = "X-Allow";
-  EXPECT_EQ(FakeAuthzServer::Start(options).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FakeAuthzServer::Start(options).status().code(), absl::StatusCode::kInvalidArgument);
   options = FakeAuthzOptions();
   options.listen = "nonsense";
-  EXPECT_EQ(FakeAuthzServer::Start(options).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FakeAuthzServer::Start(options).status().code(), absl::StatusCode::kInvalidArgument);
   options = FakeAuthzOptions();
   options.timer_threads = 0;
-  EXPECT_EQ(FakeAuthzServer::Start(options).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FakeAuthzServer::Start(options).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(FakeAuthzServerTest, StartFailsOnABusyPort) {

@@ -5,12 +5,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
-
-#include <condition_variable>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -51,7 +50,7 @@ class Event {
 
 // Sets a flag when destroyed, to observe when a callback's captures go away.
 struct DestructionFlag {
-  explicit DestructionFlag(std::atomic<bool>* flag) : flag(flag) {}
+  explicit DestructionFlag(std::atomic<bool>* destroyed) : flag(destroyed) {}
   ~DestructionFlag() { flag->store(true); }
   std::atomic<bool>* flag;
 };
@@ -121,8 +120,8 @@ TEST(TimerQueueTest, CancelBeforeFiringPreventsRunAndDestroysCallback) {
   std::atomic<bool> ran{false};
   std::atomic<bool> destroyed{false};
   auto flag = std::make_unique<DestructionFlag>(&destroyed);
-  TimerQueue::TimerId id = queue.Schedule(
-      Clock::now() + milliseconds(200), [&ran, flag = std::move(flag)] { ran = true; });
+  TimerQueue::TimerId id = queue.Schedule(Clock::now() + milliseconds(200),
+                                          [&ran, flag = std::move(flag)] { ran = true; });
   EXPECT_TRUE(queue.Cancel(id));
   // Cancel returns only after the callback (and so its captures) has been destroyed.
   EXPECT_TRUE(destroyed.load());
@@ -154,8 +153,10 @@ TEST(TimerQueueTest, CancelledCallbackDestructorMayUseQueue) {
   TimerQueue queue;
   Event rescheduled_ran;
   struct Reschedule {
-    Reschedule(TimerQueue* queue, Event* done) : queue(queue), done(done) {}
-    ~Reschedule() { queue->Schedule(Clock::now(), [d = done] { d->Notify(); }); }
+    Reschedule(TimerQueue* q, Event* d) : queue(q), done(d) {}
+    ~Reschedule() {
+      queue->Schedule(Clock::now(), [d = done] { d->Notify(); });
+    }
     TimerQueue* queue;
     Event* done;
   };
@@ -254,8 +255,8 @@ TEST(TimerQueueTest, ConcurrentScheduleAndCancel) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < kPerThread; ++i) {
-        TimerQueue::TimerId id = queue.Schedule(
-            Clock::now() + std::chrono::microseconds(i % 50), [&] { ++ran; });
+        TimerQueue::TimerId id =
+            queue.Schedule(Clock::now() + std::chrono::microseconds(i % 50), [&] { ++ran; });
         if (i % 2 == 0 && queue.Cancel(id)) ++cancelled;
       }
     });

@@ -4,10 +4,17 @@
 #ifndef EDGEKIT_TESTS_FUZZ_FUZZ_CHECK_H_
 #define EDGEKIT_TESTS_FUZZ_FUZZ_CHECK_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 
 #include "absl/status/status.h"
+
+// The entry points libFuzzer calls (it ships no header declaring them); declared here so
+// that each fuzzer's definition has a prototype (-Wmissing-prototypes, edgekit_warnings).
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv);
 
 namespace edgekit::fuzz {
 
