@@ -138,10 +138,10 @@ const char* Reason(int status) {
 
 std::string Response(int status, absl::string_view content_type, absl::string_view body,
                      bool head) {
-  return absl::StrCat("HTTP/1.1 ", status, " ", Reason(status), "\r\nContent-Type: ",
-                      content_type, "\r\nContent-Length: ", body.size(),
-                      status == 405 ? "\r\nAllow: GET, HEAD" : "",
-                      "\r\nConnection: close\r\n\r\n", head ? "" : body);
+  return absl::StrCat("HTTP/1.1 ", status, " ", Reason(status), "\r\nContent-Type: ", content_type,
+                      "\r\nContent-Length: ", body.size(),
+                      status == 405 ? "\r\nAllow: GET, HEAD" : "", "\r\nConnection: close\r\n\r\n",
+                      head ? "" : body);
 }
 
 }  // namespace

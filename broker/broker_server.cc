@@ -20,8 +20,7 @@ constexpr auto kTickInterval = std::chrono::milliseconds(100);
 
 BrokerServer::BrokerServer(const BrokerSettings& settings) : settings_(settings) {}
 
-absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
-    const BrokerSettings& settings) {
+absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerSettings& settings) {
   std::unique_ptr<BrokerServer> self(new BrokerServer(settings));
   self->metrics_ = std::make_unique<BrokerMetrics>();
   auto pool = UpstreamPool::Create(settings.upstream, settings.max_message_bytes);
@@ -58,9 +57,8 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
   self->queue_ = builder.AddCompletionQueue();
   self->server_ = builder.BuildAndStart();
   if (self->server_ == nullptr || self->port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("listen: cannot listen on ", settings.listen,
-                     " (address in use, not local, or malformed)"));
+    return absl::UnavailableError(absl::StrCat("listen: cannot listen on ", settings.listen,
+                                               " (address in use, not local, or malformed)"));
   }
 
   auto admin = AdminHttpServer::Start(settings.metrics_listen, self->metrics_->shared_registry(),
@@ -142,7 +140,7 @@ void BrokerServer::Shutdown() {
   }
   stopped_.store(true);
   admin_.reset();
-  timers_.reset();   // stops the tick
+  timers_.reset();  // stops the tick
   pool_.reset();
 }
 

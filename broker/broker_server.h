@@ -30,7 +30,7 @@ class BrokerServer {
   // Binds both listeners and starts serving. Errors: the PEM files, a port that cannot
   // be bound (named in the message).
   static absl::StatusOr<std::unique_ptr<BrokerServer>> Start(const BrokerSettings& settings);
-  ~BrokerServer();   // Shutdown() if not done yet
+  ~BrokerServer();  // Shutdown() if not done yet
 
   int port() const { return port_; }
   int metrics_port() const { return admin_->port(); }
@@ -51,7 +51,7 @@ class BrokerServer {
 
  private:
   explicit BrokerServer(const BrokerSettings& settings);
-  void Tick();   // every 100 ms on the timer thread: hedge delay, readiness
+  void Tick();  // every 100 ms on the timer thread: hedge delay, readiness
 
   const BrokerSettings settings_;
   std::unique_ptr<BrokerMetrics> metrics_;
@@ -66,10 +66,10 @@ class BrokerServer {
   std::unique_ptr<AdminHttpServer> admin_;
   int port_ = 0;
   std::atomic<bool> ready_{false};
-  std::atomic<bool> not_ready_{false};       // SIGTERM seen: report not ready
+  std::atomic<bool> not_ready_{false};  // SIGTERM seen: report not ready
   std::atomic<bool> shutting_down_{false};
   std::atomic<bool> stopped_{false};
-  bool last_ready_ = false;   // only touched by Tick
+  bool last_ready_ = false;  // only touched by Tick
 };
 
 }  // namespace edgekit::broker

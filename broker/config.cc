@@ -111,8 +111,7 @@ absl::StatusOr<BrokerSettings> MergeAndValidate(BrokerConfig config,
 // The `Validate*` helpers each fill one settings struct from one config message; each
 // returns the first bad value.
 
-absl::Status ValidateUpstream(const edgekit::broker::v1::Upstream& config,
-                              UpstreamSettings* out) {
+absl::Status ValidateUpstream(const edgekit::broker::v1::Upstream& config, UpstreamSettings* out) {
   if (config.target().empty()) {
     return Invalid("upstream.target",
                    "required: the auth service's gRPC target, e.g. \"authz:8080\"");
@@ -135,20 +134,19 @@ absl::Status ValidateUpstream(const edgekit::broker::v1::Upstream& config,
                    "(client certificates need TLS)");
   }
   if (config.has_default_deadline()) {
-    absl::Status status = ParsePositiveDuration(
-        "upstream.default_deadline", config.default_deadline(), &out->default_deadline);
+    absl::Status status = ParsePositiveDuration("upstream.default_deadline",
+                                                config.default_deadline(), &out->default_deadline);
     if (!status.ok()) return status;
   }
   if (config.has_resolve_interval()) {
-    absl::Status status = ParsePositiveDuration(
-        "upstream.resolve_interval", config.resolve_interval(), &out->resolve_interval);
+    absl::Status status = ParsePositiveDuration("upstream.resolve_interval",
+                                                config.resolve_interval(), &out->resolve_interval);
     if (!status.ok()) return status;
   }
   return absl::OkStatus();
 }
 
-absl::Status ValidateHedging(const edgekit::broker::v1::Hedging& config,
-                             HedgingSettings* out) {
+absl::Status ValidateHedging(const edgekit::broker::v1::Hedging& config, HedgingSettings* out) {
   if (config.has_max_attempts()) {
     if (config.max_attempts() < 1 || config.max_attempts() > 5) {
       return Invalid("hedging.max_attempts",
@@ -185,15 +183,15 @@ absl::Status ValidateHedging(const edgekit::broker::v1::Hedging& config,
   if (out->delay_min > out->delay_max) {
     // Blame the key the user wrote: with only delay_max set, delay_min is the default.
     if (config.has_delay_max() && !config.has_delay_min()) {
-      return Invalid("hedging.delay_max",
-                     absl::StrCat("must be >= hedging.delay_min (",
-                                  absl::FormatDuration(out->delay_min), "), got ",
-                                  absl::FormatDuration(out->delay_max)));
+      return Invalid(
+          "hedging.delay_max",
+          absl::StrCat("must be >= hedging.delay_min (", absl::FormatDuration(out->delay_min),
+                       "), got ", absl::FormatDuration(out->delay_max)));
     }
-    return Invalid("hedging.delay_min",
-                   absl::StrCat("must be <= hedging.delay_max (",
-                                absl::FormatDuration(out->delay_max), "), got ",
-                                absl::FormatDuration(out->delay_min)));
+    return Invalid(
+        "hedging.delay_min",
+        absl::StrCat("must be <= hedging.delay_max (", absl::FormatDuration(out->delay_max),
+                     "), got ", absl::FormatDuration(out->delay_min)));
   }
   if (config.has_min_samples()) {
     if (config.min_samples() < 1) {
@@ -204,8 +202,7 @@ absl::Status ValidateHedging(const edgekit::broker::v1::Hedging& config,
   }
   if (config.has_budget()) {
     if (!(config.budget() >= 0 && config.budget() <= 1)) {
-      return Invalid("hedging.budget",
-                     absl::StrCat("must be in [0, 1], got ", config.budget()));
+      return Invalid("hedging.budget", absl::StrCat("must be in [0, 1], got ", config.budget()));
     }
     out->budget = config.budget();
   }
@@ -275,9 +272,9 @@ absl::StatusOr<BrokerSettings> ValidateBrokerConfig(const BrokerConfig& config) 
     constexpr uint32_t kMin = 1024;
     constexpr uint32_t kMax = 1024 * 1024 * 1024;
     if (limits.max_message_bytes() < kMin || limits.max_message_bytes() > kMax) {
-      return Invalid("limits.max_message_bytes",
-                     absl::StrCat("must be in [", kMin, ", ", kMax, "], got ",
-                                  limits.max_message_bytes()));
+      return Invalid(
+          "limits.max_message_bytes",
+          absl::StrCat("must be in [", kMin, ", ", kMax, "], got ", limits.max_message_bytes()));
     }
     settings.max_message_bytes = limits.max_message_bytes();
   }
@@ -299,8 +296,8 @@ absl::StatusOr<BrokerSettings> ValidateBrokerConfig(const BrokerConfig& config) 
   settings.forward_methods = std::move(methods);
 
   if (config.has_drain_timeout()) {
-    status = ParsePositiveDuration("drain_timeout", config.drain_timeout(),
-                                   &settings.drain_timeout);
+    status =
+        ParsePositiveDuration("drain_timeout", config.drain_timeout(), &settings.drain_timeout);
     if (!status.ok()) return status;
   }
   if (config.has_shutdown_delay()) {
@@ -320,9 +317,8 @@ absl::StatusOr<BrokerSettings> ValidateBrokerConfig(const BrokerConfig& config) 
   }
   if (config.has_worker_threads()) {
     if (config.worker_threads() > 64) {
-      return Invalid("worker_threads",
-                     absl::StrCat("must be in [0, 64] (0 = number of CPUs), got ",
-                                  config.worker_threads()));
+      return Invalid("worker_threads", absl::StrCat("must be in [0, 64] (0 = number of CPUs), got ",
+                                                    config.worker_threads()));
     }
     // 0 stays 0: the server resolves it to the CPU count where it creates threads.
     settings.worker_threads = static_cast<int>(config.worker_threads());

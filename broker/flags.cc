@@ -36,8 +36,8 @@ class Overrides {
   explicit Overrides(CLI::App* app) : app_(app) {}
 
   template <typename T, typename Setter>
-  void Add(const std::string& flag, const std::string& type_name,
-           const std::string& help, Setter set) {
+  void Add(const std::string& flag, const std::string& type_name, const std::string& help,
+           Setter set) {
     auto value = std::make_shared<T>();
     CLI::Option* option = app_->add_option(flag, *value, help)->type_name(type_name);
     appliers_.push_back([option, value, set] {
@@ -56,8 +56,7 @@ class Overrides {
 
 }  // namespace
 
-absl::StatusOr<BrokerCommandLine> ParseBrokerCommandLine(int argc,
-                                                         const char* const* argv) {
+absl::StatusOr<BrokerCommandLine> ParseBrokerCommandLine(int argc, const char* const* argv) {
   BrokerCommandLine result;
   BrokerConfig& o = result.overrides;
 
@@ -118,8 +117,7 @@ absl::StatusOr<BrokerCommandLine> ParseBrokerCommandLine(int argc,
     flags.Add<uint32_t>("--max-inflight", "N",
                         "Calls in flight beyond this get RESOURCE_EXHAUSTED (10000)",
                         [&o](uint32_t v) { o.mutable_limits()->set_max_inflight(v); });
-    flags.Add<uint32_t>("--max-message-bytes", "N",
-                        "Largest request or response message (4194304)",
+    flags.Add<uint32_t>("--max-message-bytes", "N", "Largest request or response message (4194304)",
                         [&o](uint32_t v) { o.mutable_limits()->set_max_message_bytes(v); });
     // One method per flag occurrence (repeat the flag), so a following positional typo is
     // reported instead of being swallowed as another method.
@@ -128,8 +126,7 @@ absl::StatusOr<BrokerCommandLine> ParseBrokerCommandLine(int argc,
                    "replaces the file's list)")
         ->type_name("NAME")
         ->allow_extra_args(false);
-    flags.Add<S>("--drain-timeout", "DURATION",
-                 "How long SIGTERM waits for in-flight calls (10s)",
+    flags.Add<S>("--drain-timeout", "DURATION", "How long SIGTERM waits for in-flight calls (10s)",
                  [&o](const S& v) { o.set_drain_timeout(v); });
     flags.Add<S>("--shutdown-delay", "DURATION",
                  "After SIGTERM, keep answering (not ready) this long before draining (0s)",
@@ -148,8 +145,8 @@ absl::StatusOr<BrokerCommandLine> ParseBrokerCommandLine(int argc,
     result.early_exit_text = std::string(e.what()) + "\n";
     return result;
   } catch (const CLI::Error& e) {
-    return absl::InvalidArgumentError(
-        std::string(e.what()) + " (run edgekit-broker --help for usage)");
+    return absl::InvalidArgumentError(std::string(e.what()) +
+                                      " (run edgekit-broker --help for usage)");
   }
   flags.ApplyTo();
   for (const std::string& method : forward_methods) o.add_forward_methods(method);

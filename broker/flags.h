@@ -33,9 +33,9 @@
 namespace edgekit::broker {
 
 struct BrokerCommandLine {
-  std::string config_path;                        // --config, empty if not given
-  edgekit::broker::v1::BrokerConfig overrides;    // only the fields given as flags
-  bool check_config = false;                      // --check-config
+  std::string config_path;                      // --config, empty if not given
+  edgekit::broker::v1::BrokerConfig overrides;  // only the fields given as flags
+  bool check_config = false;                    // --check-config
   // Set when --help or --version was given: print this to stdout and exit 0.
   std::string early_exit_text;
 };

@@ -14,9 +14,7 @@ namespace {
 
 MonoTime Now() { return std::chrono::steady_clock::now(); }
 
-absl::Duration Between(MonoTime from, MonoTime to) {
-  return absl::FromChrono(to - from);
-}
+absl::Duration Between(MonoTime from, MonoTime to) { return absl::FromChrono(to - from); }
 
 // Keys that must not be copied between the caller's and the upstream's calls: HTTP/2
 // pseudo-headers and hop-by-hop headers, and gRPC's reserved "grpc-" keys (timeout,
@@ -24,8 +22,9 @@ absl::Duration Between(MonoTime from, MonoTime to) {
 bool IsHopByHop(absl::string_view key) {
   if (key.empty() || key[0] == ':' || absl::StartsWith(key, "grpc-")) return true;
   static constexpr absl::string_view kHopByHop[] = {
-      "content-type", "te",      "user-agent",        "host",   "connection",
-      "keep-alive",   "upgrade", "transfer-encoding", "proxy-connection"};
+      "content-type",    "te",         "user-agent", "host",
+      "connection",      "keep-alive", "upgrade",    "transfer-encoding",
+      "proxy-connection"};
   return std::find(std::begin(kHopByHop), std::end(kHopByHop), key) != std::end(kHopByHop);
 }
 
@@ -44,39 +43,48 @@ void HedgedCall::Listen(CallEnvironment* env, grpc::ServerCompletionQueue* cq) {
   auto* call = new HedgedCall(env, cq);
   {
     absl::MutexLock lock(&call->mu_);
-    call->pending_ = 1;   // the request; the done tag is counted once a call arrives
+    call->pending_ = 1;  // the request; the done tag is counted once a call arrives
   }
   // Attempts are children of the server call, so a cancelled caller cancels them; the
   // done tag covers the moments with no attempt outstanding (a pushback-delayed retry),
   // and lets Server::Shutdown's cancellation end such calls too.
   call->server_context_.AsyncNotifyWhenDone(&call->done_tag_);
-  env->service->RequestCall(&call->server_context_, &call->stream_, cq, cq,
-                            &call->request_tag_);
+  env->service->RequestCall(&call->server_context_, &call->stream_, cq, cq, &call->request_tag_);
 }
 
 void HedgedCall::OnEvent(void* tag_ptr, bool ok) {
   auto* tag = static_cast<Tag*>(tag_ptr);
   HedgedCall* call = tag->call;
   switch (tag->kind) {
-    case Tag::kRequest: call->OnRequest(ok); break;
-    case Tag::kRead: call->OnRead(ok); break;
-    case Tag::kAttempt: call->OnAttemptDone(tag->attempt); break;
-    case Tag::kFinish: call->OnFinishDone(ok); break;
-    case Tag::kDone: call->OnDone(); break;
+    case Tag::kRequest:
+      call->OnRequest(ok);
+      break;
+    case Tag::kRead:
+      call->OnRead(ok);
+      break;
+    case Tag::kAttempt:
+      call->OnAttemptDone(tag->attempt);
+      break;
+    case Tag::kFinish:
+      call->OnFinishDone(ok);
+      break;
+    case Tag::kDone:
+      call->OnDone();
+      break;
   }
 }
 
 void HedgedCall::OnRequest(bool ok) {
-  if (!ok) {   // the server is shutting down: no call arrived, no done tag will come
+  if (!ok) {  // the server is shutting down: no call arrived, no done tag will come
     delete this;
     return;
   }
-  Listen(env_, cq_);   // be ready for the next call before handling this one
+  Listen(env_, cq_);  // be ready for the next call before handling this one
   const MonoTime now = Now();
   bool release;
   {
     absl::MutexLock lock(&mu_);
-    ++pending_;   // the done tag
+    ++pending_;  // the done tag
     received_at_ = now;
     const std::string& method = server_context_.method();
     if (method == kHealthCheckMethod) {
@@ -91,12 +99,11 @@ void HedgedCall::OnRequest(bool ok) {
       const int64_t inflight = env_->inflight.fetch_add(1, std::memory_order_relaxed) + 1;
       if (inflight > env_->max_inflight) {
         CommitLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                  absl::StrCat("edgekit-broker: more than ",
-                                               env_->max_inflight,
+                                  absl::StrCat("edgekit-broker: more than ", env_->max_inflight,
                                                " calls in flight (limits.max_inflight)")),
                      nullptr);
-      } else if (std::find(env_->forward_methods.begin(), env_->forward_methods.end(),
-                           method) == env_->forward_methods.end()) {
+      } else if (std::find(env_->forward_methods.begin(), env_->forward_methods.end(), method) ==
+                 env_->forward_methods.end()) {
         CommitLocked(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                                   absl::StrCat("edgekit-broker: method ", method,
                                                " is not forwarded (forward_methods)")),
@@ -130,8 +137,8 @@ void HedgedCall::OnRead(bool ok) {
       endpoints_ = env_->pool->endpoints();
       deadline_ = server_context_.deadline();
       if (deadline_ == std::chrono::system_clock::time_point::max()) {
-        deadline_ = std::chrono::system_clock::now() +
-                    absl::ToChronoNanoseconds(env_->default_deadline);
+        deadline_ =
+            std::chrono::system_clock::now() + absl::ToChronoNanoseconds(env_->default_deadline);
       }
       for (const auto& [key, value] : server_context_.client_metadata()) {
         if (!IsHopByHop(View(key))) {
@@ -188,15 +195,14 @@ void HedgedCall::StartAttemptLocked(MonoTime now) {
   ++outstanding_;
   ++pending_;
   if (started_ < hedging_->settings.max_attempts && !no_more_attempts_) {
-    ScheduleNextLocked(now + absl::ToChronoNanoseconds(env_->hedging->delay()),
-                       NextKind::kHedge);
+    ScheduleNextLocked(now + absl::ToChronoNanoseconds(env_->hedging->delay()), NextKind::kHedge);
   }
 }
 
 void HedgedCall::ScheduleNextLocked(MonoTime when, NextKind kind) {
   CancelTimerLocked();
   timer_kind_ = kind;
-  ++pending_;   // released by a successful Cancel or by OnTimer
+  ++pending_;  // released by a successful Cancel or by OnTimer
   const uint64_t generation = ++timer_generation_;
   timer_ = env_->timers->Schedule(when, [this, generation] { OnTimer(generation); });
 }
@@ -252,10 +258,17 @@ bool HedgedCall::TryExtraAttemptLocked(NextKind kind, MonoTime now) {
     case AttemptVerdict::kSend:
       StartAttemptLocked(now);
       return true;
-    case AttemptVerdict::kSuppressedBudget: metrics.suppressed_budget->Increment(); break;
-    case AttemptVerdict::kSuppressedThrottle: metrics.suppressed_throttle->Increment(); break;
-    case AttemptVerdict::kSuppressedDeadline: metrics.suppressed_deadline->Increment(); break;
-    case AttemptVerdict::kNoMoreAttempts: break;
+    case AttemptVerdict::kSuppressedBudget:
+      metrics.suppressed_budget->Increment();
+      break;
+    case AttemptVerdict::kSuppressedThrottle:
+      metrics.suppressed_throttle->Increment();
+      break;
+    case AttemptVerdict::kSuppressedDeadline:
+      metrics.suppressed_deadline->Increment();
+      break;
+    case AttemptVerdict::kNoMoreAttempts:
+      break;
   }
   return false;
 }
@@ -298,8 +311,7 @@ void HedgedCall::OnAttemptDone(int index) {
       auto it = trailers.find("grpc-retry-pushback-ms");
       std::string_view pushback_text;
       if (it != trailers.end()) pushback_text = {it->second.data(), it->second.size()};
-      const Pushback pushback =
-          ParsePushback(it != trailers.end() ? &pushback_text : nullptr);
+      const Pushback pushback = ParsePushback(it != trailers.end() ? &pushback_text : nullptr);
       if (pushback.kind == Pushback::Kind::kStop) {
         no_more_attempts_ = true;
         CancelTimerLocked();
@@ -310,15 +322,13 @@ void HedgedCall::OnAttemptDone(int index) {
           no_more_attempts_ = true;
           CancelTimerLocked();
         } else if (started_ < hedging_->settings.max_attempts) {
-          ScheduleNextLocked(now + absl::ToChronoNanoseconds(pushback.delay),
-                             NextKind::kRetry);
+          ScheduleNextLocked(now + absl::ToChronoNanoseconds(pushback.delay), NextKind::kRetry);
         }
       } else {
         TryExtraAttemptLocked(NextKind::kRetry, now);
       }
       // Nothing else can answer unless a pushback-delayed retry is waiting.
-      if (outstanding_ == 0 && !committed_ &&
-          (timer_ == 0 || timer_kind_ == NextKind::kHedge)) {
+      if (outstanding_ == 0 && !committed_ && (timer_ == 0 || timer_kind_ == NextKind::kHedge)) {
         CommitLocked(attempt.status, &attempt);
       }
     } else {
@@ -354,8 +364,7 @@ void HedgedCall::CommitLocked(const grpc::Status& status, Attempt* winner) {
     }
     for (const auto& [key, value] : winner->context->GetServerTrailingMetadata()) {
       if (!IsHopByHop(View(key))) {
-        server_context_.AddTrailingMetadata(std::string(View(key)),
-                                            std::string(View(value)));
+        server_context_.AddTrailingMetadata(std::string(View(key)), std::string(View(value)));
       }
     }
     winner_start_ = winner->start;
@@ -391,10 +400,10 @@ void HedgedCall::AnswerHealthCheckLocked() {
   }
   // "" is the server as a whole; the Check service is the only one it has.
   if (!request.service().empty() && request.service() != "envoy.service.auth.v3.Authorization") {
-    FinishLocked(grpc::Status(grpc::StatusCode::NOT_FOUND,
-                              absl::StrCat("edgekit-broker: unknown service \"",
-                                           request.service(), "\"")),
-                 nullptr);
+    FinishLocked(
+        grpc::Status(grpc::StatusCode::NOT_FOUND,
+                     absl::StrCat("edgekit-broker: unknown service \"", request.service(), "\"")),
+        nullptr);
     return;
   }
   grpc::health::v1::HealthCheckResponse response;

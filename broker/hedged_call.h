@@ -40,7 +40,7 @@ struct CallEnvironment {
   absl::Duration default_deadline = absl::Seconds(1);
   uint32_t max_inflight = 10000;
   std::atomic<int64_t> inflight{0};
-  std::atomic<int64_t> live_calls{0};   // HedgedCall objects alive, for shutdown
+  std::atomic<int64_t> live_calls{0};  // HedgedCall objects alive, for shutdown
   // What grpc.health.v1.Health/Check answers: SERVING while true.
   const std::atomic<bool>* ready = nullptr;
 };
@@ -96,8 +96,7 @@ class HedgedCall {
   // Tries to start one more attempt now; false (and the suppression counted) if the
   // policy says no.
   bool TryExtraAttemptLocked(NextKind kind, MonoTime now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void CommitLocked(const grpc::Status& status, Attempt* winner)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CommitLocked(const grpc::Status& status, Attempt* winner) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sends the answer: `response` (required when status is OK) and the status.
   void FinishLocked(const grpc::Status& status, const grpc::ByteBuffer* response)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -116,7 +115,7 @@ class HedgedCall {
   Tag done_tag_{this, Tag::kDone, 0};
 
   absl::Mutex mu_;
-  int pending_ ABSL_GUARDED_BY(mu_) = 0;      // operations whose completion is awaited
+  int pending_ ABSL_GUARDED_BY(mu_) = 0;  // operations whose completion is awaited
   std::shared_ptr<const ActiveHedging> hedging_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const UpstreamPool::Snapshot> endpoints_ ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<std::string, std::string>> forward_metadata_ ABSL_GUARDED_BY(mu_);
@@ -129,11 +128,11 @@ class HedgedCall {
   bool health_check_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ByteBuffer health_response_ ABSL_GUARDED_BY(mu_);
   bool committed_ ABSL_GUARDED_BY(mu_) = false;
-  bool no_more_attempts_ ABSL_GUARDED_BY(mu_) = false;   // server pushback said stop
+  bool no_more_attempts_ ABSL_GUARDED_BY(mu_) = false;  // server pushback said stop
   grpc::StatusCode answered_code_ ABSL_GUARDED_BY(mu_) = grpc::StatusCode::OK;
   int last_failed_ ABSL_GUARDED_BY(mu_) = -1;
-  MonoTime winner_start_ ABSL_GUARDED_BY(mu_);   // set at commit when an attempt won
-  TimerQueue::TimerId timer_ ABSL_GUARDED_BY(mu_) = 0;     // 0: none pending
+  MonoTime winner_start_ ABSL_GUARDED_BY(mu_);          // set at commit when an attempt won
+  TimerQueue::TimerId timer_ ABSL_GUARDED_BY(mu_) = 0;  // 0: none pending
   uint64_t timer_generation_ ABSL_GUARDED_BY(mu_) = 0;
   NextKind timer_kind_ ABSL_GUARDED_BY(mu_) = NextKind::kHedge;
 };

@@ -21,7 +21,7 @@ namespace edgekit::broker {
 // HedgingSettings plus what the hot path derives from them.
 struct ActiveHedging {
   HedgingSettings settings;
-  uint32_t non_fatal_mask = 0;   // bit c set: status code c starts the next attempt
+  uint32_t non_fatal_mask = 0;  // bit c set: status code c starts the next attempt
 
   bool IsNonFatal(int code) const {
     return code >= 0 && code < 32 && (non_fatal_mask >> code) & 1u;

@@ -18,7 +18,7 @@ absl::Duration ClampDelay(absl::Duration v, absl::Duration lo, absl::Duration hi
 int64_t ToUnits(double x, int64_t units_per_token) {
   const double units = x * static_cast<double>(units_per_token);
   if (units >= static_cast<double>(std::numeric_limits<int64_t>::max() / 4)) {
-    return std::numeric_limits<int64_t>::max() / 4;   // headroom for additions
+    return std::numeric_limits<int64_t>::max() / 4;  // headroom for additions
   }
   return std::llround(units);
 }
@@ -41,7 +41,7 @@ HedgeBudget::HedgeBudget(double budget) {
 }
 
 void HedgeBudget::ConfigureLocked(double budget) {
-  if (!(budget >= 0.0)) budget = 0.0;   // also catches NaN
+  if (!(budget >= 0.0)) budget = 0.0;  // also catches NaN
   budget = std::min(budget, 1.0);
   deposit_ = ToUnits(budget, kUnitsPerToken);
   if (budget > 0.0 && deposit_ == 0) deposit_ = 1;
@@ -77,21 +77,18 @@ double HedgeBudget::Balance() const {
 
 RetryThrottle::RetryThrottle(double max_tokens, double token_ratio) {
   absl::MutexLock lock(&mu_);
-  max_tokens_ = std::max<int64_t>(
-      1, max_tokens > 0.0 ? ToUnits(max_tokens, kUnitsPerToken) : 0);
+  max_tokens_ = std::max<int64_t>(1, max_tokens > 0.0 ? ToUnits(max_tokens, kUnitsPerToken) : 0);
   token_ratio_ = token_ratio > 0.0 ? ToUnits(token_ratio, kUnitsPerToken) : 0;
   tokens_ = max_tokens_;
 }
 
 void RetryThrottle::Reconfigure(double max_tokens, double token_ratio) {
   absl::MutexLock lock(&mu_);
-  const int64_t new_max = std::max<int64_t>(
-      1, max_tokens > 0.0 ? ToUnits(max_tokens, kUnitsPerToken) : 0);
+  const int64_t new_max =
+      std::max<int64_t>(1, max_tokens > 0.0 ? ToUnits(max_tokens, kUnitsPerToken) : 0);
   // Same fill fraction, so a throttle that was tripping keeps tripping after SIGHUP.
-  const double fill =
-      static_cast<double>(tokens_) / static_cast<double>(max_tokens_);
-  tokens_ = std::clamp<int64_t>(std::llround(fill * static_cast<double>(new_max)), 0,
-                                new_max);
+  const double fill = static_cast<double>(tokens_) / static_cast<double>(max_tokens_);
+  tokens_ = std::clamp<int64_t>(std::llround(fill * static_cast<double>(new_max)), 0, new_max);
   max_tokens_ = new_max;
   token_ratio_ = token_ratio > 0.0 ? ToUnits(token_ratio, kUnitsPerToken) : 0;
 }
@@ -108,7 +105,7 @@ void RetryThrottle::OnSuccess() {
 
 bool RetryThrottle::AllowsExtraAttempts() const {
   absl::MutexLock lock(&mu_);
-  return 2 * tokens_ > max_tokens_;   // tokens > max / 2, exactly
+  return 2 * tokens_ > max_tokens_;  // tokens > max / 2, exactly
 }
 
 double RetryThrottle::Tokens() const {
@@ -120,8 +117,7 @@ double RetryThrottle::Tokens() const {
 
 AttemptVerdict DecideExtraAttempt(const AttemptInputs& in) {
   if (in.attempts_started >= in.max_attempts) return AttemptVerdict::kNoMoreAttempts;
-  if (in.remaining_deadline <= absl::ZeroDuration() ||
-      in.remaining_deadline < in.typical_latency) {
+  if (in.remaining_deadline <= absl::ZeroDuration() || in.remaining_deadline < in.typical_latency) {
     return AttemptVerdict::kSuppressedDeadline;
   }
   if (!in.throttle_allows) return AttemptVerdict::kSuppressedThrottle;
@@ -133,7 +129,7 @@ AttemptVerdict DecideExtraAttempt(const AttemptInputs& in) {
 
 Pushback ParsePushback(const std::string_view* header_value) {
   Pushback result;
-  if (header_value == nullptr) return result;   // kNone
+  if (header_value == nullptr) return result;  // kNone
   result.kind = Pushback::Kind::kStop;
   if (header_value->empty()) return result;
   int64_t ms = 0;
@@ -141,7 +137,7 @@ Pushback ParsePushback(const std::string_view* header_value) {
   for (const char c : *header_value) {
     if (c < '0' || c > '9') return result;
     const int digit = c - '0';
-    if (ms > (kMax - digit) / 10) return result;   // overflow: see the header
+    if (ms > (kMax - digit) / 10) return result;  // overflow: see the header
     ms = ms * 10 + digit;
   }
   result.kind = Pushback::Kind::kDelay;

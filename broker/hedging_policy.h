@@ -30,9 +30,9 @@ absl::Duration ComputeHedgeDelay(const HedgingSettings& settings, uint64_t sampl
 class HedgeBudget {
  public:
   explicit HedgeBudget(double budget);
-  void SetBudget(double budget);   // SIGHUP; keeps the balance (capped to the new max)
+  void SetBudget(double budget);  // SIGHUP; keeps the balance (capped to the new max)
   void OnPrimary();
-  bool TryWithdraw();              // true (and one token less) if a token is there
+  bool TryWithdraw();  // true (and one token less) if a token is there
   double Balance() const;
 
  private:
@@ -42,9 +42,9 @@ class HedgeBudget {
   void ConfigureLocked(double budget) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
-  int64_t deposit_ ABSL_GUARDED_BY(mu_);      // units per primary; 0 = never hedge
-  int64_t max_tokens_ ABSL_GUARDED_BY(mu_);   // units
-  int64_t tokens_ ABSL_GUARDED_BY(mu_);       // units, in [0, max_tokens_]
+  int64_t deposit_ ABSL_GUARDED_BY(mu_);     // units per primary; 0 = never hedge
+  int64_t max_tokens_ ABSL_GUARDED_BY(mu_);  // units
+  int64_t tokens_ ABSL_GUARDED_BY(mu_);      // units, in [0, max_tokens_]
 };
 
 // Outage throttling after gRFC A6 retryThrottling: starts at max_tokens; a failed
@@ -67,23 +67,23 @@ class RetryThrottle {
   static constexpr int64_t kUnitsPerToken = 1'000'000;
 
   mutable absl::Mutex mu_;
-  int64_t max_tokens_ ABSL_GUARDED_BY(mu_);    // units
-  int64_t token_ratio_ ABSL_GUARDED_BY(mu_);   // units given back per success
-  int64_t tokens_ ABSL_GUARDED_BY(mu_);        // units, in [0, max_tokens_]
+  int64_t max_tokens_ ABSL_GUARDED_BY(mu_);   // units
+  int64_t token_ratio_ ABSL_GUARDED_BY(mu_);  // units given back per success
+  int64_t tokens_ ABSL_GUARDED_BY(mu_);       // units, in [0, max_tokens_]
 };
 
 // Why an extra attempt is or is not started.
 enum class AttemptVerdict {
   kSend,
-  kNoMoreAttempts,        // max_attempts reached (not a suppression: nothing to count)
-  kSuppressedDeadline,    // the caller's remaining time is too short to be worth it
-  kSuppressedThrottle,    // the upstream is failing: do not hit it twice as hard
-  kSuppressedBudget,      // the extra-load budget is spent
+  kNoMoreAttempts,      // max_attempts reached (not a suppression: nothing to count)
+  kSuppressedDeadline,  // the caller's remaining time is too short to be worth it
+  kSuppressedThrottle,  // the upstream is failing: do not hit it twice as hard
+  kSuppressedBudget,    // the extra-load budget is spent
 };
 
 enum class AttemptKind {
-  kHedge,   // the previous attempts are still outstanding after the hedge delay
-  kRetry,   // an attempt failed with a non-fatal status: replace it at once
+  kHedge,  // the previous attempts are still outstanding after the hedge delay
+  kRetry,  // an attempt failed with a non-fatal status: replace it at once
 };
 
 struct AttemptInputs {
@@ -96,7 +96,7 @@ struct AttemptInputs {
   // left at all (remaining_deadline <= 0) whatever typical_latency says.
   absl::Duration typical_latency = absl::ZeroDuration();
   bool throttle_allows = true;
-  bool budget_has_token = true;   // only consulted for kHedge
+  bool budget_has_token = true;  // only consulted for kHedge
 };
 
 // Checks in this order: attempts, deadline, throttle, then (hedges only) budget.

@@ -27,8 +27,7 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 
 LatencyWindow::LatencyWindow(absl::Duration window, int slots)
     : num_slots_(std::max(2, slots)),
-      slot_nanos_(std::max<int64_t>(
-          1, absl::ToInt64Nanoseconds(window) / std::max(2, slots))),
+      slot_nanos_(std::max<int64_t>(1, absl::ToInt64Nanoseconds(window) / std::max(2, slots))),
       slots_(num_slots_),
       total_(kBuckets, 0),
       octave_total_(kOctaves, 0) {
@@ -44,7 +43,7 @@ int LatencyWindow::BucketOf(absl::Duration latency) {
   // Units of 1/64 us: 1 us is exactly 2^6 units, so octaves start on whole microseconds.
   // nanos * 64 < 2^53, no overflow.
   const uint64_t units = static_cast<uint64_t>(nanos) * kSubBuckets / 1000;
-  const int msb = 63 - absl::countl_zero(units);   // in [6, 41]
+  const int msb = 63 - absl::countl_zero(units);  // in [6, 41]
   const int octave = msb - kSubBucketBits;
   const int sub = static_cast<int>(units >> octave) & (kSubBuckets - 1);
   return octave * kSubBuckets + sub;
@@ -61,8 +60,7 @@ absl::Duration LatencyWindow::BucketMidpoint(int bucket) {
 
 int64_t LatencyWindow::EpochOf(MonoTime now) const {
   const int64_t nanos =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch())
-          .count();
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
   return FloorDiv(nanos, slot_nanos_);
 }
 
@@ -112,7 +110,7 @@ void LatencyWindow::Record(absl::Duration latency, MonoTime now) {
   const int64_t epoch = EpochOf(now);
   absl::MutexLock lock(&mu_);
   AdvanceLocked(epoch);
-  if (epoch <= head_epoch_ - num_slots_) return;   // older than the window
+  if (epoch <= head_epoch_ - num_slots_) return;  // older than the window
   Slot& slot = SlotFor(epoch);
   ++slot.buckets[bucket];
   ++slot.count;
@@ -129,7 +127,7 @@ uint64_t LatencyWindow::Count(MonoTime now) const {
 }
 
 absl::Duration LatencyWindow::Quantile(double q, MonoTime now) const {
-  if (!(q >= 0.0)) q = 0.0;   // also catches NaN
+  if (!(q >= 0.0)) q = 0.0;  // also catches NaN
   if (q > 1.0) q = 1.0;
   const int64_t epoch = EpochOf(now);
   int bucket = -1;

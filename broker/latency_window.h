@@ -55,7 +55,7 @@ class LatencyWindow {
   // slot is zeroed when its epoch leaves the window.
   struct Slot {
     uint64_t count = 0;
-    std::vector<uint32_t> buckets;   // kBuckets entries
+    std::vector<uint32_t> buckets;  // kBuckets entries
   };
 
   static int BucketOf(absl::Duration latency);
@@ -76,8 +76,8 @@ class LatencyWindow {
   mutable std::vector<Slot> slots_ ABSL_GUARDED_BY(mu_);
   // Sums over the live slots, kept up to date by Record and expiry so a query reads one
   // histogram (and skips whole octaves) instead of merging `slots` of them.
-  mutable std::vector<uint64_t> total_ ABSL_GUARDED_BY(mu_);           // kBuckets
-  mutable std::vector<uint64_t> octave_total_ ABSL_GUARDED_BY(mu_);    // kOctaves
+  mutable std::vector<uint64_t> total_ ABSL_GUARDED_BY(mu_);         // kBuckets
+  mutable std::vector<uint64_t> octave_total_ ABSL_GUARDED_BY(mu_);  // kOctaves
   mutable uint64_t total_count_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

@@ -12,9 +12,9 @@ namespace edgekit::broker {
 namespace {
 
 void Log(char level, absl::string_view message) {
-  std::string line = absl::StrCat(
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()), " ",
-      std::string(1, level), " ", message, "\n");
+  std::string line =
+      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()), " ",
+                   std::string(1, level), " ", message, "\n");
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 

@@ -18,8 +18,8 @@
 #include "broker/broker_server.h"
 #include "broker/config.h"
 #include "broker/flags.h"
-#include "common/grpc_codes.h"
 #include "broker/log.h"
+#include "common/grpc_codes.h"
 
 namespace {
 
@@ -36,15 +36,13 @@ std::string Summary(const BrokerSettings& s) {
     codes.emplace_back(edgekit::GrpcCodeName(code));
   }
   return absl::StrCat(
-      "listen=", s.listen, " metrics_listen=", s.metrics_listen,
-      " upstream=", s.upstream.target, s.upstream.ca_file.empty() ? " (plaintext)" : " (TLS)",
-      " max_attempts=", s.hedging.max_attempts, " quantile=", s.hedging.quantile,
-      " delay=[", absl::FormatDuration(s.hedging.delay_min), ", ",
-      absl::FormatDuration(s.hedging.delay_max),
+      "listen=", s.listen, " metrics_listen=", s.metrics_listen, " upstream=", s.upstream.target,
+      s.upstream.ca_file.empty() ? " (plaintext)" : " (TLS)",
+      " max_attempts=", s.hedging.max_attempts, " quantile=", s.hedging.quantile, " delay=[",
+      absl::FormatDuration(s.hedging.delay_min), ", ", absl::FormatDuration(s.hedging.delay_max),
       "] initial_delay=", absl::FormatDuration(s.hedging.initial_delay),
       " budget=", s.hedging.budget, " non_fatal=", absl::StrJoin(codes, ","),
-      " max_inflight=", s.max_inflight,
-      " shutdown_delay=", absl::FormatDuration(s.shutdown_delay),
+      " max_inflight=", s.max_inflight, " shutdown_delay=", absl::FormatDuration(s.shutdown_delay),
       " forward_methods=", absl::StrJoin(s.forward_methods, ","));
 }
 
@@ -72,8 +70,8 @@ class Reloader {
     state_->pending = true;
     if (state_->parsing) {
       LogInfo(absl::StrCat("SIGHUP: the reload started ",
-                           absl::FormatDuration(absl::Trunc(
-                               absl::Now() - state_->parse_started, absl::Milliseconds(1))),
+                           absl::FormatDuration(absl::Trunc(absl::Now() - state_->parse_started,
+                                                            absl::Milliseconds(1))),
                            " ago is still reading the file; one more follows it"));
     }
   }
@@ -112,15 +110,15 @@ class Reloader {
         state.parse_started = absl::Now();
       }
       // The parse runs unlocked: however long it takes, Request() and Detach() do not wait.
-      auto reloaded = LoadBrokerSettings(state.command_line.config_path,
-                                         state.command_line.overrides);
+      auto reloaded =
+          LoadBrokerSettings(state.command_line.config_path, state.command_line.overrides);
       absl::MutexLock lock(&state.mu);
       state.parsing = false;
       if (state.server == nullptr) return;
       if (!reloaded.ok()) {
         state.server->metrics().reloads_failed->Increment();
-        LogError(absl::StrCat("SIGHUP: keeping the previous settings: ",
-                              reloaded.status().message()));
+        LogError(
+            absl::StrCat("SIGHUP: keeping the previous settings: ", reloaded.status().message()));
         continue;
       }
       state.server->ApplyHedgingSettings(reloaded->hedging);
@@ -153,8 +151,7 @@ int main(int argc, char** argv) {
   }
   auto settings = LoadBrokerSettings(command_line->config_path, command_line->overrides);
   if (!settings.ok()) {
-    std::cerr << "edgekit-broker: invalid configuration: " << settings.status().message()
-              << "\n";
+    std::cerr << "edgekit-broker: invalid configuration: " << settings.status().message() << "\n";
     return 2;
   }
   if (command_line->check_config) {
@@ -177,10 +174,9 @@ int main(int argc, char** argv) {
     LogError(absl::StrCat("cannot start: ", server.status().message()));
     return 1;
   }
-  LogInfo(absl::StrCat("edgekit-broker listening on ", settings->listen.substr(
-                           0, settings->listen.rfind(':')), ":", (*server)->port(),
-                       " metrics on port ", (*server)->metrics_port(), "; ",
-                       Summary(*settings)));
+  LogInfo(absl::StrCat(
+      "edgekit-broker listening on ", settings->listen.substr(0, settings->listen.rfind(':')), ":",
+      (*server)->port(), " metrics on port ", (*server)->metrics_port(), "; ", Summary(*settings)));
 
   Reloader reloader(server->get(), *command_line);
   while (true) {

@@ -21,26 +21,29 @@ BrokerMetrics::BrokerMetrics() : registry_(std::make_shared<prometheus::Registry
                        .Help("Calls answered by the broker, by gRPC status code name.")
                        .Register(*registry_);
   for (int code = 0; code < static_cast<int>(requests_by_code_.size()); ++code) {
-    requests_by_code_[code] = &requests.Add(
-        {{"code", std::string(GrpcCodeName(static_cast<GrpcCode>(code)))}});
+    requests_by_code_[code] =
+        &requests.Add({{"code", std::string(GrpcCodeName(static_cast<GrpcCode>(code)))}});
   }
   request_duration = &prometheus::BuildHistogram()
                           .Name("edgekit_broker_request_duration_seconds")
-                          .Help("Time from receiving a call to answering it, as the caller "
-                                "(Envoy) sees it.")
+                          .Help(
+                              "Time from receiving a call to answering it, as the caller "
+                              "(Envoy) sees it.")
                           .Register(*registry_)
                           .Add({}, LatencyBuckets());
   auto& attempts = prometheus::BuildCounter()
                        .Name("edgekit_broker_upstream_attempts_total")
-                       .Help("Attempts sent to the upstream: the first of each call "
-                             "(primary) and every later one (hedge).")
+                       .Help(
+                           "Attempts sent to the upstream: the first of each call "
+                           "(primary) and every later one (hedge).")
                        .Register(*registry_);
   primary_attempts = &attempts.Add({{"attempt", "primary"}});
   hedge_attempts = &attempts.Add({{"attempt", "hedge"}});
   hedges = &prometheus::BuildCounter()
                 .Name("edgekit_broker_hedges_total")
-                .Help("Hedged attempts sent (a later attempt started while the earlier "
-                      "ones were still outstanding, or to replace a failed one).")
+                .Help(
+                    "Hedged attempts sent (a later attempt started while the earlier "
+                    "ones were still outstanding, or to replace a failed one).")
                 .Register(*registry_)
                 .Add({});
   hedge_wins = &prometheus::BuildCounter()
@@ -50,8 +53,9 @@ BrokerMetrics::BrokerMetrics() : registry_(std::make_shared<prometheus::Registry
                     .Add({});
   auto& suppressed = prometheus::BuildCounter()
                          .Name("edgekit_broker_hedges_suppressed_total")
-                         .Help("Hedges not sent, by reason: extra-load budget spent, "
-                               "upstream failing (throttle), too little deadline left.")
+                         .Help(
+                             "Hedges not sent, by reason: extra-load budget spent, "
+                             "upstream failing (throttle), too little deadline left.")
                          .Register(*registry_);
   suppressed_budget = &suppressed.Add({{"reason", "budget"}});
   suppressed_throttle = &suppressed.Add({{"reason", "throttle"}});
@@ -63,8 +67,9 @@ BrokerMetrics::BrokerMetrics() : registry_(std::make_shared<prometheus::Registry
                      .Add({});
   attempt_duration = &prometheus::BuildHistogram()
                           .Name("edgekit_broker_upstream_attempt_duration_seconds")
-                          .Help("Duration of each upstream attempt that finished on its "
-                                "own (cancelled losers are not included).")
+                          .Help(
+                              "Duration of each upstream attempt that finished on its "
+                              "own (cancelled losers are not included).")
                           .Register(*registry_)
                           .Add({}, LatencyBuckets());
   cancelled = &prometheus::BuildCounter()
@@ -79,8 +84,9 @@ BrokerMetrics::BrokerMetrics() : registry_(std::make_shared<prometheus::Registry
                   .Add({});
   ready = &prometheus::BuildGauge()
                .Name("edgekit_broker_ready")
-               .Help("1 when at least one upstream endpoint is connected and the broker "
-                     "is not shutting down, else 0.")
+               .Help(
+                   "1 when at least one upstream endpoint is connected and the broker "
+                   "is not shutting down, else 0.")
                .Register(*registry_)
                .Add({});
   upstream_endpoints = &prometheus::BuildGauge()

@@ -25,23 +25,23 @@ class BrokerMetrics {
   // edgekit_broker_requests_total{code}: Check calls answered, by gRPC code name.
   prometheus::Counter& Requests(grpc::StatusCode code);
 
-  prometheus::Histogram* request_duration;      // edgekit_broker_request_duration_seconds
-  prometheus::Counter* primary_attempts;        // ..._upstream_attempts_total{attempt="primary"}
-  prometheus::Counter* hedge_attempts;          // ..._upstream_attempts_total{attempt="hedge"}
-  prometheus::Counter* hedges;                  // edgekit_broker_hedges_total
-  prometheus::Counter* hedge_wins;              // edgekit_broker_hedge_wins_total
-  prometheus::Counter* suppressed_budget;       // ..._hedges_suppressed_total{reason="budget"}
-  prometheus::Counter* suppressed_throttle;     // ..._hedges_suppressed_total{reason="throttle"}
-  prometheus::Counter* suppressed_deadline;     // ..._hedges_suppressed_total{reason="deadline"}
-  prometheus::Gauge* hedge_delay;               // edgekit_broker_hedge_delay_seconds
-  prometheus::Histogram* attempt_duration;      // ..._upstream_attempt_duration_seconds
-  prometheus::Counter* cancelled;               // edgekit_broker_upstream_cancelled_total
-  prometheus::Gauge* inflight;                  // edgekit_broker_inflight_requests
+  prometheus::Histogram* request_duration;   // edgekit_broker_request_duration_seconds
+  prometheus::Counter* primary_attempts;     // ..._upstream_attempts_total{attempt="primary"}
+  prometheus::Counter* hedge_attempts;       // ..._upstream_attempts_total{attempt="hedge"}
+  prometheus::Counter* hedges;               // edgekit_broker_hedges_total
+  prometheus::Counter* hedge_wins;           // edgekit_broker_hedge_wins_total
+  prometheus::Counter* suppressed_budget;    // ..._hedges_suppressed_total{reason="budget"}
+  prometheus::Counter* suppressed_throttle;  // ..._hedges_suppressed_total{reason="throttle"}
+  prometheus::Counter* suppressed_deadline;  // ..._hedges_suppressed_total{reason="deadline"}
+  prometheus::Gauge* hedge_delay;            // edgekit_broker_hedge_delay_seconds
+  prometheus::Histogram* attempt_duration;   // ..._upstream_attempt_duration_seconds
+  prometheus::Counter* cancelled;            // edgekit_broker_upstream_cancelled_total
+  prometheus::Gauge* inflight;               // edgekit_broker_inflight_requests
   // Beyond the contract, for operators and alerts:
-  prometheus::Gauge* ready;                     // edgekit_broker_ready (1 = an upstream is ready)
-  prometheus::Gauge* upstream_endpoints;        // edgekit_broker_upstream_endpoints
-  prometheus::Counter* reloads_ok;              // ..._config_reloads_total{result="success"}
-  prometheus::Counter* reloads_failed;          // ..._config_reloads_total{result="failure"}
+  prometheus::Gauge* ready;               // edgekit_broker_ready (1 = an upstream is ready)
+  prometheus::Gauge* upstream_endpoints;  // edgekit_broker_upstream_endpoints
+  prometheus::Counter* reloads_ok;        // ..._config_reloads_total{result="success"}
+  prometheus::Counter* reloads_failed;    // ..._config_reloads_total{result="failure"}
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;

@@ -15,22 +15,22 @@ namespace edgekit::broker {
 
 // The part SIGHUP may change while calls are in flight.
 struct HedgingSettings {
-  int max_attempts = 2;                         // 1 = hedging off, at most 5
-  double quantile = 0.95;                       // in (0, 1)
+  int max_attempts = 2;    // 1 = hedging off, at most 5
+  double quantile = 0.95;  // in (0, 1)
   absl::Duration delay_min = absl::Milliseconds(1);
   absl::Duration delay_max = absl::Seconds(1);
   absl::Duration initial_delay = absl::Milliseconds(10);
   uint32_t min_samples = 100;
   absl::Duration window = absl::Seconds(30);
-  double budget = 0.1;                          // hedges per primary, in [0, 1]
+  double budget = 0.1;  // hedges per primary, in [0, 1]
   std::set<GrpcCode> non_fatal_codes = {GrpcCode::kUnavailable};
-  double throttle_max_tokens = 10;              // gRFC A6 retryThrottling.maxTokens
-  double throttle_token_ratio = 0.1;            // gRFC A6 retryThrottling.tokenRatio
+  double throttle_max_tokens = 10;    // gRFC A6 retryThrottling.maxTokens
+  double throttle_token_ratio = 0.1;  // gRFC A6 retryThrottling.tokenRatio
 };
 
 struct UpstreamSettings {
-  std::string target;                           // gRPC target, required
-  std::string ca_file, cert_file, key_file;     // TLS when ca_file is set
+  std::string target;                        // gRPC target, required
+  std::string ca_file, cert_file, key_file;  // TLS when ca_file is set
   std::string tls_server_name;
   absl::Duration default_deadline = absl::Seconds(1);
   absl::Duration resolve_interval = absl::Seconds(30);
@@ -44,10 +44,9 @@ struct BrokerSettings {
   uint32_t max_inflight = 10000;
   uint32_t max_message_bytes = 4 * 1024 * 1024;
   // Full method names forwarded; always holds the ext_authz Check method.
-  std::vector<std::string> forward_methods = {
-      "/envoy.service.auth.v3.Authorization/Check"};
+  std::vector<std::string> forward_methods = {"/envoy.service.auth.v3.Authorization/Check"};
   absl::Duration drain_timeout = absl::Seconds(10);
-  absl::Duration shutdown_delay = absl::ZeroDuration();   // not ready, still serving
+  absl::Duration shutdown_delay = absl::ZeroDuration();  // not ready, still serving
   // Threads polling the one completion queue. 0 = one per CPU. Two measured best on a
   // 2-core machine (README, Benchmarks).
   int worker_threads = 2;

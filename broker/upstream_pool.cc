@@ -1,9 +1,9 @@
 // Resolution, channels and endpoint choice for the upstream; see upstream_pool.h.
 #include "broker/upstream_pool.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <sys/socket.h>
-#include <arpa/inet.h>
 
 #include <algorithm>
 #include <chrono>
@@ -32,8 +32,7 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, const char* key) {
   buffer << in.rdbuf();
   std::string pem = buffer.str();
   if (!absl::StrContains(pem, "-----BEGIN ")) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(key, ": \"", path, "\" holds no PEM block"));
+    return absl::InvalidArgumentError(absl::StrCat(key, ": \"", path, "\" holds no PEM block"));
   }
   return pem;
 }
@@ -72,8 +71,7 @@ bool SplitHostPort(absl::string_view hostport, std::string* host, std::string* p
     *host = std::string(hostport.substr(0, colon));
     *port = std::string(hostport.substr(colon + 1));
   }
-  return !host->empty() && !port->empty() &&
-         std::all_of(port->begin(), port->end(), ::isdigit);
+  return !host->empty() && !port->empty() && std::all_of(port->begin(), port->end(), ::isdigit);
 }
 
 std::string EndpointTarget(const sockaddr* addr, const std::string& port) {
@@ -83,8 +81,7 @@ std::string EndpointTarget(const sockaddr* addr, const std::string& port) {
               sizeof(text));
     return absl::StrCat("ipv6:[", text, "]:", port);
   }
-  inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(addr)->sin_addr, text,
-            sizeof(text));
+  inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(addr)->sin_addr, text, sizeof(text));
   return absl::StrCat("ipv4:", text, ":", port);
 }
 
@@ -131,8 +128,8 @@ absl::StatusOr<ParsedTarget> ParseUpstreamTarget(const std::string& target) {
   return parsed;
 }
 
-absl::StatusOr<std::unique_ptr<UpstreamPool>> UpstreamPool::Create(
-    const UpstreamSettings& settings, int max_message_bytes) {
+absl::StatusOr<std::unique_ptr<UpstreamPool>> UpstreamPool::Create(const UpstreamSettings& settings,
+                                                                   int max_message_bytes) {
   auto target = ParseUpstreamTarget(settings.target);
   if (!target.ok()) return target.status();
   auto creds = MakeCredentials(settings);
@@ -144,8 +141,7 @@ absl::StatusOr<std::unique_ptr<UpstreamPool>> UpstreamPool::Create(
 }
 
 UpstreamPool::UpstreamPool(const UpstreamSettings& settings, ParsedTarget target,
-                           std::shared_ptr<grpc::ChannelCredentials> creds,
-                           int max_message_bytes)
+                           std::shared_ptr<grpc::ChannelCredentials> creds, int max_message_bytes)
     : settings_(settings),
       target_(std::move(target)),
       creds_(std::move(creds)),
@@ -161,7 +157,9 @@ UpstreamPool::~UpstreamPool() {
   if (thread_.joinable()) thread_.join();
 }
 
-void UpstreamPool::Start() { thread_ = std::thread([this] { Loop(); }); }
+void UpstreamPool::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
 
 std::shared_ptr<const UpstreamPool::Snapshot> UpstreamPool::endpoints() const {
   absl::MutexLock lock(&mu_);
@@ -177,8 +175,7 @@ std::vector<std::string> UpstreamPool::Resolve() const {
   std::vector<std::string> addresses;
   int rc = getaddrinfo(target_.host.c_str(), target_.port.c_str(), &hints, &result);
   if (rc != 0) {
-    LogWarning(absl::StrCat("upstream: cannot resolve ", target_.host, ": ",
-                            gai_strerror(rc)));
+    LogWarning(absl::StrCat("upstream: cannot resolve ", target_.host, ": ", gai_strerror(rc)));
     return addresses;
   }
   for (addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
@@ -192,8 +189,7 @@ std::vector<std::string> UpstreamPool::Resolve() const {
   return addresses;
 }
 
-std::shared_ptr<UpstreamEndpoint> UpstreamPool::MakeEndpoint(
-    const std::string& address) const {
+std::shared_ptr<UpstreamEndpoint> UpstreamPool::MakeEndpoint(const std::string& address) const {
   grpc::ChannelArguments args;
   args.SetString(GRPC_ARG_DEFAULT_AUTHORITY, target_.authority);
   if (!settings_.tls_server_name.empty()) {
@@ -238,8 +234,7 @@ void UpstreamPool::Refresh(bool resolve) {
       auto it = existing.find(address);
       next->push_back(it != existing.end() ? it->second : MakeEndpoint(address));
     }
-    LogInfo(absl::StrCat("upstream: ", next->size(), " endpoint(s) for ",
-                         settings_.target));
+    LogInfo(absl::StrCat("upstream: ", next->size(), " endpoint(s) for ", settings_.target));
     absl::MutexLock lock(&mu_);
     snapshot_ = next;
     current = snapshot_;
@@ -259,8 +254,7 @@ void UpstreamPool::Loop() {
   auto last_resolve = std::chrono::steady_clock::now();
   const auto interval = absl::ToChronoMilliseconds(settings_.resolve_interval);
   std::unique_lock<std::mutex> lock(loop_mu_);
-  while (!loop_cv_.wait_for(lock, std::chrono::milliseconds(250),
-                            [this] { return stopping_; })) {
+  while (!loop_cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stopping_; })) {
     lock.unlock();
     auto now = std::chrono::steady_clock::now();
     bool resolve = target_.kind == ParsedTarget::Kind::kDns &&
@@ -286,8 +280,7 @@ std::shared_ptr<UpstreamEndpoint> UpstreamPool::Pick(const Snapshot& snapshot,
     for (size_t i = 0; i < n; ++i) {
       const auto& e = snapshot[(start + i) % n];
       if (pass < 2 && avoided(e.get())) continue;
-      if (pass == 0 &&
-          e->channel->GetState(false) == GRPC_CHANNEL_TRANSIENT_FAILURE) {
+      if (pass == 0 && e->channel->GetState(false) == GRPC_CHANNEL_TRANSIENT_FAILURE) {
         continue;
       }
       return e;

@@ -23,13 +23,13 @@
 #include "absl/synchronization/mutex.h"
 #include "broker/settings.h"
 #include "grpcpp/channel.h"
-#include "grpcpp/security/credentials.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/security/credentials.h"
 
 namespace edgekit::broker {
 
 struct UpstreamEndpoint {
-  std::string address;                 // gRPC target of this one endpoint
+  std::string address;  // gRPC target of this one endpoint
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<grpc::GenericStub> stub;
 };
@@ -52,8 +52,8 @@ class UpstreamPool {
   // Builds credentials (reads the PEM files: errors name them) and does the first
   // resolution. A name that does not resolve yet is not an error: the pool stays empty
   // (not ready) and keeps trying.
-  static absl::StatusOr<std::unique_ptr<UpstreamPool>> Create(
-      const UpstreamSettings& settings, int max_message_bytes);
+  static absl::StatusOr<std::unique_ptr<UpstreamPool>> Create(const UpstreamSettings& settings,
+                                                              int max_message_bytes);
   ~UpstreamPool();
 
   // Starts the background thread that re-resolves names and keeps channels connecting.
@@ -65,8 +65,7 @@ class UpstreamPool {
   // Picks an endpoint for the next attempt: round-robin over connected endpoints,
   // skipping the ones in `avoid` while another is available. nullptr if there are none.
   std::shared_ptr<UpstreamEndpoint> Pick(const Snapshot& snapshot,
-                                         const UpstreamEndpoint* const* avoid,
-                                         int avoid_count);
+                                         const UpstreamEndpoint* const* avoid, int avoid_count);
 
   // True when at least one endpoint's channel is READY (refreshed by the background
   // thread and by Refresh()).

@@ -56,8 +56,9 @@ int main(int argc, char** argv) {
                "edgekit"};
   app.require_subcommand(1);
   app.set_version_flag("--version", edgekit::cli::VersionString());
-  app.footer("Exit codes: 0 ok, 1 invalid input (bad proto or descriptor, invalid "
-             "object), 2 usage error, 3 I/O error (cannot read or write a file).");
+  app.footer(
+      "Exit codes: 0 ok, 1 invalid input (bad proto or descriptor, invalid "
+      "object), 2 usage error, 3 I/O error (cannot read or write a file).");
 
   // The `render` one-liners come before `render` itself: the deepest parsed command runs.
   std::vector<edgekit::cli::Command> commands;

@@ -47,8 +47,7 @@ class TempFileGuard {
 
 }  // namespace
 
-absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path,
-                                            std::istream& stdin_stream) {
+absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path, std::istream& stdin_stream) {
   if (path == "-") return ReadStreamCapped(stdin_stream, "<stdin>", kMaxInputFileBytes);
   return ReadFileCapped(path, kMaxInputFileBytes);
 }
@@ -102,8 +101,8 @@ absl::Status WriteFileAtomically(const std::string& requested_path, std::string_
   if (base.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("output path ", path, " names a directory"));
   }
-  std::string temp_template = absl::StrCat(dir, slash == std::string::npos ? "/" : "",
-                                           ".", base, ".edgekit-XXXXXX");
+  std::string temp_template =
+      absl::StrCat(dir, slash == std::string::npos ? "/" : "", ".", base, ".edgekit-XXXXXX");
   std::vector<char> temp_path(temp_template.begin(), temp_template.end());
   temp_path.push_back('\0');
   int fd = mkstemp(temp_path.data());

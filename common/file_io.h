@@ -18,8 +18,7 @@ namespace edgekit {
 
 // Reads a whole file of at most kMaxInputFileBytes. `path` "-" reads `stdin_stream` to
 // its end.
-absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path,
-                                            std::istream& stdin_stream);
+absl::StatusOr<std::string> ReadFileOrStdin(const std::string& path, std::istream& stdin_stream);
 
 // Replaces the file at `path` with `data` atomically (temporary file + fsync + rename).
 // The new file gets mode 0666 minus the umask, as a plain open() would give it.

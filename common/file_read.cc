@@ -14,9 +14,9 @@ namespace edgekit {
 namespace {
 
 absl::Status TooLarge(absl::string_view name, size_t max_bytes) {
-  return absl::ResourceExhaustedError(
-      absl::StrCat(name, ": larger than ", max_bytes / (1024 * 1024),
-                   " MiB, the most edgekit reads from one input"));
+  return absl::ResourceExhaustedError(absl::StrCat(name, ": larger than ",
+                                                   max_bytes / (1024 * 1024),
+                                                   " MiB, the most edgekit reads from one input"));
 }
 
 }  // namespace

@@ -10,23 +10,23 @@ namespace {
 // Indexed by the numeric code: gRPC's codes are 0..16 with no gaps, and the numbers are
 // part of the wire protocol, so they will not move.
 constexpr std::array<std::string_view, 17> kNames = {
-    "OK",                  // 0
-    "CANCELLED",           // 1
-    "UNKNOWN",             // 2
-    "INVALID_ARGUMENT",    // 3
-    "DEADLINE_EXCEEDED",   // 4
-    "NOT_FOUND",           // 5
-    "ALREADY_EXISTS",      // 6
-    "PERMISSION_DENIED",   // 7
-    "RESOURCE_EXHAUSTED",  // 8
-    "FAILED_PRECONDITION", // 9
-    "ABORTED",             // 10
-    "OUT_OF_RANGE",        // 11
-    "UNIMPLEMENTED",       // 12
-    "INTERNAL",            // 13
-    "UNAVAILABLE",         // 14
-    "DATA_LOSS",           // 15
-    "UNAUTHENTICATED",     // 16
+    "OK",                   // 0
+    "CANCELLED",            // 1
+    "UNKNOWN",              // 2
+    "INVALID_ARGUMENT",     // 3
+    "DEADLINE_EXCEEDED",    // 4
+    "NOT_FOUND",            // 5
+    "ALREADY_EXISTS",       // 6
+    "PERMISSION_DENIED",    // 7
+    "RESOURCE_EXHAUSTED",   // 8
+    "FAILED_PRECONDITION",  // 9
+    "ABORTED",              // 10
+    "OUT_OF_RANGE",         // 11
+    "UNIMPLEMENTED",        // 12
+    "INTERNAL",             // 13
+    "UNAVAILABLE",          // 14
+    "DATA_LOSS",            // 15
+    "UNAUTHENTICATED",      // 16
 };
 
 }  // namespace

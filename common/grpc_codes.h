@@ -8,7 +8,6 @@
 #include <optional>
 #include <string_view>
 
-
 namespace edgekit {
 
 // The 17 canonical codes, numbered as on the wire (0..16).

@@ -8,8 +8,7 @@ namespace edgekit {
 bool IsValidMetadataKey(absl::string_view key) {
   if (key.empty()) return false;
   for (char c : key) {
-    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-' || c == '_' ||
-          c == '.')) {
+    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-' || c == '_' || c == '.')) {
       return false;
     }
   }

@@ -30,8 +30,8 @@ struct TimerQueue::Impl {
   std::condition_variable cv;
   std::vector<Entry> heap;  // guarded by mu; may hold entries of cancelled timers
   std::unordered_map<TimerId, absl::AnyInvocable<void()>> pending;  // guarded by mu
-  TimerId next_id = 1;                                               // guarded by mu
-  bool stopping = false;                                             // guarded by mu
+  TimerId next_id = 1;                                              // guarded by mu
+  bool stopping = false;                                            // guarded by mu
   std::thread thread;
 
   void Run();

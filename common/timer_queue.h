@@ -20,10 +20,10 @@ namespace edgekit {
 class TimerQueue {
  public:
   using TimePoint = std::chrono::steady_clock::time_point;
-  using TimerId = uint64_t;   // never 0
+  using TimerId = uint64_t;  // never 0
 
-  TimerQueue();               // starts the thread
-  ~TimerQueue();              // stops it; callbacks still pending are destroyed, not run
+  TimerQueue();   // starts the thread
+  ~TimerQueue();  // stops it; callbacks still pending are destroyed, not run
   TimerQueue(const TimerQueue&) = delete;
   TimerQueue& operator=(const TimerQueue&) = delete;
 

@@ -118,8 +118,7 @@ NumberParse ParseInteger(std::string_view text, T* out) {
   // Parse the magnitude wide, then range-check against T, so "-1" for a uint32 and
   // "4294967296" for a uint32 are both reported as out of range rather than as junk.
   uint64_t magnitude = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(),
-                                         magnitude);
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), magnitude);
   if (end != digits.data() + digits.size()) {
     return ec == std::errc::result_out_of_range ? NumberParse::kOutOfRange
                                                 : NumberParse::kNotANumber;
@@ -152,12 +151,11 @@ NumberParse ParseInteger(std::string_view text, T* out) {
 // "NaN") spellings of the special values.
 NumberParse ParseDouble(std::string_view text, double* out) {
   static const std::map<std::string, double, std::less<>> kSpecial = {
-      {".inf", HUGE_VAL},  {"+.inf", HUGE_VAL},  {"-.inf", -HUGE_VAL},
-      {".Inf", HUGE_VAL},  {"+.Inf", HUGE_VAL},  {"-.Inf", -HUGE_VAL},
-      {".INF", HUGE_VAL},  {"+.INF", HUGE_VAL},  {"-.INF", -HUGE_VAL},
-      {"Infinity", HUGE_VAL}, {"-Infinity", -HUGE_VAL},
-      {".nan", std::nan("")}, {".NaN", std::nan("")}, {".NAN", std::nan("")},
-      {"NaN", std::nan("")},
+      {".inf", HUGE_VAL},     {"+.inf", HUGE_VAL},      {"-.inf", -HUGE_VAL},
+      {".Inf", HUGE_VAL},     {"+.Inf", HUGE_VAL},      {"-.Inf", -HUGE_VAL},
+      {".INF", HUGE_VAL},     {"+.INF", HUGE_VAL},      {"-.INF", -HUGE_VAL},
+      {"Infinity", HUGE_VAL}, {"-Infinity", -HUGE_VAL}, {".nan", std::nan("")},
+      {".NaN", std::nan("")}, {".NAN", std::nan("")},   {"NaN", std::nan("")},
   };
   if (auto it = kSpecial.find(text); it != kSpecial.end()) {
     *out = it->second;
@@ -171,13 +169,13 @@ NumberParse ParseDouble(std::string_view text, double* out) {
                         body.front() == '.' || body.front() == '-');
   if (!starts_ok) return NumberParse::kNotANumber;
   if (body.front() == '-' &&
-      (body.size() < 2 || !(absl::ascii_isdigit(static_cast<unsigned char>(body[1])) ||
-                            body[1] == '.'))) {
+      (body.size() < 2 ||
+       !(absl::ascii_isdigit(static_cast<unsigned char>(body[1])) || body[1] == '.'))) {
     return NumberParse::kNotANumber;
   }
   double value = 0;
-  const auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), value,
-                                         std::chars_format::general);
+  const auto [end, ec] =
+      std::from_chars(body.data(), body.data() + body.size(), value, std::chars_format::general);
   if (end != body.data() + body.size()) return NumberParse::kNotANumber;
   if (ec == std::errc::result_out_of_range) return NumberParse::kOutOfRange;
   if (ec != std::errc()) return NumberParse::kNotANumber;
@@ -194,12 +192,10 @@ class Converter {
   absl::Status ConvertMessage(const YAML::Node& node, const std::string& path, int depth,
                               Message* message) const {
     if (depth > kMaxDepth) {
-      return Error(node.Mark(), path,
-                   absl::StrCat("nested deeper than ", kMaxDepth, " levels"));
+      return Error(node.Mark(), path, absl::StrCat("nested deeper than ", kMaxDepth, " levels"));
     }
     if (!node.IsMap()) {
-      return Error(node.Mark(), path,
-                   absl::StrCat("expected a mapping, got ", Describe(node)));
+      return Error(node.Mark(), path, absl::StrCat("expected a mapping, got ", Describe(node)));
     }
     const Descriptor* descriptor = message->GetDescriptor();
     // Keys already seen, by field number, so "max_attempts" and "maxAttempts" in one
@@ -210,8 +206,7 @@ class Converter {
       const YAML::Node& key = entry.first;
       const YAML::Node& value = entry.second;
       if (!key.IsScalar()) {
-        return Error(key.Mark(), path,
-                     absl::StrCat("keys must be strings, got ", Describe(key)));
+        return Error(key.Mark(), path, absl::StrCat("keys must be strings, got ", Describe(key)));
       }
       const std::string& name = key.Scalar();
       const std::string field_path = path.empty() ? name : absl::StrCat(path, ".", name);
@@ -223,18 +218,17 @@ class Converter {
       const auto [previous, inserted] = seen.emplace(field->number(), name);
       if (!inserted) {
         return Error(key.Mark(), field_path,
-                     previous->second == name
-                         ? std::string("duplicate key")
-                         : absl::StrCat("duplicate key (same field as \"",
-                                        previous->second, "\")"));
+                     previous->second == name ? std::string("duplicate key")
+                                              : absl::StrCat("duplicate key (same field as \"",
+                                                             previous->second, "\")"));
       }
       if (const OneofDescriptor* oneof = field->real_containing_oneof()) {
         const auto [other, first] = oneofs_set.emplace(oneof, name);
         if (!first) {
-          return Error(key.Mark(), field_path,
-                       absl::StrCat("conflicts with \"", other->second,
-                                    "\": at most one field of oneof ", oneof->name(),
-                                    " may be set"));
+          return Error(
+              key.Mark(), field_path,
+              absl::StrCat("conflicts with \"", other->second, "\": at most one field of oneof ",
+                           oneof->name(), " may be set"));
         }
       }
       absl::Status status = ConvertField(field, key, value, field_path, depth, message);
@@ -244,10 +238,9 @@ class Converter {
   }
 
  private:
-  absl::Status Error(const YAML::Mark& mark, absl::string_view path,
-                     absl::string_view what) const {
-    return absl::InvalidArgumentError(absl::StrCat(
-        YamlLocation(source_, mark), path, path.empty() ? "" : ": ", what));
+  absl::Status Error(const YAML::Mark& mark, absl::string_view path, absl::string_view what) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat(YamlLocation(source_, mark), path, path.empty() ? "" : ": ", what));
   }
 
   // Where to point for a value: a null value ("key:" at the end of a line) is marked by
@@ -257,8 +250,7 @@ class Converter {
     return value.Mark();
   }
 
-  static const FieldDescriptor* FindField(const Descriptor* descriptor,
-                                          const std::string& name) {
+  static const FieldDescriptor* FindField(const Descriptor* descriptor, const std::string& name) {
     if (const FieldDescriptor* field = descriptor->FindFieldByName(name)) return field;
     for (int i = 0; i < descriptor->field_count(); ++i) {
       if (descriptor->field(i)->json_name() == name) return descriptor->field(i);
@@ -301,8 +293,7 @@ class Converter {
   absl::Status ConvertMap(const FieldDescriptor* field, const YAML::Node& value,
                           const std::string& path, int depth, Message* message) const {
     if (!value.IsMap()) {
-      return Error(value.Mark(), path,
-                   absl::StrCat("expected a mapping, got ", Describe(value)));
+      return Error(value.Mark(), path, absl::StrCat("expected a mapping, got ", Describe(value)));
     }
     const FieldDescriptor* key_field = field->message_type()->map_key();
     const FieldDescriptor* value_field = field->message_type()->map_value();
@@ -332,20 +323,20 @@ class Converter {
   // Sets (add=false) or appends (add=true) one value of `field`. `key` locates errors on
   // null values.
   absl::Status ConvertValue(const FieldDescriptor* field, const YAML::Node& node,
-                            const YAML::Node& key, const std::string& path, int depth,
-                            bool add, Message* message) const {
+                            const YAML::Node& key, const std::string& path, int depth, bool add,
+                            Message* message) const {
     const Reflection* reflection = message->GetReflection();
     if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-      Message* sub = add ? reflection->AddMessage(message, field)
-                         : reflection->MutableMessage(message, field);
+      Message* sub =
+          add ? reflection->AddMessage(message, field) : reflection->MutableMessage(message, field);
       // A null sequence element or map value is an empty message, as "{}" would be.
       if (node.IsNull()) return absl::OkStatus();
       return ConvertMessage(node, path, depth + 1, sub);
     }
     const YAML::Mark mark = MarkOf(node, key);
     if (!node.IsScalar()) {
-      return Error(mark, path, absl::StrCat("expected ", ExpectedKind(field), ", got ",
-                                            Describe(node)));
+      return Error(mark, path,
+                   absl::StrCat("expected ", ExpectedKind(field), ", got ", Describe(node)));
     }
     const std::string& text = node.Scalar();
     auto not_a = [&]() {
@@ -441,9 +432,8 @@ class Converter {
             names.push_back(type->value(i)->name());
           }
           return Error(mark, path,
-                       absl::StrCat("unknown value ", Quote(text), " for enum ",
-                                    type->full_name(), " (known values: ",
-                                    absl::StrJoin(names, ", "), ")"));
+                       absl::StrCat("unknown value ", Quote(text), " for enum ", type->full_name(),
+                                    " (known values: ", absl::StrJoin(names, ", "), ")"));
         }
         add ? reflection->AddEnumValue(message, field, found->number())
             : reflection->SetEnumValue(message, field, found->number());
@@ -478,8 +468,8 @@ absl::Status YamlToProto(const YAML::Node& node, google::protobuf::Message* mess
     if (!node.IsDefined() || node.IsNull()) return absl::OkStatus();
     status = Converter(ToAbsl(source_name)).ConvertMessage(node, "", 0, message);
   } catch (const YAML::Exception& e) {
-    status = absl::InvalidArgumentError(
-        absl::StrCat(YamlLocation(ToAbsl(source_name), e.mark), e.msg));
+    status =
+        absl::InvalidArgumentError(absl::StrCat(YamlLocation(ToAbsl(source_name), e.mark), e.msg));
   }
   // A half-filled message is never useful and easy to misuse; leave it empty.
   if (!status.ok()) message->Clear();
@@ -487,7 +477,7 @@ absl::Status YamlToProto(const YAML::Node& node, google::protobuf::Message* mess
 }
 
 absl::Status YamlTextToProto(std::string_view text, google::protobuf::Message* message,
-                         std::string_view source_name) {
+                             std::string_view source_name) {
   message->Clear();
   absl::StatusOr<std::vector<YAML::Node>> documents =
       ParseYamlStream(ToAbsl(text), ToAbsl(source_name), kConfigYamlLimits);

@@ -17,13 +17,13 @@ namespace edgekit {
 
 // Fills `message` (cleared first) from a YAML mapping. Keys are the proto field names
 // (snake_case) or their JSON names (lowerCamelCase). Supports scalars of every proto
-// type, enums by name (in any case, '-' for '_') or number, nested messages, repeated fields (YAML sequences),
-// map<string, *> fields (YAML mappings) and proto3 `optional` presence.
-// Errors are InvalidArgument: "<source>:<line>:<col>: <key.path>: <what is wrong>",
-// e.g. "broker.yaml:4:17: hedging.max_attempts: expected an unsigned integer, got \"two\"",
-// "broker.yaml:3:3: hedging.max_atempts: unknown key (known keys: budget, delay_max, ...)".
-// Sequence elements appear in paths as `forward_methods[2]`. An empty document or a
-// null node leaves the message empty (OK); a non-mapping top level is an error.
+// type, enums by name (in any case, '-' for '_') or number, nested messages, repeated fields (YAML
+// sequences), map<string, *> fields (YAML mappings) and proto3 `optional` presence. Errors are
+// InvalidArgument: "<source>:<line>:<col>: <key.path>: <what is wrong>", e.g. "broker.yaml:4:17:
+// hedging.max_attempts: expected an unsigned integer, got \"two\"", "broker.yaml:3:3:
+// hedging.max_atempts: unknown key (known keys: budget, delay_max, ...)". Sequence elements appear
+// in paths as `forward_methods[2]`. An empty document or a null node leaves the message empty (OK);
+// a non-mapping top level is an error.
 absl::Status YamlToProto(const YAML::Node& node, google::protobuf::Message* message,
                          std::string_view source_name);
 

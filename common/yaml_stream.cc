@@ -54,9 +54,9 @@ class StreamGuard : public YAML::EventHandler {
   }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     if (open_anchors_.count(anchor) > 0) {
-      Stop(absl::InvalidArgumentError(absl::StrCat(
-          YamlLocation(source_, mark),
-          "invalid YAML: an alias refers to a node that contains it (a cycle)")));
+      Stop(absl::InvalidArgumentError(
+          absl::StrCat(YamlLocation(source_, mark),
+                       "invalid YAML: an alias refers to a node that contains it (a cycle)")));
     }
     auto it = anchor_sizes_.find(anchor);
     Add(it == anchor_sizes_.end() ? 1 : it->second);
@@ -83,10 +83,10 @@ class StreamGuard : public YAML::EventHandler {
   void Add(int64_t n) {
     nodes_ += n;
     if (nodes_ > limits_.max_nodes) {
-      Stop(absl::ResourceExhaustedError(absl::StrCat(
-          source_, ": more than ", limits_.max_nodes,
-          " YAML nodes (aliases count as the nodes they stand for), the most edgekit "
-          "reads from one input")));
+      Stop(absl::ResourceExhaustedError(
+          absl::StrCat(source_, ": more than ", limits_.max_nodes,
+                       " YAML nodes (aliases count as the nodes they stand for), the most edgekit "
+                       "reads from one input")));
     }
   }
   void Leaf(YAML::anchor_t anchor) {

@@ -11,7 +11,8 @@ constexpr char kUsagePayload[] = "type.edgekit.dev/cli.usage";
 }  // namespace
 
 absl::Status UsageError(std::string_view message) {
-  absl::Status status = absl::InvalidArgumentError(absl::string_view(message.data(), message.size()));
+  absl::Status status =
+      absl::InvalidArgumentError(absl::string_view(message.data(), message.size()));
   status.SetPayload(kUsagePayload, absl::Cord("1"));
   return status;
 }

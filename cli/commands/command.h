@@ -17,7 +17,7 @@ class App;
 namespace edgekit::cli {
 
 struct Command {
-  CLI::App* app = nullptr;             // parsed() says whether the command line chose it
+  CLI::App* app = nullptr;            // parsed() says whether the command line chose it
   std::function<absl::Status()> run;  // what it does; its status becomes the exit code
 };
 

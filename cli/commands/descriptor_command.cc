@@ -1,16 +1,15 @@
 // `edgekit descriptor`: compile, serialize like protoc, write atomically.
 #include "cli/commands/descriptor_command.h"
 
-#include "CLI/CLI.hpp"
-#include "cli/commands/shared_flags.h"
-
 #include <cstddef>
 #include <string>
 
+#include "CLI/CLI.hpp"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "common/file_io.h"
+#include "cli/commands/shared_flags.h"
 #include "cli/proto/proto_compiler.h"
+#include "common/file_io.h"
 
 namespace edgekit::cli {
 namespace {

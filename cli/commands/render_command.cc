@@ -1,11 +1,10 @@
 #include "cli/commands/render_command.h"
 
-#include "CLI/CLI.hpp"
-#include "cli/commands/shared_flags.h"
-
 #include <string>
 #include <vector>
 
+#include "CLI/CLI.hpp"
+#include "cli/commands/shared_flags.h"
 #include "cli/edge/edge_config.h"
 #include "cli/render/output_writer.h"
 #include "cli/render/pipeline.h"

@@ -32,8 +32,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "cli/commands/command.h"
 #include "absl/status/statusor.h"
+#include "cli/commands/command.h"
 #include "edgekit/edge/v1/edge_config.pb.h"
 
 namespace edgekit::cli {

@@ -3,8 +3,8 @@
 #include <memory>
 
 #include "CLI/CLI.hpp"
-#include "cli/edge/defaults.h"
 #include "absl/strings/str_cat.h"
+#include "cli/edge/defaults.h"
 #include "common/syntax.h"
 
 namespace edgekit::cli {
@@ -27,8 +27,7 @@ void HeaderTest(const std::string& flag, Condition* condition) {
 
 }  // namespace
 
-absl::StatusOr<edge::v1::EdgeConfig> DirectResponseFlagsToConfig(
-    const DirectResponseFlags& flags) {
+absl::StatusOr<edge::v1::EdgeConfig> DirectResponseFlagsToConfig(const DirectResponseFlags& flags) {
   edge::v1::EdgeConfig config;
   if (absl::Status s = ApplyGatewayFlags(flags.gateway, "render", &config); !s.ok()) return s;
   edge::v1::Gateway* gateway = config.mutable_gateway();
@@ -128,9 +127,9 @@ Command AddRenderDirectResponseCommand(CLI::App& render) {
       ->type_name("PREFIX");
   command->add_option("--if-method", flags->if_method, "Answer only for this method (GET, ...)")
       ->type_name("METHOD");
-  command->add_option("--rule-name", flags->rule_name,
-                      absl::StrCat("Rule name (route direct-NAME). Default ",
-                                   DirectResponseFlags().rule_name));
+  command->add_option(
+      "--rule-name", flags->rule_name,
+      absl::StrCat("Rule name (route direct-NAME). Default ", DirectResponseFlags().rule_name));
   command
       ->add_option("--destination", flags->destination,
                    "Catch-all destination HOST:PORT for requests not answered "
@@ -140,12 +139,14 @@ Command AddRenderDirectResponseCommand(CLI::App& render) {
       ->add_option("--host", flags->hosts,
                    "Host served (gateway.hosts); repeatable. Default: every host (\"*\")")
       ->allow_extra_args(false);
-  command->add_option("--gateway", flags->gateway_name,
-                      absl::StrCat("Istio Gateway name.", DefaultHelp(edge::v1::Gateway::descriptor(), "name")));
+  command->add_option(
+      "--gateway", flags->gateway_name,
+      absl::StrCat("Istio Gateway name.", DefaultHelp(edge::v1::Gateway::descriptor(), "name")));
   command->add_option("--wasm-image", flags->wasm_image,
                       "oci:// URL of YOUR Wasm module for rules routes cannot express");
   AddRenderOutputOptions(command, &flags->output);
-  return {command, [flags] { return RunRender(DirectResponseFlagsToConfig(*flags), flags->output); }};
+  return {command,
+          [flags] { return RunRender(DirectResponseFlagsToConfig(*flags), flags->output); }};
 }
 
 }  // namespace edgekit::cli

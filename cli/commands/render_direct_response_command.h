@@ -38,8 +38,7 @@ struct DirectResponseFlags {
 // The rule's condition: all of (--if-header..., --if-absent..., --if-path-prefix,
 // --if-method, not(all of --unless-header...)); one test stands alone, none is "always".
 // Usage errors for a malformed --response-header or --destination.
-absl::StatusOr<edge::v1::EdgeConfig> DirectResponseFlagsToConfig(
-    const DirectResponseFlags& flags);
+absl::StatusOr<edge::v1::EdgeConfig> DirectResponseFlagsToConfig(const DirectResponseFlags& flags);
 
 Command AddRenderDirectResponseCommand(CLI::App& render);
 

@@ -3,8 +3,8 @@
 #include <memory>
 
 #include "CLI/CLI.hpp"
-#include "cli/edge/defaults.h"
 #include "absl/strings/str_cat.h"
+#include "cli/edge/defaults.h"
 
 namespace edgekit::cli {
 
@@ -49,21 +49,31 @@ Command AddRenderExtAuthzCommand(CLI::App& render) {
       "ServiceEntry, extension provider (IstioOperator overlay and istiod Helm values), "
       "CUSTOM AuthorizationPolicy and broker config for ext_authz through the edgekit broker");
   AddGatewayFlags(command, &flags->gateway);
-  command->add_option("--upstream", flags->upstream,
-                      "The broker's auth service (gRPC target). Required")
+  command
+      ->add_option("--upstream", flags->upstream,
+                   "The broker's auth service (gRPC target). Required")
       ->required();
   command->add_option("--provider-name", flags->provider_name,
-                      absl::StrCat("Extension provider name.", DefaultHelp(edge::v1::ExtAuthz::descriptor(), "provider_name")));
-  command->add_option("--port", flags->port, absl::StrCat("Broker port on 127.0.0.1.", DefaultHelp(edge::v1::ExtAuthz::descriptor(), "port")));
-  command->add_option("--host", flags->host, "ServiceEntry host. Default: the ServiceEntry name + .local");
+                      absl::StrCat("Extension provider name.",
+                                   DefaultHelp(edge::v1::ExtAuthz::descriptor(), "provider_name")));
+  command->add_option("--port", flags->port,
+                      absl::StrCat("Broker port on 127.0.0.1.",
+                                   DefaultHelp(edge::v1::ExtAuthz::descriptor(), "port")));
+  command->add_option("--host", flags->host,
+                      "ServiceEntry host. Default: the ServiceEntry name + .local");
   command->add_option("--service-entry-name", flags->service_entry_name,
                       "ServiceEntry name. Default: the provider name (loopback: the listener's)");
   command->add_option("--policy-name", flags->policy_name,
-                      absl::StrCat("AuthorizationPolicy name.", DefaultHelp(edge::v1::ExtAuthz::descriptor(), "policy_name")));
-  command->add_option("--timeout", flags->timeout, absl::StrCat("Check timeout.", DefaultHelp(edge::v1::ExtAuthz::descriptor(), "timeout")));
+                      absl::StrCat("AuthorizationPolicy name.",
+                                   DefaultHelp(edge::v1::ExtAuthz::descriptor(), "policy_name")));
+  command->add_option(
+      "--timeout", flags->timeout,
+      absl::StrCat("Check timeout.", DefaultHelp(edge::v1::ExtAuthz::descriptor(), "timeout")));
   command->add_flag("--fail-open", flags->fail_open, "Allow requests when the broker fails");
-  command->add_option("--status-on-error", flags->status_on_error,
-                      absl::StrCat("Status when the broker fails.", DefaultHelp(edge::v1::ExtAuthz::descriptor(), "status_on_error")));
+  command->add_option(
+      "--status-on-error", flags->status_on_error,
+      absl::StrCat("Status when the broker fails.",
+                   DefaultHelp(edge::v1::ExtAuthz::descriptor(), "status_on_error")));
   command
       ->add_option("--exclude-path", flags->excluded_paths,
                    "Path that skips authorization; repeatable")
@@ -76,10 +86,14 @@ Command AddRenderExtAuthzCommand(CLI::App& render) {
       "--mode", flags->mode,
       "broker (default): hedge through the edgekit broker; loopback: no broker, Envoy's own "
       "hedge_policy on a loopback listener of the gateway (fixed delay, no budget)");
-  command->add_option("--per-try-timeout", flags->per_try_timeout,
-                      absl::StrCat("loopback: hedge after this long.", DefaultHelp(edge::v1::ExtAuthzLoopback::descriptor(), "per_try_timeout")));
-  command->add_option("--attempts", flags->attempts,
-                      absl::StrCat("loopback: most attempts per Check, 2..5.", DefaultHelp(edge::v1::ExtAuthzLoopback::descriptor(), "attempts")));
+  command->add_option(
+      "--per-try-timeout", flags->per_try_timeout,
+      absl::StrCat("loopback: hedge after this long.",
+                   DefaultHelp(edge::v1::ExtAuthzLoopback::descriptor(), "per_try_timeout")));
+  command->add_option(
+      "--attempts", flags->attempts,
+      absl::StrCat("loopback: most attempts per Check, 2..5.",
+                   DefaultHelp(edge::v1::ExtAuthzLoopback::descriptor(), "attempts")));
   command->add_option("--max-attempts", flags->max_attempts,
                       "broker: attempts per Check, 1..5 (broker default 2)");
   command->add_option("--hedge-quantile", flags->hedge_quantile,

@@ -29,17 +29,29 @@ Command AddRenderGzipCommand(CLI::App& render) {
   CLI::App* command =
       render.add_subcommand("gzip", "EnvoyFilter adding gzip response compression to the gateway");
   AddGatewayFlags(command, &flags->gateway);
-  command->add_option("--name", flags->name, absl::StrCat("EnvoyFilter name.", DefaultHelp(edge::v1::Gzip::descriptor(), "name")));
-  command->add_option("--min-content-length", flags->min_content_length,
-                      absl::StrCat("Smallest response compressed, bytes.", DefaultHelp(edge::v1::Gzip::descriptor(), "min_content_length")));
+  command->add_option(
+      "--name", flags->name,
+      absl::StrCat("EnvoyFilter name.", DefaultHelp(edge::v1::Gzip::descriptor(), "name")));
+  command->add_option(
+      "--min-content-length", flags->min_content_length,
+      absl::StrCat("Smallest response compressed, bytes.",
+                   DefaultHelp(edge::v1::Gzip::descriptor(), "min_content_length")));
   command
       ->add_option("--content-type", flags->content_types,
                    "Content type to compress; repeatable. Default: Envoy's list")
       ->allow_extra_args(false);
-  command->add_option("--compression-level", flags->compression_level, absl::StrCat("1..9.", DefaultHelp(edge::v1::Gzip::descriptor(), "compression_level")));
-  command->add_option("--memory-level", flags->memory_level, absl::StrCat("1..9.", DefaultHelp(edge::v1::Gzip::descriptor(), "memory_level")));
-  command->add_option("--window-bits", flags->window_bits, absl::StrCat("9..15.", DefaultHelp(edge::v1::Gzip::descriptor(), "window_bits")));
-  command->add_option("--chunk-size", flags->chunk_size, absl::StrCat("4096..65536.", DefaultHelp(edge::v1::Gzip::descriptor(), "chunk_size")));
+  command->add_option(
+      "--compression-level", flags->compression_level,
+      absl::StrCat("1..9.", DefaultHelp(edge::v1::Gzip::descriptor(), "compression_level")));
+  command->add_option(
+      "--memory-level", flags->memory_level,
+      absl::StrCat("1..9.", DefaultHelp(edge::v1::Gzip::descriptor(), "memory_level")));
+  command->add_option(
+      "--window-bits", flags->window_bits,
+      absl::StrCat("9..15.", DefaultHelp(edge::v1::Gzip::descriptor(), "window_bits")));
+  command->add_option(
+      "--chunk-size", flags->chunk_size,
+      absl::StrCat("4096..65536.", DefaultHelp(edge::v1::Gzip::descriptor(), "chunk_size")));
   command->add_flag("--remove-accept-encoding-header", flags->remove_accept_encoding_header,
                     "Strip Accept-Encoding before proxying upstream");
   command->add_flag("--disable-on-etag-header", flags->disable_on_etag_header,

@@ -3,8 +3,8 @@
 #include <memory>
 
 #include "CLI/CLI.hpp"
-#include "cli/edge/defaults.h"
 #include "absl/strings/str_cat.h"
+#include "cli/edge/defaults.h"
 #include "common/syntax.h"
 
 namespace edgekit::cli {
@@ -99,7 +99,9 @@ Command AddRenderTranscodingCommand(CLI::App& render) {
   command->add_option("--destination-port", flags->destination_port, "The gRPC service's port")
       ->excludes(destination)
       ->type_name("PORT");
-  command->add_option("--name", flags->name, absl::StrCat("EnvoyFilter name.", DefaultHelp(edge::v1::Transcoding::descriptor(), "name")));
+  command->add_option(
+      "--name", flags->name,
+      absl::StrCat("EnvoyFilter name.", DefaultHelp(edge::v1::Transcoding::descriptor(), "name")));
   command->add_flag("--add-whitespace", flags->add_whitespace, "Indent JSON responses");
   command->add_flag("--always-print-primitive-fields", flags->always_print_primitive_fields,
                     "Print fields holding default values (0, \"\", false)");

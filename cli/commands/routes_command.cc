@@ -1,13 +1,12 @@
 // `edgekit routes`: the bindings of .proto files or of a descriptor set, as text or JSON.
 #include "cli/commands/routes_command.h"
 
-#include "CLI/CLI.hpp"
-#include "cli/commands/shared_flags.h"
-
 #include <string>
 #include <vector>
 
+#include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "cli/commands/shared_flags.h"
 #include "cli/proto/proto_compiler.h"
 #include "common/file_io.h"
 
@@ -50,8 +49,8 @@ absl::Status RunRoutes(const RoutesOptions& options) {
   absl::StatusOr<std::vector<HttpRoute>> routes = ListHttpRoutes(set, &warnings);
   if (!routes.ok()) {
     if (!options.descriptor.empty()) {
-      return absl::Status(routes.status().code(), absl::StrCat(options.descriptor, ": ",
-                                                               routes.status().message()));
+      return absl::Status(routes.status().code(),
+                          absl::StrCat(options.descriptor, ": ", routes.status().message()));
     }
     return routes.status();
   }
@@ -66,10 +65,10 @@ absl::Status RunRoutes(const RoutesOptions& options) {
 
 Command AddRoutesCommand(CLI::App& app) {
   auto options = std::make_shared<RoutesOptions>();
-  CLI::App* command = app.add_subcommand(
-      "routes",
-      "List every google.api.http binding: verb, path template, body -> "
-      "package.Service/Method");
+  CLI::App* command =
+      app.add_subcommand("routes",
+                         "List every google.api.http binding: verb, path template, body -> "
+                         "package.Service/Method");
   CLI::Option* protos = command->add_option("PROTO", options->inputs, ".proto files to read");
   AddProtoPathOption(command, &options->proto_paths);
   command

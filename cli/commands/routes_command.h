@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "cli/commands/command.h"
 #include "absl/status/statusor.h"
+#include "cli/commands/command.h"
 #include "cli/proto/http_routes.h"
 
 namespace edgekit::cli {
@@ -21,8 +21,8 @@ struct RoutesOptions {
   std::string descriptor;                // --descriptor FILE ("-" = stdin), instead of PROTO
   std::string format = "text";           // --output: "text" or "json"
   std::ostream* out = &std::cout;
-  std::ostream* err = &std::cerr;        // warnings
-  std::istream* in = &std::cin;          // read for --descriptor -
+  std::ostream* err = &std::cerr;  // warnings
+  std::istream* in = &std::cin;    // read for --descriptor -
 };
 
 absl::Status RunRoutes(const RoutesOptions& options);

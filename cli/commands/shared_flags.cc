@@ -20,7 +20,8 @@ void AddProtoPathOption(CLI::App* command, std::vector<std::string>* paths) {
 void AddGatewayFlags(CLI::App* command, GatewayFlags* flags) {
   command
       ->add_option("--namespace", flags->namespace_,
-                   absl::StrCat("Namespace of the gateway (gateway.namespace).", DefaultHelp(edge::v1::Gateway::descriptor(), "namespace")))
+                   absl::StrCat("Namespace of the gateway (gateway.namespace).",
+                                DefaultHelp(edge::v1::Gateway::descriptor(), "namespace")))
       ->type_name("NS");
   command
       ->add_option("--selector", flags->selector,

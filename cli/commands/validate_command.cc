@@ -1,15 +1,14 @@
 #include "cli/commands/validate_command.h"
 
-#include "CLI/CLI.hpp"
-
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "common/file_io.h"
 #include "cli/validate/manifest_validation.h"
+#include "common/file_io.h"
 
 namespace edgekit::cli {
 namespace {
@@ -27,9 +26,8 @@ absl::Status RunValidate(const ValidateCommandOptions& options) {
     return absl::InvalidArgumentError("validate: no CRD file given (--crds FILE)");
   }
   if (options.inputs.empty()) return absl::InvalidArgumentError("validate: no input FILE given");
-  const auto stdin_uses =
-      std::count(options.inputs.begin(), options.inputs.end(), "-") +
-      std::count(options.crds.begin(), options.crds.end(), "-");
+  const auto stdin_uses = std::count(options.inputs.begin(), options.inputs.end(), "-") +
+                          std::count(options.crds.begin(), options.crds.end(), "-");
   if (stdin_uses > 1) {
     return absl::InvalidArgumentError("validate: \"-\" (stdin) can be given only once");
   }
@@ -61,8 +59,8 @@ absl::Status RunValidate(const ValidateCommandOptions& options) {
     ValidateOptions validate_options;
     validate_options.allow_unknown_groups = options.allow_unknown_groups;
     ValidationResult result;
-    if (absl::Status checked = ValidateManifestText(registry, *text, source, validate_options,
-                                                    &result, &documents);
+    if (absl::Status checked =
+            ValidateManifestText(registry, *text, source, validate_options, &result, &documents);
         !checked.ok()) {
       err << checked.message() << "\n";
       ++errors;

@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "cli/commands/command.h"
 #include "absl/strings/string_view.h"
+#include "cli/commands/command.h"
 #include "cli/validate/manifest_validation.h"
 
 namespace edgekit::cli {
@@ -30,8 +30,8 @@ struct ValidateCommandOptions {
   // --allow-unknown-groups: objects of groups with no CRD (Deployment, Service) are
   // warnings ("not validated") instead of errors, for manifests mixing Istio and core.
   bool allow_unknown_groups = false;
-  std::ostream* err = &std::cerr;   // findings and the summary
-  std::istream* in = &std::cin;     // read for "-"
+  std::ostream* err = &std::cerr;  // findings and the summary
+  std::istream* in = &std::cin;    // read for "-"
 };
 
 // Loads the CRDs, validates every input file (all of them, even after a failure) and

@@ -2,7 +2,6 @@
 #include "cli/commands/version_command.h"
 
 #include "CLI/CLI.hpp"
-
 #include "absl/strings/str_cat.h"
 #include "common/file_io.h"
 

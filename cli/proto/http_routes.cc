@@ -1,6 +1,6 @@
-// The google.api.http bindings of a descriptor set: reads google.api.http options by reflection over the descriptor
-// set's own definitions, so no generated code for google/api is linked in (linking it
-// would change how protoc-compatible output serializes options).
+// The google.api.http bindings of a descriptor set: reads google.api.http options by reflection
+// over the descriptor set's own definitions, so no generated code for google/api is linked in
+// (linking it would change how protoc-compatible output serializes options).
 #include "cli/proto/http_routes.h"
 
 #include <algorithm>
@@ -67,16 +67,15 @@ absl::Status BuildFile(const std::string& name, const std::string& imported_by,
   if (pool->FindFileByName(name) != nullptr) return absl::OkStatus();
   auto it = files.find(name);
   if (it == files.end()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("descriptor set lacks ", name, ", imported by ", imported_by,
-                     " (was it built without --include_imports?)"));
+    return absl::InvalidArgumentError(absl::StrCat("descriptor set lacks ", name, ", imported by ",
+                                                   imported_by,
+                                                   " (was it built without --include_imports?)"));
   }
   if (!in_progress->insert(name).second) {
     return absl::InvalidArgumentError(absl::StrCat("descriptor set: import cycle at ", name));
   }
   for (const std::string& dependency : it->second->dependency()) {
-    if (absl::Status status = BuildFile(dependency, name, files, in_progress, pool);
-        !status.ok()) {
+    if (absl::Status status = BuildFile(dependency, name, files, in_progress, pool); !status.ok()) {
       return status;
     }
   }
@@ -98,14 +97,12 @@ const FieldDescriptor* SingularField(const Message& message, int number,
 }
 
 bool HasStringField(const Message& message, int number) {
-  const FieldDescriptor* field =
-      SingularField(message, number, FieldDescriptor::CPPTYPE_STRING);
+  const FieldDescriptor* field = SingularField(message, number, FieldDescriptor::CPPTYPE_STRING);
   return field != nullptr && message.GetReflection()->HasField(message, field);
 }
 
 std::string StringField(const Message& message, int number) {
-  const FieldDescriptor* field =
-      SingularField(message, number, FieldDescriptor::CPPTYPE_STRING);
+  const FieldDescriptor* field = SingularField(message, number, FieldDescriptor::CPPTYPE_STRING);
   return field == nullptr ? "" : message.GetReflection()->GetString(message, field);
 }
 
@@ -146,9 +143,9 @@ absl::Status AddRule(const Message& rule, const MethodDescriptor& descriptor,
                               *descriptor.output_type());
   }
   if (!checked.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        method, ": google.api.http ", additional ? "additional binding " : "",
-        absl::AsciiStrToLower(route.verb), ": ", checked.message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(method, ": google.api.http ", additional ? "additional binding " : "",
+                     absl::AsciiStrToLower(route.verb), ": ", checked.message()));
   }
   routes->push_back(std::move(route));
   return absl::OkStatus();
@@ -185,15 +182,15 @@ std::string JsonString(std::string_view text) {
 }  // namespace
 
 absl::StatusOr<std::vector<HttpRoute>> ListHttpRoutes(const FileDescriptorSet& set,
-                                                     std::vector<std::string>* warnings) {
+                                                      std::vector<std::string>* warnings) {
   std::vector<std::string> ignored;
   if (warnings == nullptr) warnings = &ignored;
   std::map<std::string, const FileDescriptorProto*> files;
   for (const FileDescriptorProto& file : set.file()) {
     auto [it, inserted] = files.emplace(file.name(), &file);
     if (!inserted && it->second->SerializeAsString() != file.SerializeAsString()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "descriptor set holds two different files named ", file.name()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("descriptor set holds two different files named ", file.name()));
     }
   }
   DescriptorPool pool;
@@ -254,8 +251,8 @@ absl::StatusOr<std::vector<HttpRoute>> ListHttpRoutes(const FileDescriptorSet& s
         }
         for (int i = 0; i < rule.GetReflection()->FieldSize(rule, additional); ++i) {
           if (absl::Status added =
-                  AddRule(rule.GetReflection()->GetRepeatedMessage(rule, additional, i),
-                          *method, name, /*additional=*/true, &routes, warnings);
+                  AddRule(rule.GetReflection()->GetRepeatedMessage(rule, additional, i), *method,
+                          name, /*additional=*/true, &routes, warnings);
               !added.ok()) {
             return added;
           }
@@ -267,11 +264,9 @@ absl::StatusOr<std::vector<HttpRoute>> ListHttpRoutes(const FileDescriptorSet& s
 }
 
 bool HttpRoute::operator==(const HttpRoute& other) const {
-  return method == other.method && verb == other.verb && path == other.path &&
-         body == other.body && response_body == other.response_body &&
-         additional == other.additional;
+  return method == other.method && verb == other.verb && path == other.path && body == other.body &&
+         response_body == other.response_body && additional == other.additional;
 }
-
 
 std::string FormatRoutesText(const std::vector<HttpRoute>& routes) {
   std::size_t verb_width = 0;
@@ -283,8 +278,8 @@ std::string FormatRoutesText(const std::vector<HttpRoute>& routes) {
   std::string out;
   for (const HttpRoute& route : routes) {
     absl::StrAppend(&out, route.verb, std::string(verb_width - route.verb.size() + 2, ' '),
-                    route.path, std::string(path_width - route.path.size() + 2, ' '),
-                    "-> ", route.method);
+                    route.path, std::string(path_width - route.path.size() + 2, ' '), "-> ",
+                    route.method);
     if (!route.body.empty()) absl::StrAppend(&out, "  body=", route.body);
     if (!route.response_body.empty()) {
       absl::StrAppend(&out, "  response_body=", route.response_body);
@@ -300,11 +295,11 @@ std::string FormatRoutesJson(const std::vector<HttpRoute>& routes) {
   std::string out = "{\n  \"routes\": [\n";
   for (std::size_t i = 0; i < routes.size(); ++i) {
     const HttpRoute& route = routes[i];
-    absl::StrAppend(&out, "    {\n",                                                //
-                    "      \"method\": ", JsonString(route.method), ",\n",              //
-                    "      \"verb\": ", JsonString(route.verb), ",\n",                  //
-                    "      \"path\": ", JsonString(route.path), ",\n",                  //
-                    "      \"body\": ", JsonString(route.body), ",\n",                  //
+    absl::StrAppend(&out, "    {\n",                                                      //
+                    "      \"method\": ", JsonString(route.method), ",\n",                //
+                    "      \"verb\": ", JsonString(route.verb), ",\n",                    //
+                    "      \"path\": ", JsonString(route.path), ",\n",                    //
+                    "      \"body\": ", JsonString(route.body), ",\n",                    //
                     "      \"response_body\": ", JsonString(route.response_body), ",\n",  //
                     "      \"additional_binding\": ", route.additional ? "true" : "false",
                     "\n    }", i + 1 < routes.size() ? "," : "", "\n");

@@ -34,8 +34,7 @@ absl::StatusOr<const FieldDescriptor*> ResolveField(absl::string_view path,
     }
     if (current == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "\"", path, "\": ", field->full_name(), " is not a message, it has no \"", part,
-          "\""));
+          "\"", path, "\": ", field->full_name(), " is not a message, it has no \"", part, "\""));
     }
     if (field != nullptr && field->is_repeated()) {
       return absl::InvalidArgumentError(
@@ -46,8 +45,8 @@ absl::StatusOr<const FieldDescriptor*> ResolveField(absl::string_view path,
       return absl::InvalidArgumentError(
           absl::StrCat("\"", path, "\": ", current->full_name(), " has no field \"", part, "\""));
     }
-    current = field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE ? field->message_type()
-                                                                     : nullptr;
+    current =
+        field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE ? field->message_type() : nullptr;
   }
   return field;
 }
@@ -67,8 +66,7 @@ class TemplateParser {
       if (Literal().empty()) return Error("':' must be followed by a verb");
     }
     if (pos_ != text_.size()) {
-      return Error(absl::StrCat("unexpected '", std::string(1, text_[pos_]), "' at offset ",
-                                pos_));
+      return Error(absl::StrCat("unexpected '", std::string(1, text_[pos_]), "' at offset ", pos_));
     }
     return absl::OkStatus();
   }
@@ -84,7 +82,9 @@ class TemplateParser {
   // '*' and '{' inside a literal are plain characters).
   absl::string_view Literal() {
     const size_t start = pos_;
-    while (pos_ < text_.size() && absl::string_view("/:}").find(text_[pos_]) == absl::string_view::npos) ++pos_;
+    while (pos_ < text_.size() &&
+           absl::string_view("/:}").find(text_[pos_]) == absl::string_view::npos)
+      ++pos_;
     return text_.substr(start, pos_ - start);
   }
 
@@ -113,10 +113,9 @@ class TemplateParser {
       return Variable();
     }
     if (Literal().empty()) {
-      return Error(pos_ < text_.size()
-                       ? absl::StrCat("unexpected '", std::string(1, text_[pos_]),
-                                      "' at offset ", pos_)
-                       : std::string("empty segment at the end"));
+      return Error(pos_ < text_.size() ? absl::StrCat("unexpected '", std::string(1, text_[pos_]),
+                                                      "' at offset ", pos_)
+                                       : std::string("empty segment at the end"));
     }
     return absl::OkStatus();
   }
@@ -124,22 +123,24 @@ class TemplateParser {
   absl::Status Variable() {
     ++pos_;  // '{'
     const size_t start = pos_;
-    while (pos_ < text_.size() && (absl::ascii_isalnum(text_[pos_]) || text_[pos_] == '_' ||
-                                   text_[pos_] == '.')) {
+    while (pos_ < text_.size() &&
+           (absl::ascii_isalnum(text_[pos_]) || text_[pos_] == '_' || text_[pos_] == '.')) {
       ++pos_;
     }
     const absl::string_view field_path = text_.substr(start, pos_ - start);
     absl::StatusOr<const FieldDescriptor*> field = ResolveField(field_path, request_);
     if (!field.ok()) return Error(absl::StrCat("variable ", field.status().message()));
     if ((*field)->is_repeated()) {
-      return Error(absl::StrCat("variable \"", field_path, "\" is a repeated or map field; "
+      return Error(absl::StrCat("variable \"", field_path,
+                                "\" is a repeated or map field; "
                                 "path variables must name a single value"));
     }
     if (Peek() == '=') {
       ++pos_;
       if (absl::Status s = Segments(/*in_variable=*/true); !s.ok()) return s;
     }
-    if (Peek() != '}') return Error(absl::StrCat("variable \"", field_path, "\" is not closed by '}'"));
+    if (Peek() != '}')
+      return Error(absl::StrCat("variable \"", field_path, "\" is not closed by '}'"));
     ++pos_;
     return absl::OkStatus();
   }
@@ -161,16 +162,16 @@ absl::Status CheckBodyFields(const std::string& body, const std::string& respons
   if (!body.empty() && body != "*") {
     absl::StatusOr<const FieldDescriptor*> field = ResolveField(body, request);
     if (!field.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("body ", field.status().message(), " (body is \"*\" or a field of ",
-                       request.full_name(), ")"));
+      return absl::InvalidArgumentError(absl::StrCat("body ", field.status().message(),
+                                                     " (body is \"*\" or a field of ",
+                                                     request.full_name(), ")"));
     }
   }
   if (!response_body.empty()) {
     absl::StatusOr<const FieldDescriptor*> field = ResolveField(response_body, response);
     if (!field.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "response_body ", field.status().message(), " (a field of ", response.full_name(), ")"));
+      return absl::InvalidArgumentError(absl::StrCat("response_body ", field.status().message(),
+                                                     " (a field of ", response.full_name(), ")"));
     }
   }
   return absl::OkStatus();

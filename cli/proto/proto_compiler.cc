@@ -56,8 +56,7 @@ std::string DisplayName(DiskSourceTree& disk, const std::string& virtual_file) {
 // them for the returned status; warnings are printed at once.
 class ErrorCollector : public MultiFileErrorCollector {
  public:
-  ErrorCollector(DiskSourceTree* disk, std::ostream* warnings)
-      : disk_(disk), warnings_(warnings) {}
+  ErrorCollector(DiskSourceTree* disk, std::ostream* warnings) : disk_(disk), warnings_(warnings) {}
 
   void AddError(const std::string& filename, int line, int column,
                 const std::string& message) override {
@@ -67,8 +66,7 @@ class ErrorCollector : public MultiFileErrorCollector {
   void AddWarning(const std::string& filename, int line, int column,
                   const std::string& message) override {
     if (warnings_ != nullptr) {
-      *warnings_ << Format(filename, line, column, absl::StrCat("warning: ", message))
-                 << "\n";
+      *warnings_ << Format(filename, line, column, absl::StrCat("warning: ", message)) << "\n";
     }
   }
 
@@ -157,8 +155,7 @@ absl::Status MapIncludePath(const std::vector<std::string>& values, DiskSourceTr
 absl::StatusOr<std::string> ResolveInput(const std::string& input, DiskSourceTree& disk) {
   std::string disk_file;
   auto exists_virtually = [&]() {
-    return disk.VirtualFileToDiskFile(input, &disk_file) ||
-           FindEmbeddedProto(input) != nullptr;
+    return disk.VirtualFileToDiskFile(input, &disk_file) || FindEmbeddedProto(input) != nullptr;
   };
   if (access(input.c_str(), F_OK) != 0) {
     if (exists_virtually()) return input;
@@ -176,9 +173,9 @@ absl::StatusOr<std::string> ResolveInput(const std::string& input, DiskSourceTre
     case DiskSourceTree::SUCCESS:
       return virtual_file;
     case DiskSourceTree::SHADOWED:
-      return absl::InvalidArgumentError(absl::StrCat(
-          input, ": input is shadowed in the include path by \"", shadowing_file,
-          "\"; use that file as the input or reorder the -I directories"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(input, ": input is shadowed in the include path by \"", shadowing_file,
+                       "\"; use that file as the input or reorder the -I directories"));
     case DiskSourceTree::CANNOT_OPEN:
       return ErrnoToStatus(errno != 0 ? errno : EACCES, "cannot read", input);
     case DiskSourceTree::NO_MAPPING:

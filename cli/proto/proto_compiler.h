@@ -40,8 +40,7 @@ struct CompileOptions {
 // protos (the file is the disk path when the file came from disk); NotFound /
 // PermissionDenied for an input that does not exist or cannot be read; InvalidArgument
 // for an input outside every include directory.
-absl::StatusOr<google::protobuf::FileDescriptorSet> CompileProtos(
-    const CompileOptions& options);
+absl::StatusOr<google::protobuf::FileDescriptorSet> CompileProtos(const CompileOptions& options);
 
 // Parses a FileDescriptorSet given either as binary (what protoc and `edgekit descriptor`
 // write) or as the base64 text of `edgekit descriptor --base64` / `proto_descriptor_bin`.

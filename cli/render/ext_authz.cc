@@ -100,11 +100,11 @@ std::string RenderIstiodValues(const EdgeConfig& config) {
   d.Map().Key("meshConfig").Map();
   ExtensionProviders(d, config.ext_authz());
   d.EndMap().EndMap();
-  return d.Text(absl::StrCat(
-      FindOutputFile(kIstiodValuesFile)->first_line, "\n",
-      "# -n ", config.ext_authz().istio_namespace(),
-      " --reuse-values -f` this file. Registers the ext_authz service as a\n"
-      "# meshConfig extension provider; merge in any providers you already have.\n"));
+  return d.Text(
+      absl::StrCat(FindOutputFile(kIstiodValuesFile)->first_line, "\n", "# -n ",
+                   config.ext_authz().istio_namespace(),
+                   " --reuse-values -f` this file. Registers the ext_authz service as a\n"
+                   "# meshConfig extension provider; merge in any providers you already have.\n"));
 }
 
 // Written from the very message ValidateEdgeConfig checks with the broker's own
@@ -213,8 +213,7 @@ absl::Status ValidateLoopback(const edge::v1::ExtAuthz& authz, const std::string
                        absl::StrCat(loopback.per_try_timeout(), " is not below ext_authz.timeout (",
                                     authz.timeout(), "): no hedge could ever be sent"));
   }
-  if (absl::Status s =
-          CheckRange(source, "ext_authz.loopback.attempts", loopback.attempts(), 2, 5);
+  if (absl::Status s = CheckRange(source, "ext_authz.loopback.attempts", loopback.attempts(), 2, 5);
       !s.ok()) {
     return s;
   }
@@ -241,16 +240,18 @@ absl::StatusOr<HostPort> UpstreamHostPort(const std::string& target) {
   absl::ConsumePrefix(&rest, "dns:///");
   absl::StatusOr<HostPort> parsed = ParseHostPort(rest);
   if (!parsed.ok() || parsed->port == 0 || absl::StrContains(rest, '/')) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "\"", target, "\" is not HOST:PORT or dns:///HOST:PORT (loopback mode routes to it "
-        "through Istio, which needs a host and port)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", target,
+                     "\" is not HOST:PORT or dns:///HOST:PORT (loopback mode routes to it "
+                     "through Istio, which needs a host and port)"));
   }
   HostPort result = *std::move(parsed);
   for (char c : result.host) {
     if (!(absl::ascii_isalnum(c) || c == '-' || c == '.')) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "\"", target, "\" is not HOST:PORT or dns:///HOST:PORT with a DNS name (loopback "
-          "mode routes to it through Istio, which needs one host and port)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", target,
+                       "\" is not HOST:PORT or dns:///HOST:PORT with a DNS name (loopback "
+                       "mode routes to it through Istio, which needs one host and port)"));
     }
   }
   return result;
@@ -377,11 +378,12 @@ absl::Status ExtAuthzFeature::Validate(const EdgeConfig& config, const RenderCon
   } else {
     // broker.yaml is checked with the broker's own rules, so what render writes is what
     // the broker accepts; its key paths are relative to broker.yaml.
-    absl::StatusOr<broker::BrokerSettings> broker = broker::ValidateBrokerConfig(BrokerConfigFor(authz));
+    absl::StatusOr<broker::BrokerSettings> broker =
+        broker::ValidateBrokerConfig(BrokerConfigFor(authz));
     if (!broker.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          source, ": ext_authz: the broker config would be rejected by the broker: ",
-          broker.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": ext_authz: the broker config would be rejected by the broker: ",
+                       broker.status().message()));
     }
   }
   return absl::OkStatus();

@@ -39,8 +39,7 @@ class ExtAuthzFeature final : public Feature {
   std::string_view Name() const override { return "ext_authz"; }
   bool Enabled(const edge::v1::EdgeConfig& config) const override;
   void ApplyDefaults(edge::v1::EdgeConfig* config) const override;
-  absl::Status Validate(const edge::v1::EdgeConfig& config,
-                        const RenderContext& context) override;
+  absl::Status Validate(const edge::v1::EdgeConfig& config, const RenderContext& context) override;
   absl::Status Render(const edge::v1::EdgeConfig& config, const RenderContext& context,
                       std::vector<RenderedFile>* files) override;
 };

@@ -27,8 +27,7 @@ class GzipFeature final : public Feature {
   std::string_view Name() const override { return "gzip"; }
   bool Enabled(const edge::v1::EdgeConfig& config) const override;
   void ApplyDefaults(edge::v1::EdgeConfig* config) const override;
-  absl::Status Validate(const edge::v1::EdgeConfig& config,
-                        const RenderContext& context) override;
+  absl::Status Validate(const edge::v1::EdgeConfig& config, const RenderContext& context) override;
   absl::Status Render(const edge::v1::EdgeConfig& config, const RenderContext& context,
                       std::vector<RenderedFile>* files) override;
 };

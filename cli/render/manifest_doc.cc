@@ -50,9 +50,8 @@ bool NeedsQuotes(const std::string& s) {
          first == '@' || first == '*' || first == '&' || first == '!' || first == '%' ||
          first == '?' || first == ':' || first == ',' || first == '[' || first == ']' ||
          first == '{' || first == '}' || first == '#' || first == '|' || first == '>' ||
-         first == '\'' || first == '"' || first == '`' ||
-         s.find(": ") != std::string::npos || s.find(" #") != std::string::npos ||
-         s.back() == ':';
+         first == '\'' || first == '"' || first == '`' || s.find(": ") != std::string::npos ||
+         s.find(" #") != std::string::npos || s.back() == ':';
 }
 
 Doc::Doc() { e_.SetIndent(2); }
@@ -186,12 +185,10 @@ void Doc::Field(const google::protobuf::Message& message,
                                : r->GetFloat(message, field));
       break;
     case FieldDescriptor::CPPTYPE_ENUM:
-      Str((rep ? r->GetRepeatedEnum(message, field, index) : r->GetEnum(message, field))
-              ->name());
+      Str((rep ? r->GetRepeatedEnum(message, field, index) : r->GetEnum(message, field))->name());
       break;
     case FieldDescriptor::CPPTYPE_MESSAGE:
-      Message(rep ? r->GetRepeatedMessage(message, field, index)
-                  : r->GetMessage(message, field));
+      Message(rep ? r->GetRepeatedMessage(message, field, index) : r->GetMessage(message, field));
       break;
   }
 }

@@ -51,8 +51,7 @@ class Doc {
   YAML::Emitter e_;
 };
 
-std::map<std::string, std::string> Sorted(
-    const google::protobuf::Map<std::string, std::string>& m);
+std::map<std::string, std::string> Sorted(const google::protobuf::Map<std::string, std::string>& m);
 
 // apiVersion, kind, metadata {name, namespace, labels: managed-by edgekit}; leaves the
 // top-level map open for `spec`.

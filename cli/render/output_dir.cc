@@ -15,8 +15,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "common/file_read.h"
 #include "common/file_io.h"
+#include "common/file_read.h"
 
 namespace edgekit::cli {
 namespace {
@@ -140,14 +140,16 @@ absl::Status ReplaceOutputDirectory(const std::string& dir, const std::vector<Ou
     const std::string cwd = Realpath(".");
     if (cwd == target || absl::StartsWith(cwd, target + "/")) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "-o ", dir, ": this is the working directory or contains it; render replaces "
+          "-o ", dir,
+          ": this is the working directory or contains it; render replaces "
           "the output directory as a whole (so a failed run leaves the old files), which "
           "would leave this shell in a deleted directory: run it from another directory"));
     }
     if (st.st_dev != parent_st.st_dev || target == "/") {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "-o ", dir, ": a mount point cannot be replaced as a whole; write to a "
-          "directory inside it"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("-o ", dir,
+                       ": a mount point cannot be replaced as a whole; write to a "
+                       "directory inside it"));
     }
     std::map<std::string, mode_t> entries;
     if (absl::Status listed = ListEntries(target, &entries); !listed.ok()) return listed;
@@ -170,7 +172,8 @@ absl::Status ReplaceOutputDirectory(const std::string& dir, const std::vector<Ou
             path, ": -o DIR takes a directory of files: a ",
             S_ISDIR(mode) ? "subdirectory" : "special file",
             " cannot be carried over when the set of rendered files is replaced; move it "
-            "out of ", dir));
+            "out of ",
+            dir));
       }
     }
   }
@@ -195,8 +198,7 @@ absl::Status ReplaceOutputDirectory(const std::string& dir, const std::vector<Ou
     absl::Status written = WriteFileAtomically(staging + "/" + f.name, f.contents);
     if (!written.ok()) {
       // Name the file as the user knows it, not by its staging path.
-      return absl::Status(written.code(),
-                          absl::StrReplaceAll(written.message(), {{staging, dir}}));
+      return absl::Status(written.code(), absl::StrReplaceAll(written.message(), {{staging, dir}}));
     }
   }
   if (absl::Status s = SyncDirectory(staging); !s.ok()) return s;
@@ -234,8 +236,8 @@ absl::Status ReplaceOutputDirectory(const std::string& dir, const std::vector<Ou
     for (const std::string& path : *dropped) known.insert(BaseName(path));
     for (const auto& [name, m] : old_entries) {
       if (known.count(name) == 0) {
-        renameat2(AT_FDCWD, (staging + "/" + name).c_str(), AT_FDCWD,
-                  (target + "/" + name).c_str(), RENAME_NOREPLACE);
+        renameat2(AT_FDCWD, (staging + "/" + name).c_str(), AT_FDCWD, (target + "/" + name).c_str(),
+                  RENAME_NOREPLACE);
       }
     }
   }

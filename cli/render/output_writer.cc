@@ -66,23 +66,22 @@ absl::Status WriteRenderedFiles(std::vector<RenderedFile> files, const OutputSel
   const bool to_stream = selection.output == "-" || selection.output.empty();
   for (const std::string& name : selection.only) {
     if (FindOutputFile(name) == nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--only ", name, ": not a file render writes (one of ",
-                       absl::StrJoin(AllNames(), ", "), ")"));
+      return absl::InvalidArgumentError(absl::StrCat("--only ", name,
+                                                     ": not a file render writes (one of ",
+                                                     absl::StrJoin(AllNames(), ", "), ")"));
     }
     const bool rendered = std::any_of(files.begin(), files.end(),
                                       [&](const RenderedFile& file) { return file.name == name; });
     if (!rendered) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--only ", name, ": ", source, " does not turn on the feature it is for"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--only ", name, ": ", source, " does not turn on the feature it is for"));
     }
   }
   // Which files of the set this run writes: those named by --only, else the objects for
   // the stream or with --objects-only, else all.
   auto selected = [&](const std::string& name) {
     if (!selection.only.empty()) {
-      return std::find(selection.only.begin(), selection.only.end(), name) !=
-             selection.only.end();
+      return std::find(selection.only.begin(), selection.only.end(), name) != selection.only.end();
     }
     const OutputFileSpec* spec = FindOutputFile(name);
     return !(to_stream || selection.objects_only) || (spec != nullptr && spec->cluster_objects);

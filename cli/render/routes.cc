@@ -141,8 +141,8 @@ absl::StatusOr<std::vector<RenderedFile>> RenderRoutes(
   d.EndMap().EndMap();  // spec, document
 
   std::vector<RenderedFile> files;
-  const size_t http_routes = direct.routes.size() +
-                             (unreachable ? 0 : grpc_routes.size() + (has_default ? 1 : 0));
+  const size_t http_routes =
+      direct.routes.size() + (unreachable ? 0 : grpc_routes.size() + (has_default ? 1 : 0));
   if (http_routes > 0) {
     files.push_back({kRoutesFile, {d.Text(comment)}});
   } else if (context.warnings != nullptr) {

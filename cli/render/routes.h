@@ -16,8 +16,8 @@
 #include "absl/status/statusor.h"
 #include "cli/render/direct_response/direct_response.h"
 #include "cli/render/feature.h"
-#include "cli/render/transcoding.h"
 #include "cli/render/rendered_file.h"
+#include "cli/render/transcoding.h"
 #include "edgekit/edge/v1/edge_config.pb.h"
 
 namespace edgekit::cli {
@@ -26,8 +26,7 @@ namespace edgekit::cli {
 void ApplyRoutingDefaults(edge::v1::EdgeConfig* config);
 
 // Checks of `routes`: "<source>: routes.<key.path>: <problem>".
-absl::Status ValidateRoutingConfig(const edge::v1::EdgeConfig& config,
-                                   const std::string& source);
+absl::Status ValidateRoutingConfig(const edge::v1::EdgeConfig& config, const std::string& source);
 
 // routes.yaml (the VirtualService), or nothing, with a warning, when no route is left
 // (every rule in the WasmPlugin and nothing to proxy to).
@@ -44,8 +43,7 @@ class RoutesFeature final : public Feature {
   std::string_view Name() const override { return "routes"; }
   bool Enabled(const edge::v1::EdgeConfig& config) const override;
   void ApplyDefaults(edge::v1::EdgeConfig* config) const override;
-  absl::Status Validate(const edge::v1::EdgeConfig& config,
-                        const RenderContext& context) override;
+  absl::Status Validate(const edge::v1::EdgeConfig& config, const RenderContext& context) override;
   absl::Status Render(const edge::v1::EdgeConfig& config, const RenderContext& context,
                       std::vector<RenderedFile>* files) override;
 

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <sstream>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,12 +20,12 @@
 #include "cli/edge/config_checks.h"
 #include "cli/edge/defaults.h"
 #include "cli/edge/edge_config.h"
-#include "common/file_io.h"
-#include "cli/render/manifest_doc.h"
-#include "cli/render/output_files.h"
+#include "cli/proto/http_routes.h"
 #include "cli/proto/proto_compiler.h"
 #include "cli/render/gzip.h"
-#include "cli/proto/http_routes.h"
+#include "cli/render/manifest_doc.h"
+#include "cli/render/output_files.h"
+#include "common/file_io.h"
 #include "google/protobuf/descriptor.pb.h"
 
 namespace edgekit::cli {
@@ -412,8 +412,7 @@ void TranscodingFeature::ApplyDefaults(EdgeConfig* config) const {
   ApplyTranscodingDefaults(config);
 }
 
-absl::Status TranscodingFeature::Validate(const EdgeConfig& config,
-                                          const RenderContext& context) {
+absl::Status TranscodingFeature::Validate(const EdgeConfig& config, const RenderContext& context) {
   return ValidateTranscodingConfig(config, context.source);
 }
 

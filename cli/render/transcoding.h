@@ -59,8 +59,7 @@ class TranscodingFeature final : public Feature {
   std::string_view Name() const override { return "transcoding"; }
   bool Enabled(const edge::v1::EdgeConfig& config) const override;
   void ApplyDefaults(edge::v1::EdgeConfig* config) const override;
-  absl::Status Validate(const edge::v1::EdgeConfig& config,
-                        const RenderContext& context) override;
+  absl::Status Validate(const edge::v1::EdgeConfig& config, const RenderContext& context) override;
   absl::Status Render(const edge::v1::EdgeConfig& config, const RenderContext& context,
                       std::vector<RenderedFile>* files) override;
 

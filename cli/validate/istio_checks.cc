@@ -32,8 +32,7 @@ std::string Group(const std::string& api_version) {
 
 }  // namespace
 
-void CheckIstioSemantics(const YAML::Node& document, int document_index,
-                         ValidationResult* result) {
+void CheckIstioSemantics(const YAML::Node& document, int document_index, ValidationResult* result) {
   using istio::Get;
   using istio::IsMap;
   using istio::Scalar;

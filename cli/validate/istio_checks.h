@@ -32,8 +32,7 @@ namespace edgekit::cli {
 
 // Checks one parsed document (any kind; only the kinds above are looked at) and appends
 // findings with paths like "spec.http[1].match[0].headers.X-Foo".
-void CheckIstioSemantics(const YAML::Node& document, int document_index,
-                         ValidationResult* result);
+void CheckIstioSemantics(const YAML::Node& document, int document_index, ValidationResult* result);
 
 }  // namespace edgekit::cli
 

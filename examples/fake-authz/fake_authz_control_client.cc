@@ -20,9 +20,15 @@ std::string Quote(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           absl::StrAppend(&out, "\\u00", absl::Hex(c, absl::kZeroPad2));
@@ -36,8 +42,7 @@ std::string Quote(const std::string& s) {
 
 }  // namespace
 
-FakeAuthzControlClient::FakeAuthzControlClient(const std::string& target,
-                                               absl::Duration timeout)
+FakeAuthzControlClient::FakeAuthzControlClient(const std::string& target, absl::Duration timeout)
     : stub_(v1::FakeAuthzControl::NewStub(
           grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))),
       timeout_(timeout) {}
@@ -63,34 +68,31 @@ absl::StatusOr<LatencyModel> FakeAuthzControlClient::SetLatency(const LatencyMod
 }
 
 std::string StatsToJson(const v1::GetStatsResponse& stats) {
-  const std::map<std::string, uint64_t> answered(stats.answered().begin(),
-                                                 stats.answered().end());
+  const std::map<std::string, uint64_t> answered(stats.answered().begin(), stats.answered().end());
   const v1::LatencyModel& m = stats.latency();
   const std::map<std::string, std::string> trailers(m.trailing_metadata().begin(),
                                                     m.trailing_metadata().end());
-  std::string latency = absl::StrCat(
-      "{\"median_us\":", m.median_us(), ",\"sigma\":", m.sigma(),
-      ",\"stall_probability\":", m.stall_probability(), ",\"stall_us\":", m.stall_us(),
-      ",\"unavailable_probability\":", m.unavailable_probability());
+  std::string latency =
+      absl::StrCat("{\"median_us\":", m.median_us(), ",\"sigma\":", m.sigma(),
+                   ",\"stall_probability\":", m.stall_probability(), ",\"stall_us\":", m.stall_us(),
+                   ",\"unavailable_probability\":", m.unavailable_probability());
   if (m.has_fixed_status_code()) {
     absl::StrAppend(&latency, ",\"fixed_status_code\":", m.fixed_status_code());
   }
   absl::StrAppend(&latency, ",\"trailing_metadata\":{",
                   absl::StrJoin(trailers, ",",
                                 [](std::string* out, const auto& kv) {
-                                  absl::StrAppend(out, Quote(kv.first), ":",
-                                                  Quote(kv.second));
+                                  absl::StrAppend(out, Quote(kv.first), ":", Quote(kv.second));
                                 }),
                   "}}");
-  return absl::StrCat(
-      "{\"checks_received\":", stats.checks_received(),
-      ",\"checks_cancelled\":", stats.checks_cancelled(), ",\"answered\":{",
-      absl::StrJoin(answered, ",",
-                    [](std::string* out, const auto& kv) {
-                      absl::StrAppend(out, Quote(kv.first), ":", kv.second);
-                    }),
-      "},\"allowed\":", stats.allowed(), ",\"denied\":", stats.denied(),
-      ",\"latency\":", latency, "}");
+  return absl::StrCat("{\"checks_received\":", stats.checks_received(),
+                      ",\"checks_cancelled\":", stats.checks_cancelled(), ",\"answered\":{",
+                      absl::StrJoin(answered, ",",
+                                    [](std::string* out, const auto& kv) {
+                                      absl::StrAppend(out, Quote(kv.first), ":", kv.second);
+                                    }),
+                      "},\"allowed\":", stats.allowed(), ",\"denied\":", stats.denied(),
+                      ",\"latency\":", latency, "}");
 }
 
 }  // namespace edgekit::fakeauthz

@@ -8,8 +8,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "fake_authz_control.grpc.pb.h"
 #include "examples/fake-authz/fake_authz_service.h"
+#include "fake_authz_control.grpc.pb.h"
 
 namespace edgekit::fakeauthz {
 

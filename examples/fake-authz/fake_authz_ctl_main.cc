@@ -28,8 +28,7 @@ struct SetLatencyFlags {
   std::vector<std::string> trailing_metadata;
 };
 
-int RunSetLatency(FakeAuthzControlClient& client, const CLI::App& cmd,
-                  const SetLatencyFlags& f) {
+int RunSetLatency(FakeAuthzControlClient& client, const CLI::App& cmd, const SetLatencyFlags& f) {
   auto given = [&cmd](const char* name) { return cmd.count(name) > 0; };
   auto current = client.GetStats();
   if (!current.ok()) {
@@ -66,8 +65,7 @@ int RunSetLatency(FakeAuthzControlClient& client, const CLI::App& cmd,
     for (const std::string& kv : f.trailing_metadata) {
       std::vector<std::string> parts = absl::StrSplit(kv, absl::MaxSplits('=', 1));
       if (parts.size() != 2) {
-        std::cerr << "fake-authz-ctl: --trailing-metadata: want key=value, got " << kv
-                  << "\n";
+        std::cerr << "fake-authz-ctl: --trailing-metadata: want key=value, got " << kv << "\n";
         return kExitUsage;
       }
       model->trailing_metadata.emplace_back(parts[0], parts[1]);
@@ -98,16 +96,15 @@ int main(int argc, char** argv) {
   bool reset = false;
   stats->add_flag("--reset", reset, "zero the counters after reading them");
 
-  CLI::App* set = app.add_subcommand(
-      "set-latency", "change the latency model (only the fields given)");
+  CLI::App* set =
+      app.add_subcommand("set-latency", "change the latency model (only the fields given)");
   SetLatencyFlags f;
   set->add_option("--latency-median", f.median, "e.g. 1ms");
   set->add_option("--latency-sigma", f.sigma);
   set->add_option("--stall-probability", f.stall_probability);
   set->add_option("--stall", f.stall, "e.g. 50ms");
   set->add_option("--unavailable-probability", f.unavailable_probability);
-  set->add_option("--fixed-status", f.fixed_status,
-                  "gRPC code every call ends with; -1 clears it");
+  set->add_option("--fixed-status", f.fixed_status, "gRPC code every call ends with; -1 clears it");
   set->add_option("--trailing-metadata", f.trailing_metadata,
                   "key=value (repeatable); replaces the whole set");
   try {

@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "examples/fake-authz/fake_authz_service.h"
 
@@ -36,8 +36,8 @@ struct Flags {
 absl::Status ParseDurationFlag(const std::string& flag, const std::string& text,
                                absl::Duration* out) {
   if (!absl::ParseDuration(text, out)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        flag, ": not a duration: \"", text, "\" (want e.g. 1ms, 250us, 1.5s)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": not a duration: \"", text, "\" (want e.g. 1ms, 250us, 1.5s)"));
   }
   return absl::OkStatus();
 }
@@ -48,13 +48,11 @@ absl::Status ToOptions(const Flags& flags, edgekit::fakeauthz::FakeAuthzOptions*
   options->allow_value = flags.allow_value;
   options->timer_threads = flags.threads;
   auto& latency = options->latency;
-  if (absl::Status s =
-          ParseDurationFlag("--latency-median", flags.latency_median, &latency.median);
+  if (absl::Status s = ParseDurationFlag("--latency-median", flags.latency_median, &latency.median);
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = ParseDurationFlag("--stall", flags.stall, &latency.stall);
-      !s.ok()) {
+  if (absl::Status s = ParseDurationFlag("--stall", flags.stall, &latency.stall); !s.ok()) {
     return s;
   }
   latency.sigma = flags.latency_sigma;
@@ -78,22 +76,20 @@ int main(int argc, char** argv) {
   // Debian's Abseil otherwise checks every absl::Mutex (gRPC's too) for lock cycles.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   Flags flags;
-  CLI::App app{"Fake ext_authz service (envoy.service.auth.v3.Authorization) with a "
-               "tunable latency tail.",
-               "fake-authz"};
+  CLI::App app{
+      "Fake ext_authz service (envoy.service.auth.v3.Authorization) with a "
+      "tunable latency tail.",
+      "fake-authz"};
   app.add_option("--listen", flags.listen, "host:port to serve on (port 0: any free)")
       ->capture_default_str();
-  app.add_option("--latency-median", flags.latency_median,
-                 "median of the lognormal base latency")
+  app.add_option("--latency-median", flags.latency_median, "median of the lognormal base latency")
       ->capture_default_str();
-  app.add_option("--latency-sigma", flags.latency_sigma,
-                 "lognormal shape (0: always the median)")
+  app.add_option("--latency-sigma", flags.latency_sigma, "lognormal shape (0: always the median)")
       ->capture_default_str();
   app.add_option("--stall-probability", flags.stall_probability,
                  "probability that a call also stalls for --stall")
       ->capture_default_str();
-  app.add_option("--stall", flags.stall, "extra latency of a stalled call")
-      ->capture_default_str();
+  app.add_option("--stall", flags.stall, "extra latency of a stalled call")->capture_default_str();
   app.add_option("--unavailable-probability", flags.unavailable_probability,
                  "probability that a call fails with UNAVAILABLE")
       ->capture_default_str();
@@ -130,8 +126,7 @@ int main(int argc, char** argv) {
   auto server = edgekit::fakeauthz::FakeAuthzServer::Start(options);
   if (!server.ok()) {
     std::cerr << "fake-authz: " << server.status().message() << "\n";
-    return server.status().code() == absl::StatusCode::kInvalidArgument ? kExitUsage
-                                                                         : kExitFailure;
+    return server.status().code() == absl::StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   std::printf("fake-authz listening on %s\n", (*server)->address().c_str());
   std::fflush(stdout);

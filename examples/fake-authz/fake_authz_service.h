@@ -61,7 +61,7 @@ v1::LatencyModel LatencyModelToProto(const LatencyModel& model);
 absl::StatusOr<LatencyModel> LatencyModelFromProto(const v1::LatencyModel& proto);
 
 struct FakeAuthzOptions {
-  std::string listen = "127.0.0.1:0";   // port 0 picks a free port
+  std::string listen = "127.0.0.1:0";  // port 0 picks a free port
   LatencyModel latency;
   std::string allow_header = "x-allow";
   std::string allow_value = "true";
@@ -78,10 +78,10 @@ struct FakeAuthzOptions {
 
 struct FakeAuthzStats {
   uint64_t checks_received = 0;
-  uint64_t checks_cancelled = 0;                 // by the client, before the answer
+  uint64_t checks_cancelled = 0;                  // by the client, before the answer
   std::map<grpc::StatusCode, uint64_t> answered;  // only codes seen
-  uint64_t allowed = 0;                          // OK answers carrying an allow
-  uint64_t denied = 0;                           // OK answers carrying a deny
+  uint64_t allowed = 0;                           // OK answers carrying an allow
+  uint64_t denied = 0;                            // OK answers carrying a deny
   uint64_t answered_total() const;
 };
 
@@ -90,10 +90,9 @@ using Metadata = std::vector<std::pair<std::string, std::string>>;
 class FakeAuthzServer {
  public:
   // Validates the options, binds and starts serving.
-  static absl::StatusOr<std::unique_ptr<FakeAuthzServer>> Start(
-      const FakeAuthzOptions& options);
+  static absl::StatusOr<std::unique_ptr<FakeAuthzServer>> Start(const FakeAuthzOptions& options);
 
-  ~FakeAuthzServer();   // Shutdown(absl::Seconds(1)) if not done yet
+  ~FakeAuthzServer();  // Shutdown(absl::Seconds(1)) if not done yet
   FakeAuthzServer(const FakeAuthzServer&) = delete;
   FakeAuthzServer& operator=(const FakeAuthzServer&) = delete;
 

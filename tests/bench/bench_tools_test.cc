@@ -11,12 +11,12 @@
 #include "absl/time/clock.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 #include "examples/fake-authz/fake_authz_service.h"
-#include "tests/testing/grpc_test_helpers.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/bench/loadgen.h"
 #include "tests/bench/naive_forwarder.h"
+#include "tests/testing/grpc_test_helpers.h"
 
 namespace edgekit::bench {
 namespace {
@@ -61,8 +61,7 @@ class BenchToolsTest : public ::testing::Test {
     return request;
   }
 
-  grpc::Status CheckViaForwarder(grpc::ClientContext* ctx, bool allow,
-                                 CheckResponse* response) {
+  grpc::Status CheckViaForwarder(grpc::ClientContext* ctx, bool allow, CheckResponse* response) {
     if (ctx->deadline() == std::chrono::system_clock::time_point::max()) {
       ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     }
@@ -130,8 +129,7 @@ TEST_F(BenchToolsTest, ForwarderPropagatesClientCancel) {
     ctx.TryCancel();
   });
   CheckResponse response;
-  EXPECT_EQ(CheckViaForwarder(&ctx, true, &response).error_code(),
-            grpc::StatusCode::CANCELLED);
+  EXPECT_EQ(CheckViaForwarder(&ctx, true, &response).error_code(), grpc::StatusCode::CANCELLED);
   canceller.join();
   EXPECT_TRUE(Eventually([&] { return fake_->Stats().checks_cancelled == 1; }));
 }

@@ -2,8 +2,6 @@
 // schedule) or the completion threads themselves (closed loop: each completion starts the
 // next call) issue calls; each completion-queue thread records its own samples, merged and
 // sorted at the end.
-#include "common/grpc_codes.h"
-#include "common/grpc_metadata.h"
 #include "tests/bench/loadgen.h"
 
 #include <algorithm>
@@ -20,6 +18,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/grpc_codes.h"
+#include "common/grpc_metadata.h"
 #include "envoy/service/auth/v3/external_auth.pb.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -62,8 +62,8 @@ class Engine {
       // shares one TCP connection among identical channels.
       args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
       args.SetInt("edgekit.loadgen.channel", i);
-      channels_.push_back(grpc::CreateCustomChannel(
-          o_.target, grpc::InsecureChannelCredentials(), args));
+      channels_.push_back(
+          grpc::CreateCustomChannel(o_.target, grpc::InsecureChannelCredentials(), args));
       stubs_.push_back(std::make_unique<grpc::GenericStub>(channels_.back()));
     }
     for (int i = 0; i < o_.threads; ++i) {
@@ -75,9 +75,9 @@ class Engine {
   absl::Status Connect() {
     for (auto& channel : channels_) {
       if (!channel->WaitForConnected(SystemDeadline(kConnectTimeout))) {
-        return absl::UnavailableError(absl::StrCat(
-            "target: cannot connect to ", o_.target, " within ",
-            absl::FormatDuration(kConnectTimeout)));
+        return absl::UnavailableError(absl::StrCat("target: cannot connect to ", o_.target,
+                                                   " within ",
+                                                   absl::FormatDuration(kConnectTimeout)));
       }
     }
     return absl::OkStatus();
@@ -101,15 +101,14 @@ class Engine {
     while (cq.Next(&tag, &ok)) {
     }
     if (!call.status.ok()) {
-      result->preflight_error = absl::StrCat(StatusCodeName(call.status.error_code()), ": ",
-                                             call.status.error_message());
+      result->preflight_error =
+          absl::StrCat(StatusCodeName(call.status.error_code()), ": ", call.status.error_message());
       return;
     }
     std::vector<grpc::Slice> slices;
     std::string bytes;
     if (call.response.Dump(&slices).ok()) {
-      for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()),
-                                                s.size());
+      for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
     }
     envoy::service::auth::v3::CheckResponse response;
     if (!response.ParseFromString(bytes)) {
@@ -175,8 +174,7 @@ class Engine {
     if (o_.rate > 0) {
       // If the sender could not keep the schedule, the window really lasted longer.
       result.elapsed_s = std::max(
-          window_s,
-          std::chrono::duration<double>(last_measured_send - measure_start_).count());
+          window_s, std::chrono::duration<double>(last_measured_send - measure_start_).count());
     } else {
       result.elapsed_s = window_s;
     }
@@ -211,8 +209,7 @@ class Engine {
       std::unique_ptr<Call> call(static_cast<Call*>(tag));
       if (call->measured) {
         stats.samples_ns.push_back(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(now - call->intended)
-                .count());
+            std::chrono::duration_cast<std::chrono::nanoseconds>(now - call->intended).count());
         const int code = static_cast<int>(call->status.error_code());
         ++stats.codes[code >= 0 && code < kNumCodes ? code : 2];  // 2 = UNKNOWN
       }
@@ -265,8 +262,7 @@ absl::Status ValidateLoadgenOptions(const LoadgenOptions& o) {
         "rate, concurrency: set exactly one (rate: open loop, concurrency: closed loop)");
   }
   if (o.rate < 0 || !std::isfinite(o.rate) || o.rate > 1e6) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("rate: must be in (0, 1e6], got ", o.rate));
+    return absl::InvalidArgumentError(absl::StrCat("rate: must be in (0, 1e6], got ", o.rate));
   }
   if (o.concurrency < 0 || o.concurrency > 100000) {
     return absl::InvalidArgumentError(
@@ -289,13 +285,12 @@ absl::Status ValidateLoadgenOptions(const LoadgenOptions& o) {
         absl::StrCat("connections: must be in [1, 1000], got ", o.connections));
   }
   if (o.threads < 1 || o.threads > 64) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("threads: must be in [1, 64], got ", o.threads));
+    return absl::InvalidArgumentError(absl::StrCat("threads: must be in [1, 64], got ", o.threads));
   }
   for (const auto& [key, value] : o.metadata) {
     if (!IsValidMetadataKey(key)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "metadata: key \"", key, "\" must be non-empty lowercase [a-z0-9-_.]"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("metadata: key \"", key, "\" must be non-empty lowercase [a-z0-9-_.]"));
     }
   }
   return absl::OkStatus();
@@ -378,13 +373,13 @@ absl::StatusOr<LoadgenResult> RunLoad(const LoadgenOptions& options) {
 namespace {
 
 std::string ErrorsJson(const LoadgenResult& r) {
-  return absl::StrCat(
-      "{",
-      absl::StrJoin(r.errors, ",",
-                    [](std::string* out, const auto& kv) {
-                      absl::StrAppend(out, "\"", StatusCodeName(kv.first), "\":", kv.second);
-                    }),
-      "}");
+  return absl::StrCat("{",
+                      absl::StrJoin(r.errors, ",",
+                                    [](std::string* out, const auto& kv) {
+                                      absl::StrAppend(out, "\"", StatusCodeName(kv.first),
+                                                      "\":", kv.second);
+                                    }),
+                      "}");
 }
 
 std::string JsonString(const std::string& s) {
@@ -418,16 +413,14 @@ std::string ResultToJson(const LoadgenOptions& o, const LoadgenResult& r) {
       JsonString(o.target), JsonString(o.method), o.rate > 0 ? "open" : "closed", o.rate,
       o.concurrency, o.connections, o.threads, absl::ToDoubleSeconds(o.duration),
       absl::ToDoubleSeconds(o.warmup), absl::ToDoubleSeconds(o.deadline), r.sent, r.ok,
-      r.error_total(), ErrorsJson(r), r.elapsed_s, r.achieved_rps, l.p50_us, l.p90_us,
-      l.p99_us, l.p999_us, l.max_us, l.mean_us, r.preflight_check_code,
-      JsonString(r.preflight_error));
+      r.error_total(), ErrorsJson(r), r.elapsed_s, r.achieved_rps, l.p50_us, l.p90_us, l.p99_us,
+      l.p999_us, l.max_us, l.mean_us, r.preflight_check_code, JsonString(r.preflight_error));
 }
 
 std::string ResultToText(const LoadgenOptions& o, const LoadgenResult& r) {
   const LatencySummary& l = r.latency;
   std::string mode = o.rate > 0 ? absl::StrFormat("open loop at %.6g req/s", o.rate)
-                                : absl::StrFormat("closed loop, concurrency %d",
-                                                  o.concurrency);
+                                : absl::StrFormat("closed loop, concurrency %d", o.concurrency);
   std::string out = absl::StrFormat(
       "target       %s %s\n"
       "load         %s, %d connection(s), %s measured after %s warmup\n"
@@ -440,8 +433,7 @@ std::string ResultToText(const LoadgenOptions& o, const LoadgenResult& r) {
     absl::StrAppend(&out, "  (",
                     absl::StrJoin(r.errors, ", ",
                                   [](std::string* s, const auto& kv) {
-                                    absl::StrAppend(s, StatusCodeName(kv.first), " ",
-                                                    kv.second);
+                                    absl::StrAppend(s, StatusCodeName(kv.first), " ", kv.second);
                                   }),
                     ")");
   }
@@ -449,12 +441,10 @@ std::string ResultToText(const LoadgenOptions& o, const LoadgenResult& r) {
       &out,
       "\nachieved     %.1f req/s over %.3f s\n"
       "latency (us) p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  mean %.1f\n",
-      r.achieved_rps, r.elapsed_s, l.p50_us, l.p90_us, l.p99_us, l.p999_us, l.max_us,
-      l.mean_us);
+      r.achieved_rps, r.elapsed_s, l.p50_us, l.p90_us, l.p99_us, l.p999_us, l.max_us, l.mean_us);
   if (r.preflight_check_code >= 0) {
     absl::StrAppendFormat(&out, "preflight    CheckResponse.status.code %d (%s)\n",
-                          r.preflight_check_code,
-                          r.preflight_check_code == 0 ? "allow" : "deny");
+                          r.preflight_check_code, r.preflight_check_code == 0 ? "allow" : "deny");
   } else {
     absl::StrAppend(&out, "preflight    ", r.preflight_error, "\n");
   }

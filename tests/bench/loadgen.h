@@ -21,14 +21,14 @@ namespace edgekit::bench {
 struct LoadgenOptions {
   std::string target;
   std::string method = "/envoy.service.auth.v3.Authorization/Check";
-  double rate = 0;       // > 0: open loop at this many calls per second
-  int concurrency = 0;   // > 0: closed loop with this many calls outstanding
+  double rate = 0;      // > 0: open loop at this many calls per second
+  int concurrency = 0;  // > 0: closed loop with this many calls outstanding
   absl::Duration duration = absl::Seconds(10);
-  absl::Duration warmup = absl::Seconds(1);   // same load, not measured
+  absl::Duration warmup = absl::Seconds(1);  // same load, not measured
   absl::Duration deadline = absl::Seconds(1);
-  int connections = 1;   // channels, each with its own TCP connection
-  int threads = 1;       // completion-queue threads
-  bool allow = true;     // value of the request's x-allow header ("true"/"false")
+  int connections = 1;  // channels, each with its own TCP connection
+  int threads = 1;      // completion-queue threads
+  bool allow = true;    // value of the request's x-allow header ("true"/"false")
   std::vector<std::pair<std::string, std::string>> metadata;  // added to every call
 };
 
@@ -44,7 +44,7 @@ struct LatencySummary {
 LatencySummary Summarize(std::vector<int64_t>* samples_ns);
 
 struct LoadgenResult {
-  uint64_t sent = 0;   // calls whose (intended) start fell in the measured window
+  uint64_t sent = 0;  // calls whose (intended) start fell in the measured window
   uint64_t ok = 0;
   std::map<grpc::StatusCode, uint64_t> errors;
   double elapsed_s = 0;     // measured window as it really went (see RunLoad)

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "tests/bench/loadgen.h"
 
@@ -42,21 +42,17 @@ int main(int argc, char** argv) {
 
   CLI::App app{"gRPC load generator for envoy.service.auth.v3.Authorization/Check.",
                "edgekit-loadgen"};
-  app.add_option("--target", options.target, "host:port of the server under test")
-      ->required();
+  app.add_option("--target", options.target, "host:port of the server under test")->required();
   app.add_option("--rate", options.rate,
                  "open loop: calls per second on a fixed schedule (latency counted from "
                  "each call's intended start)");
-  app.add_option("--concurrency", options.concurrency,
-                 "closed loop: calls kept outstanding");
+  app.add_option("--concurrency", options.concurrency, "closed loop: calls kept outstanding");
   app.add_option("--duration", duration, "measured window")->capture_default_str();
-  app.add_option("--warmup", warmup, "unmeasured load before the window")
-      ->capture_default_str();
+  app.add_option("--warmup", warmup, "unmeasured load before the window")->capture_default_str();
   app.add_option("--deadline", deadline, "per-call deadline")->capture_default_str();
   app.add_option("--connections", options.connections, "channels (TCP connections)")
       ->capture_default_str();
-  app.add_option("--threads", options.threads, "completion-queue threads")
-      ->capture_default_str();
+  app.add_option("--threads", options.threads, "completion-queue threads")->capture_default_str();
   app.add_option("--method", options.method, "full method name")->capture_default_str();
   app.add_option("--metadata", metadata, "key=value sent with every call (repeatable)");
   app.add_flag("--deny", deny, "send x-allow: false instead of true");
@@ -92,8 +88,7 @@ int main(int argc, char** argv) {
     return kExitFailure;
   }
   if (!result->preflight_error.empty()) {
-    std::cerr << "edgekit-loadgen: warning: preflight call: " << result->preflight_error
-              << "\n";
+    std::cerr << "edgekit-loadgen: warning: preflight call: " << result->preflight_error << "\n";
   }
   if (json) {
     std::cout << edgekit::bench::ResultToJson(options, *result) << std::endl;

@@ -57,9 +57,7 @@ TEST(ValidateLoadgenOptionsTest, AcceptsClosedAndOpenLoop) {
 }
 
 TEST(ValidateLoadgenOptionsTest, RejectsWithFieldNames) {
-  auto message = [](LoadgenOptions o) {
-    return std::string(ValidateLoadgenOptions(o).message());
-  };
+  auto message = [](LoadgenOptions o) { return std::string(ValidateLoadgenOptions(o).message()); };
   LoadgenOptions both = Valid();
   both.rate = 10;
   EXPECT_NE(message(both).find("rate, concurrency"), std::string::npos);

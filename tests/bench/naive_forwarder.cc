@@ -17,9 +17,9 @@ namespace edgekit::bench {
 
 bool IsForwardedMetadataKey(const std::string& key) {
   if (key.empty() || key[0] == ':' || absl::StartsWith(key, "grpc-")) return false;
-  static const char* const kPerHop[] = {"content-type", "te",         "user-agent",
-                                        "host",         "connection", "keep-alive",
-                                        "transfer-encoding", "upgrade"};
+  static const char* const kPerHop[] = {
+      "content-type", "te",         "user-agent",        "host",
+      "connection",   "keep-alive", "transfer-encoding", "upgrade"};
   for (const char* h : kPerHop) {
     if (key == h) return false;
   }
@@ -48,8 +48,7 @@ class ForwardReactor final : public grpc::ServerGenericBidiReactor {
         upstream_ctx_.AddMetadata(k, std::string(value.data(), value.size()));
       }
     }
-    upstream_->UnaryCall(&upstream_ctx_, ctx_->method(), grpc::StubOptions(), &request_,
-                         &response_,
+    upstream_->UnaryCall(&upstream_ctx_, ctx_->method(), grpc::StubOptions(), &request_, &response_,
                          [this](grpc::Status status) { OnUpstreamDone(std::move(status)); });
   }
 
@@ -95,11 +94,9 @@ class ForwardReactor final : public grpc::ServerGenericBidiReactor {
 
 class ForwardService final : public grpc::CallbackGenericService {
  public:
-  explicit ForwardService(std::shared_ptr<grpc::Channel> channel)
-      : upstream_(std::move(channel)) {}
+  explicit ForwardService(std::shared_ptr<grpc::Channel> channel) : upstream_(std::move(channel)) {}
 
-  grpc::ServerGenericBidiReactor* CreateReactor(
-      grpc::GenericCallbackServerContext* ctx) override {
+  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override {
     return new ForwardReactor(ctx, &upstream_);
   }
 
@@ -129,12 +126,11 @@ class NaiveForwarder::Impl {
   }
 };
 
-absl::StatusOr<std::unique_ptr<NaiveForwarder>> NaiveForwarder::Start(
-    const std::string& listen, const std::string& upstream) {
+absl::StatusOr<std::unique_ptr<NaiveForwarder>> NaiveForwarder::Start(const std::string& listen,
+                                                                      const std::string& upstream) {
   const size_t colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("listen: want host:port, got \"", listen, "\""));
+    return absl::InvalidArgumentError(absl::StrCat("listen: want host:port, got \"", listen, "\""));
   }
   if (upstream.empty()) return absl::InvalidArgumentError("upstream: required");
   auto impl = std::make_unique<Impl>();
@@ -158,9 +154,7 @@ absl::StatusOr<std::unique_ptr<NaiveForwarder>> NaiveForwarder::Start(
 NaiveForwarder::NaiveForwarder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 NaiveForwarder::~NaiveForwarder() = default;
 int NaiveForwarder::port() const { return impl_->port; }
-std::string NaiveForwarder::address() const {
-  return absl::StrCat(impl_->host, ":", impl_->port);
-}
+std::string NaiveForwarder::address() const { return absl::StrCat(impl_->host, ":", impl_->port); }
 void NaiveForwarder::Shutdown(absl::Duration grace) { impl_->Shutdown(grace); }
 
 }  // namespace edgekit::bench

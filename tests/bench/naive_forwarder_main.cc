@@ -15,8 +15,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Opaque one-hop gRPC forwarder (benchmark baseline).", "naive-forwarder"};
   app.add_option("--listen", listen, "host:port to serve on (port 0: any free)")
       ->capture_default_str();
-  app.add_option("--upstream", upstream, "gRPC target to forward to")
-      ->capture_default_str();
+  app.add_option("--upstream", upstream, "gRPC target to forward to")->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -164,16 +164,15 @@ TEST_F(AdminHttpTest, IdleAndHalfSentConnectionsAreClosedAtTheRequestDeadline) {
 
 TEST_F(AdminHttpTest, BadRequestsGetErrorsAndAClose) {
   StartServer();
-  EXPECT_THAT(Request(server_->port(), "GET /readyz HTTP/1.1\r\nX: " + std::string(9000, 'a'))
-                  .text,
+  EXPECT_THAT(Request(server_->port(), "GET /readyz HTTP/1.1\r\nX: " + std::string(9000, 'a')).text,
               StartsWith("HTTP/1.1 431 "));
   EXPECT_THAT(Request(server_->port(), "POST /readyz HTTP/1.1\r\n\r\n").text,
               StartsWith("HTTP/1.1 405 Method Not Allowed\r\n"));
   // Over the cap even when the blank line came in the same read as the rest.
-  EXPECT_THAT(Request(server_->port(),
-                      "GET /readyz HTTP/1.1\r\nX: " + std::string(8300, 'a') + "\r\n\r\n")
-                  .text,
-              StartsWith("HTTP/1.1 431 "));
+  EXPECT_THAT(
+      Request(server_->port(), "GET /readyz HTTP/1.1\r\nX: " + std::string(8300, 'a') + "\r\n\r\n")
+          .text,
+      StartsWith("HTTP/1.1 431 "));
   EXPECT_THAT(Request(server_->port(), "nonsense\r\n\r\n").text, StartsWith("HTTP/1.1 400 "));
   EXPECT_THAT(Request(server_->port(), "GET /readyz SPDY/3\r\n\r\n").text,
               StartsWith("HTTP/1.1 400 "));

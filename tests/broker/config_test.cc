@@ -10,9 +10,9 @@
 
 #include "common/grpc_codes.h"
 #include "common/yaml_proto.h"
-#include "tests/testing/temp_file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/temp_file.h"
 
 namespace edgekit::broker {
 namespace {
@@ -122,8 +122,7 @@ worker_threads: 64
   EXPECT_EQ(settings->hedging.window, absl::Seconds(10));
   EXPECT_DOUBLE_EQ(settings->hedging.budget, 0);
   EXPECT_THAT(settings->hedging.non_fatal_codes,
-              ElementsAre(GrpcCode::kResourceExhausted,
-                          GrpcCode::kUnavailable));
+              ElementsAre(GrpcCode::kResourceExhausted, GrpcCode::kUnavailable));
   EXPECT_DOUBLE_EQ(settings->hedging.throttle_max_tokens, 1000);
   EXPECT_DOUBLE_EQ(settings->hedging.throttle_token_ratio, 1);
   EXPECT_EQ(settings->max_inflight, 1u);
@@ -281,8 +280,9 @@ INSTANTIATE_TEST_SUITE_P(
                 "forward_methods[0]: expected a full method name such as "
                 "\"/package.Service/Method\", got \"/a.B/C d\""},
         // top level
-        BadCase{"drain_timeout: 10", "drain_timeout: expected a duration such as \"250ms\", "
-                                     "\"1.5s\" or \"2m\", got \"10\""},
+        BadCase{"drain_timeout: 10",
+                "drain_timeout: expected a duration such as \"250ms\", "
+                "\"1.5s\" or \"2m\", got \"10\""},
         BadCase{"drain_timeout: 0s", "drain_timeout: must be > 0, got \"0s\""},
         BadCase{"shutdown_delay: -1s", "shutdown_delay: must be >= 0, got \"-1s\""},
         BadCase{"shutdown_delay: soon",
@@ -315,8 +315,7 @@ hedging:
   max_attempts: 3
   quantile: 0.9
 )");
-  const absl::StatusOr<BrokerSettings> settings =
-      LoadBrokerSettings(file.path(), BrokerConfig());
+  const absl::StatusOr<BrokerSettings> settings = LoadBrokerSettings(file.path(), BrokerConfig());
   ASSERT_TRUE(settings.ok()) << settings.status();
   EXPECT_EQ(settings->upstream.target, "dns:///authz.auth.svc.cluster.local:8080");
   EXPECT_EQ(settings->hedging.max_attempts, 3);
@@ -332,16 +331,14 @@ TEST(LoadBrokerSettingsTest, MissingFileIsNotFoundNamingThePath) {
 
 TEST(LoadBrokerSettingsTest, YamlSyntaxErrorNamesPathAndLine) {
   TempFile file("syntax.yaml", "upstream:\n  target: a:1\nhedging: {max_attempts: 2\n");
-  const absl::StatusOr<BrokerSettings> settings =
-      LoadBrokerSettings(file.path(), BrokerConfig());
+  const absl::StatusOr<BrokerSettings> settings = LoadBrokerSettings(file.path(), BrokerConfig());
   EXPECT_EQ(settings.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(Message(settings.status()), StartsWith(file.path() + ":4:1: invalid YAML: "));
 }
 
 TEST(LoadBrokerSettingsTest, SchemaErrorNamesPathLineColumnAndKey) {
   TempFile file("typo.yaml", "upstream:\n  target: a:1\nhedging:\n  max_atempts: 2\n");
-  const absl::StatusOr<BrokerSettings> settings =
-      LoadBrokerSettings(file.path(), BrokerConfig());
+  const absl::StatusOr<BrokerSettings> settings = LoadBrokerSettings(file.path(), BrokerConfig());
   EXPECT_EQ(settings.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(Message(settings.status()),
               StartsWith(file.path() + ":4:3: hedging.max_atempts: unknown key (known keys: "));
@@ -349,8 +346,7 @@ TEST(LoadBrokerSettingsTest, SchemaErrorNamesPathLineColumnAndKey) {
 
 TEST(LoadBrokerSettingsTest, ValidationErrorsFromTheFileNameTheKeyPath) {
   TempFile file("range.yaml", "upstream: {target: a:1}\nhedging: {max_attempts: 9}\n");
-  const absl::StatusOr<BrokerSettings> settings =
-      LoadBrokerSettings(file.path(), BrokerConfig());
+  const absl::StatusOr<BrokerSettings> settings = LoadBrokerSettings(file.path(), BrokerConfig());
   EXPECT_EQ(settings.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Message(settings.status()), "hedging.max_attempts: must be in [1, 5], got 9");
 }
@@ -394,17 +390,14 @@ forward_methods: [/a.B/C, /d.E/F]
     BrokerConfig overrides;
     overrides.add_forward_methods("/x.Y/Z");
     overrides.mutable_hedging()->add_non_fatal_codes("DEADLINE_EXCEEDED");
-    const absl::StatusOr<BrokerSettings> settings =
-        LoadBrokerSettings(file.path(), overrides);
+    const absl::StatusOr<BrokerSettings> settings = LoadBrokerSettings(file.path(), overrides);
     ASSERT_TRUE(settings.ok()) << settings.status();
     EXPECT_THAT(settings->forward_methods, ElementsAre(kCheckMethod, "/x.Y/Z"));
-    EXPECT_THAT(settings->hedging.non_fatal_codes,
-                ElementsAre(GrpcCode::kDeadlineExceeded));
+    EXPECT_THAT(settings->hedging.non_fatal_codes, ElementsAre(GrpcCode::kDeadlineExceeded));
   }
   {
     // Empty lists in the overrides leave the file's lists alone.
-    const absl::StatusOr<BrokerSettings> settings =
-        LoadBrokerSettings(file.path(), BrokerConfig());
+    const absl::StatusOr<BrokerSettings> settings = LoadBrokerSettings(file.path(), BrokerConfig());
     ASSERT_TRUE(settings.ok()) << settings.status();
     EXPECT_THAT(settings->forward_methods, ElementsAre(kCheckMethod, "/a.B/C", "/d.E/F"));
     EXPECT_THAT(settings->hedging.non_fatal_codes,
@@ -422,12 +415,23 @@ TEST(LoadBrokerSettingsTest, AnEmptyOverrideTurnsOffTlsFromTheFile) {
 }
 
 TEST(GrpcCodesTest, NamesRoundTripForEveryCode) {
-  const char* const names[] = {
-      "OK",        "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND",  "ALREADY_EXISTS",    "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",       "UNAVAILABLE",       "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  const char* const names[] = {"OK",
+                               "CANCELLED",
+                               "UNKNOWN",
+                               "INVALID_ARGUMENT",
+                               "DEADLINE_EXCEEDED",
+                               "NOT_FOUND",
+                               "ALREADY_EXISTS",
+                               "PERMISSION_DENIED",
+                               "RESOURCE_EXHAUSTED",
+                               "FAILED_PRECONDITION",
+                               "ABORTED",
+                               "OUT_OF_RANGE",
+                               "UNIMPLEMENTED",
+                               "INTERNAL",
+                               "UNAVAILABLE",
+                               "DATA_LOSS",
+                               "UNAUTHENTICATED"};
   for (int code = 0; code <= 16; ++code) {
     SCOPED_TRACE(code);
     EXPECT_EQ(GrpcCodeName(static_cast<GrpcCode>(code)), names[code]);

@@ -73,7 +73,8 @@ TEST_P(EachFlagTest, SetsExactlyItsField) {
 INSTANTIATE_TEST_SUITE_P(
     AllOverrides, EachFlagTest,
     ::testing::Values(
-        FlagCase{{"--listen", "127.0.0.1:1"}, [](BrokerConfig* c) { c->set_listen("127.0.0.1:1"); }},
+        FlagCase{{"--listen", "127.0.0.1:1"},
+                 [](BrokerConfig* c) { c->set_listen("127.0.0.1:1"); }},
         FlagCase{{"--metrics-listen", "0.0.0.0:2"},
                  [](BrokerConfig* c) { c->set_metrics_listen("0.0.0.0:2"); }},
         FlagCase{{"--upstream", "dns:///authz:8080"},
@@ -84,10 +85,9 @@ INSTANTIATE_TEST_SUITE_P(
                  [](BrokerConfig* c) { c->mutable_upstream()->set_cert_file("/c.pem"); }},
         FlagCase{{"--upstream-key", "/k.pem"},
                  [](BrokerConfig* c) { c->mutable_upstream()->set_key_file("/k.pem"); }},
-        FlagCase{{"--upstream-server-name", "authz.internal"},
-                 [](BrokerConfig* c) {
-                   c->mutable_upstream()->set_tls_server_name("authz.internal");
-                 }},
+        FlagCase{
+            {"--upstream-server-name", "authz.internal"},
+            [](BrokerConfig* c) { c->mutable_upstream()->set_tls_server_name("authz.internal"); }},
         FlagCase{{"--default-deadline", "300ms"},
                  [](BrokerConfig* c) { c->mutable_upstream()->set_default_deadline("300ms"); }},
         FlagCase{{"--max-attempts", "3"},
@@ -142,13 +142,28 @@ TEST(BrokerFlagsTest, HelpReturnsUsageText) {
     const absl::StatusOr<BrokerCommandLine> line = Parse({"--max-attempts", "3", flag});
     ASSERT_TRUE(line.ok()) << line.status();
     EXPECT_THAT(line->early_exit_text, HasSubstr("Usage: edgekit-broker"));
-    for (const char* documented :
-         {"--listen", "--metrics-listen", "--upstream", "--upstream-ca", "--upstream-cert",
-          "--upstream-key", "--upstream-server-name", "--default-deadline", "--max-attempts",
-          "--hedge-quantile", "--hedge-delay-min", "--hedge-delay-max",
-          "--initial-hedge-delay", "--hedge-budget", "--max-inflight", "--max-message-bytes",
-          "--forward-method", "--drain-timeout", "--worker-threads", "--config",
-          "--check-config", "--version"}) {
+    for (const char* documented : {"--listen",
+                                   "--metrics-listen",
+                                   "--upstream",
+                                   "--upstream-ca",
+                                   "--upstream-cert",
+                                   "--upstream-key",
+                                   "--upstream-server-name",
+                                   "--default-deadline",
+                                   "--max-attempts",
+                                   "--hedge-quantile",
+                                   "--hedge-delay-min",
+                                   "--hedge-delay-max",
+                                   "--initial-hedge-delay",
+                                   "--hedge-budget",
+                                   "--max-inflight",
+                                   "--max-message-bytes",
+                                   "--forward-method",
+                                   "--drain-timeout",
+                                   "--worker-threads",
+                                   "--config",
+                                   "--check-config",
+                                   "--version"}) {
       EXPECT_THAT(line->early_exit_text, HasSubstr(documented));
     }
   }
@@ -178,17 +193,16 @@ TEST_P(BadCommandLineTest, IsInvalidArgumentNamingTheProblem) {
 
 INSTANTIATE_TEST_SUITE_P(
     Errors, BadCommandLineTest,
-    ::testing::Values(
-        BadLine{{"--bogus"}, "--bogus"},
-        BadLine{{"--max-attempts", "two"}, "--max-attempts"},
-        BadLine{{"--max-attempts", "-1"}, "--max-attempts"},
-        BadLine{{"--max-inflight", "4294967296"}, "--max-inflight"},
-        BadLine{{"--worker-threads", "1.5"}, "--worker-threads"},
-        BadLine{{"--hedge-quantile", "high"}, "--hedge-quantile"},
-        BadLine{{"--listen"}, "--listen"},
-        BadLine{{"--listen", "a:1", "--listen", "b:2"}, "--listen"},
-        BadLine{{"--forward-method", "/a.B/C", "/d.E/F"}, "/d.E/F"},
-        BadLine{{"positional"}, "positional"}));
+    ::testing::Values(BadLine{{"--bogus"}, "--bogus"},
+                      BadLine{{"--max-attempts", "two"}, "--max-attempts"},
+                      BadLine{{"--max-attempts", "-1"}, "--max-attempts"},
+                      BadLine{{"--max-inflight", "4294967296"}, "--max-inflight"},
+                      BadLine{{"--worker-threads", "1.5"}, "--worker-threads"},
+                      BadLine{{"--hedge-quantile", "high"}, "--hedge-quantile"},
+                      BadLine{{"--listen"}, "--listen"},
+                      BadLine{{"--listen", "a:1", "--listen", "b:2"}, "--listen"},
+                      BadLine{{"--forward-method", "/a.B/C", "/d.E/F"}, "/d.E/F"},
+                      BadLine{{"positional"}, "positional"}));
 
 TEST(BrokerFlagsTest, ToleratesAnEmptyArgv) {
   const absl::StatusOr<BrokerCommandLine> line = ParseBrokerCommandLine(0, nullptr);

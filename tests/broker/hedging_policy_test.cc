@@ -113,20 +113,20 @@ TEST(HedgeBudgetTest, OutOfRangeBudgetsAreClamped) {
   EXPECT_FALSE(negative.TryWithdraw());
   HedgeBudget nan(std::numeric_limits<double>::quiet_NaN());
   EXPECT_FALSE(nan.TryWithdraw());
-  EXPECT_EQ(HedgeBudget(7.0).Balance(), 100.0);   // as budget 1
+  EXPECT_EQ(HedgeBudget(7.0).Balance(), 100.0);  // as budget 1
   // Tiny but positive still hedges (slowly) rather than rounding to "off".
   HedgeBudget tiny(1e-9);
   EXPECT_TRUE(tiny.TryWithdraw());
 }
 
 TEST(HedgeBudgetTest, SetBudgetKeepsTheBalanceCapped) {
-  HedgeBudget budget(0.1);                 // 10 tokens
-  budget.SetBudget(0.02);                  // cap 2
+  HedgeBudget budget(0.1);  // 10 tokens
+  budget.SetBudget(0.02);   // cap 2
   EXPECT_EQ(budget.Balance(), 2.0);
-  budget.SetBudget(0.5);                   // cap 50: the balance is kept, not refilled
+  budget.SetBudget(0.5);  // cap 50: the balance is kept, not refilled
   EXPECT_EQ(budget.Balance(), 2.0);
   for (int i = 0; i < 2; ++i) budget.OnPrimary();
-  EXPECT_EQ(budget.Balance(), 3.0);        // now deposits 0.5 per primary
+  EXPECT_EQ(budget.Balance(), 3.0);  // now deposits 0.5 per primary
 }
 
 TEST(HedgeBudgetTest, LongRunRatioIsTheBudgetPlusTheCap) {
@@ -165,13 +165,13 @@ TEST(RetryThrottleTest, AllowsOnlyAboveHalf) {
   EXPECT_TRUE(throttle.AllowsExtraAttempts());
   throttle.OnFailure();
   EXPECT_EQ(throttle.Tokens(), 5.0);
-  EXPECT_FALSE(throttle.AllowsExtraAttempts());   // 5 is not > 10 / 2
+  EXPECT_FALSE(throttle.AllowsExtraAttempts());  // 5 is not > 10 / 2
   throttle.OnSuccess();
-  EXPECT_TRUE(throttle.AllowsExtraAttempts());    // 5.1
+  EXPECT_TRUE(throttle.AllowsExtraAttempts());  // 5.1
   throttle.OnFailure();
-  EXPECT_FALSE(throttle.AllowsExtraAttempts());   // 4.1
+  EXPECT_FALSE(throttle.AllowsExtraAttempts());  // 4.1
   for (int i = 0; i < 9; ++i) throttle.OnSuccess();
-  EXPECT_FALSE(throttle.AllowsExtraAttempts());   // 5.0 exactly, not 5.0000001
+  EXPECT_FALSE(throttle.AllowsExtraAttempts());  // 5.0 exactly, not 5.0000001
   EXPECT_EQ(throttle.Tokens(), 5.0);
   throttle.OnSuccess();
   EXPECT_TRUE(throttle.AllowsExtraAttempts());
@@ -182,7 +182,7 @@ TEST(RetryThrottleTest, FloorIsZeroAndCapIsMax) {
   for (int i = 0; i < 25; ++i) throttle.OnFailure();
   EXPECT_EQ(throttle.Tokens(), 0.0);
   throttle.OnSuccess();
-  EXPECT_NEAR(throttle.Tokens(), 0.1, 1e-9);   // recovery starts from 0, not -15
+  EXPECT_NEAR(throttle.Tokens(), 0.1, 1e-9);  // recovery starts from 0, not -15
 
   RetryThrottle full(10, 0.1);
   for (int i = 0; i < 100; ++i) full.OnSuccess();
@@ -191,18 +191,18 @@ TEST(RetryThrottleTest, FloorIsZeroAndCapIsMax) {
 
 TEST(RetryThrottleTest, ReconfigureKeepsTheFillFraction) {
   RetryThrottle throttle(10, 0.1);
-  for (int i = 0; i < 4; ++i) throttle.OnFailure();   // 6 / 10
+  for (int i = 0; i < 4; ++i) throttle.OnFailure();  // 6 / 10
   throttle.Reconfigure(100, 0.5);
   EXPECT_EQ(throttle.Tokens(), 60.0);
   throttle.OnSuccess();
   EXPECT_EQ(throttle.Tokens(), 60.5);
-  throttle.Reconfigure(5, 0.1);                        // 0.605 of 5
+  throttle.Reconfigure(5, 0.1);  // 0.605 of 5
   EXPECT_NEAR(throttle.Tokens(), 3.025, 1e-9);
   EXPECT_TRUE(throttle.AllowsExtraAttempts());
 
   // A tripped throttle stays tripped.
   RetryThrottle tripped(10, 0.1);
-  for (int i = 0; i < 6; ++i) tripped.OnFailure();     // 4 / 10
+  for (int i = 0; i < 6; ++i) tripped.OnFailure();  // 4 / 10
   tripped.Reconfigure(1000, 1);
   EXPECT_EQ(tripped.Tokens(), 400.0);
   EXPECT_FALSE(tripped.AllowsExtraAttempts());
@@ -250,7 +250,7 @@ TEST(DecideExtraAttemptTest, DeadlineBoundary) {
   AttemptInputs in;
   in.typical_latency = absl::Milliseconds(2);
   in.remaining_deadline = absl::Milliseconds(2);
-  EXPECT_EQ(DecideExtraAttempt(in), AttemptVerdict::kSend);   // not "less than"
+  EXPECT_EQ(DecideExtraAttempt(in), AttemptVerdict::kSend);  // not "less than"
   in.remaining_deadline = absl::Milliseconds(2) - absl::Nanoseconds(1);
   EXPECT_EQ(DecideExtraAttempt(in), AttemptVerdict::kSuppressedDeadline);
   // No time left is never worth an attempt, even before the window has a median.
@@ -293,15 +293,14 @@ TEST(ParsePushbackTest, NonNegativeIntegerIsDelay) {
   p = Parse("007");
   EXPECT_EQ(p.kind, Pushback::Kind::kDelay);
   EXPECT_EQ(p.delay, absl::Milliseconds(7));
-  p = Parse("9223372036854775807");   // the largest int64
+  p = Parse("9223372036854775807");  // the largest int64
   EXPECT_EQ(p.kind, Pushback::Kind::kDelay);
   EXPECT_EQ(p.delay, absl::Milliseconds(std::numeric_limits<int64_t>::max()));
 }
 
 TEST(ParsePushbackTest, AnythingElseIsStop) {
-  for (std::string_view bad :
-       {"-1", "abc", "12x", "", "+5", " 5", "5 ", "1.5", "0x10", "-0",
-        "9223372036854775808", "99999999999999999999999999"}) {
+  for (std::string_view bad : {"-1", "abc", "12x", "", "+5", " 5", "5 ", "1.5", "0x10", "-0",
+                               "9223372036854775808", "99999999999999999999999999"}) {
     const Pushback p = Parse(bad);
     EXPECT_EQ(p.kind, Pushback::Kind::kStop) << "'" << bad << "'";
     EXPECT_EQ(p.delay, absl::ZeroDuration()) << "'" << bad << "'";

@@ -52,7 +52,7 @@ constexpr int kSamples = 200000;
 
 TEST(LatencyWindowTest, UniformMatchesExactQuantiles) {
   std::mt19937_64 rng(1);
-  std::uniform_real_distribution<double> ns(100e3, 20e6);   // 100 us .. 20 ms
+  std::uniform_real_distribution<double> ns(100e3, 20e6);  // 100 us .. 20 ms
   std::vector<absl::Duration> samples;
   for (int i = 0; i < kSamples; ++i) samples.push_back(absl::Nanoseconds(ns(rng)));
   ExpectQuantilesMatch(samples);
@@ -60,7 +60,7 @@ TEST(LatencyWindowTest, UniformMatchesExactQuantiles) {
 
 TEST(LatencyWindowTest, LognormalMatchesExactQuantiles) {
   std::mt19937_64 rng(2);
-  std::lognormal_distribution<double> ns(std::log(1e6), 0.3);   // median 1 ms
+  std::lognormal_distribution<double> ns(std::log(1e6), 0.3);  // median 1 ms
   std::vector<absl::Duration> samples;
   for (int i = 0; i < kSamples; ++i) samples.push_back(absl::Nanoseconds(ns(rng)));
   ExpectQuantilesMatch(samples);
@@ -93,8 +93,7 @@ TEST(LatencyWindowTest, SingleSampleWithinHalfABucket) {
     LatencyWindow window(absl::Seconds(30), 2);
     const absl::Duration value = absl::Nanoseconds(ns);
     window.Record(value, kStart);
-    EXPECT_LE(RelativeError(window.Quantile(0.5, kStart), value), 1.0 / 128 + 1e-3)
-        << value;
+    EXPECT_LE(RelativeError(window.Quantile(0.5, kStart), value), 1.0 / 128 + 1e-3) << value;
   }
 }
 
@@ -135,18 +134,15 @@ TEST(LatencyWindowTest, TrueLengthIsBetweenFiveSixthsAndAllOfTheWindow) {
 
 TEST(LatencyWindowTest, SlotsAreReusedAfterExpiry) {
   LatencyWindow window(absl::Seconds(30), 6);
-  window.Record(absl::Milliseconds(1), kStart);           // slot 0
-  window.Record(absl::Milliseconds(9), At(absl::Seconds(30)));   // reuses slot 0
+  window.Record(absl::Milliseconds(1), kStart);                 // slot 0
+  window.Record(absl::Milliseconds(9), At(absl::Seconds(30)));  // reuses slot 0
   EXPECT_EQ(window.Count(At(absl::Seconds(30))), 1u);
-  EXPECT_LT(RelativeError(window.Quantile(0.0, At(absl::Seconds(30))),
-                          absl::Milliseconds(9)),
+  EXPECT_LT(RelativeError(window.Quantile(0.0, At(absl::Seconds(30))), absl::Milliseconds(9)),
             0.01);
   // A gap of many windows clears everything at once.
   window.Record(absl::Milliseconds(4), At(absl::Hours(10)));
   EXPECT_EQ(window.Count(At(absl::Hours(10))), 1u);
-  EXPECT_LT(RelativeError(window.Quantile(1.0, At(absl::Hours(10))),
-                          absl::Milliseconds(4)),
-            0.01);
+  EXPECT_LT(RelativeError(window.Quantile(1.0, At(absl::Hours(10))), absl::Milliseconds(4)), 0.01);
 }
 
 TEST(LatencyWindowTest, RegimeShiftMovesP95) {
@@ -171,7 +167,7 @@ TEST(LatencyWindowTest, RegimeShiftMovesP95) {
   // Once a whole window has passed, no 1 ms sample is left at all.
   run(absl::Milliseconds(5), absl::Seconds(27));
   EXPECT_LT(RelativeError(window.Quantile(0.0, At(t)), absl::Milliseconds(5)), 0.01);
-  EXPECT_EQ(window.Count(At(t)), 25000u);   // t is on a slot boundary: 5 full slots
+  EXPECT_EQ(window.Count(At(t)), 25000u);  // t is on a slot boundary: 5 full slots
 }
 
 TEST(LatencyWindowTest, OutOfRangeValuesAreClamped) {
@@ -181,7 +177,7 @@ TEST(LatencyWindowTest, OutOfRangeValuesAreClamped) {
   low.Record(-absl::InfiniteDuration(), kStart);
   low.Record(absl::Nanoseconds(500), kStart);
   EXPECT_EQ(low.Count(kStart), 4u);
-  const absl::Duration lowest = low.Quantile(1.0, kStart);   // all in the first bucket
+  const absl::Duration lowest = low.Quantile(1.0, kStart);  // all in the first bucket
   EXPECT_GE(lowest, absl::Microseconds(1));
   EXPECT_LT(lowest, absl::Nanoseconds(1016));
 
@@ -190,7 +186,7 @@ TEST(LatencyWindowTest, OutOfRangeValuesAreClamped) {
   high.Record(absl::InfiniteDuration(), kStart);
   high.Record(absl::Hours(24 * 365 * 1000), kStart);
   EXPECT_EQ(high.Count(kStart), 3u);
-  const absl::Duration highest = high.Quantile(0.0, kStart);   // all in the last bucket
+  const absl::Duration highest = high.Quantile(0.0, kStart);  // all in the last bucket
   EXPECT_GT(highest, absl::Seconds(68));
   EXPECT_LT(highest, absl::Microseconds(int64_t{1} << 36));
 }
@@ -207,7 +203,7 @@ TEST(LatencyWindowTest, LateRecordOutsideTheWindowIsDropped) {
 
 TEST(LatencyWindowTest, TimesBeforeTheClockEpochRotateCorrectly) {
   // Epoch -1 and epoch 0 are different slots even though they are 2 ns apart.
-  LatencyWindow window(absl::Seconds(10), 2);   // slots of 5 s
+  LatencyWindow window(absl::Seconds(10), 2);  // slots of 5 s
   window.Record(absl::Milliseconds(1), MonoTime{} - std::chrono::nanoseconds(1));
   EXPECT_EQ(window.Count(MonoTime{} + std::chrono::seconds(4)), 1u);
   EXPECT_EQ(window.Count(MonoTime{} + std::chrono::seconds(5)), 0u);

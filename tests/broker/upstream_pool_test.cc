@@ -55,8 +55,7 @@ TEST(ParseUpstreamTarget, BadTargetsNameTheKey) {
   for (const char* target : {"", "authz", "authz:http", "ipv4:10.0.0.1", "dns://x"}) {
     auto parsed = ParseUpstreamTarget(target);
     ASSERT_FALSE(parsed.ok()) << target;
-    EXPECT_THAT(std::string(parsed.status().message()), HasSubstr("upstream.target"))
-        << target;
+    EXPECT_THAT(std::string(parsed.status().message()), HasSubstr("upstream.target")) << target;
   }
 }
 

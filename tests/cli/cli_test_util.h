@@ -137,8 +137,9 @@ inline std::string BuiltinGoogleApiCopy() {
   std::string api = dir + "/google/api";
   EXPECT_EQ(std::system(("mkdir -p " + ShellQuote(api)).c_str()), 0);
   for (const char* name : {"annotations.proto", "http.proto"}) {
-    WriteStringToFile(api + "/" + name,
-                      ReadFileToString(std::string(EDGEKIT_SOURCE_DIR "/proto/google/api/") + name));
+    WriteStringToFile(
+        api + "/" + name,
+        ReadFileToString(std::string(EDGEKIT_SOURCE_DIR "/proto/google/api/") + name));
   }
   return dir;
 }

@@ -503,8 +503,7 @@ TEST(CrdValidatorErrorsTest, YamlSyntaxErrorIsInvalidArgumentWithPosition) {
   absl::StatusOr<ValidationResult> result =
       registry.ValidateYaml("apiVersion: v1\nkind: [unclosed\n", "bad.yaml");
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(result.status().message()),
-              StartsWith("bad.yaml:3:1: invalid YAML: "));
+  EXPECT_THAT(std::string(result.status().message()), StartsWith("bad.yaml:3:1: invalid YAML: "));
 }
 
 TEST(CrdValidatorErrorsTest, MissingFilesAreNotFound) {
@@ -694,7 +693,8 @@ TEST_F(WidgetCrdTest, AliasCyclesAndAliasBombsAreRefusedBeforeValidation) {
   absl::StatusOr<ValidationResult> expanded =
       registry_.ValidateYaml(header + bomb, "bomb.yaml", {});  // 10^8 values once expanded
   EXPECT_EQ(expanded.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_THAT(std::string(expanded.status().message()), StartsWith("bomb.yaml: more than 4000000 YAML nodes"));
+  EXPECT_THAT(std::string(expanded.status().message()),
+              StartsWith("bomb.yaml: more than 4000000 YAML nodes"));
 }
 
 }  // namespace

@@ -1,10 +1,11 @@
 // Tests of the defaults declared in the edge.yaml schema ((edgekit.default_value),
 // cli/edge/defaults.h): every one parses as its field's type, they fill only what is
 // unset and only in present sections, and the CLI help shows the same values.
+#include "cli/edge/defaults.h"
+
 #include <set>
 #include <string>
 
-#include "cli/edge/defaults.h"
 #include "cli/edge/edge_config.h"
 #include "cli/render/pipeline.h"
 #include "gtest/gtest.h"

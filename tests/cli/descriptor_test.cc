@@ -2,8 +2,6 @@
 // `protoc --include_imports --descriptor_set_out`, base64 output, the built-in
 // google/api protos and their precedence, exit codes, error positions, and that a
 // failed run never leaves an output file behind.
-#include "cli/commands/descriptor_command.h"
-
 #include <sys/stat.h>
 
 #include <map>
@@ -12,8 +10,9 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
-#include "common/file_io.h"
+#include "cli/commands/descriptor_command.h"
 #include "cli/proto/proto_compiler.h"
+#include "common/file_io.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"
@@ -117,17 +116,13 @@ INSTANTIATE_TEST_SUITE_P(
                    {"."},
                    {"helloworld.proto", "library/v1/library.proto"},
                    /*source_info=*/true},
-        ProtocCase{"DiskPathInputs",
-                   {"."},
-                   {"@/library/v1/library.proto", "@/helloworld.proto"}},
+        ProtocCase{"DiskPathInputs", {"."}, {"@/library/v1/library.proto", "@/helloworld.proto"}},
         ProtocCase{"ProtocSpellings",
                    {"."},
                    {"library/v1/library.proto"},
                    /*source_info=*/true,
                    /*protoc_spellings=*/true},
-        ProtocCase{"UserAnnotationsOnIncludePath",
-                   {".", "user_google_api"},
-                   {"helloworld.proto"}},
+        ProtocCase{"UserAnnotationsOnIncludePath", {".", "user_google_api"}, {"helloworld.proto"}},
         ProtocCase{"BuiltinFileAsInput", {"."}, {"google/api/annotations.proto"}}),
     [](const ::testing::TestParamInfo<ProtocCase>& test) { return test.param.name; });
 
@@ -200,16 +195,22 @@ TEST(CompileProtosTest, BuiltinGoogleApiMatchesWireContract) {
 
   std::map<std::string, std::map<std::string, int>> numbers;
   for (const auto& message : http->message_type()) {
-    for (const auto& field : message.field()) numbers[message.name()][field.name()] = field.number();
+    for (const auto& field : message.field())
+      numbers[message.name()][field.name()] = field.number();
   }
-  EXPECT_EQ(numbers["HttpRule"],
-            (std::map<std::string, int>{{"selector", 1}, {"get", 2}, {"put", 3}, {"post", 4},
-                                        {"delete", 5}, {"patch", 6}, {"custom", 8},
-                                        {"body", 7}, {"response_body", 12},
-                                        {"additional_bindings", 11}}));
+  EXPECT_EQ(numbers["HttpRule"], (std::map<std::string, int>{{"selector", 1},
+                                                             {"get", 2},
+                                                             {"put", 3},
+                                                             {"post", 4},
+                                                             {"delete", 5},
+                                                             {"patch", 6},
+                                                             {"custom", 8},
+                                                             {"body", 7},
+                                                             {"response_body", 12},
+                                                             {"additional_bindings", 11}}));
   EXPECT_EQ(numbers["CustomHttpPattern"], (std::map<std::string, int>{{"kind", 1}, {"path", 2}}));
-  EXPECT_EQ(numbers["Http"], (std::map<std::string, int>{
-                                 {"rules", 1}, {"fully_decode_reserved_expansion", 2}}));
+  EXPECT_EQ(numbers["Http"],
+            (std::map<std::string, int>{{"rules", 1}, {"fully_decode_reserved_expansion", 2}}));
 }
 
 TEST(CompileProtosTest, UserGoogleApiOnIncludePathWinsOverBuiltin) {
@@ -290,9 +291,8 @@ TEST(CompileProtosTest, InputOutsideEveryIncludeDirectoryIsRejected) {
 TEST(DescriptorCommandTest, Base64IsTheBinaryEncoded) {
   std::string dir = testing::MakeTempDir();
   std::string include = "-I" + TestDataDir();
-  ASSERT_EQ(RunEdgekit({"descriptor", include, "helloworld.proto", "-o", dir + "/set.pb"})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      RunEdgekit({"descriptor", include, "helloworld.proto", "-o", dir + "/set.pb"}).exit_code, 0);
   testing::CommandResult file =
       RunEdgekit({"descriptor", include, "helloworld.proto", "--base64", "-o", dir + "/set.b64"});
   ASSERT_EQ(file.exit_code, 0) << file.err;
@@ -312,10 +312,10 @@ TEST(DescriptorCommandTest, Base64IsTheBinaryEncoded) {
 
 TEST(DescriptorCommandTest, DashWritesBinaryToStdout) {
   std::string dir = testing::MakeTempDir();
-  ASSERT_EQ(RunEdgekit({"descriptor", "-I", TestDataDir(), "helloworld.proto", "-o",
-                        dir + "/set.pb"})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      RunEdgekit({"descriptor", "-I", TestDataDir(), "helloworld.proto", "-o", dir + "/set.pb"})
+          .exit_code,
+      0);
   testing::CommandResult result =
       RunEdgekit({"descriptor", "-I", TestDataDir(), "helloworld.proto", "-o", "-"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -326,21 +326,20 @@ TEST(DescriptorCommandTest, WorksFromAnyWorkingDirectory) {
   // Relative include path resolved against the working directory, and the built-in
   // google/api files found without the source tree being the working directory.
   std::string dir = testing::MakeTempDir();
-  testing::CommandResult result =
-      RunEdgekit({"descriptor", "helloworld.proto", "-o", dir + "/set.pb"}, "/dev/null",
-                 TestDataDir());
+  testing::CommandResult result = RunEdgekit(
+      {"descriptor", "helloworld.proto", "-o", dir + "/set.pb"}, "/dev/null", TestDataDir());
   ASSERT_EQ(result.exit_code, 0) << result.err;
   FileDescriptorSet set;
   ASSERT_TRUE(set.ParseFromString(ReadFileToString(dir + "/set.pb")));
-  EXPECT_THAT(FileNames(set), ElementsAre("google/api/http.proto",
-                                          "google/protobuf/descriptor.proto",
-                                          "google/api/annotations.proto", "helloworld.proto"));
+  EXPECT_THAT(FileNames(set),
+              ElementsAre("google/api/http.proto", "google/protobuf/descriptor.proto",
+                          "google/api/annotations.proto", "helloworld.proto"));
 }
 
 TEST(DescriptorCommandTest, MissingInputIsAnIoErrorNamingTheFile) {
   std::string dir = testing::MakeTempDir();
-  testing::CommandResult result = RunEdgekit(
-      {"descriptor", "-I", TestDataDir(), "no_such_file.proto", "-o", dir + "/set.pb"});
+  testing::CommandResult result =
+      RunEdgekit({"descriptor", "-I", TestDataDir(), "no_such_file.proto", "-o", dir + "/set.pb"});
   EXPECT_EQ(result.exit_code, 3);
   EXPECT_THAT(result.err, HasSubstr("no_such_file.proto"));
   EXPECT_THAT(result.err, HasSubstr("No such file or directory"));
@@ -386,9 +385,8 @@ TEST(DescriptorCommandTest, FailureLeavesExistingOutputUntouched) {
 
 TEST(DescriptorCommandTest, UnwritableOutputIsAnIoError) {
   std::string dir = testing::MakeTempDir();
-  testing::CommandResult result = RunEdgekit({"descriptor", "-I", TestDataDir(),
-                                              "helloworld.proto", "-o",
-                                              dir + "/no/such/dir/set.pb"});
+  testing::CommandResult result = RunEdgekit(
+      {"descriptor", "-I", TestDataDir(), "helloworld.proto", "-o", dir + "/no/such/dir/set.pb"});
   EXPECT_EQ(result.exit_code, 3);
   EXPECT_THAT(result.err, HasSubstr("cannot write " + dir + "/no/such/dir/set.pb"));
   EXPECT_THAT(testing::ListDir(dir), IsEmpty());
@@ -402,8 +400,8 @@ TEST(DescriptorCommandTest, UsageErrorsExitTwo) {
            {"no-such-command"},
            {}}) {
     testing::CommandResult result = RunEdgekit(args, "/dev/null", TestDataDir());
-    EXPECT_EQ(result.exit_code, 2) << testing::ShellQuote(args.empty() ? "" : args.back())
-                                   << ": " << result.err;
+    EXPECT_EQ(result.exit_code, 2)
+        << testing::ShellQuote(args.empty() ? "" : args.back()) << ": " << result.err;
     EXPECT_NE(result.err, "");
     EXPECT_EQ(result.out, "");
   }

@@ -6,6 +6,8 @@
 // accept), CRD validation, the WasmPlugin's host / port scope, the warning about path and
 // method tests under transcoding, and every bad-input check (message naming file and key
 // path, exit code 1, nothing written).
+#include "cli/render/direct_response/direct_response.h"
+
 #include <map>
 #include <optional>
 #include <random>
@@ -13,9 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "cli/validate/crd_validator.h"
-#include "cli/render/direct_response/direct_response.h"
 #include "cli/edge/edge_config.h"
+#include "cli/validate/crd_validator.h"
 #include "cli/validate/istio_checks.h"
 #include "gtest/gtest.h"
 #include "re2/re2.h"
@@ -37,10 +38,13 @@ std::string Data(const std::string& name) { return TestDataDir() + "/direct_resp
 std::string CrdFile() { return EDGEKIT_SHARED_SCHEMAS "/istio-crds.gen.yaml"; }
 
 const std::vector<std::string> kSeedFlags = {
-    "render",          "direct-response", "--unless-header", "x-foo=1",
-    "--unless-header", "x-bar=1",         "--status",        "400",
-    "--body",          "This is direct response!", "--destination",
-    "web.default.svc.cluster.local:8080", "--host", "api.example.com"};
+    "render",          "direct-response",
+    "--unless-header", "x-foo=1",
+    "--unless-header", "x-bar=1",
+    "--status",        "400",
+    "--body",          "This is direct response!",
+    "--destination",   "web.default.svc.cluster.local:8080",
+    "--host",          "api.example.com"};
 
 // `edgekit validate`'s semantic findings (cli/validate/istio_checks.h) on every document.
 std::vector<std::string> SemanticFindings(const std::string& stream) {
@@ -206,8 +210,7 @@ TEST(DirectResponseTest, RenderedObjectsMatchIstioCrds) {
   absl::StatusOr<CrdRegistry> registry = CrdRegistry::FromFile(CrdFile());
   ASSERT_TRUE(registry.ok()) << registry.status();
   size_t validated = 0;
-  for (const auto& args : {kSeedFlags,
-                           std::vector<std::string>{"render", "-f", Data("many.yaml")},
+  for (const auto& args : {kSeedFlags, std::vector<std::string>{"render", "-f", Data("many.yaml")},
                            std::vector<std::string>{"render", "-f", Data("wasm.yaml")}}) {
     auto result = RunEdgekit(args);
     ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -228,11 +231,21 @@ edge::v1::Condition RandomCondition(std::mt19937& rng, int depth) {
     edge::v1::HeaderCondition* h = c.mutable_header();
     h->set_name(kHeaders[rng() % 3]);
     switch (rng() % 5) {
-      case 0: h->set_exact(kValues[rng() % 3]); break;
-      case 1: h->set_prefix(kValues[rng() % 2]); break;
-      case 2: h->set_regex(rng() % 2 ? "1|2" : "[0-9]2"); break;
-      case 3: h->set_present(true); break;
-      default: h->set_absent(true); break;
+      case 0:
+        h->set_exact(kValues[rng() % 3]);
+        break;
+      case 1:
+        h->set_prefix(kValues[rng() % 2]);
+        break;
+      case 2:
+        h->set_regex(rng() % 2 ? "1|2" : "[0-9]2");
+        break;
+      case 3:
+        h->set_present(true);
+        break;
+      default:
+        h->set_absent(true);
+        break;
     }
   } else if (kind == 2) {
     if (rng() % 2) {
@@ -259,8 +272,10 @@ edge::v1::Condition RandomCondition(std::mt19937& rng, int depth) {
 bool HasPathOrMethodUnderNot(const edge::v1::Condition& c, bool negated) {
   if (c.has_path() || c.has_method()) return negated;
   if (c.has_not_()) return HasPathOrMethodUnderNot(c.not_(), !negated);
-  for (const auto& x : c.all()) if (HasPathOrMethodUnderNot(x, negated)) return true;
-  for (const auto& x : c.any()) if (HasPathOrMethodUnderNot(x, negated)) return true;
+  for (const auto& x : c.all())
+    if (HasPathOrMethodUnderNot(x, negated)) return true;
+  for (const auto& x : c.any())
+    if (HasPathOrMethodUnderNot(x, negated)) return true;
   return false;
 }
 
@@ -280,10 +295,12 @@ bool Holds(const edge::v1::Condition& c, const Request& r) {
   if (c.has_method()) return r.method == c.method();
   if (c.has_not_()) return !Holds(c.not_(), r);
   if (c.all_size() > 0) {
-    for (const auto& x : c.all()) if (!Holds(x, r)) return false;
+    for (const auto& x : c.all())
+      if (!Holds(x, r)) return false;
     return true;
   }
-  for (const auto& x : c.any()) if (Holds(x, r)) return true;
+  for (const auto& x : c.any())
+    if (Holds(x, r)) return true;
   return false;
 }
 
@@ -325,7 +342,8 @@ TEST(DirectResponseTest, RandomRulesCompileToEquivalentRoutes) {
     // No match block an earlier route repeats, no unreachable route: what `edgekit
     // validate` checks (blocks earlier rules cover are left out).
     EXPECT_EQ(SemanticFindings(d.Text()), std::vector<std::string>{})
-        << "iteration " << iteration << "\n" << config.DebugString() << d.Text();
+        << "iteration " << iteration << "\n"
+        << config.DebugString() << d.Text();
     // Every request over the small universe: 4^3 header combinations x paths x methods.
     for (int mask = 0; mask < 64; ++mask) {
       for (const char* path : {"/", "/a", "/a/b"}) {
@@ -339,11 +357,12 @@ TEST(DirectResponseTest, RandomRulesCompileToEquivalentRoutes) {
           }
           std::string want;
           for (int i = 0; i < rules && want.empty(); ++i) {
-            if (Holds(config.direct_responses().rules(i).when(), r)) want = "direct-r" + std::to_string(i);
+            if (Holds(config.direct_responses().rules(i).when(), r))
+              want = "direct-r" + std::to_string(i);
           }
           for (MissingHeader missing : {MissingHeader::kNoMatch, MissingHeader::kAsEmpty}) {
-            ASSERT_EQ(Evaluate(vs, r, missing), want)
-                << "iteration " << iteration << "\n" << config.DebugString() << d.Text();
+            ASSERT_EQ(Evaluate(vs, r, missing), want) << "iteration " << iteration << "\n"
+                                                      << config.DebugString() << d.Text();
           }
         }
       }
@@ -427,11 +446,11 @@ TEST(DirectResponseTest, RenderedRoutesPassValidateSemanticChecks) {
 
 TEST(DirectResponseTest, PathOrMethodRuleIsWarnedAboutWithTranscoding) {
   std::vector<std::string> warnings;
-  absl::StatusOr<CompiledDirectResponses> compiled = CompileRules(
-      {{"internal", "{path: {prefix: /v1/internal}}"},
-       {"key", "{header: {name: x-api-key, absent: true}}"},
-       {"post", "{all: [{method: POST}, {header: {name: x-a, present: true}}]}"}},
-      &warnings, /*transcoding=*/true);
+  absl::StatusOr<CompiledDirectResponses> compiled =
+      CompileRules({{"internal", "{path: {prefix: /v1/internal}}"},
+                    {"key", "{header: {name: x-api-key, absent: true}}"},
+                    {"post", "{all: [{method: POST}, {header: {name: x-a, present: true}}]}"}},
+                   &warnings, /*transcoding=*/true);
   ASSERT_TRUE(compiled.ok()) << compiled.status();
   ASSERT_EQ(warnings.size(), 2u);
   EXPECT_EQ(warnings[0].rfind("edge.yaml: direct_responses.rules[0].when: warning: rule "
@@ -549,36 +568,38 @@ TEST(DirectResponseTest, BadInputIsRefusedWithKeyPathAndNothingWritten) {
        "direct_responses.rules[0].respond.status: must be in [200, 599]"},
       {"body over 1MB", "  rules:\n" + Rule("{method: GET}", "{status: 400, body: " + big + "}"),
        "direct_responses.rules[0].respond.body: is 1048577 bytes; Istio refuses"},
-      {"shadowed", "  rules:\n" + Rule("{header: {name: x-a, present: true}}", "{status: 400}", "wide") +
-                       Rule("{header: {name: x-a, exact: \"1\"}}", "{status: 401}", "narrow"),
+      {"shadowed",
+       "  rules:\n" + Rule("{header: {name: x-a, present: true}}", "{status: 400}", "wide") +
+           Rule("{header: {name: x-a, exact: \"1\"}}", "{status: 401}", "narrow"),
        "direct_responses.rules[1]: rule \"narrow\" can never answer: every request it matches "
        "is answered first by earlier rule \"wide\""},
-      {"after unconditional", "  rules:\n" + Rule("", "{status: 503}", "all") +
-                                  Rule("{method: GET}", "{status: 401}", "later"),
+      {"after unconditional",
+       "  rules:\n" + Rule("", "{status: 503}", "all") +
+           Rule("{method: GET}", "{status: 401}", "later"),
        "direct_responses.rules[1]: rule \"later\" can never answer: rule \"all\" before it "
        "matches every request"},
       {"never matches",
        "  rules:\n" + Rule("{all: [{header: {name: x-a, present: true}}, {header: {name: x-a, "
                            "absent: true}}]}"),
        "direct_responses.rules[0].when: rule \"r1\" can never match"},
-      {"two exacts", "  rules:\n" + Rule("{all: [{header: {name: x-a, exact: \"1\"}}, {header: "
-                                         "{name: x-a, exact: \"2\"}}]}"),
+      {"two exacts",
+       "  rules:\n" + Rule("{all: [{header: {name: x-a, exact: \"1\"}}, {header: "
+                           "{name: x-a, exact: \"2\"}}]}"),
        "direct_responses.rules[0].when: rule \"r1\" can never match"},
       {"negated path without wasm", "  rules:\n" + Rule("{not: {path: {prefix: /api}}}"),
        "direct_responses.rules[0].when.not.path: rule \"r1\" cannot be a VirtualService route: "
        "a negated path test"},
-      {"headers_equal without wasm",
-       "  rules:\n" + Rule("{headers_equal: [x-a, x-b]}"),
+      {"headers_equal without wasm", "  rules:\n" + Rule("{headers_equal: [x-a, x-b]}"),
        "direct_responses.rules[0].when.headers_equal: rule \"r1\" cannot be a VirtualService "
        "route: it compares two headers' values"},
       {"bad rule name", "  rules:\n" + Rule("{method: GET}", "{status: 400}", "Bad_Name"),
        "direct_responses.rules[0].name: \"Bad_Name\" is not a valid Kubernetes name"},
       {"duplicate name", "  rules:\n" + Rule("{method: GET}") + Rule("{method: POST}"),
        "direct_responses.rules[1].name: \"r1\" is used by an earlier rule"},
-      {"two tests in one condition",
-       "  rules:\n" + Rule("{method: GET, path: {exact: /}}"),
+      {"two tests in one condition", "  rules:\n" + Rule("{method: GET, path: {exact: /}}"),
        "direct_responses.rules[0].when: set exactly one of"},
-      {"bad response header", "  rules:\n" + Rule("{method: GET}", "{status: 400, headers: {X-A: b}}"),
+      {"bad response header",
+       "  rules:\n" + Rule("{method: GET}", "{status: 400, headers: {X-A: b}}"),
        "direct_responses.rules[0].respond.headers[\"X-A\"]: \"X-A\" must be lowercase"},
       {"no rules", "  rules: []\n", "direct_responses.rules: at least one rule"},
       {"bad wasm image", "  wasm: {image: ghcr.io/x}\n  rules:\n" + Rule("{method: GET}"),
@@ -596,8 +617,7 @@ TEST(DirectResponseTest, BadInputIsRefusedWithKeyPathAndNothingWritten) {
       {"LF in header prefix", "  rules:\n" + Rule("{header: {name: x-a, prefix: \"a\\nb\"}}"),
        "direct_responses.rules[0].when.header.prefix: a header value cannot contain CR, LF "
        "or NUL"},
-      {"CR in header regex",
-       "  rules:\n" + Rule("{not: {header: {name: x-a, regex: \"a\\r.*\"}}}"),
+      {"CR in header regex", "  rules:\n" + Rule("{not: {header: {name: x-a, regex: \"a\\r.*\"}}}"),
        "direct_responses.rules[0].when.not.header.regex: a header value cannot contain CR, "
        "LF or NUL"},
   };
@@ -607,11 +627,13 @@ TEST(DirectResponseTest, BadInputIsRefusedWithKeyPathAndNothingWritten) {
     std::string file = dir + "/edge.yaml";
     WriteStringToFile(file,
                       "routes:\n  default_destination: {host: web.default, port: 80}\n"
-                      "direct_responses:\n" + c.rules_yaml);
+                      "direct_responses:\n" +
+                          c.rules_yaml);
     std::string out = dir + "/out";
     auto result = RunEdgekit({"render", "-f", file, "-o", out});
     EXPECT_EQ(result.exit_code, 1) << result.err;
-    EXPECT_NE(result.err.find(file + ": " + c.want), std::string::npos) << result.err.substr(0, 400);
+    EXPECT_NE(result.err.find(file + ": " + c.want), std::string::npos)
+        << result.err.substr(0, 400);
     EXPECT_FALSE(FileExists(out)) << "output written for bad input";
   }
 }
@@ -621,7 +643,8 @@ TEST(DirectResponseTest, BadRoutesConfigIsRefused) {
   std::string file = dir + "/edge.yaml";
   WriteStringToFile(file,
                     "routes:\n  name: Routes\n"
-                    "direct_responses:\n  rules:\n" + Rule("{method: GET}"));
+                    "direct_responses:\n  rules:\n" +
+                        Rule("{method: GET}"));
   auto result = RunEdgekit({"render", "-f", file});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find(file + ": routes.name: \"Routes\" is not a valid Kubernetes name"),
@@ -629,7 +652,8 @@ TEST(DirectResponseTest, BadRoutesConfigIsRefused) {
       << result.err;
   WriteStringToFile(file,
                     "routes:\n  default_destination: {host: web}\n"
-                    "direct_responses:\n  rules:\n" + Rule("{method: GET}"));
+                    "direct_responses:\n  rules:\n" +
+                        Rule("{method: GET}"));
   result = RunEdgekit({"render", "-f", file});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find(file + ": routes.default_destination.port: required"),
@@ -640,9 +664,9 @@ TEST(DirectResponseTest, BadRoutesConfigIsRefused) {
 TEST(DirectResponseTest, LargeBodyIsWarnedButRendered) {
   std::string dir = MakeTempDir();
   std::string file = dir + "/edge.yaml";
-  WriteStringToFile(file, "direct_responses:\n  rules:\n" +
-                              Rule("{method: GET}", "{status: 400, body: " +
-                                                        std::string(200 * 1024, 'x') + "}"));
+  WriteStringToFile(
+      file, "direct_responses:\n  rules:\n" +
+                Rule("{method: GET}", "{status: 400, body: " + std::string(200 * 1024, 'x') + "}"));
   auto result = RunEdgekit({"render", "-f", file});
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.err.find(file + ": direct_responses.rules[0].respond.body: warning: 204800 "
@@ -655,15 +679,15 @@ TEST(DirectResponseTest, YamlLoadsNestedConditions) {
   // Recursive messages and repeated conditions load from YAML; unknown keys are refused.
   std::string dir = MakeTempDir();
   std::string file = dir + "/edge.yaml";
-  WriteStringToFile(file,
-                    "direct_responses:\n  rules:\n" +
-                        Rule("{any: [{not: {not: {header: {name: x-a, present: true}}}}, "
-                             "{all: [{method: GET}, {path: {regex: \"/v[0-9]+/.*\"}}]}]}"));
+  WriteStringToFile(file, "direct_responses:\n  rules:\n" +
+                              Rule("{any: [{not: {not: {header: {name: x-a, present: true}}}}, "
+                                   "{all: [{method: GET}, {path: {regex: \"/v[0-9]+/.*\"}}]}]}"));
   auto ok = RunEdgekit({"render", "-f", file});
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
   YAML::Node vs = YAML::Load(ok.out);
   EXPECT_EQ(vs["spec"]["http"][0]["match"].size(), 2u);
-  WriteStringToFile(file, "direct_responses:\n  rules:\n" + Rule("{header: {name: x-a, equals: b}}"));
+  WriteStringToFile(file,
+                    "direct_responses:\n  rules:\n" + Rule("{header: {name: x-a, equals: b}}"));
   auto bad = RunEdgekit({"render", "-f", file});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("equals: unknown key"), std::string::npos) << bad.err;

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
-#include "cli/validate/crd_validator.h"
 #include "cli/proto/http_routes.h"
+#include "cli/validate/crd_validator.h"
 #include "gtest/gtest.h"
 #include "tests/cli/cli_test_util.h"
 #include "tests/cli/istio_test_util.h"
@@ -64,7 +64,8 @@ TEST(HelloworldExampleTest, CheckedInManifestsAreUpToDate) {
 }
 
 TEST(HelloworldExampleTest, EveryIstioObjectIsValid) {
-  if (!FileExists(CrdFile())) GTEST_SKIP() << CrdFile() << " not found (from CI: ../shared/schemas)";
+  if (!FileExists(CrdFile()))
+    GTEST_SKIP() << CrdFile() << " not found (from CI: ../shared/schemas)";
   absl::StatusOr<CrdRegistry> registry = CrdRegistry::FromFile(CrdFile());
   ASSERT_TRUE(registry.ok()) << registry.status();
   std::vector<std::string> kinds;
@@ -111,8 +112,8 @@ TEST(HelloworldExampleTest, DescriptorCarriesTheGreeterBinding) {
 }
 
 TEST(HelloworldExampleTest, BrokerAcceptsTheRenderedConfig) {
-  auto check = RunCommand(
-      {EDGEKIT_BROKER_BINARY, "--config", kRendered + "/broker.yaml", "--check-config"});
+  auto check =
+      RunCommand({EDGEKIT_BROKER_BINARY, "--config", kRendered + "/broker.yaml", "--check-config"});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   EXPECT_NE((check.out + check.err).find("budget=0.05"), std::string::npos) << check.out;
 }

@@ -22,7 +22,8 @@ using ::testing::HasSubstr;
 std::string CrdFile() { return EDGEKIT_SHARED_SCHEMAS "/istio-crds.gen.yaml"; }
 
 TEST(HostileInputTest, EveryUnreadableInputIsExitThree) {
-  if (!FileExists(CrdFile())) GTEST_SKIP() << CrdFile() << " not found (from CI: ../shared/schemas)";
+  if (!FileExists(CrdFile()))
+    GTEST_SKIP() << CrdFile() << " not found (from CI: ../shared/schemas)";
   const std::string dir = MakeTempDir();
   const std::string missing = dir + "/missing.yaml";
   const std::string proto = TestDataDir() + "/helloworld.proto";
@@ -44,7 +45,8 @@ TEST(HostileInputTest, EveryUnreadableInputIsExitThree) {
 }
 
 TEST(HostileInputTest, LoopingAndExplodingYamlEndsAtOnceWithExitOne) {
-  if (!FileExists(CrdFile())) GTEST_SKIP() << CrdFile() << " not found (from CI: ../shared/schemas)";
+  if (!FileExists(CrdFile()))
+    GTEST_SKIP() << CrdFile() << " not found (from CI: ../shared/schemas)";
   const std::string dir = MakeTempDir();
   std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
   for (int i = 1; i < 10; ++i) {
@@ -56,10 +58,10 @@ TEST(HostileInputTest, LoopingAndExplodingYamlEndsAtOnceWithExitOne) {
     std::string text;
     std::string error;
   };
-  for (const Case& c : {Case{"{},", ":1:3: invalid YAML: unexpected ','"},
-                        Case{"[],", ":1:3: invalid YAML: unexpected ','"},
-                        Case{"{a: b},\n c: d", ":1:7: invalid YAML: unexpected ','"},
-                        Case{bomb, ": more than "}}) {
+  for (const Case& c :
+       {Case{"{},", ":1:3: invalid YAML: unexpected ','"},
+        Case{"[],", ":1:3: invalid YAML: unexpected ','"},
+        Case{"{a: b},\n c: d", ":1:7: invalid YAML: unexpected ','"}, Case{bomb, ": more than "}}) {
     const std::string file = dir + "/hostile.yaml";
     WriteStringToFile(file, c.text);
     for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{

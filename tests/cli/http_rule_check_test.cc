@@ -23,21 +23,37 @@ class HttpRuleCheckTest : public ::testing::Test {
  protected:
   void SetUp() override {
     google::protobuf::FileDescriptorProto file;
-    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(R"pb(
-      name: "shelf.proto" package: "t" syntax: "proto3"
-      message_type {
-        name: "Book"
-        field { name: "id" number: 1 type: TYPE_STRING label: LABEL_OPTIONAL }
-        field { name: "title" number: 2 type: TYPE_STRING label: LABEL_OPTIONAL }
-      }
-      message_type {
-        name: "Request"
-        field { name: "name" number: 1 type: TYPE_STRING label: LABEL_OPTIONAL }
-        field { name: "book" number: 2 type: TYPE_MESSAGE type_name: ".t.Book" label: LABEL_OPTIONAL }
-        field { name: "tags" number: 3 type: TYPE_STRING label: LABEL_REPEATED }
-        field { name: "books" number: 4 type: TYPE_MESSAGE type_name: ".t.Book" label: LABEL_REPEATED }
-      }
-    )pb", &file));
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+        R"pb(
+          name: "shelf.proto"
+          package: "t"
+          syntax: "proto3"
+          message_type {
+            name: "Book"
+            field { name: "id" number: 1 type: TYPE_STRING label: LABEL_OPTIONAL }
+            field { name: "title" number: 2 type: TYPE_STRING label: LABEL_OPTIONAL }
+          }
+          message_type {
+            name: "Request"
+            field { name: "name" number: 1 type: TYPE_STRING label: LABEL_OPTIONAL }
+            field {
+              name: "book"
+              number: 2
+              type: TYPE_MESSAGE
+              type_name: ".t.Book"
+              label: LABEL_OPTIONAL
+            }
+            field { name: "tags" number: 3 type: TYPE_STRING label: LABEL_REPEATED }
+            field {
+              name: "books"
+              number: 4
+              type: TYPE_MESSAGE
+              type_name: ".t.Book"
+              label: LABEL_REPEATED
+            }
+          }
+        )pb",
+        &file));
     ASSERT_NE(pool_.BuildFile(file), nullptr);
     request_ = pool_.FindMessageTypeByName("t.Request");
     book_ = pool_.FindMessageTypeByName("t.Book");
@@ -54,9 +70,8 @@ class HttpRuleCheckTest : public ::testing::Test {
 
 TEST_F(HttpRuleCheckTest, TemplatesTheTranscoderAcceptsPass) {
   for (const char* path : {"/", "/v1/books", "/v1/{name}", "/v1/{name=shelves/*/books/*}",
-                           "/v1/{book.id}", "/v1/{name=**}", "/v1/{name=**}/raw",
-                           "/v1/*/x:cancel", "/v1/a=b", "/v1/a*b", "/v1/{name}:get",
-                           "/v1/**"}) {
+                           "/v1/{book.id}", "/v1/{name=**}", "/v1/{name=**}/raw", "/v1/*/x:cancel",
+                           "/v1/a=b", "/v1/a*b", "/v1/{name}:get", "/v1/**"}) {
     EXPECT_TRUE(CheckPathTemplate(path, *request_).ok()) << path << ": " << PathError(path);
   }
 }

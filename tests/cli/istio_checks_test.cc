@@ -1,12 +1,13 @@
 // Tests of the semantic checks `edgekit validate` runs after the CRD schemas
 // (cli/validate/istio_checks.h): each check fires on the mistake it is for, with the key path,
 // and stays quiet on the valid form; plus one end-to-end run of `edgekit validate`.
+#include "cli/validate/istio_checks.h"
+
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "cli/validate/istio_checks.h"
 #include "gtest/gtest.h"
 #include "tests/cli/cli_test_util.h"
 #include "yaml-cpp/yaml.h"
@@ -64,11 +65,12 @@ TEST(IstioChecksTest, ValidVirtualServiceHasNoFindings) {
 }
 
 TEST(IstioChecksTest, UppercaseHeaderNameNeverMatches) {
-  auto result = Check(VirtualService(
-      "  - match: [{headers: {X-Foo: {exact: \"1\"}}}]\n"
-      "    route: [{destination: {host: web}}]\n"));
-  EXPECT_TRUE(HasFinding(result, "error spec.http[0].match[0].headers.X-Foo: header names must "
-                                 "be lowercase"))
+  auto result =
+      Check(VirtualService("  - match: [{headers: {X-Foo: {exact: \"1\"}}}]\n"
+                           "    route: [{destination: {host: web}}]\n"));
+  EXPECT_TRUE(HasFinding(result,
+                         "error spec.http[0].match[0].headers.X-Foo: header names must "
+                         "be lowercase"))
       << ::testing::PrintToString(Messages(result));
   ASSERT_EQ(result.findings.size(), 1u);
   EXPECT_EQ(result.findings[0].line, 7);  // points at the header name
@@ -76,81 +78,89 @@ TEST(IstioChecksTest, UppercaseHeaderNameNeverMatches) {
 }
 
 TEST(IstioChecksTest, InvalidHeaderNameAndBadRegex) {
-  auto result = Check(VirtualService(
-      "  - match: [{withoutHeaders: {\"x foo\": {}}, method: {regex: \"(GET\"}}]\n"
-      "    route: [{destination: {host: web}}]\n"));
-  EXPECT_TRUE(HasFinding(result, "spec.http[0].match[0].withoutHeaders[\"x foo\"]: \"x foo\" is "
-                                 "not a valid header name"));
-  EXPECT_TRUE(HasFinding(result, "spec.http[0].match[0].method.regex: \"(GET\" is not an RE2 "
-                                 "regular expression: missing )"))
+  auto result = Check(
+      VirtualService("  - match: [{withoutHeaders: {\"x foo\": {}}, method: {regex: \"(GET\"}}]\n"
+                     "    route: [{destination: {host: web}}]\n"));
+  EXPECT_TRUE(HasFinding(result,
+                         "spec.http[0].match[0].withoutHeaders[\"x foo\"]: \"x foo\" is "
+                         "not a valid header name"));
+  EXPECT_TRUE(HasFinding(result,
+                         "spec.http[0].match[0].method.regex: \"(GET\" is not an RE2 "
+                         "regular expression: missing )"))
       << ::testing::PrintToString(Messages(result));
 }
 
 TEST(IstioChecksTest, RegexThatOnlyPcreTakesIsRejected) {
   // Lookahead is PCRE, not RE2: Envoy would refuse the route at run time.
-  auto result = Check(VirtualService(
-      "  - match: [{uri: {regex: \"/(?!admin).*\"}}]\n"
-      "    route: [{destination: {host: web}}]\n"));
+  auto result =
+      Check(VirtualService("  - match: [{uri: {regex: \"/(?!admin).*\"}}]\n"
+                           "    route: [{destination: {host: web}}]\n"));
   EXPECT_TRUE(HasFinding(result, "spec.http[0].match[0].uri.regex"))
       << ::testing::PrintToString(Messages(result));
 }
 
 TEST(IstioChecksTest, DirectResponseStatusBodyAndExclusiveActions) {
-  auto result = Check(VirtualService(
-      "  - match: [{uri: {prefix: /a}}]\n"
-      "    directResponse: {status: 99}\n"
-      "    route: [{destination: {host: web}}]\n"));
-  EXPECT_TRUE(HasFinding(result, "spec.http[0].directResponse.status: status must be in "
-                                 "[200, 599], got 99"));
-  EXPECT_TRUE(HasFinding(result, "spec.http[0].route: a route with directResponse cannot also "
-                                 "have route, redirect, rewrite or delegate"))
+  auto result =
+      Check(VirtualService("  - match: [{uri: {prefix: /a}}]\n"
+                           "    directResponse: {status: 99}\n"
+                           "    route: [{destination: {host: web}}]\n"));
+  EXPECT_TRUE(HasFinding(result,
+                         "spec.http[0].directResponse.status: status must be in "
+                         "[200, 599], got 99"));
+  EXPECT_TRUE(HasFinding(result,
+                         "spec.http[0].route: a route with directResponse cannot also "
+                         "have route, redirect, rewrite or delegate"))
       << ::testing::PrintToString(Messages(result));
 
   const std::string big(150 * 1024, 'x');
-  auto warned = Check(VirtualService(absl::StrCat(
-      "  - directResponse: {status: 200, body: {string: ", big, "}}\n")));
-  EXPECT_TRUE(HasFinding(warned, "warning spec.http[0].directResponse.body.string: body is 153600 "
-                                 "bytes"))
+  auto warned = Check(VirtualService(
+      absl::StrCat("  - directResponse: {status: 200, body: {string: ", big, "}}\n")));
+  EXPECT_TRUE(HasFinding(warned,
+                         "warning spec.http[0].directResponse.body.string: body is 153600 "
+                         "bytes"))
       << ::testing::PrintToString(Messages(warned));
   EXPECT_EQ(warned.error_count(), 0);
 
   const std::string huge(1024 * 1024 + 1, 'x');
-  auto refused = Check(VirtualService(absl::StrCat(
-      "  - directResponse: {status: 200, body: {string: ", huge, "}}\n")));
-  EXPECT_TRUE(HasFinding(refused, "error spec.http[0].directResponse.body.string: body is "
-                                  "1048577 bytes; Istio refuses"));
+  auto refused = Check(VirtualService(
+      absl::StrCat("  - directResponse: {status: 200, body: {string: ", huge, "}}\n")));
+  EXPECT_TRUE(HasFinding(refused,
+                         "error spec.http[0].directResponse.body.string: body is "
+                         "1048577 bytes; Istio refuses"));
 }
 
 TEST(IstioChecksTest, RoutesThatCanNeverMatch) {
   // After a route without match (or matching prefix "/") nothing else is reached.
-  auto after_catch_all = Check(VirtualService(
-      "  - match: [{uri: {prefix: /}}]\n"
-      "    route: [{destination: {host: web}}]\n"
-      "  - match: [{uri: {prefix: /api}}]\n"
-      "    route: [{destination: {host: api}}]\n"));
-  EXPECT_TRUE(HasFinding(after_catch_all, "error spec.http[1]: can never match: spec.http[0] "
-                                          "before it matches every request"))
+  auto after_catch_all =
+      Check(VirtualService("  - match: [{uri: {prefix: /}}]\n"
+                           "    route: [{destination: {host: web}}]\n"
+                           "  - match: [{uri: {prefix: /api}}]\n"
+                           "    route: [{destination: {host: api}}]\n"));
+  EXPECT_TRUE(HasFinding(after_catch_all,
+                         "error spec.http[1]: can never match: spec.http[0] "
+                         "before it matches every request"))
       << ::testing::PrintToString(Messages(after_catch_all));
 
   // The same conditions written in another order (and named differently) are the same.
-  auto repeated = Check(VirtualService(
-      "  - name: first\n"
-      "    match: [{name: a, uri: {prefix: /api}, headers: {x-a: {exact: \"1\"}}}]\n"
-      "    route: [{destination: {host: api}}]\n"
-      "  - name: second\n"
-      "    match: [{headers: {x-a: {exact: \"1\"}}, uri: {prefix: /api}, name: b}]\n"
-      "    directResponse: {status: 404}\n"));
-  EXPECT_TRUE(HasFinding(repeated, "error spec.http[1]: can never match: every match block "
-                                   "repeats an earlier route's (spec.http[1].match[0] repeats "
-                                   "spec.http[0].match[0])"))
+  auto repeated = Check(
+      VirtualService("  - name: first\n"
+                     "    match: [{name: a, uri: {prefix: /api}, headers: {x-a: {exact: \"1\"}}}]\n"
+                     "    route: [{destination: {host: api}}]\n"
+                     "  - name: second\n"
+                     "    match: [{headers: {x-a: {exact: \"1\"}}, uri: {prefix: /api}, name: b}]\n"
+                     "    directResponse: {status: 404}\n"));
+  EXPECT_TRUE(HasFinding(repeated,
+                         "error spec.http[1]: can never match: every match block "
+                         "repeats an earlier route's (spec.http[1].match[0] repeats "
+                         "spec.http[0].match[0])"))
       << ::testing::PrintToString(Messages(repeated));
 
   // Only one of two blocks repeated: the route still matches something; a warning.
-  auto partly = Check(VirtualService(
-      "  - match: [{uri: {prefix: /api}}]\n"
-      "    route: [{destination: {host: api}}]\n"
-      "  - match: [{uri: {prefix: /api}}, {uri: {prefix: /web}}]\n"
-      "    route: [{destination: {host: web}}]\n"));
+  auto partly =
+      Check(VirtualService("  - match: [{uri: {prefix: /api}}]\n"
+                           "    route: [{destination: {host: api}}]\n"
+                           "  - match: [{uri: {prefix: /api}}, {uri: {prefix: /web}}]\n"
+                           "    route: [{destination: {host: web}}]\n"));
   EXPECT_EQ(partly.error_count(), 0);
   EXPECT_TRUE(HasFinding(partly, "warning spec.http[1]: a match block never matches here"));
 }
@@ -158,11 +168,11 @@ TEST(IstioChecksTest, RoutesThatCanNeverMatch) {
 TEST(IstioChecksTest, AliasCyclesAndAliasBombsDoNotHang) {
   // An alias to an enclosing node makes the document a cycle; a chain of aliases makes
   // it exponentially large. Both must end quickly, without a crash.
-  auto cycle = Check(VirtualService(
-      "  - match: &m [{headers: {x: {exact: \"1\"}}, queryParams: *m}]\n"
-      "    route: [{destination: {host: web}}]\n"
-      "  - match: [{headers: {x: {exact: \"1\"}}, queryParams: *m}]\n"
-      "    route: [{destination: {host: web}}]\n"));
+  auto cycle =
+      Check(VirtualService("  - match: &m [{headers: {x: {exact: \"1\"}}, queryParams: *m}]\n"
+                           "    route: [{destination: {host: web}}]\n"
+                           "  - match: [{headers: {x: {exact: \"1\"}}, queryParams: *m}]\n"
+                           "    route: [{destination: {host: web}}]\n"));
   EXPECT_EQ(cycle.error_count(), 0) << ::testing::PrintToString(Messages(cycle));
   std::string bomb = "  - match:\n      - headers:\n          a0: &a0 {exact: \"1\"}\n";
   std::string chain = "*a0";
@@ -191,14 +201,15 @@ TEST(IstioChecksTest, CustomAuthorizationPolicyFields) {
                    "    - from: [{source: {principals: [\"cluster.local/ns/a/sa/b\"]}}]\n"
                    "      when: [{key: source.namespace, values: [a]}]\n");
   EXPECT_TRUE(HasFinding(bad, "error spec.provider.name: action CUSTOM needs provider.name"));
-  EXPECT_TRUE(HasFinding(bad, "error spec.rules[0].from[0].source.principals: principals cannot "
-                              "be used in a CUSTOM rule"));
-  EXPECT_TRUE(HasFinding(bad, "error spec.rules[0].when[0].key: \"source.namespace\" cannot be "
-                              "used in a CUSTOM rule"))
+  EXPECT_TRUE(HasFinding(bad,
+                         "error spec.rules[0].from[0].source.principals: principals cannot "
+                         "be used in a CUSTOM rule"));
+  EXPECT_TRUE(HasFinding(bad,
+                         "error spec.rules[0].when[0].key: \"source.namespace\" cannot be "
+                         "used in a CUSTOM rule"))
       << ::testing::PrintToString(Messages(bad));
 
-  auto allow_with_provider =
-      Check(header + "  action: ALLOW\n  provider: {name: x}\n");
+  auto allow_with_provider = Check(header + "  action: ALLOW\n  provider: {name: x}\n");
   EXPECT_TRUE(HasFinding(allow_with_provider,
                          "error spec.provider: a provider is only used with action CUSTOM"));
   // ALLOW rules may use principals.
@@ -279,7 +290,8 @@ TEST(IstioChecksTest, AnyShapeAnywhereIsCheckedWithoutThrowing) {
 }
 
 TEST(IstioChecksTest, ValidateReportsPlainValuesInCustomRulesInsteadOfAborting) {
-  if (!FileExists(CrdFile())) GTEST_SKIP() << CrdFile() << " not found (from CI: ../shared/schemas)";
+  if (!FileExists(CrdFile()))
+    GTEST_SKIP() << CrdFile() << " not found (from CI: ../shared/schemas)";
   const std::string dir = MakeTempDir();
   for (const char* rules : {"[x]", "[{from: [x]}]", "[{when: [x]}]"}) {
     WriteStringToFile(dir + "/ap.yaml",
@@ -296,7 +308,8 @@ TEST(IstioChecksTest, ValidateReportsPlainValuesInCustomRulesInsteadOfAborting) 
 }
 
 TEST(IstioChecksTest, ValidateCommandReportsSemanticFindings) {
-  if (!FileExists(CrdFile())) GTEST_SKIP() << CrdFile() << " not found (from CI: ../shared/schemas)";
+  if (!FileExists(CrdFile()))
+    GTEST_SKIP() << CrdFile() << " not found (from CI: ../shared/schemas)";
   const std::string dir = MakeTempDir();
   WriteStringToFile(dir + "/vs.yaml",
                     VirtualService("  - match: [{headers: {X-Foo: {exact: \"1\"}}}]\n"
@@ -315,15 +328,16 @@ TEST(IstioChecksTest, ValidateCommandReportsSemanticFindings) {
 }
 
 TEST(IstioChecksTest, AllowUnknownGroupsTurnsCoreObjectsIntoWarnings) {
-  if (!FileExists(CrdFile())) GTEST_SKIP() << CrdFile() << " not found (from CI: ../shared/schemas)";
+  if (!FileExists(CrdFile()))
+    GTEST_SKIP() << CrdFile() << " not found (from CI: ../shared/schemas)";
   const std::string dir = MakeTempDir();
-  WriteStringToFile(dir + "/mixed.yaml",
-                    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n" +
-                        VirtualService(kGoodRoutes));
+  WriteStringToFile(
+      dir + "/mixed.yaml",
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n" + VirtualService(kGoodRoutes));
   auto strict = RunEdgekit({"validate", "--crds", CrdFile(), dir + "/mixed.yaml"});
   EXPECT_EQ(strict.exit_code, 1) << strict.err;
-  auto lenient = RunEdgekit(
-      {"validate", "--allow-unknown-groups", "--crds", CrdFile(), dir + "/mixed.yaml"});
+  auto lenient =
+      RunEdgekit({"validate", "--allow-unknown-groups", "--crds", CrdFile(), dir + "/mixed.yaml"});
   EXPECT_EQ(lenient.exit_code, 0) << lenient.err;
   EXPECT_NE(lenient.err.find("1 warning"), std::string::npos) << lenient.err;
 }

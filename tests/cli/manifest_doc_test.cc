@@ -2,10 +2,11 @@
 // same string, whatever it holds (bodies, header values, label values), and never as a
 // number, boolean or null; raw control characters and YAML 1.1 line breaks never appear
 // in the output.
+#include "cli/render/manifest_doc.h"
+
 #include <string>
 #include <vector>
 
-#include "cli/render/manifest_doc.h"
 #include "edgekit/broker/v1/broker_config.pb.h"
 #include "gtest/gtest.h"
 #include "yaml-cpp/yaml.h"
@@ -26,14 +27,57 @@ std::string Emit(const std::string& value, bool literal) {
 }
 
 TEST(ManifestDocTest, StringsRoundTripExactly) {
-  const std::vector<std::string> values = {
-      "This is direct response!", "line1\nline2", "a\n\n\n", "\n\nlead", "a\r\nb\r\n",
-      "  indented\nnext\n", "x\ay\n", "a\rb", "del\x7f", "nel\xc2\x85x", "ls\xe2\x80\xa8x",
-      "bom\xef\xbb\xbfx", "trailing ", " leading", "yes", "No", "null", "~", "1.30", "0x1F",
-      ".inf", "12:30", "<<", "=", "- item", "? key", ": x", "a: b", "a #b", "#c", "[x]",
-      "{y}", "*alias", "&anchor", "!tag", "%dir", "@at", "`tick", "|", ">", "'q'",
-      "\"dq\"", "ends:", "tab\tinside", "\xc3\xa9t\xc3\xa9 \xe2\x9c\x93", "", "0", "-1",
-      "+1", "1e3", "true"};
+  const std::vector<std::string> values = {"This is direct response!",
+                                           "line1\nline2",
+                                           "a\n\n\n",
+                                           "\n\nlead",
+                                           "a\r\nb\r\n",
+                                           "  indented\nnext\n",
+                                           "x\ay\n",
+                                           "a\rb",
+                                           "del\x7f",
+                                           "nel\xc2\x85x",
+                                           "ls\xe2\x80\xa8x",
+                                           "bom\xef\xbb\xbfx",
+                                           "trailing ",
+                                           " leading",
+                                           "yes",
+                                           "No",
+                                           "null",
+                                           "~",
+                                           "1.30",
+                                           "0x1F",
+                                           ".inf",
+                                           "12:30",
+                                           "<<",
+                                           "=",
+                                           "- item",
+                                           "? key",
+                                           ": x",
+                                           "a: b",
+                                           "a #b",
+                                           "#c",
+                                           "[x]",
+                                           "{y}",
+                                           "*alias",
+                                           "&anchor",
+                                           "!tag",
+                                           "%dir",
+                                           "@at",
+                                           "`tick",
+                                           "|",
+                                           ">",
+                                           "'q'",
+                                           "\"dq\"",
+                                           "ends:",
+                                           "tab\tinside",
+                                           "\xc3\xa9t\xc3\xa9 \xe2\x9c\x93",
+                                           "",
+                                           "0",
+                                           "-1",
+                                           "+1",
+                                           "1e3",
+                                           "true"};
   for (const std::string& value : values) {
     for (bool literal : {false, true}) {
       const std::string text = Emit(value, literal);

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "tests/cli/cli_test_util.h"
-#include "tests/cli/istio_test_util.h"
 #include "cli/validate/crd_validator.h"
 #include "gtest/gtest.h"
+#include "tests/cli/cli_test_util.h"
+#include "tests/cli/istio_test_util.h"
 #include "yaml-cpp/yaml.h"
 
 namespace edgekit::cli {
@@ -28,9 +28,9 @@ std::string CrdFile() { return EDGEKIT_SHARED_SCHEMAS "/istio-crds.gen.yaml"; }
 
 const std::vector<std::string> kGzipFlags = {"render", "gzip"};
 const std::vector<std::string> kExtAuthzFlags = {
-    "render",        "ext-authz",  "--upstream",     "dns:///authz.auth:8080",
-    "--exclude-path", "/healthz",  "--exclude-cidr", "192.168.0.0/16",
-    "--selector",    "app=edge-gw", "--namespace",   "edge"};
+    "render",         "ext-authz",   "--upstream",     "dns:///authz.auth:8080",
+    "--exclude-path", "/healthz",    "--exclude-cidr", "192.168.0.0/16",
+    "--selector",     "app=edge-gw", "--namespace",    "edge"};
 
 TEST(RenderTest, ExampleMatchesGolden) {
   auto result = RunEdgekit({"render", "-f", ExampleConfig()});
@@ -72,15 +72,15 @@ TEST(RenderTest, GzipUsesDirectionConfigNotDeprecatedFields) {
 
 // Every Istio object rendered (all three commands) is valid against the real CRDs.
 TEST(RenderTest, RenderedObjectsMatchIstioCrds) {
-  if (!FileExists(CrdFile())) GTEST_SKIP() << CrdFile() << " not found (from CI: ../shared/schemas)";
+  if (!FileExists(CrdFile()))
+    GTEST_SKIP() << CrdFile() << " not found (from CI: ../shared/schemas)";
   absl::StatusOr<CrdRegistry> registry = CrdRegistry::FromFile(CrdFile());
   ASSERT_TRUE(registry.ok()) << registry.status();
   std::vector<std::string> kinds_checked;
-  for (const auto& args : {std::vector<std::string>{"render", "-f", ExampleConfig()},
-                           kGzipFlags, kExtAuthzFlags,
-                           // No exclusions: one empty rule (applies to every request).
-                           std::vector<std::string>{"render", "ext-authz", "--upstream",
-                                                    "authz:8080"}}) {
+  for (const auto& args :
+       {std::vector<std::string>{"render", "-f", ExampleConfig()}, kGzipFlags, kExtAuthzFlags,
+        // No exclusions: one empty rule (applies to every request).
+        std::vector<std::string>{"render", "ext-authz", "--upstream", "authz:8080"}}) {
     auto result = RunEdgekit(args);
     ASSERT_EQ(result.exit_code, 0) << result.err;
     for (const std::string& kind :
@@ -89,8 +89,7 @@ TEST(RenderTest, RenderedObjectsMatchIstioCrds) {
     }
   }
   std::sort(kinds_checked.begin(), kinds_checked.end());
-  kinds_checked.erase(std::unique(kinds_checked.begin(), kinds_checked.end()),
-                      kinds_checked.end());
+  kinds_checked.erase(std::unique(kinds_checked.begin(), kinds_checked.end()), kinds_checked.end());
   EXPECT_EQ(kinds_checked,
             (std::vector<std::string>{"AuthorizationPolicy", "EnvoyFilter", "ServiceEntry"}));
 }
@@ -98,8 +97,8 @@ TEST(RenderTest, RenderedObjectsMatchIstioCrds) {
 TEST(RenderTest, ExtAuthzPiecesAreConsistent) {
   // The files that are not cluster objects are left out of the stream unless named.
   auto result = RunEdgekit({"render", "-f", ExampleConfig(), "--only", "broker.yaml", "--only",
-                            "ext-authz.yaml", "--only", "ext-authz-istiod-values.yaml",
-                            "--only", "ext-authz-istio-operator.yaml"});
+                            "ext-authz.yaml", "--only", "ext-authz-istiod-values.yaml", "--only",
+                            "ext-authz-istio-operator.yaml"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   std::vector<YAML::Node> docs = YAML::LoadAll(result.out);
   ASSERT_EQ(docs.size(), 5u);  // in the set's order, whatever the order of --only
@@ -198,8 +197,8 @@ TEST(RenderTest, OutputDirectoryGetsOneFilePerFeature) {
     objects += ReadFileToString(dir + "/" + name);
   }
   EXPECT_EQ(objects, RunEdgekit({"render", "-f", ExampleConfig()}).out);
-  for (const char* name : {"ext-authz-istio-operator.yaml", "ext-authz-istiod-values.yaml",
-                           "broker.yaml"}) {
+  for (const char* name :
+       {"ext-authz-istio-operator.yaml", "ext-authz-istiod-values.yaml", "broker.yaml"}) {
     EXPECT_EQ(ReadFileToString(dir + "/" + name),
               RunEdgekit({"render", "-f", ExampleConfig(), "--only", name}).out);
   }
@@ -231,7 +230,8 @@ TEST(RenderTest, ObjectsOnlyLeavesOutWhatKubectlCannotApply) {
     ASSERT_TRUE(doc["apiVersion"] && doc["kind"]) << "not an object in:\n" << result.out;
     kinds.push_back(doc["kind"].as<std::string>());
   }
-  EXPECT_EQ(kinds, (std::vector<std::string>{"EnvoyFilter", "ServiceEntry", "AuthorizationPolicy"}));
+  EXPECT_EQ(kinds,
+            (std::vector<std::string>{"EnvoyFilter", "ServiceEntry", "AuthorizationPolicy"}));
 
   // Into a directory that also holds a full render: the other files stay.
   const std::string out = MakeTempDir() + "/out";
@@ -309,8 +309,7 @@ TEST(RenderTest, UnknownKeyIsRejected) {
   WriteStringToFile(dir + "/edge.yaml", "gzip:\n  compresion_level: 5\n");
   auto result = RunEdgekit({"render", "-f", dir + "/edge.yaml", "-o", dir + "/out"});
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.err.find("gzip.compresion_level: unknown key"), std::string::npos)
-      << result.err;
+  EXPECT_NE(result.err.find("gzip.compresion_level: unknown key"), std::string::npos) << result.err;
   EXPECT_FALSE(FileExists(dir + "/out"));
 }
 

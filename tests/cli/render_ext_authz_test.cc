@@ -24,10 +24,16 @@ using ::edgekit::cli::testing::WriteStringToFile;
 
 std::string CrdFile() { return EDGEKIT_SHARED_SCHEMAS "/istio-crds.gen.yaml"; }
 
-const std::vector<std::string> kLoopback = {"render",      "ext-authz", "--upstream",
+const std::vector<std::string> kLoopback = {"render",
+                                            "ext-authz",
+                                            "--upstream",
                                             "dns:///authz.auth.svc.cluster.local:8080",
-                                            "--mode",      "loopback",  "--exclude-path",
-                                            "/healthz",    "--per-try-timeout", "40ms"};
+                                            "--mode",
+                                            "loopback",
+                                            "--exclude-path",
+                                            "/healthz",
+                                            "--per-try-timeout",
+                                            "40ms"};
 
 YAML::Node FindKind(const std::vector<YAML::Node>& docs, const std::string& kind) {
   for (const YAML::Node& doc : docs) {
@@ -103,7 +109,8 @@ TEST(RenderExtAuthzTest, LoopbackWiresProviderToItsOwnHedgingListener) {
 }
 
 TEST(RenderExtAuthzTest, LoopbackObjectsPassCrdsAndSemanticChecks) {
-  if (!FileExists(CrdFile())) GTEST_SKIP() << CrdFile() << " not found (from CI: ../shared/schemas)";
+  if (!FileExists(CrdFile()))
+    GTEST_SKIP() << CrdFile() << " not found (from CI: ../shared/schemas)";
   absl::StatusOr<CrdRegistry> registry = CrdRegistry::FromFile(CrdFile());
   ASSERT_TRUE(registry.ok()) << registry.status();
   auto result = RunEdgekit(kLoopback);
@@ -119,9 +126,9 @@ TEST(RenderExtAuthzTest, LoopbackWritesNoBrokerConfig) {
   args.insert(args.end(), {"-o", dir});
   auto result = RunEdgekit(args);
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(ListDir(dir), (std::vector<std::string>{"ext-authz-istio-operator.yaml",
-                                                    "ext-authz-istiod-values.yaml",
-                                                    "ext-authz.yaml"}));
+  EXPECT_EQ(ListDir(dir),
+            (std::vector<std::string>{"ext-authz-istio-operator.yaml",
+                                      "ext-authz-istiod-values.yaml", "ext-authz.yaml"}));
 }
 
 TEST(RenderExtAuthzTest, HedgingSettingsReachBrokerYamlAndTheBrokerAcceptsThem) {
@@ -148,8 +155,8 @@ TEST(RenderExtAuthzTest, HedgingSettingsReachBrokerYamlAndTheBrokerAcceptsThem) 
   EXPECT_EQ(broker["hedging"]["throttling"]["max_tokens"].as<int>(), 20);
 
   // The real broker reads the file and agrees with what was asked for.
-  auto check = RunCommand({EDGEKIT_BROKER_BINARY, "--config", dir + "/out/broker.yaml",
-                           "--check-config"});
+  auto check =
+      RunCommand({EDGEKIT_BROKER_BINARY, "--config", dir + "/out/broker.yaml", "--check-config"});
   ASSERT_EQ(check.exit_code, 0) << check.out << check.err;
   const std::string summary = check.out + check.err;
   EXPECT_NE(summary.find("127.0.0.1:9292"), std::string::npos) << summary;
@@ -193,8 +200,8 @@ TEST(RenderExtAuthzTest, BadSettingsAreRefusedWithKeyPath) {
     EXPECT_FALSE(FileExists(dir)) << "nothing is written for " << c.message;
   }
   // A loopback upstream must be an Istio destination (host:port), not any gRPC target.
-  auto result = RunEdgekit({"render", "ext-authz", "--upstream", "ipv4:10.0.0.1:80,10.0.0.2:80",
-                            "--mode", "loopback"});
+  auto result = RunEdgekit(
+      {"render", "ext-authz", "--upstream", "ipv4:10.0.0.1:80,10.0.0.2:80", "--mode", "loopback"});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("ext_authz.upstream_target: \"ipv4:10.0.0.1:80,10.0.0.2:80\" is "
                             "not HOST:PORT or dns:///HOST:PORT"),

@@ -68,8 +68,9 @@ TEST(RenderFlagsTest, MalformedValuesAreUsageErrors) {
   header.response_headers = {"no-equals-sign"};
   absl::Status s = DirectResponseFlagsToConfig(header).status();
   EXPECT_TRUE(IsUsageError(s)) << s;
-  EXPECT_EQ(s.message(), "render direct-response: --response-header no-equals-sign: expected "
-                         "NAME=VALUE");
+  EXPECT_EQ(s.message(),
+            "render direct-response: --response-header no-equals-sign: expected "
+            "NAME=VALUE");
 
   DirectResponseFlags destination;
   destination.status = 200;

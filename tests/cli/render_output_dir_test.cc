@@ -40,7 +40,7 @@ std::map<std::string, std::string> Snapshot(const std::string& dir) {
     struct stat st;
     const std::string path = dir + "/" + name;
     out[name] = lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? ReadFileToString(path)
-                                                                      : "(not a file)";
+                                                                     : "(not a file)";
   }
   return out;
 }
@@ -57,8 +57,8 @@ TEST(RenderOutputDirTest, AFailedWriteMidwayLeavesTheOldSetByteForByte) {
   // The new config changes gzip.yaml (written first) and makes ext-authz.yaml (written
   // second) too large for a file-size limit of 8 KiB: the second write fails with EFBIG,
   // as it would on a full disk, after gzip.yaml is done.
-  std::string text = absl::StrReplaceAll(ExampleConfigText(),
-                                         {{"compression_level: 6", "compression_level: 7"}});
+  std::string text =
+      absl::StrReplaceAll(ExampleConfigText(), {{"compression_level: 6", "compression_level: 7"}});
   std::string paths;
   for (int i = 0; i < 400; ++i) absl::StrAppend(&paths, "    - /generated/path/", i, "\n");
   text = absl::StrReplaceAll(text, {{"    - /healthz\n", "    - /healthz\n" + paths}});
@@ -77,7 +77,8 @@ TEST(RenderOutputDirTest, AFailedWriteMidwayLeavesTheOldSetByteForByte) {
   // Without the limit the whole new set lands, the other file kept.
   auto ok = RunEdgekit({"render", "-f", configs + "/new.yaml", "-o", out});
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
-  EXPECT_THAT(ReadFileToString(out + "/gzip.yaml"), HasSubstr("compression_level: COMPRESSION_LEVEL_7"));
+  EXPECT_THAT(ReadFileToString(out + "/gzip.yaml"),
+              HasSubstr("compression_level: COMPRESSION_LEVEL_7"));
   EXPECT_EQ(ReadFileToString(out + "/kustomization.yaml"), "resources: [gzip.yaml]\n");
   EXPECT_THAT(ListDir(parent), ElementsAre("out"));
 }

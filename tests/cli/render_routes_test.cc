@@ -6,12 +6,12 @@
 #include <string>
 #include <vector>
 
-#include "cli/validate/crd_validator.h"
 #include "cli/edge/edge_config.h"
-#include "cli/validate/istio_checks.h"
 #include "cli/render/direct_response/direct_response.h"
 #include "cli/render/pipeline.h"
 #include "cli/render/routes.h"
+#include "cli/validate/crd_validator.h"
+#include "cli/validate/istio_checks.h"
 #include "gtest/gtest.h"
 #include "tests/cli/cli_test_util.h"
 #include "yaml-cpp/yaml.h"
@@ -101,8 +101,7 @@ std::vector<std::string> Names(const YAML::Node& vs) {
 TEST(RenderRoutesTest, GrpcRouteNamesAreUnique) {
   // "a.B", "a.b" and "a.b_2" all lowercase to grpc-a-b(-2): suffixes in service order.
   absl::StatusOr<std::vector<RenderedFile>> files =
-      Render(BaseConfig(), {Grpc("a.B"), Grpc("a.b"), Grpc("a.b_2"), Grpc("a_b")},
-                   RenderContext{});
+      Render(BaseConfig(), {Grpc("a.B"), Grpc("a.b"), Grpc("a.b_2"), Grpc("a_b")}, RenderContext{});
   ASSERT_TRUE(files.ok()) << files.status();
   YAML::Node vs = YAML::Load((*files)[0].documents[0]);
   EXPECT_EQ(Names(vs), (std::vector<std::string>{"direct-healthz", "grpc-a-b", "grpc-a-b-2",
@@ -127,8 +126,7 @@ TEST(RenderRoutesTest, RoutesAfterACatchAllRuleAreLeftOut) {
   const std::string& doc = (*files)[0].documents[0];
   YAML::Node vs = YAML::Load(doc);
   EXPECT_EQ(Names(vs), (std::vector<std::string>{"direct-healthz", "direct-maintenance"}));
-  EXPECT_NE(doc.find("# Route direct-maintenance answers every request"), std::string::npos)
-      << doc;
+  EXPECT_NE(doc.find("# Route direct-maintenance answers every request"), std::string::npos) << doc;
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_EQ(warnings[0],
             "edge.yaml: direct_responses.rules: warning: the last rule answers every request, "
@@ -219,8 +217,7 @@ TEST(RenderRoutesTest, RenderedVirtualServiceMatchesIstioCrd) {
       Render(BaseConfig(), GrpcRoutes(), RenderContext{});
   ASSERT_TRUE(files.ok()) << files.status();
   ValidationResult validation;
-  registry->ValidateObject(YAML::Load((*files)[0].documents[0]), 0, ValidateOptions{},
-                           &validation);
+  registry->ValidateObject(YAML::Load((*files)[0].documents[0]), 0, ValidateOptions{}, &validation);
   EXPECT_EQ(validation.objects_validated, 1);
   for (const Finding& f : validation.findings) ADD_FAILURE() << FormatFinding("routes", f);
 }

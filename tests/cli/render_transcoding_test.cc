@@ -2,9 +2,6 @@
 // (descriptor contents, service selection, validation, the >256 KiB warning, the compressor
 // patch before the transcoder) and the `render transcoding` one-liner / `render -f` as a
 // subprocess (golden output, exit codes, nothing written on errors, CRD validation).
-#include "cli/render/pipeline.h"
-#include "cli/render/transcoding.h"
-
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -12,9 +9,11 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "cli/validate/crd_validator.h"
 #include "cli/edge/edge_config.h"
 #include "cli/proto/proto_compiler.h"
+#include "cli/render/pipeline.h"
+#include "cli/render/transcoding.h"
+#include "cli/validate/crd_validator.h"
 #include "common/yaml_proto.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"

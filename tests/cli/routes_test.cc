@@ -1,12 +1,11 @@
 // Tests for `edgekit routes`: golden text and JSON listings, the same listing from
 // .proto files and from descriptor sets (ours, protoc's, base64, stdin), and errors.
-#include "cli/commands/routes_command.h"
-#include "cli/proto/http_routes.h"
-
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "cli/commands/routes_command.h"
+#include "cli/proto/http_routes.h"
 #include "cli/proto/proto_compiler.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.pb.h"
@@ -112,10 +111,9 @@ TEST(ListHttpRoutesTest, ReadsEveryPatternAndAdditionalBinding) {
           HttpRoute{lib + "GetBook", "GET", "/v1/{name=shelves/*/books/*}", "", "", false},
           HttpRoute{lib + "GetBook", "GET", "/v1/books/{name}", "", "", true},
           HttpRoute{lib + "ListBooks", "GET", "/v1/{parent=shelves/*}/books", "", "", false},
-          HttpRoute{lib + "CreateBook", "POST", "/v1/{parent=shelves/*}/books", "book", "",
-                    false},
-          HttpRoute{lib + "CreateBook", "PUT", "/v1/{parent=shelves/*}/books/{book.id}", "book",
-                    "", true},
+          HttpRoute{lib + "CreateBook", "POST", "/v1/{parent=shelves/*}/books", "book", "", false},
+          HttpRoute{lib + "CreateBook", "PUT", "/v1/{parent=shelves/*}/books/{book.id}", "book", "",
+                    true},
           HttpRoute{lib + "CreateBook", "POST", "/v1/books", "*", "", true},
           HttpRoute{lib + "UpdateBook", "PATCH", "/v1/{book.name=shelves/*/books/*}", "book", "",
                     false},
@@ -133,8 +131,8 @@ TEST(ListHttpRoutesTest, UserAnnotationsWithTheSameNumbersWork) {
   ASSERT_TRUE(set.ok()) << set.status();
   absl::StatusOr<std::vector<HttpRoute>> routes = ListHttpRoutes(*set);
   ASSERT_TRUE(routes.ok()) << routes.status();
-  EXPECT_THAT(*routes,
-              ElementsAre(HttpRoute{"helloworld.Greeter/SayHello", "POST", "/say", "*", "", false}));
+  EXPECT_THAT(*routes, ElementsAre(HttpRoute{"helloworld.Greeter/SayHello", "POST", "/say", "*", "",
+                                             false}));
 }
 
 TEST(FormatRoutesTest, JsonEscapesStrings) {

@@ -17,9 +17,7 @@ using ::testing::IsEmpty;
 
 const std::string kIstioCrds = EDGEKIT_SHARED_SCHEMAS "/istio-crds.gen.yaml";
 
-std::string ValidateData(const std::string& name) {
-  return TestDataDir() + "/validate/" + name;
-}
+std::string ValidateData(const std::string& name) { return TestDataDir() + "/validate/" + name; }
 
 class ValidateTest : public ::testing::Test {
  protected:
@@ -56,15 +54,15 @@ TEST_F(ValidateTest, UnknownFieldInSecondDocumentFails) {
 
 TEST_F(ValidateTest, SeveralFilesAreAllCheckedAndSummedUp) {
   const std::string bad = ValidateData("unknown_field.yaml");
-  CommandResult r = RunEdgekit(
-      {"validate", ValidateData("valid.yaml"), "--crds", kIstioCrds, bad});
+  CommandResult r = RunEdgekit({"validate", ValidateData("valid.yaml"), "--crds", kIstioCrds, bad});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr(bad + ":22:5: document 2: error: spec.http[0].directResponce"));
   EXPECT_THAT(r.err, HasSubstr("\n4 documents checked, 1 error, 0 warnings; "));
 }
 
 TEST_F(ValidateTest, ReadsInputFromStdinAndCrdsFromEnvironment) {
-  CommandResult r = RunCommand({"env", "EDGEKIT_CRDS=" + kIstioCrds, EdgekitBinary(), "validate", "-"},
+  CommandResult r =
+      RunCommand({"env", "EDGEKIT_CRDS=" + kIstioCrds, EdgekitBinary(), "validate", "-"},
                  ValidateData("unknown_field.yaml"));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr("<stdin>:22:5: document 2: error: spec.http[0].directResponce"));
@@ -72,8 +70,8 @@ TEST_F(ValidateTest, ReadsInputFromStdinAndCrdsFromEnvironment) {
 
 TEST_F(ValidateTest, MissingInputFileIsAnIoError) {
   const std::string missing = MakeTempDir() + "/no-such.yaml";
-  CommandResult r = RunEdgekit({"validate", "--crds", kIstioCrds, missing,
-                                ValidateData("unknown_field.yaml")});
+  CommandResult r =
+      RunEdgekit({"validate", "--crds", kIstioCrds, missing, ValidateData("unknown_field.yaml")});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_THAT(r.err, HasSubstr(missing + ": No such file or directory\n"));
   // The other file is still checked, and the I/O error decides the exit code.

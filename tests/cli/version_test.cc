@@ -1,8 +1,7 @@
 // Tests for `edgekit version` and `edgekit --version`.
-#include "cli/commands/version_command.h"
-
 #include <sstream>
 
+#include "cli/commands/version_command.h"
 #include "gtest/gtest.h"
 #include "tests/cli/cli_test_util.h"
 

@@ -22,7 +22,8 @@ TEST(SyntaxTest, DnsNames) {
   EXPECT_TRUE(IsDns1123Label("a"));
   EXPECT_TRUE(IsDns1123Label(std::string(63, 'a')));
   EXPECT_FALSE(IsDns1123Label(std::string(64, 'a')));
-  for (const char* bad : {"", "-a", "a-", "A", "a.b", "a_b"}) EXPECT_FALSE(IsDns1123Label(bad)) << bad;
+  for (const char* bad : {"", "-a", "a-", "A", "a.b", "a_b"})
+    EXPECT_FALSE(IsDns1123Label(bad)) << bad;
   EXPECT_TRUE(IsDns1123Subdomain("web.default.svc.cluster.local"));
   for (const char* bad : {"", ".a", "a.", "a..b", "A.b"}) {
     EXPECT_FALSE(IsDns1123Subdomain(bad)) << bad;
@@ -57,14 +58,11 @@ TEST(SyntaxTest, HostPort) {
     const char* text;
     const char* error;
   };
-  for (const Case& c : {Case{"nocolon", "expected host:port, got \"nocolon\""},
-                        Case{":80", "non-empty host"},
-                        Case{"::1:80", "IPv6 host in brackets"},
-                        Case{"[::1]80", "expected host:port"},
-                        Case{"a:", "numeric port"},
-                        Case{"a:+80", "numeric port"},
-                        Case{"a:123456", "numeric port"},
-                        Case{"a:65536", "port must be in [0, 65535], got 65536"}}) {
+  for (const Case& c :
+       {Case{"nocolon", "expected host:port, got \"nocolon\""}, Case{":80", "non-empty host"},
+        Case{"::1:80", "IPv6 host in brackets"}, Case{"[::1]80", "expected host:port"},
+        Case{"a:", "numeric port"}, Case{"a:+80", "numeric port"}, Case{"a:123456", "numeric port"},
+        Case{"a:65536", "port must be in [0, 65535], got 65536"}}) {
     auto parsed = ParseHostPort(c.text);
     EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << c.text;
     EXPECT_THAT(std::string(parsed.status().message()), HasSubstr(c.error)) << c.text;

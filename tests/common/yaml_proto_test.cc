@@ -13,11 +13,11 @@
 #include "edgekit/broker/v1/broker_config.pb.h"
 #include "envoy/service/auth/v3/external_auth.pb.h"
 #include "envoy/type/v3/http_status.pb.h"
-#include "tests/testing/temp_file.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/wrappers.pb.h"
 #include "gtest/gtest.h"
+#include "tests/testing/temp_file.h"
 #include "yaml-cpp/yaml.h"
 
 namespace edgekit {
@@ -138,8 +138,7 @@ TEST(YamlProtoTest, DuplicateKeysAreRejectedIncludingJsonNameAliases) {
 
 TEST(YamlProtoTest, BadUnsignedNamesPathAndValuePosition) {
   BrokerConfig config;
-  ExpectError("listen: 127.0.0.1:9191\nhedging:\n  budget: 0.1\n  max_attempts: two\n",
-              &config,
+  ExpectError("listen: 127.0.0.1:9191\nhedging:\n  budget: 0.1\n  max_attempts: two\n", &config,
               "broker.yaml:4:17: hedging.max_attempts: expected an unsigned integer, got "
               "\"two\"");
 }
@@ -170,8 +169,7 @@ TEST(YamlProtoTest, IntegerRangesAreChecked) {
               "broker.yaml:1:8: value: out of range for int32, got 2147483648");
   ExpectError("value: -2147483649\n", &int32,
               "broker.yaml:1:8: value: out of range for int32, got -2147483649");
-  ExpectError("value: two\n", &int32,
-              "broker.yaml:1:8: value: expected an integer, got \"two\"");
+  ExpectError("value: two\n", &int32, "broker.yaml:1:8: value: expected an integer, got \"two\"");
 
   google::protobuf::Int64Value int64;
   ASSERT_TRUE(Parse("value: -9223372036854775808\n", &int64).ok());
@@ -184,12 +182,11 @@ TEST(YamlProtoTest, IntegerRangesAreChecked) {
   EXPECT_EQ(uint64.value(), UINT64_MAX);
   ExpectErrorContaining("value: 18446744073709551616\n", &uint64,
                         "out of range for uint64, got 18446744073709551616");
-  ExpectErrorContaining("value: 999999999999999999999999\n", &uint64,
-                        "out of range for uint64");
+  ExpectErrorContaining("value: 999999999999999999999999\n", &uint64, "out of range for uint64");
   // Long values are cut in messages.
-  ExpectError("value: " + std::string(100, '9') + "\n", &uint64,
-              "broker.yaml:1:8: value: out of range for uint64, got " + std::string(64, '9') +
-                  "...");
+  ExpectError(
+      "value: " + std::string(100, '9') + "\n", &uint64,
+      "broker.yaml:1:8: value: out of range for uint64, got " + std::string(64, '9') + "...");
 }
 
 TEST(YamlProtoTest, FloatingPointValues) {
@@ -206,8 +203,7 @@ TEST(YamlProtoTest, FloatingPointValues) {
   EXPECT_TRUE(std::isinf(value.value()) && value.value() < 0);
   ASSERT_TRUE(Parse("value: .nan\n", &value).ok());
   EXPECT_TRUE(std::isnan(value.value()));
-  ExpectError("value: fast\n", &value,
-              "broker.yaml:1:8: value: expected a number, got \"fast\"");
+  ExpectError("value: fast\n", &value, "broker.yaml:1:8: value: expected a number, got \"fast\"");
   ExpectError("value: 1e999\n", &value,
               "broker.yaml:1:8: value: out of range for double, got 1e999");
   ExpectErrorContaining("value: 0x1p3\n", &value, "expected a number");
@@ -228,8 +224,7 @@ TEST(YamlProtoTest, BoolsAreStrictlyTrueOrFalse) {
   EXPECT_FALSE(value.value());
   for (const char* bad : {"yes", "no", "on", "True", "FALSE", "1", "y"}) {
     ExpectError(std::string("value: ") + bad + "\n", &value,
-                std::string("broker.yaml:1:8: value: expected true or false, got \"") +
-                    bad + "\"");
+                std::string("broker.yaml:1:8: value: expected true or false, got \"") + bad + "\"");
   }
 }
 
@@ -252,10 +247,12 @@ TEST(YamlProtoTest, EnumsByNameOrNumber) {
       "InternalServerError, ServiceUnavailable)";
   ExpectError("code: Teapot\n", &status,
               "broker.yaml:1:7: code: unknown value \"Teapot\" for enum "
-              "envoy.type.v3.StatusCode " + known);
+              "envoy.type.v3.StatusCode " +
+                  known);
   ExpectError("code: 418\n", &status,
               "broker.yaml:1:7: code: unknown value \"418\" for enum "
-              "envoy.type.v3.StatusCode " + known);
+              "envoy.type.v3.StatusCode " +
+                  known);
   // Names are exact: the proto JSON mapping does not fold case either.
   ExpectErrorContaining("code: forbidden\n", &status, "unknown value \"forbidden\"");
   ExpectError("code: [Forbidden]\n", &status,
@@ -333,8 +330,7 @@ TEST(YamlProtoTest, RepeatedFieldsNeedSequencesAndIndexTheirPaths) {
 
 TEST(YamlProtoTest, MessageFieldsNeedMappings) {
   BrokerConfig config;
-  ExpectError("hedging: 5\n", &config,
-              "broker.yaml:1:10: hedging: expected a mapping, got \"5\"");
+  ExpectError("hedging: 5\n", &config, "broker.yaml:1:10: hedging: expected a mapping, got \"5\"");
   ExpectError("upstream: [a]\n", &config,
               "broker.yaml:1:11: upstream: expected a mapping, got a sequence");
   ExpectError("listen: {a: b}\n", &config,
@@ -343,8 +339,7 @@ TEST(YamlProtoTest, MessageFieldsNeedMappings) {
 
 TEST(YamlProtoTest, NullValuesLeaveFieldsUnset) {
   BrokerConfig config;
-  ASSERT_TRUE(Parse("listen: ~\nhedging:\nforward_methods: null\nupstream: {}\n", &config)
-                  .ok());
+  ASSERT_TRUE(Parse("listen: ~\nhedging:\nforward_methods: null\nupstream: {}\n", &config).ok());
   EXPECT_FALSE(config.has_listen());
   EXPECT_FALSE(config.has_hedging());
   EXPECT_EQ(config.forward_methods_size(), 0);
@@ -377,8 +372,7 @@ TEST(YamlProtoTest, TopLevelMustBeAMapping) {
 
 TEST(YamlProtoTest, KeysMustBeScalars) {
   BrokerConfig config;
-  ExpectError("? [a, b]\n: 1\n", &config,
-              "broker.yaml:1:3: keys must be strings, got a sequence");
+  ExpectError("? [a, b]\n: 1\n", &config, "broker.yaml:1:3: keys must be strings, got a sequence");
 }
 
 TEST(YamlProtoTest, OnlyOneDocument) {
@@ -434,8 +428,8 @@ TEST(YamlProtoTest, AliasCyclesAndDeepYamlAreErrorsNotCrashes) {
   // Very deep flow nesting is refused by the YAML parser itself (its exception becomes a
   // status here).
   BrokerConfig config;
-  status = Parse("forward_methods: " + std::string(100000, '[') + std::string(100000, ']'),
-                 &config);
+  status =
+      Parse("forward_methods: " + std::string(100000, '[') + std::string(100000, ']'), &config);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(Message(status), StartsWith("broker.yaml:"));
 }
@@ -465,8 +459,9 @@ TEST(YamlFileToProtoTest, ErrorsUseThePathAsTheSource) {
   BrokerConfig config;
   const absl::Status status = YamlFileToProto(file.path(), &config);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(Message(status), file.path() + ":3:17: hedging.max_attempts: expected an "
-                                           "unsigned integer, got \"two\"");
+  EXPECT_EQ(Message(status), file.path() +
+                                 ":3:17: hedging.max_attempts: expected an "
+                                 "unsigned integer, got \"two\"");
 }
 
 TEST(YamlFileToProtoTest, MissingFileIsNotFoundNamingThePath) {

@@ -86,7 +86,7 @@ TEST(ParseYamlStreamTest, CyclicAliasIsRefused) {
     absl::StatusOr<std::vector<YAML::Node>> parsed = Parse(text);
     EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << text;
     EXPECT_THAT(Msg(parsed.status()), HasSubstr("an alias refers to a node that contains "
-                                                     "it (a cycle)"))
+                                                "it (a cycle)"))
         << text;
   }
   // Using an anchor after it is complete, even inside a later sibling, is no cycle.
@@ -118,7 +118,8 @@ TEST(ParseYamlStreamTest, OrdinaryStreamsLoadAsBefore) {
 TEST(ParseYamlStreamTest, SyntaxErrorsNameTheSourceAndPosition) {
   absl::StatusOr<std::vector<YAML::Node>> parsed = Parse("a: [1, 2\nb: c\n");
   EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(Msg(parsed.status()), StartsWith("in.yaml:2:2: invalid YAML: end of sequence flow not found"));
+  EXPECT_THAT(Msg(parsed.status()),
+              StartsWith("in.yaml:2:2: invalid YAML: end of sequence flow not found"));
 }
 
 TEST(ParseYamlStreamTest, TextOverTheByteCapIsRefused) {
@@ -129,16 +130,15 @@ TEST(ParseYamlStreamTest, TextOverTheByteCapIsRefused) {
 
 TEST(ReadFileCappedTest, StopsReadingAtTheCap) {
   // /dev/zero never ends: without the cap this read would fill memory.
-  absl::StatusOr<std::string> zero = RunBounded(
-      "read /dev/zero", [] { return ReadFileCapped("/dev/zero", 1 << 20); });
+  absl::StatusOr<std::string> zero =
+      RunBounded("read /dev/zero", [] { return ReadFileCapped("/dev/zero", 1 << 20); });
   EXPECT_EQ(zero.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(Msg(zero.status()),
             "/dev/zero: larger than 1 MiB, the most edgekit reads from one input");
 
   TempFile file("capped.yaml", std::string(100, 'x'));
   EXPECT_EQ(ReadFileCapped(file.path(), 100).value().size(), 100u);
-  EXPECT_EQ(ReadFileCapped(file.path(), 99).status().code(),
-            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ReadFileCapped(file.path(), 99).status().code(), absl::StatusCode::kResourceExhausted);
 }
 
 TEST(ReadFileCappedTest, EveryUnreadableInputIsAnIoError) {
@@ -153,8 +153,8 @@ TEST(ReadFileCappedTest, EveryUnreadableInputIsAnIoError) {
 
 TEST(ReadYamlFileTest, ReadsUnderTheLimitsAndNamesTheFile) {
   TempFile file("loop.yaml", "{},");
-  absl::StatusOr<std::vector<YAML::Node>> parsed = RunBounded(
-      "ReadYamlFile", [&] { return ReadYamlFile(file.path(), kConfigYamlLimits); });
+  absl::StatusOr<std::vector<YAML::Node>> parsed =
+      RunBounded("ReadYamlFile", [&] { return ReadYamlFile(file.path(), kConfigYamlLimits); });
   EXPECT_THAT(Msg(parsed.status()), StartsWith(file.path() + ":1:3: invalid YAML: "));
 }
 

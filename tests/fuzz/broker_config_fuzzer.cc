@@ -3,9 +3,9 @@
 // (LoadBrokerSettingsFromText, the text half of LoadBrokerSettings in broker/config.h).
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "absl/status/statusor.h"
-#include <string_view>
 #include "broker/config.h"
 #include "tests/fuzz/fuzz_check.h"
 

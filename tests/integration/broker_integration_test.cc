@@ -140,9 +140,9 @@ TEST(BrokerIntegration, NoHedgeWhenAnswersAreFast) {
   EXPECT_EQ(broker.Metric("edgekit_broker_upstream_attempts_total", "attempt=\"primary\""), 50);
   // Counted when the server side of the call finishes, which can come just after the
   // client has its answer: wait for it rather than read it at once.
-  EXPECT_TRUE(WaitFor(
-      [&] { return broker.Metric("edgekit_broker_requests_total", "code=\"OK\"") == 50; },
-      std::chrono::seconds(5)))
+  EXPECT_TRUE(
+      WaitFor([&] { return broker.Metric("edgekit_broker_requests_total", "code=\"OK\"") == 50; },
+              std::chrono::seconds(5)))
       << broker.Metric("edgekit_broker_requests_total", "code=\"OK\"");
 }
 
@@ -165,8 +165,7 @@ TEST(BrokerIntegration, BudgetCapsHedges) {
   EXPECT_LE(hedges, 10 + 0.1 * kCalls + 1);
   EXPECT_GE(hedges, 0.1 * kCalls);
   EXPECT_EQ(hedges + suppressed, kCalls);
-  const uint64_t upstream_calls =
-      slow_a->Stats().checks_received + slow_b->Stats().checks_received;
+  const uint64_t upstream_calls = slow_a->Stats().checks_received + slow_b->Stats().checks_received;
   EXPECT_EQ(upstream_calls, kCalls + static_cast<uint64_t>(hedges));
 }
 
@@ -174,8 +173,8 @@ TEST(BrokerIntegration, UnavailableEndpointGetsTheNextAttemptAtOnceOnAnother) {
   auto broken = StartUpstream(Failing(grpc::StatusCode::UNAVAILABLE));
   auto healthy = StartUpstream(Fixed(absl::Milliseconds(1)));
   BrokerSettings settings = TestSettings({broken.get(), healthy.get()});
-  settings.hedging.initial_delay = absl::Seconds(1);   // only the retry can help in time
-  settings.hedging.throttle_max_tokens = 1000;          // keep retrying for the whole test
+  settings.hedging.initial_delay = absl::Seconds(1);  // only the retry can help in time
+  settings.hedging.throttle_max_tokens = 1000;        // keep retrying for the whole test
   Broker broker(settings);
   ASSERT_TRUE(broker.WaitReady());
   for (int i = 0; i < 20; ++i) {
@@ -184,7 +183,7 @@ TEST(BrokerIntegration, UnavailableEndpointGetsTheNextAttemptAtOnceOnAnother) {
     EXPECT_LT(result.latency, std::chrono::milliseconds(500));
   }
   const uint64_t broken_calls = broken->Stats().checks_received;
-  EXPECT_GE(broken_calls, 5u);   // round-robin sent it about half the primaries
+  EXPECT_GE(broken_calls, 5u);  // round-robin sent it about half the primaries
   EXPECT_EQ(healthy->Stats().checks_received, 20u);
   EXPECT_EQ(broker.Metric("edgekit_broker_hedges_total"), static_cast<double>(broken_calls));
 }
@@ -235,8 +234,7 @@ TEST(BrokerIntegration, AllAttemptsFailedReturnsTheUpstreamCodeNeverOk) {
   EXPECT_EQ(denied->Stats().checks_received, 1u);
   EXPECT_TRUE(WaitFor(
       [&] {
-        return broker2.Metric("edgekit_broker_requests_total",
-                              "code=\"PERMISSION_DENIED\"") == 1;
+        return broker2.Metric("edgekit_broker_requests_total", "code=\"PERMISSION_DENIED\"") == 1;
       },
       std::chrono::seconds(5)));
 }
@@ -253,8 +251,8 @@ TEST(BrokerIntegration, CallerDeadlineIsHonouredAndPropagated) {
   EXPECT_EQ(result.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_LT(result.latency, std::chrono::milliseconds(400));
   // The upstream got the deadline too: its call ended (cancelled) long before 800 ms.
-  EXPECT_TRUE(WaitFor([&] { return slow->Stats().checks_cancelled == 1; },
-                      std::chrono::milliseconds(400)));
+  EXPECT_TRUE(
+      WaitFor([&] { return slow->Stats().checks_cancelled == 1; }, std::chrono::milliseconds(400)));
 }
 
 TEST(BrokerIntegration, DefaultDeadlineAppliesWhenTheCallerSendsNone) {
@@ -305,8 +303,9 @@ TEST(BrokerIntegration, HedgeOnASingleEndpointStillGoes) {
 
 // Reads the header off the wire, as any upstream (not only a gRPC C++ one) gets it:
 // nghttpd (a plain HTTP/2 server) logs every header it receives. gRPC's own retry filter
-// would strip it from the request, which is why upstream channels turn retries off. It answers 404, which gRPC maps to UNIMPLEMENTED; configured as
-// non-fatal, that makes the broker send its second and third attempts at once.
+// would strip it from the request, which is why upstream channels turn retries off. It answers 404,
+// which gRPC maps to UNIMPLEMENTED; configured as non-fatal, that makes the broker send its second
+// and third attempts at once.
 TEST(BrokerIntegration, ExtraAttemptsCarryPreviousRpcAttemptsOnTheWire) {
   const std::string nghttpd = "/usr/sbin/nghttpd";
   if (access(nghttpd.c_str(), X_OK) != 0) {
@@ -317,8 +316,7 @@ TEST(BrokerIntegration, ExtraAttemptsCarryPreviousRpcAttemptsOnTheWire) {
   BrokerSettings settings = TestSettings({});
   settings.upstream.target = absl::StrCat("127.0.0.1:", port);
   settings.hedging.max_attempts = 3;
-  settings.hedging.non_fatal_codes = {GrpcCode::kUnavailable,
-                                      GrpcCode::kUnimplemented};
+  settings.hedging.non_fatal_codes = {GrpcCode::kUnavailable, GrpcCode::kUnimplemented};
   Broker broker(settings);
   ASSERT_TRUE(broker.WaitReady());
   CheckResult result = broker.client().Check();
@@ -341,7 +339,7 @@ TEST(BrokerIntegration, ExtraAttemptsCarryPreviousRpcAttemptsOnTheWire) {
   EXPECT_EQ(count(":path: /envoy.service.auth.v3.Authorization/Check"), 3);
   EXPECT_EQ(count("grpc-previous-rpc-attempts: 1"), 1);
   EXPECT_EQ(count("grpc-previous-rpc-attempts: 2"), 1);
-  EXPECT_EQ(count("grpc-previous-rpc-attempts"), 2);   // none on the primary
+  EXPECT_EQ(count("grpc-previous-rpc-attempts"), 2);  // none on the primary
 }
 
 TEST(BrokerIntegration, UnknownMethodIsUnimplemented) {
@@ -366,7 +364,8 @@ TEST(BrokerIntegration, ConfiguredExtraMethodIsForwarded) {
   // fake-authz does not implement it: the UNIMPLEMENTED comes from the upstream's gRPC
   // server, not from the broker's allow-list.
   EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_THAT(result.status.error_message(), ::testing::Not(::testing::HasSubstr("edgekit-broker")));
+  EXPECT_THAT(result.status.error_message(),
+              ::testing::Not(::testing::HasSubstr("edgekit-broker")));
   EXPECT_EQ(broker.Metric("edgekit_broker_upstream_attempts_total", "attempt=\"primary\""), 1);
 }
 
@@ -435,26 +434,23 @@ TEST(BrokerIntegration, MetricsMatchWhatHappened) {
   for (int i = 0; i < kDenied; ++i) {
     CheckResult result = broker.client().Check(deny);
     ASSERT_TRUE(result.status.ok());
-    EXPECT_FALSE(result.allowed);   // a deny is an OK call: the broker passes it on
+    EXPECT_FALSE(result.allowed);  // a deny is an OK call: the broker passes it on
   }
-  ASSERT_TRUE(WaitFor([&] { return slow->Stats().checks_cancelled ==
-                                   slow->Stats().checks_received; },
-                      std::chrono::seconds(2)));
+  ASSERT_TRUE(
+      WaitFor([&] { return slow->Stats().checks_cancelled == slow->Stats().checks_received; },
+              std::chrono::seconds(2)));
   // Calls are counted as the server side finishes, just after the client's answer.
   ASSERT_TRUE(WaitFor(
       [&] {
-        return broker.Metric("edgekit_broker_requests_total", "code=\"OK\"") ==
-               kAllowed + kDenied;
+        return broker.Metric("edgekit_broker_requests_total", "code=\"OK\"") == kAllowed + kDenied;
       },
       std::chrono::seconds(5)));
   const std::string metrics = broker.Metrics();
-  const uint64_t upstream_calls =
-      slow->Stats().checks_received + fast->Stats().checks_received;
+  const uint64_t upstream_calls = slow->Stats().checks_received + fast->Stats().checks_received;
   const double calls = kAllowed + kDenied;
   EXPECT_EQ(MetricValue(metrics, "edgekit_broker_requests_total", "code=\"OK\""), calls);
   EXPECT_EQ(MetricValue(metrics, "edgekit_broker_request_duration_seconds_count"), calls);
-  EXPECT_EQ(MetricValue(metrics, "edgekit_broker_upstream_attempts_total",
-                        "attempt=\"primary\""),
+  EXPECT_EQ(MetricValue(metrics, "edgekit_broker_upstream_attempts_total", "attempt=\"primary\""),
             calls);
   const double hedges = *MetricValue(metrics, "edgekit_broker_hedges_total");
   EXPECT_EQ(hedges, static_cast<double>(upstream_calls) - calls);
@@ -467,8 +463,7 @@ TEST(BrokerIntegration, MetricsMatchWhatHappened) {
   EXPECT_EQ(MetricValue(metrics, "edgekit_broker_inflight_requests"), 0);
   EXPECT_EQ(MetricValue(metrics, "edgekit_broker_hedge_delay_seconds"), 0.02);
   EXPECT_EQ(MetricValue(metrics, "edgekit_broker_ready"), 1);
-  EXPECT_EQ(MetricValue(metrics, "edgekit_broker_hedges_suppressed_total", "reason=\"budget\""),
-            0);
+  EXPECT_EQ(MetricValue(metrics, "edgekit_broker_hedges_suppressed_total", "reason=\"budget\""), 0);
 }
 
 TEST(BrokerIntegration, OverloadIsResourceExhaustedAtOnce) {
@@ -506,7 +501,7 @@ TEST(BrokerIntegration, OversizedMessageIsResourceExhausted) {
   CheckOptions options;
   options.body_bytes = 1000;
   EXPECT_TRUE(broker.client().Check(options).status.ok());
-  options.body_bytes = 10000;   // Envoy sends the HTTP body when with_request_body is on
+  options.body_bytes = 10000;  // Envoy sends the HTTP body when with_request_body is on
   CheckResult result = broker.client().Check(options);
   EXPECT_EQ(result.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(result.status.error_message(), ::testing::HasSubstr("larger than max"));

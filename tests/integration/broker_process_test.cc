@@ -27,7 +27,8 @@ TEST(BrokerProcess, BadFlagOrConfigExitsTwoWithTheKeyPath) {
   EXPECT_THAT(bad_flag.Output(), HasSubstr("hedging.max_attempts"));
   EXPECT_THAT(bad_flag.Output(), HasSubstr("9"));
 
-  std::string config = WriteTempFile("bad.yaml", "upstream:\n  target: 127.0.0.1:1\nhedging:\n  max_atempts: 2\n");
+  std::string config =
+      WriteTempFile("bad.yaml", "upstream:\n  target: 127.0.0.1:1\nhedging:\n  max_atempts: 2\n");
   ChildProcess bad_key(kBroker, {"--config", config});
   EXPECT_EQ(bad_key.Wait(std::chrono::seconds(10)), std::optional<int>(2));
   EXPECT_THAT(bad_key.Output(), HasSubstr("max_atempts"));
@@ -38,13 +39,13 @@ TEST(BrokerProcess, BadFlagOrConfigExitsTwoWithTheKeyPath) {
 
 TEST(BrokerProcess, CheckConfigValidatesAndExits) {
   std::string config = WriteTempFile("good.yaml",
-                                 "upstream:\n  target: dns:///authz.example:8080\n"
-                                 "hedging:\n  max_attempts: 3\n  budget: 0.05\n");
+                                     "upstream:\n  target: dns:///authz.example:8080\n"
+                                     "hedging:\n  max_attempts: 3\n  budget: 0.05\n");
   ChildProcess check(kBroker, {"--config", config, "--check-config", "--hedge-budget", "0.2"});
   EXPECT_EQ(check.Wait(std::chrono::seconds(10)), std::optional<int>(0));
   EXPECT_THAT(check.Output(), HasSubstr("configuration OK"));
   EXPECT_THAT(check.Output(), HasSubstr("max_attempts=3"));
-  EXPECT_THAT(check.Output(), HasSubstr("budget=0.2"));   // the flag wins over the file
+  EXPECT_THAT(check.Output(), HasSubstr("budget=0.2"));  // the flag wins over the file
 }
 
 TEST(BrokerProcess, SigtermUnderLoadLosesNoCall) {
@@ -63,7 +64,7 @@ TEST(BrokerProcess, SigtermUnderLoadLosesNoCall) {
         if (result.status.ok()) {
           ok++;
         } else if (result.status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-          refused++;   // after the listener closed: never reached the broker
+          refused++;  // after the listener closed: never reached the broker
           std::this_thread::sleep_for(std::chrono::milliseconds(10));
         } else {
           lost++;
@@ -110,8 +111,8 @@ TEST(BrokerProcess, ShutdownDelayKeepsAnsweringWhileNotReady) {
 
 TEST(BrokerProcess, SighupReloadsAndKeepsOldSettingsOnABadFile) {
   auto upstream = StartUpstream(absl::Milliseconds(1));
-  std::string config = WriteTempFile("reload.yaml",
-                                 "hedging:\n  initial_delay: 40ms\n  min_samples: 100000\n");
+  std::string config =
+      WriteTempFile("reload.yaml", "hedging:\n  initial_delay: 40ms\n  min_samples: 100000\n");
   RunningBroker broker(upstream->address(), {"--config", config});
   auto delay = [&] {
     return MetricValue(broker.Metrics(), "edgekit_broker_hedge_delay_seconds").value_or(-1);
@@ -131,7 +132,7 @@ TEST(BrokerProcess, SighupReloadsAndKeepsOldSettingsOnABadFile) {
       },
       std::chrono::seconds(5)));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_EQ(delay(), 0.07);   // the old settings stay
+  EXPECT_EQ(delay(), 0.07);  // the old settings stay
   EXPECT_THAT(broker.process->Output(), HasSubstr("keeping the previous settings"));
   EXPECT_THAT(broker.process->Output(), HasSubstr("hedging.max_attempts"));
   // And it still serves.
@@ -159,8 +160,8 @@ TEST(BrokerProcess, SighupWithHostileFilesKeepsRssAndSigtermStillExits) {
     bomb += "]\n";
   }
   auto upstream = StartUpstream(absl::Milliseconds(1));
-  for (const std::string& hostile : {std::string("{},"), std::string("[],"),
-                                     std::string("{a: b},\n c: d"), bomb}) {
+  for (const std::string& hostile :
+       {std::string("{},"), std::string("[],"), std::string("{a: b},\n c: d"), bomb}) {
     SCOPED_TRACE(hostile.substr(0, 20));
     const std::string config = WriteTempFile("hostile.yaml", "hedging:\n  initial_delay: 40ms\n");
     RunningBroker broker(upstream->address(), {"--config", config, "--drain-timeout", "2s"});

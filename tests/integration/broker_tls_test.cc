@@ -70,7 +70,7 @@ class BrokerTls : public ::testing::Test {
     settings.upstream.target = upstream.address();
     settings.upstream.tls_server_name = "authz.test";
     settings.upstream.ca_file = dir_ + "/ca.pem";
-    settings.hedging.max_attempts = 1;   // exactly one upstream call per Check
+    settings.hedging.max_attempts = 1;  // exactly one upstream call per Check
     return settings;
   }
 

@@ -95,8 +95,8 @@ std::optional<bool> CheckClient::HealthServing(const std::string& service) {
   grpc::CompletionQueue cq;
   grpc::ByteBuffer response_bytes;
   grpc::Status status;
-  auto call = stub_->PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check",
-                                      Serialize(request), &cq);
+  auto call =
+      stub_->PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check", Serialize(request), &cq);
   call->StartCall();
   call->Finish(&response_bytes, &status, reinterpret_cast<void*>(1));
   void* tag;

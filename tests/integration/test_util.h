@@ -21,18 +21,18 @@ namespace edgekit::testing {
 // The answer to one Check call as the caller saw it.
 struct CheckResult {
   grpc::Status status;
-  bool allowed = false;   // CheckResponse.status.code == 0
+  bool allowed = false;  // CheckResponse.status.code == 0
   std::multimap<std::string, std::string> initial_metadata;
   std::multimap<std::string, std::string> trailing_metadata;
   std::chrono::microseconds latency{0};
 };
 
 struct CheckOptions {
-  std::chrono::milliseconds deadline{2000};   // 0 = no deadline
+  std::chrono::milliseconds deadline{2000};  // 0 = no deadline
   std::vector<std::pair<std::string, std::string>> metadata;
   std::string method = "/envoy.service.auth.v3.Authorization/Check";
-  bool allow = true;                           // sends "x-allow: true" when set
-  size_t body_bytes = 0;                       // size of the HTTP body carried in Check
+  bool allow = true;      // sends "x-allow: true" when set
+  size_t body_bytes = 0;  // size of the HTTP body carried in Check
 };
 
 class CheckClient {
@@ -48,7 +48,7 @@ class CheckClient {
 };
 
 struct HttpResponse {
-  int status = 0;   // 0: could not connect
+  int status = 0;  // 0: could not connect
   std::string body;
 };
 HttpResponse HttpGet(int port, const std::string& path);

@@ -41,8 +41,8 @@ auto RunBounded(const char* what, Fn fn, int seconds = 20, long max_growth_mib =
     while (!done) {
       const long grown_mib = (ResidentKib() - start_kib) / 1024;
       if (std::chrono::steady_clock::now() > deadline || grown_mib > max_growth_mib) {
-        std::fprintf(stderr, "%s: did not finish within %d s and %ld MiB (grew %ld MiB)\n",
-                     what, seconds, max_growth_mib, grown_mib);
+        std::fprintf(stderr, "%s: did not finish within %d s and %ld MiB (grew %ld MiB)\n", what,
+                     seconds, max_growth_mib, grown_mib);
         _exit(1);
       }
       cv.wait_for(lock, std::chrono::milliseconds(20));

@@ -30,19 +30,17 @@ absl::StatusOr<Dnf> ConditionCompiler::Compile(const Condition& c, bool negated,
   set += c.headers_equal_size() > 0;
   if (set != 1) {
     return ConfigError(source_, path,
-                       set == 0
-                           ? "an empty condition: set one of header, path, method, all, any, "
-                             "not, headers_equal (omit `when` to match every request)"
-                           : "set exactly one of header, path, method, all, any, not, "
-                             "headers_equal (use `all` to combine tests)");
+                       set == 0 ? "an empty condition: set one of header, path, method, all, any, "
+                                  "not, headers_equal (omit `when` to match every request)"
+                                : "set exactly one of header, path, method, all, any, not, "
+                                  "headers_equal (use `all` to combine tests)");
   }
   if (c.has_header()) return Header(c.header(), negated, path + ".header");
   if (c.has_path()) {
     absl::StatusOr<StringMatch> m = ToMatch(c.path(), path + ".path");
     if (!m.ok()) return m.status();
     if (negated) {
-      return Opaque(path + ".path",
-                    "a negated path test: Istio's `uri` match has no negation");
+      return Opaque(path + ".path", "a negated path test: Istio's `uri` match has no negation");
     }
     Block b;
     b.path = *m;
@@ -64,8 +62,7 @@ absl::StatusOr<Dnf> ConditionCompiler::Compile(const Condition& c, bool negated,
   }
   if (c.headers_equal_size() > 0) {
     if (c.headers_equal_size() < 2) {
-      return ConfigError(source_, path + ".headers_equal",
-                         "name at least two headers to compare");
+      return ConfigError(source_, path + ".headers_equal", "name at least two headers to compare");
     }
     for (int i = 0; i < c.headers_equal_size(); ++i) {
       if (std::string p = HeaderNameProblem(c.headers_equal(i)); !p.empty()) {
@@ -100,11 +97,10 @@ absl::StatusOr<Dnf> ConditionCompiler::Compile(const Condition& c, bool negated,
 }
 
 absl::Status ConditionCompiler::TooBig(const std::string& path) {
-  return ConfigError(
-      source_, path,
-      absl::StrCat("the condition expands to more than ", kMaxIntermediateBlocks,
-                   " alternatives (each a VirtualService match block); simplify it, "
-                   "e.g. split it into several rules"));
+  return ConfigError(source_, path,
+                     absl::StrCat("the condition expands to more than ", kMaxIntermediateBlocks,
+                                  " alternatives (each a VirtualService match block); simplify it, "
+                                  "e.g. split it into several rules"));
 }
 
 absl::StatusOr<Dnf> ConditionCompiler::And(const Dnf& a, const Dnf& b, const std::string& path) {
@@ -185,8 +181,7 @@ absl::StatusOr<Dnf> ConditionCompiler::Header(const edge::v1::HeaderCondition& h
   if (std::string p = HeaderNameProblem(h.name()); !p.empty()) {
     return ConfigError(source_, path + ".name", p);
   }
-  const int set =
-      h.has_exact() + h.has_prefix() + h.has_regex() + h.has_present() + h.has_absent();
+  const int set = h.has_exact() + h.has_prefix() + h.has_regex() + h.has_present() + h.has_absent();
   if (set != 1) {
     return ConfigError(source_, path, "set exactly one of exact, prefix, regex, present, absent");
   }
@@ -208,8 +203,7 @@ absl::StatusOr<Dnf> ConditionCompiler::Header(const edge::v1::HeaderCondition& h
       return ConfigError(source_, path + ".prefix", "must not be empty (use present: true)");
     }
     if (!IsHeaderValue(h.prefix())) {
-      return ConfigError(source_, path + ".prefix",
-                         "a header value cannot contain CR, LF or NUL");
+      return ConfigError(source_, path + ".prefix", "a header value cannot contain CR, LF or NUL");
     }
     m = {StringMatch::Kind::kPrefix, h.prefix()};
   } else {

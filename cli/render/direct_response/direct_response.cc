@@ -156,8 +156,7 @@ absl::Status ValidateRuleName(const DirectResponseRule& rule, const std::string&
 // no route can express leaves the rule to the WasmPlugin (`expressible` false), which
 // must then be configured: the error says why and where otherwise.
 absl::Status CompileCondition(const DirectResponseRule& rule, const std::string& path,
-                              bool has_wasm, const std::string& source,
-                              CompiledRule* compiled) {
+                              bool has_wasm, const std::string& source, CompiledRule* compiled) {
   if (!rule.has_when()) {
     compiled->blocks.push_back(Block{});
     return absl::OkStatus();
@@ -188,12 +187,11 @@ absl::Status CompileCondition(const DirectResponseRule& rule, const std::string&
 absl::Status CheckBlockCount(const DirectResponseRule& rule, const std::string& path,
                              const std::string& source, const Dnf& blocks) {
   if (blocks.empty()) {
-    return ConfigError(
-        source, path + ".when",
-        absl::StrCat("rule \"", rule.name(),
-                     "\" can never match: every alternative of its condition "
-                     "contradicts itself (e.g. a header both present and absent, or "
-                     "two different exact values)"));
+    return ConfigError(source, path + ".when",
+                       absl::StrCat("rule \"", rule.name(),
+                                    "\" can never match: every alternative of its condition "
+                                    "contradicts itself (e.g. a header both present and absent, or "
+                                    "two different exact values)"));
   }
   if (blocks.size() > kMaxBlocks) {
     return ConfigError(source, path + ".when",
@@ -250,11 +248,10 @@ absl::StatusOr<CompiledRule> CompileRule(const DirectResponses& direct, int i,
   if (absl::Status s = ValidateRuleName(rule, path, source, &earlier->names); !s.ok()) return s;
   if (absl::Status s = ValidateResponse(rule, path, source, warnings); !s.ok()) return s;
   if (earlier->catch_all >= 0) {
-    return ConfigError(
-        source, path,
-        absl::StrCat("rule \"", rule.name(), "\" can never answer: rule \"",
-                     direct.rules(earlier->catch_all).name(),
-                     "\" before it matches every request"));
+    return ConfigError(source, path,
+                       absl::StrCat("rule \"", rule.name(), "\" can never answer: rule \"",
+                                    direct.rules(earlier->catch_all).name(),
+                                    "\" before it matches every request"));
   }
   CompiledRule compiled;
   if (absl::Status s = CompileCondition(rule, path, direct.has_wasm(), source, &compiled);
@@ -265,8 +262,7 @@ absl::StatusOr<CompiledRule> CompileRule(const DirectResponses& direct, int i,
   if (!compiled.expressible) return compiled;
   compiled.blocks = RemoveRedundantBlocks(compiled.blocks);
   if (absl::Status s = CheckBlockCount(rule, path, source, compiled.blocks); !s.ok()) return s;
-  if (absl::Status s =
-          RemoveShadowedBlocks(direct, rule, path, source, earlier->blocks, &compiled);
+  if (absl::Status s = RemoveShadowedBlocks(direct, rule, path, source, earlier->blocks, &compiled);
       !s.ok()) {
     return s;
   }
@@ -295,8 +291,8 @@ void WarnPathOrMethodUnderTranscoding(const EdgeConfig& config, int i,
                                       const std::string& source,
                                       std::vector<std::string>* warnings) {
   if (!TranscodingEnabled(config) || warnings == nullptr) return;
-  const bool tests_path_or_method = std::any_of(
-      blocks.begin(), blocks.end(), [](const Block& b) { return b.path || b.method; });
+  const bool tests_path_or_method =
+      std::any_of(blocks.begin(), blocks.end(), [](const Block& b) { return b.path || b.method; });
   if (!tests_path_or_method) return;
   warnings->push_back(absl::StrCat(
       source, ": ", RulePath(i), ".when: warning: rule \"", rule.name(),
@@ -330,8 +326,9 @@ void ApplyDirectResponseDefaults(EdgeConfig* config) {
   if (direct->has_wasm()) ApplyDeclaredDefaults(direct->mutable_wasm());
 }
 
-absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(
-    const EdgeConfig& config, const std::string& source, std::vector<std::string>* warnings) {
+absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(const EdgeConfig& config,
+                                                               const std::string& source,
+                                                               std::vector<std::string>* warnings) {
   const DirectResponses& direct = config.direct_responses();
   if (direct.rules_size() == 0) {
     return ConfigError(source, "direct_responses.rules",
@@ -357,8 +354,7 @@ absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(
       out.wasm_rules.push_back(i);
       continue;
     }
-    WarnPathOrMethodUnderTranscoding(config, i, direct.rules(i), rules[i].blocks, source,
-                                     warnings);
+    WarnPathOrMethodUnderTranscoding(config, i, direct.rules(i), rules[i].blocks, source, warnings);
     out.routes.push_back(ToRoute(direct.rules(i), rules[i]));
   }
   if (last_wasm >= 0) {

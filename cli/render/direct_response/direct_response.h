@@ -60,8 +60,8 @@ struct HttpMatch {
 
 // One VirtualService route answering directly.
 struct DirectResponseRoute {
-  std::string name;                 // "direct-<rule name>"
-  std::vector<HttpMatch> matches;   // OR'd; empty: every request
+  std::string name;                // "direct-<rule name>"
+  std::vector<HttpMatch> matches;  // OR'd; empty: every request
   uint32_t status = 0;
   std::optional<std::string> body;
   std::map<std::string, std::string> headers;  // headers.response.set
@@ -85,9 +85,9 @@ void ApplyDirectResponseDefaults(edge::v1::EdgeConfig* config);
 // Validates and compiles direct_responses (enabled). Errors are InvalidArgument
 // "<source>: direct_responses.<key.path>: <problem>"; warnings (large bodies, path or
 // method tests under transcoding) are appended to `warnings` when it is not null.
-absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(
-    const edge::v1::EdgeConfig& config, const std::string& source,
-    std::vector<std::string>* warnings);
+absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(const edge::v1::EdgeConfig& config,
+                                                               const std::string& source,
+                                                               std::vector<std::string>* warnings);
 
 // Writes `match` as one item of a VirtualService http[].match list.
 void EmitHttpMatch(Doc& d, const HttpMatch& match);
@@ -105,8 +105,7 @@ class DirectResponseFeature final : public Feature {
   std::string_view Name() const override { return "direct_responses"; }
   bool Enabled(const edge::v1::EdgeConfig& config) const override;
   void ApplyDefaults(edge::v1::EdgeConfig* config) const override;
-  absl::Status Validate(const edge::v1::EdgeConfig& config,
-                        const RenderContext& context) override;
+  absl::Status Validate(const edge::v1::EdgeConfig& config, const RenderContext& context) override;
   absl::Status Render(const edge::v1::EdgeConfig& config, const RenderContext& context,
                       std::vector<RenderedFile>* files) override;
 

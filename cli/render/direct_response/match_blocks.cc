@@ -111,8 +111,8 @@ bool Covers(const Block& outer, const Block& inner) {
     for (const StringMatch& n : o.not_match) {
       // inner refuses every value `n` accepts: it fails a test `m` that n implies (a value
       // failing m fails n), or it holds an exact value n refuses.
-      bool refused = i.match && i.match->kind == StringMatch::Kind::kExact &&
-                     !Matches(n, i.match->value);
+      bool refused =
+          i.match && i.match->kind == StringMatch::Kind::kExact && !Matches(n, i.match->value);
       for (auto m = i.not_match.begin(); m != i.not_match.end() && !refused; ++m) {
         refused = Implies(n, *m);
       }
@@ -136,8 +136,8 @@ Dnf RemoveRedundantBlocks(const Dnf& blocks) {
 }
 
 bool MatchesEveryRequest(const Dnf& blocks) {
-  return blocks.size() == 1 && blocks[0].path == std::nullopt &&
-         blocks[0].method == std::nullopt && blocks[0].headers.empty();
+  return blocks.size() == 1 && blocks[0].path == std::nullopt && blocks[0].method == std::nullopt &&
+         blocks[0].headers.empty();
 }
 
 void CoverIndex::Add(const Block& block, int rule) {

@@ -1,15 +1,15 @@
 // The WasmPlugin of `edgekit render` for direct-response rules VirtualService routes
-// cannot express (cli/render/direct_response/direct_response.h). The module is the user's; edgekit renders the
-// WasmPlugin that loads it, with the rules, in order, as pluginConfig, plus the hosts the
-// module acts on (the routes' hosts) and the ports it must leave alone.
+// cannot express (cli/render/direct_response/direct_response.h). The module is the user's; edgekit
+// renders the WasmPlugin that loads it, with the rules, in order, as pluginConfig, plus the hosts
+// the module acts on (the routes' hosts) and the ports it must leave alone.
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "cli/render/direct_response/direct_response.h"
 #include "cli/edge/edge_config.h"
+#include "cli/render/direct_response/direct_response.h"
 
 namespace edgekit::cli {
 namespace {
@@ -65,8 +65,7 @@ std::string RenderDirectResponseWasm(const edge::v1::EdgeConfig& config,
   // gateway's ports are not known here), so it sees every host and port of the gateway
   // pods: the module must act only on the routes' hosts, and never on the ext_authz
   // loopback listener (answering a Check call there would break every authorization).
-  std::vector<std::string> hosts(config.gateway().hosts().begin(),
-                                 config.gateway().hosts().end());
+  std::vector<std::string> hosts(config.gateway().hosts().begin(), config.gateway().hosts().end());
   if (hosts.empty()) hosts.push_back("*");  // as the VirtualService (cli/render/routes.cc)
   std::vector<uint32_t> excluded_ports;
   if (ExtAuthzEnabled(config) && IsLoopbackMode(config.ext_authz())) {
@@ -99,7 +98,9 @@ std::string RenderDirectResponseWasm(const edge::v1::EdgeConfig& config,
   d.EndMap().EndMap();  // spec, document
   std::string comment = absl::StrCat(
       "# Direct-response rules VirtualService routes cannot express, and every rule before\n"
-      "# them (", compiled.wasm_reason, "),\n"
+      "# them (",
+      compiled.wasm_reason,
+      "),\n"
       "# answered in order by YOUR Wasm module (edgekit only\n"
       "# renders this WasmPlugin): the first rule whose `when` holds answers with `respond`;\n"
       "# otherwise the request continues to the routes. Semantics: edge.yaml direct_responses\n"
@@ -108,11 +109,10 @@ std::string RenderDirectResponseWasm(const edge::v1::EdgeConfig& config,
       "# requests whose host (:authority without port) matches pluginConfig.hosts (the\n"
       "# routes' hosts; \"*.example.com\" any subdomain, \"*\" all) and let others through.\n");
   if (!excluded_ports.empty()) {
-    absl::StrAppend(
-        &comment, "# It must also let through every request received on a port in\n",
-        "# pluginConfig.excluded_ports (", absl::StrJoin(excluded_ports, ", "),
-        ": the ext_authz loopback listener, whose requests are\n"
-        "# the Check calls: answering them would break every authorization).\n");
+    absl::StrAppend(&comment, "# It must also let through every request received on a port in\n",
+                    "# pluginConfig.excluded_ports (", absl::StrJoin(excluded_ports, ", "),
+                    ": the ext_authz loopback listener, whose requests are\n"
+                    "# the Check calls: answering them would break every authorization).\n");
   }
   return d.Text(comment);
 }

@@ -32,13 +32,12 @@ void CheckAuthorizationPolicy(Checker& c, const YAML::Node& spec) {
       for (size_t j = 0; j < from.size(); ++j) {
         const YAML::Node source = Get(from[j], "source");
         if (!IsMap(source)) continue;
-        for (const char* field :
-             {"principals", "notPrincipals", "namespaces", "notNamespaces"}) {
+        for (const char* field : {"principals", "notPrincipals", "namespaces", "notNamespaces"}) {
           if (Get(source, field).IsDefined()) {
-            c.Error(Get(source, field),
-                    absl::StrCat(rule_path, ".from[", j, "].source.", field),
-                    absl::StrCat(field, " cannot be used in a CUSTOM rule (Istio rejects it); "
-                                        "use ipBlocks, remoteIpBlocks or paths to select requests"));
+            c.Error(Get(source, field), absl::StrCat(rule_path, ".from[", j, "].source.", field),
+                    absl::StrCat(field,
+                                 " cannot be used in a CUSTOM rule (Istio rejects it); "
+                                 "use ipBlocks, remoteIpBlocks or paths to select requests"));
           }
         }
       }

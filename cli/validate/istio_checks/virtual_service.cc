@@ -46,9 +46,9 @@ void CheckStringMatch(Checker& c, const YAML::Node& match, const std::string& pa
   if (!regex.IsDefined() || !regex.IsScalar()) return;
   RE2 re(regex.Scalar(), RE2::Quiet);
   if (!re.ok()) {
-    c.Error(regex, path + ".regex",
-            absl::StrCat("\"", regex.Scalar(), "\" is not an RE2 regular expression: ",
-                         re.error()));
+    c.Error(
+        regex, path + ".regex",
+        absl::StrCat("\"", regex.Scalar(), "\" is not an RE2 regular expression: ", re.error()));
   }
 }
 
@@ -63,8 +63,7 @@ void CheckHeaderMatches(Checker& c, const YAML::Node& headers, const std::string
       c.Error(entry.first, entry_path,
               absl::StrCat("header names must be lowercase: Envoy lowercases request "
                            "headers, so \"",
-                           name, "\" never matches (use \"", absl::AsciiStrToLower(name),
-                           "\")"));
+                           name, "\" never matches (use \"", absl::AsciiStrToLower(name), "\")"));
     }
     CheckStringMatch(c, entry.second, entry_path);
   }
@@ -161,8 +160,9 @@ void CheckDirectResponse(Checker& c, const YAML::Node& route, const std::string&
     body_path += ".bytes";
   }
   if (size > kBodyMaxBytes) {
-    c.Error(body, body_path,
-            absl::StrCat("body is ", size, " bytes; Istio refuses direct-response bodies over 1 MB"));
+    c.Error(
+        body, body_path,
+        absl::StrCat("body is ", size, " bytes; Istio refuses direct-response bodies over 1 MB"));
   } else if (size > kBodyWarnBytes) {
     c.Warn(body, body_path,
            absl::StrCat("body is ", size,
