@@ -2,8 +2,8 @@
 // FileDescriptorSet (with all imports) that Envoy's gRPC-JSON transcoder loads, as
 // bytes identical to `protoc --include_imports --descriptor_set_out`, or as base64 for
 // an inline `proto_descriptor_bin`.
-#ifndef EDGEKIT_CLI_DESCRIPTOR_COMMAND_H_
-#define EDGEKIT_CLI_DESCRIPTOR_COMMAND_H_
+#ifndef EDGEKIT_CLI_COMMANDS_DESCRIPTOR_COMMAND_H_
+#define EDGEKIT_CLI_COMMANDS_DESCRIPTOR_COMMAND_H_
 
 #include <iostream>
 #include <string>
@@ -34,4 +34,4 @@ Command AddDescriptorCommand(CLI::App& app);
 
 }  // namespace edgekit::cli
 
-#endif  // EDGEKIT_CLI_DESCRIPTOR_COMMAND_H_
+#endif  // EDGEKIT_CLI_COMMANDS_DESCRIPTOR_COMMAND_H_

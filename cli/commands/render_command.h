@@ -24,8 +24,8 @@
 // -o DIR, or selected by name with --only FILE (to the stream or the directory). With -o
 // DIR the set is replaced as one unit (cli/render/output_writer.h), and edgekit's files
 // from an earlier render that this one no longer writes are left out of it.
-#ifndef EDGEKIT_CLI_RENDER_COMMAND_H_
-#define EDGEKIT_CLI_RENDER_COMMAND_H_
+#ifndef EDGEKIT_CLI_COMMANDS_RENDER_COMMAND_H_
+#define EDGEKIT_CLI_COMMANDS_RENDER_COMMAND_H_
 
 #include <iostream>
 #include <string>
@@ -74,4 +74,4 @@ Command AddRenderCommand(CLI::App& app);
 
 }  // namespace edgekit::cli
 
-#endif  // EDGEKIT_CLI_RENDER_COMMAND_H_
+#endif  // EDGEKIT_CLI_COMMANDS_RENDER_COMMAND_H_

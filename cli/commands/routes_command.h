@@ -1,8 +1,8 @@
 // `edgekit routes`: lists the HTTP bindings (`google.api.http`) of every gRPC method,
 // i.e. what Envoy's gRPC-JSON transcoder will serve, from .proto files or from a
 // compiled FileDescriptorSet. Both inputs give the same listing.
-#ifndef EDGEKIT_CLI_ROUTES_COMMAND_H_
-#define EDGEKIT_CLI_ROUTES_COMMAND_H_
+#ifndef EDGEKIT_CLI_COMMANDS_ROUTES_COMMAND_H_
+#define EDGEKIT_CLI_COMMANDS_ROUTES_COMMAND_H_
 
 #include <iostream>
 #include <string>
@@ -32,4 +32,4 @@ Command AddRoutesCommand(CLI::App& app);
 
 }  // namespace edgekit::cli
 
-#endif  // EDGEKIT_CLI_ROUTES_COMMAND_H_
+#endif  // EDGEKIT_CLI_COMMANDS_ROUTES_COMMAND_H_

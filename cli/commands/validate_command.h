@@ -10,8 +10,8 @@
 // N is the 1-based index of the YAML document in FILE; "PATH: " is left out for
 // findings about the document as a whole; FILE is "<stdin>" for "-". Then one summary:
 //   N documents checked, E errors, W warnings; K CEL rules not checked (edgekit does not run CEL)
-#ifndef EDGEKIT_CLI_VALIDATE_COMMAND_H_
-#define EDGEKIT_CLI_VALIDATE_COMMAND_H_
+#ifndef EDGEKIT_CLI_COMMANDS_VALIDATE_COMMAND_H_
+#define EDGEKIT_CLI_COMMANDS_VALIDATE_COMMAND_H_
 
 #include <iostream>
 #include <string>
@@ -49,4 +49,4 @@ Command AddValidateCommand(CLI::App& app);
 
 }  // namespace edgekit::cli
 
-#endif  // EDGEKIT_CLI_VALIDATE_COMMAND_H_
+#endif  // EDGEKIT_CLI_COMMANDS_VALIDATE_COMMAND_H_

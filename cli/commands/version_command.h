@@ -1,6 +1,6 @@
 // `edgekit version`: prints "edgekit <version>", the project version from CMake.
-#ifndef EDGEKIT_CLI_VERSION_COMMAND_H_
-#define EDGEKIT_CLI_VERSION_COMMAND_H_
+#ifndef EDGEKIT_CLI_COMMANDS_VERSION_COMMAND_H_
+#define EDGEKIT_CLI_COMMANDS_VERSION_COMMAND_H_
 
 #include <iostream>
 #include <string>
@@ -24,4 +24,4 @@ Command AddVersionCommand(CLI::App& app);
 
 }  // namespace edgekit::cli
 
-#endif  // EDGEKIT_CLI_VERSION_COMMAND_H_
+#endif  // EDGEKIT_CLI_COMMANDS_VERSION_COMMAND_H_

@@ -2,8 +2,8 @@
 // google/api/http.proto). Their text comes from proto/google/api/ at build time (see
 // cli/embed_files.cmake), so the binary needs neither a googleapis checkout nor a
 // particular working directory.
-#ifndef EDGEKIT_CLI_EMBEDDED_PROTOS_H_
-#define EDGEKIT_CLI_EMBEDDED_PROTOS_H_
+#ifndef EDGEKIT_CLI_PROTO_EMBEDDED_PROTOS_H_
+#define EDGEKIT_CLI_PROTO_EMBEDDED_PROTOS_H_
 
 #include <cstddef>
 #include <string_view>
@@ -24,4 +24,4 @@ const std::string_view* FindEmbeddedProto(std::string_view name);
 
 }  // namespace edgekit::cli
 
-#endif  // EDGEKIT_CLI_EMBEDDED_PROTOS_H_
+#endif  // EDGEKIT_CLI_PROTO_EMBEDDED_PROTOS_H_

@@ -3,8 +3,8 @@
 // every field it names (path variables, `body`, `response_body`) against the method's
 // request and response messages. A binding that fails here would make Envoy reject the
 // whole filter, so `edgekit routes` and `render` refuse it first.
-#ifndef EDGEKIT_CLI_HTTP_RULE_CHECK_H_
-#define EDGEKIT_CLI_HTTP_RULE_CHECK_H_
+#ifndef EDGEKIT_CLI_PROTO_HTTP_RULE_CHECK_H_
+#define EDGEKIT_CLI_PROTO_HTTP_RULE_CHECK_H_
 
 #include <string>
 
@@ -32,4 +32,4 @@ absl::Status CheckBodyFields(const std::string& body, const std::string& respons
 
 }  // namespace edgekit::cli
 
-#endif  // EDGEKIT_CLI_HTTP_RULE_CHECK_H_
+#endif  // EDGEKIT_CLI_PROTO_HTTP_RULE_CHECK_H_

@@ -8,8 +8,8 @@
 //      no googleapis checkout is needed (a copy on the include path takes precedence);
 //   3. google/protobuf/*.proto of the installed protobuf (the directory protoc itself
 //      falls back to), i.e. the well-known types.
-#ifndef EDGEKIT_CLI_PROTO_COMPILER_H_
-#define EDGEKIT_CLI_PROTO_COMPILER_H_
+#ifndef EDGEKIT_CLI_PROTO_PROTO_COMPILER_H_
+#define EDGEKIT_CLI_PROTO_PROTO_COMPILER_H_
 
 #include <optional>
 #include <ostream>
@@ -53,4 +53,4 @@ std::string SerializeDescriptorSet(const google::protobuf::FileDescriptorSet& se
 
 }  // namespace edgekit::cli
 
-#endif  // EDGEKIT_CLI_PROTO_COMPILER_H_
+#endif  // EDGEKIT_CLI_PROTO_PROTO_COMPILER_H_

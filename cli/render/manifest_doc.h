@@ -1,8 +1,8 @@
 // A small YAML writer for the manifests `edgekit render` emits: fixed key order (the
 // order of the calls), strings quoted whenever a YAML reader could take them for
 // something else, two-space indent. Shared by every renderer so all output looks alike.
-#ifndef EDGEKIT_CLI_MANIFEST_DOC_H_
-#define EDGEKIT_CLI_MANIFEST_DOC_H_
+#ifndef EDGEKIT_CLI_RENDER_MANIFEST_DOC_H_
+#define EDGEKIT_CLI_RENDER_MANIFEST_DOC_H_
 
 #include <cstdint>
 #include <map>
@@ -67,4 +67,4 @@ void EndInsertBeforeRouter(Doc& d);
 
 }  // namespace edgekit::cli
 
-#endif  // EDGEKIT_CLI_MANIFEST_DOC_H_
+#endif  // EDGEKIT_CLI_RENDER_MANIFEST_DOC_H_

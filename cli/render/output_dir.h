@@ -3,8 +3,8 @@
 // The new set is built in a fresh sibling directory (with DIR's other files linked in),
 // then the two directories trade places with one renameat2(RENAME_EXCHANGE), so even a
 // crash or a concurrent `kubectl apply -f DIR` never sees new and old files mixed.
-#ifndef EDGEKIT_CLI_OUTPUT_DIR_H_
-#define EDGEKIT_CLI_OUTPUT_DIR_H_
+#ifndef EDGEKIT_CLI_RENDER_OUTPUT_DIR_H_
+#define EDGEKIT_CLI_RENDER_OUTPUT_DIR_H_
 
 #include <set>
 #include <string>
@@ -32,4 +32,4 @@ absl::Status ReplaceOutputDirectory(const std::string& dir, const std::vector<Ou
 
 }  // namespace edgekit::cli
 
-#endif  // EDGEKIT_CLI_OUTPUT_DIR_H_
+#endif  // EDGEKIT_CLI_RENDER_OUTPUT_DIR_H_

@@ -1,7 +1,7 @@
 // What every feature renderer of `edgekit render` returns: files of YAML documents, plus
 // the warnings shown on stderr (the output is still written).
-#ifndef EDGEKIT_CLI_RENDERED_FILE_H_
-#define EDGEKIT_CLI_RENDERED_FILE_H_
+#ifndef EDGEKIT_CLI_RENDER_RENDERED_FILE_H_
+#define EDGEKIT_CLI_RENDER_RENDERED_FILE_H_
 
 #include <string>
 #include <vector>
@@ -27,4 +27,4 @@ struct RenderContext {
 
 }  // namespace edgekit::cli
 
-#endif  // EDGEKIT_CLI_RENDERED_FILE_H_
+#endif  // EDGEKIT_CLI_RENDER_RENDERED_FILE_H_
