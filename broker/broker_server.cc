@@ -23,15 +23,20 @@ BrokerServer::BrokerServer(const BrokerSettings& settings) : settings_(settings)
 absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerSettings& settings) {
   std::unique_ptr<BrokerServer> self(new BrokerServer(settings));
   self->metrics_ = std::make_unique<BrokerMetrics>();
-  auto pool = UpstreamPool::Create(settings.upstream, settings.max_message_bytes);
-  if (!pool.ok()) return pool.status();
-  self->pool_ = *std::move(pool);
+  self->direct_responses_ =
+      std::make_unique<DirectResponseStage>(settings.direct_responses, *self->metrics_);
+  if (!settings.direct_responses.rules_only) {
+    auto pool = UpstreamPool::Create(settings.upstream, settings.max_message_bytes);
+    if (!pool.ok()) return pool.status();
+    self->pool_ = *std::move(pool);
+  }
   self->hedging_ = std::make_unique<HedgingController>(settings.hedging);
   self->timers_ = std::make_unique<TimerQueue>();
 
   CallEnvironment& env = self->env_;
   env.service = &self->service_;
   env.pool = self->pool_.get();
+  env.direct_responses = self->direct_responses_.get();
   env.hedging = self->hedging_.get();
   env.metrics = self->metrics_.get();
   env.timers = self->timers_.get();
@@ -77,7 +82,7 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerSe
       while (cq->Next(&tag, &ok)) HedgedCall::OnEvent(tag, ok);
     });
   }
-  self->pool_->Start();
+  if (self->pool_ != nullptr) self->pool_->Start();
   self->Tick();
   return self;
 }
@@ -88,16 +93,21 @@ void BrokerServer::Tick() {
   if (stopped_.load()) return;
   hedging_->Recompute(std::chrono::steady_clock::now());
   metrics_->hedge_delay->Set(absl::ToDoubleSeconds(hedging_->delay()));
-  metrics_->upstream_endpoints->Set(static_cast<double>(pool_->endpoints()->size()));
-  const bool ready = pool_->ready() && !not_ready_.load();
+  // A rules-only broker has no upstream to wait for.
+  const bool upstream_ready = pool_ == nullptr || pool_->ready();
+  if (pool_ != nullptr) {
+    metrics_->upstream_endpoints->Set(static_cast<double>(pool_->endpoints()->size()));
+  }
+  const bool ready = upstream_ready && !not_ready_.load();
   ready_.store(ready);
   // MarkNotReady may have stored false between the check above and the store: never
   // let a late tick report ready again.
   if (not_ready_.load()) ready_.store(false);
   metrics_->ready->Set(ready_.load() ? 1 : 0);
   if (ready != last_ready_ && !not_ready_.load()) {
-    LogInfo(ready ? "ready: an upstream endpoint is connected"
-                  : "not ready: no upstream endpoint is connected");
+    LogInfo(pool_ == nullptr ? "ready: rules-only, no upstream"
+            : ready          ? "ready: an upstream endpoint is connected"
+                             : "not ready: no upstream endpoint is connected");
     last_ready_ = ready;
   }
   // env_.timers, not timers_: Shutdown resets timers_ while this may be running.
@@ -106,6 +116,10 @@ void BrokerServer::Tick() {
 
 void BrokerServer::ApplyHedgingSettings(const HedgingSettings& settings) {
   hedging_->Reconfigure(settings);
+}
+
+void BrokerServer::ApplyDirectResponseSettings(const DirectResponseSettings& settings) {
+  direct_responses_->Replace(settings);
 }
 
 void BrokerServer::MarkNotReady() {

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "broker/admin_http.h"
+#include "broker/direct_responses.h"
 #include "broker/hedged_call.h"
 #include "broker/hedging_controller.h"
 #include "broker/metrics.h"
@@ -40,6 +41,8 @@ class BrokerServer {
 
   // SIGHUP: new hedging settings for calls that start from now on.
   void ApplyHedgingSettings(const HedgingSettings& settings);
+  // A reload: new direct-response rules for calls that start from now on.
+  void ApplyDirectResponseSettings(const DirectResponseSettings& settings);
 
   // SIGTERM, first step: report not ready (/readyz 503, Health NOT_SERVING) but keep
   // answering calls. Idempotent.
@@ -55,7 +58,8 @@ class BrokerServer {
 
   const BrokerSettings settings_;
   std::unique_ptr<BrokerMetrics> metrics_;
-  std::unique_ptr<UpstreamPool> pool_;
+  std::unique_ptr<DirectResponseStage> direct_responses_;
+  std::unique_ptr<UpstreamPool> pool_;  // null on a rules-only broker
   std::unique_ptr<HedgingController> hedging_;
   std::unique_ptr<TimerQueue> timers_;
   grpc::AsyncGenericService service_;

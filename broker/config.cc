@@ -111,10 +111,20 @@ absl::StatusOr<BrokerSettings> MergeAndValidate(BrokerConfig config,
 // The `Validate*` helpers each fill one settings struct from one config message; each
 // returns the first bad value.
 
-absl::Status ValidateUpstream(const edgekit::broker::v1::Upstream& config, UpstreamSettings* out) {
+absl::Status ValidateUpstream(const edgekit::broker::v1::Upstream& config, bool rules_only,
+                              UpstreamSettings* out) {
+  if (rules_only) {
+    if (config.has_target()) {
+      return Invalid("upstream.target",
+                     "must be unset with direct_responses.rules_only (no auth service is "
+                     "called: requests no rule answers are allowed)");
+    }
+    return absl::OkStatus();
+  }
   if (config.target().empty()) {
     return Invalid("upstream.target",
-                   "required: the auth service's gRPC target, e.g. \"authz:8080\"");
+                   "required: the auth service's gRPC target, e.g. \"authz:8080\" (or set "
+                   "direct_responses.rules_only for a broker that only answers its rules)");
   }
   out->target = config.target();
   // An explicitly empty path counts as unset, so a flag can switch off a file's TLS.
@@ -241,6 +251,22 @@ absl::Status ValidateHedging(const edgekit::broker::v1::Hedging& config, Hedging
   return absl::OkStatus();
 }
 
+absl::Status ValidateDirectResponses(const edgekit::broker::v1::DirectResponses& config,
+                                     DirectResponseSettings* out) {
+  out->rules_only = config.rules_only();
+  out->num_trusted_proxies = config.num_trusted_proxies();
+  if (out->num_trusted_proxies > 64) {
+    return Invalid("direct_responses.num_trusted_proxies",
+                   absl::StrCat("must be in [0, 64], got ", out->num_trusted_proxies));
+  }
+  if (config.rules_size() == 0 && config.hosts_size() == 0) return absl::OkStatus();
+  absl::StatusOr<std::shared_ptr<const rules::RuleSet>> compiled =
+      rules::RuleSet::Compile(config.rules(), config.hosts(), "direct_responses");
+  if (!compiled.ok()) return compiled.status();
+  if ((*compiled)->size() > 0) out->rules = *std::move(compiled);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<BrokerSettings> ValidateBrokerConfig(const BrokerConfig& config) {
@@ -255,7 +281,11 @@ absl::StatusOr<BrokerSettings> ValidateBrokerConfig(const BrokerConfig& config) 
     if (!status.ok()) return status;
     settings.metrics_listen = config.metrics_listen();
   }
-  absl::Status status = ValidateUpstream(config.upstream(), &settings.upstream);
+  absl::Status status =
+      ValidateDirectResponses(config.direct_responses(), &settings.direct_responses);
+  if (!status.ok()) return status;
+  status =
+      ValidateUpstream(config.upstream(), settings.direct_responses.rules_only, &settings.upstream);
   if (!status.ok()) return status;
   status = ValidateHedging(config.hedging(), &settings.hedging);
   if (!status.ok()) return status;
@@ -322,6 +352,21 @@ absl::StatusOr<BrokerSettings> ValidateBrokerConfig(const BrokerConfig& config) 
     }
     // 0 stays 0: the server resolves it to the CPU count where it creates threads.
     settings.worker_threads = static_cast<int>(config.worker_threads());
+  }
+  if (config.has_config_watch_interval()) {
+    absl::Duration interval;
+    if (!absl::ParseDuration(config.config_watch_interval(), &interval) ||
+        interval == absl::InfiniteDuration() || interval < absl::ZeroDuration()) {
+      return Invalid("config_watch_interval",
+                     absl::StrCat("expected a duration >= 0 such as \"2s\" (\"0s\": only "
+                                  "SIGHUP reloads), got ",
+                                  Quote(config.config_watch_interval())));
+    }
+    if (interval > absl::ZeroDuration() && interval < absl::Milliseconds(100)) {
+      return Invalid("config_watch_interval", absl::StrCat("must be 0 or at least 100ms, got ",
+                                                           Quote(config.config_watch_interval())));
+    }
+    settings.config_watch_interval = interval;
   }
   return settings;
 }

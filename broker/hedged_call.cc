@@ -132,6 +132,8 @@ void HedgedCall::OnRead(bool ok) {
                    nullptr);
     } else if (health_check_) {
       AnswerHealthCheckLocked();
+    } else if (TryDirectResponseLocked()) {
+      // Answered here: no upstream attempt, no latency sample.
     } else {
       hedging_ = env_->hedging->active();
       endpoints_ = env_->pool->endpoints();
@@ -413,6 +415,30 @@ void HedgedCall::AnswerHealthCheckLocked() {
   grpc::Slice slice(response.SerializeAsString());
   health_response_ = grpc::ByteBuffer(&slice, 1);
   FinishLocked(grpc::Status::OK, &health_response_);
+}
+
+bool HedgedCall::TryDirectResponseLocked() {
+  // One snapshot for the whole decision: a reload meanwhile affects later calls only.
+  const std::shared_ptr<const DirectResponses> direct = env_->direct_responses->current();
+  if (!direct->active()) return false;
+  const DirectResponses::Decision decision = direct->Decide(request_);
+  switch (decision.kind) {
+    case DirectResponses::Decision::Kind::kForward:
+      return false;
+    case DirectResponses::Decision::Kind::kMalformed:
+      env_->metrics->malformed_requests->Increment();
+      CommitLocked(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                "edgekit-broker: the request is not a valid CheckRequest"),
+                   nullptr);
+      return true;
+    case DirectResponses::Decision::Kind::kAnswer:
+      committed_ = true;
+      answered_code_ = grpc::StatusCode::OK;
+      local_response_ = *decision.response;  // shares the slices, no copy of the bytes
+      FinishLocked(grpc::Status::OK, &local_response_);
+      return true;
+  }
+  return false;
 }
 
 void HedgedCall::OnFinishDone(bool ok) {

@@ -19,6 +19,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "broker/direct_responses.h"
 #include "broker/hedging_controller.h"
 #include "broker/metrics.h"
 #include "broker/upstream_pool.h"
@@ -32,7 +33,8 @@ namespace edgekit::broker {
 // Everything a call needs from the broker; owned by BrokerServer, outlives every call.
 struct CallEnvironment {
   grpc::AsyncGenericService* service = nullptr;
-  UpstreamPool* pool = nullptr;
+  UpstreamPool* pool = nullptr;  // null on a rules-only broker (every call answered here)
+  DirectResponseStage* direct_responses = nullptr;
   HedgingController* hedging = nullptr;
   BrokerMetrics* metrics = nullptr;
   TimerQueue* timers = nullptr;
@@ -101,6 +103,9 @@ class HedgedCall {
   void FinishLocked(const grpc::Status& status, const grpc::ByteBuffer* response)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AnswerHealthCheckLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The direct-response stage: true when it answered the call (a rule, rules-only OK,
+  // or a CheckRequest it could not parse).
+  bool TryDirectResponseLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drops one outstanding operation; true when the call should now be deleted.
   bool ReleaseLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -127,6 +132,7 @@ class HedgedCall {
   bool counted_inflight_ ABSL_GUARDED_BY(mu_) = false;
   bool health_check_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ByteBuffer health_response_ ABSL_GUARDED_BY(mu_);
+  grpc::ByteBuffer local_response_ ABSL_GUARDED_BY(mu_);  // a direct response being sent
   bool committed_ ABSL_GUARDED_BY(mu_) = false;
   bool no_more_attempts_ ABSL_GUARDED_BY(mu_) = false;  // server pushback said stop
   grpc::StatusCode answered_code_ ABSL_GUARDED_BY(mu_) = grpc::StatusCode::OK;

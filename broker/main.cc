@@ -2,6 +2,7 @@
 // Exit codes: 0 success (including SIGTERM after draining), 1 runtime failure (e.g. a
 // port that cannot be bound), 2 bad command line or configuration.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -36,31 +37,72 @@ std::string Summary(const BrokerSettings& s) {
     codes.emplace_back(edgekit::GrpcCodeName(code));
   }
   return absl::StrCat(
-      "listen=", s.listen, " metrics_listen=", s.metrics_listen, " upstream=", s.upstream.target,
-      s.upstream.ca_file.empty() ? " (plaintext)" : " (TLS)",
+      "listen=", s.listen, " metrics_listen=", s.metrics_listen,
+      " upstream=", s.direct_responses.rules_only ? "none" : s.upstream.target,
+      s.direct_responses.rules_only ? ""
+      : s.upstream.ca_file.empty()  ? " (plaintext)"
+                                    : " (TLS)",
       " max_attempts=", s.hedging.max_attempts, " quantile=", s.hedging.quantile, " delay=[",
       absl::FormatDuration(s.hedging.delay_min), ", ", absl::FormatDuration(s.hedging.delay_max),
       "] initial_delay=", absl::FormatDuration(s.hedging.initial_delay),
       " budget=", s.hedging.budget, " non_fatal=", absl::StrJoin(codes, ","),
       " max_inflight=", s.max_inflight, " shutdown_delay=", absl::FormatDuration(s.shutdown_delay),
-      " forward_methods=", absl::StrJoin(s.forward_methods, ","));
+      " forward_methods=", absl::StrJoin(s.forward_methods, ","), " direct_responses=",
+      s.direct_responses.rules == nullptr ? 0 : s.direct_responses.rules->size(), " rules (",
+      s.direct_responses.rules == nullptr ? 0 : s.direct_responses.rules->cidr_count(), " CIDRs)",
+      s.direct_responses.rules_only ? " rules_only" : "");
 }
 
-// Parses the config for SIGHUP on a thread of its own, so the signal thread never does:
-// SIGTERM must work whatever a reload is doing (a parse that never ended once kept the
-// broker from exiting until it was OOM-killed; a config file on a hung mount or a FIFO
-// can still block the read). The thread is detached and shares only this state, never
-// joined or destroyed by main; main detaches the server from it before shutting down,
-// so a reload still running then applies nothing.
+// What identifies the file behind --config, symlinks followed: a ConfigMap volume
+// update swaps a symlink (new inode), an editor writes a new file or a new mtime.
+struct FileIdentity {
+  bool exists = false;
+  dev_t device = 0;
+  ino_t inode = 0;
+  off_t size = 0;
+  int64_t mtime_ns = 0;
+  bool operator==(const FileIdentity& o) const {
+    return exists == o.exists && device == o.device && inode == o.inode && size == o.size &&
+           mtime_ns == o.mtime_ns;
+  }
+};
+
+FileIdentity Identify(const std::string& path) {
+  FileIdentity id;
+  struct stat st;
+  if (path.empty() || stat(path.c_str(), &st) != 0) return id;
+  id.exists = true;
+  id.device = st.st_dev;
+  id.inode = st.st_ino;
+  id.size = st.st_size;
+  id.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  return id;
+}
+
+// Reloads the config on a thread of its own, on SIGHUP and when the --config file
+// changes (checked every config_watch_interval: in Kubernetes nobody sends SIGHUP, and a
+// ConfigMap update only swaps a symlink), so the signal thread never parses: SIGTERM must
+// work whatever a reload is doing (a parse that never ended once kept the broker from
+// exiting until it was OOM-killed; a config file on a hung mount or a FIFO can still
+// block the read). The thread is detached and shares only this state, never joined or
+// destroyed by main; main detaches the server from it before shutting down, so a reload
+// still running then applies nothing. A reload that fails keeps everything in force and
+// says why (log, edgekit_broker_config_reloads_total{result="failure"}); a changed file
+// that fails is not retried until it changes again.
 //
 // Thread-safe: Request and Detach are called by the signal thread, Run by the reload
 // thread; everything they share is guarded by State::mu.
 class Reloader {
  public:
-  Reloader(BrokerServer* server, const BrokerCommandLine& command_line)
+  Reloader(BrokerServer* server, const BrokerCommandLine& command_line,
+           const BrokerSettings& startup, const FileIdentity& loaded)
       : state_(std::make_shared<State>()) {
     state_->server = server;
     state_->command_line = command_line;
+    state_->watch_interval =
+        command_line.config_path.empty() ? absl::ZeroDuration() : startup.config_watch_interval;
+    state_->rules_only = startup.direct_responses.rules_only;
+    state_->loaded = loaded;
     std::thread([state = state_] { Run(*state); }).detach();
   }
 
@@ -92,39 +134,65 @@ class Reloader {
     bool parsing ABSL_GUARDED_BY(mu) = false;
     absl::Time parse_started ABSL_GUARDED_BY(mu);
     BrokerServer* server ABSL_GUARDED_BY(mu) = nullptr;
-    BrokerCommandLine command_line;  // read-only after construction
+    // Read-only after construction:
+    BrokerCommandLine command_line;
+    absl::Duration watch_interval;  // zero: SIGHUP only
+    bool rules_only = false;        // fixed at startup
+    // Only touched by the reload thread: the file as last read.
+    FileIdentity loaded;
   };
 
   static void Run(State& state) {
+    const std::string& path = state.command_line.config_path;
     while (true) {
+      bool requested = true;
       {
         absl::MutexLock lock(&state.mu);
-        state.mu.Await(absl::Condition(
+        const absl::Condition wake(
             +[](State* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) {
               return s->pending || s->server == nullptr;
             },
-            &state));
+            &state);
+        if (state.watch_interval > absl::ZeroDuration()) {
+          requested = state.mu.AwaitWithTimeout(wake, state.watch_interval);
+        } else {
+          state.mu.Await(wake);
+        }
         if (state.server == nullptr) return;
-        state.pending = false;
+        if (requested) state.pending = false;
+      }
+      // Taken before reading, so a change made while the file is read is seen next time.
+      const FileIdentity now = Identify(path);
+      if (!requested && now == state.loaded) continue;  // nothing changed
+      const std::string why = requested ? "SIGHUP" : "config file changed";
+      state.loaded = now;
+      {
+        absl::MutexLock lock(&state.mu);
         state.parsing = true;
         state.parse_started = absl::Now();
       }
       // The parse runs unlocked: however long it takes, Request() and Detach() do not wait.
-      auto reloaded =
-          LoadBrokerSettings(state.command_line.config_path, state.command_line.overrides);
+      auto reloaded = LoadBrokerSettings(path, state.command_line.overrides);
       absl::MutexLock lock(&state.mu);
       state.parsing = false;
       if (state.server == nullptr) return;
       if (!reloaded.ok()) {
         state.server->metrics().reloads_failed->Increment();
         LogError(
-            absl::StrCat("SIGHUP: keeping the previous settings: ", reloaded.status().message()));
+            absl::StrCat(why, ": keeping the previous settings: ", reloaded.status().message()));
         continue;
       }
       state.server->ApplyHedgingSettings(reloaded->hedging);
+      state.server->ApplyDirectResponseSettings(reloaded->direct_responses);
       state.server->metrics().reloads_ok->Increment();
-      LogInfo(absl::StrCat("SIGHUP: hedging settings reloaded; ", Summary(*reloaded),
-                           " (listeners, upstream and limits change only on restart)"));
+      std::string kept;
+      if (reloaded->direct_responses.rules_only != state.rules_only) {
+        kept = absl::StrCat("; direct_responses.rules_only stays ",
+                            state.rules_only ? "true" : "false", " until a restart");
+      }
+      LogInfo(absl::StrCat(why, ": hedging settings and direct-response rules reloaded; ",
+                           Summary(*reloaded),
+                           " (listeners, upstream and limits change only on restart)", kept));
     }
   }
 
@@ -149,6 +217,7 @@ int main(int argc, char** argv) {
     std::cout << command_line->early_exit_text;
     return 0;
   }
+  const FileIdentity loaded = Identify(command_line->config_path);
   auto settings = LoadBrokerSettings(command_line->config_path, command_line->overrides);
   if (!settings.ok()) {
     std::cerr << "edgekit-broker: invalid configuration: " << settings.status().message() << "\n";
@@ -178,7 +247,7 @@ int main(int argc, char** argv) {
       "edgekit-broker listening on ", settings->listen.substr(0, settings->listen.rfind(':')), ":",
       (*server)->port(), " metrics on port ", (*server)->metrics_port(), "; ", Summary(*settings)));
 
-  Reloader reloader(server->get(), *command_line);
+  Reloader reloader(server->get(), *command_line, *settings, loaded);
   while (true) {
     int signal_number = 0;
     if (sigwait(&signals, &signal_number) != 0) continue;

@@ -96,10 +96,41 @@ BrokerMetrics::BrokerMetrics() : registry_(std::make_shared<prometheus::Registry
                             .Add({});
   auto& reloads = prometheus::BuildCounter()
                       .Name("edgekit_broker_config_reloads_total")
-                      .Help("SIGHUP configuration reloads, by result.")
+                      .Help(
+                          "Configuration reloads (SIGHUP or a changed --config file), by "
+                          "result; on failure the settings in force are kept.")
                       .Register(*registry_);
   reloads_ok = &reloads.Add({{"result", "success"}});
   reloads_failed = &reloads.Add({{"result", "failure"}});
+  direct_responses_ = &prometheus::BuildCounter()
+                           .Name("edgekit_broker_direct_responses_total")
+                           .Help(
+                               "Calls answered by a direct-response rule, without an "
+                               "upstream call, by rule name (from the config).")
+                           .Register(*registry_);
+  direct_response_rules = &prometheus::BuildGauge()
+                               .Name("edgekit_broker_direct_response_rules")
+                               .Help("Direct-response rules in force.")
+                               .Register(*registry_)
+                               .Add({});
+  direct_response_cidrs = &prometheus::BuildGauge()
+                               .Name("edgekit_broker_direct_response_cidrs")
+                               .Help("CIDR entries in the client_ip tests of the rules in force.")
+                               .Register(*registry_)
+                               .Add({});
+  malformed_requests = &prometheus::BuildCounter()
+                            .Name("edgekit_broker_malformed_requests_total")
+                            .Help(
+                                "Calls whose CheckRequest could not be parsed for the rules "
+                                "(answered INVALID_ARGUMENT).")
+                            .Register(*registry_)
+                            .Add({});
+}
+
+prometheus::Counter& BrokerMetrics::DirectResponses(const std::string& rule) {
+  // Family::Add returns the existing child for labels it has (rules kept across reloads
+  // keep counting); it locks the family, which only happens when a rule set is built.
+  return direct_responses_->Add({{"rule", rule}});
 }
 
 prometheus::Counter& BrokerMetrics::Requests(grpc::StatusCode code) {

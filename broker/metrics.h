@@ -6,9 +6,11 @@
 
 #include <array>
 #include <memory>
+#include <string>
 
 #include "grpcpp/support/status.h"
 #include "prometheus/counter.h"
+#include "prometheus/family.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
@@ -25,6 +27,10 @@ class BrokerMetrics {
   // edgekit_broker_requests_total{code}: Check calls answered, by gRPC code name.
   prometheus::Counter& Requests(grpc::StatusCode code);
 
+  // edgekit_broker_direct_responses_total{rule}: calls a rule answered. Looked up when a
+  // rule set is built, never per call.
+  prometheus::Counter& DirectResponses(const std::string& rule);
+
   prometheus::Histogram* request_duration;   // edgekit_broker_request_duration_seconds
   prometheus::Counter* primary_attempts;     // ..._upstream_attempts_total{attempt="primary"}
   prometheus::Counter* hedge_attempts;       // ..._upstream_attempts_total{attempt="hedge"}
@@ -38,14 +44,18 @@ class BrokerMetrics {
   prometheus::Counter* cancelled;            // edgekit_broker_upstream_cancelled_total
   prometheus::Gauge* inflight;               // edgekit_broker_inflight_requests
   // Beyond the contract, for operators and alerts:
-  prometheus::Gauge* ready;               // edgekit_broker_ready (1 = an upstream is ready)
-  prometheus::Gauge* upstream_endpoints;  // edgekit_broker_upstream_endpoints
-  prometheus::Counter* reloads_ok;        // ..._config_reloads_total{result="success"}
-  prometheus::Counter* reloads_failed;    // ..._config_reloads_total{result="failure"}
+  prometheus::Gauge* ready;                  // edgekit_broker_ready (1 = an upstream is ready)
+  prometheus::Gauge* upstream_endpoints;     // edgekit_broker_upstream_endpoints
+  prometheus::Counter* reloads_ok;           // ..._config_reloads_total{result="success"}
+  prometheus::Counter* reloads_failed;       // ..._config_reloads_total{result="failure"}
+  prometheus::Gauge* direct_response_rules;  // edgekit_broker_direct_response_rules
+  prometheus::Gauge* direct_response_cidrs;  // edgekit_broker_direct_response_cidrs
+  prometheus::Counter* malformed_requests;   // edgekit_broker_malformed_requests_total
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   std::array<prometheus::Counter*, 17> requests_by_code_{};
+  prometheus::Family<prometheus::Counter>* direct_responses_;
 };
 
 }  // namespace edgekit::broker

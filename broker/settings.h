@@ -4,12 +4,14 @@
 #define EDGEKIT_BROKER_SETTINGS_H_
 
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
 #include "common/grpc_codes.h"
+#include "rules/rule_set.h"
 
 namespace edgekit::broker {
 
@@ -36,11 +38,20 @@ struct UpstreamSettings {
   absl::Duration resolve_interval = absl::Seconds(30);
 };
 
+// The direct-response stage (broker_config.proto DirectResponses). A reload replaces the
+// rules and num_trusted_proxies for calls that start afterwards; rules_only needs a restart.
+struct DirectResponseSettings {
+  std::shared_ptr<const rules::RuleSet> rules;  // null: no rules (the opaque path)
+  uint32_t num_trusted_proxies = 0;
+  bool rules_only = false;  // no upstream: requests no rule answers are allowed
+};
+
 struct BrokerSettings {
   std::string listen = "127.0.0.1:9191";
   std::string metrics_listen = "0.0.0.0:9464";
-  UpstreamSettings upstream;
+  UpstreamSettings upstream;  // target empty only with direct_responses.rules_only
   HedgingSettings hedging;
+  DirectResponseSettings direct_responses;
   uint32_t max_inflight = 10000;
   uint32_t max_message_bytes = 4 * 1024 * 1024;
   // Full method names forwarded; always holds the ext_authz Check method.
@@ -50,6 +61,8 @@ struct BrokerSettings {
   // Threads polling the one completion queue. 0 = one per CPU. Two measured best on a
   // 2-core machine (README, Benchmarks).
   int worker_threads = 2;
+  // How often --config is checked for a change (then reloaded as on SIGHUP); zero: never.
+  absl::Duration config_watch_interval = absl::Seconds(2);
 };
 
 inline constexpr char kCheckMethod[] = "/envoy.service.auth.v3.Authorization/Check";

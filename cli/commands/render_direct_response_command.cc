@@ -10,11 +10,11 @@
 namespace edgekit::cli {
 namespace {
 
-using edge::v1::Condition;
+using rules::v1::Condition;
 
 // NAME=VALUE -> header exact; NAME -> header present.
 void HeaderTest(const std::string& flag, Condition* condition) {
-  edge::v1::HeaderCondition* header = condition->mutable_header();
+  rules::v1::HeaderCondition* header = condition->mutable_header();
   std::optional<std::pair<std::string, std::string>> kv = SplitKeyValue(flag);
   if (kv.has_value()) {
     header->set_name(kv->first);
@@ -35,7 +35,7 @@ absl::StatusOr<edge::v1::EdgeConfig> DirectResponseFlagsToConfig(const DirectRes
   if (flags.gateway_name) gateway->set_name(*flags.gateway_name);
   edge::v1::DirectResponses* direct = config.mutable_direct_responses();
   if (!flags.wasm_image.empty()) direct->mutable_wasm()->set_image(flags.wasm_image);
-  edge::v1::DirectResponseRule* rule = direct->add_rules();
+  rules::v1::Rule* rule = direct->add_rules();
   rule->set_name(flags.rule_name);
   rule->mutable_respond()->set_status(flags.status);
   if (flags.body) rule->mutable_respond()->set_body(*flags.body);
@@ -51,7 +51,7 @@ absl::StatusOr<edge::v1::EdgeConfig> DirectResponseFlagsToConfig(const DirectRes
   std::vector<Condition> tests;
   for (const std::string& flag : flags.if_headers) HeaderTest(flag, &tests.emplace_back());
   for (const std::string& name : flags.if_absent) {
-    edge::v1::HeaderCondition* header = tests.emplace_back().mutable_header();
+    rules::v1::HeaderCondition* header = tests.emplace_back().mutable_header();
     header->set_name(name);
     header->set_absent(true);
   }

@@ -191,7 +191,8 @@ INSTANTIATE_TEST_SUITE_P(
         // upstream
         BadCase{"upstream: {target: ''}",
                 "upstream.target: required: the auth service's gRPC target, e.g. "
-                "\"authz:8080\""},
+                "\"authz:8080\" (or set direct_responses.rules_only for a broker that only "
+                "answers its rules)"},
         BadCase{"upstream: {target: x, ca_file: ca, cert_file: c}",
                 "upstream.key_file: required when upstream.cert_file is set"},
         BadCase{"upstream: {target: x, ca_file: ca, key_file: k}",
@@ -288,7 +289,96 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"shutdown_delay: soon",
                 "shutdown_delay: expected a finite duration such as \"5s\", got \"soon\""},
         BadCase{"worker_threads: 65",
-                "worker_threads: must be in [0, 64] (0 = number of CPUs), got 65"}));
+                "worker_threads: must be in [0, 64] (0 = number of CPUs), got 65"},
+        BadCase{"config_watch_interval: 10ms",
+                "config_watch_interval: must be 0 or at least 100ms, got \"10ms\""},
+        BadCase{"config_watch_interval: -1s",
+                "config_watch_interval: expected a duration >= 0 such as \"2s\" (\"0s\": only "
+                "SIGHUP reloads), got \"-1s\""},
+        // direct_responses: each kind of bad rule names its key path
+        BadCase{"direct_responses: {rules: [{name: a, when: {client_ip: {cidrs: [10.0.0.0/8, "
+                "300.1.1.1]}}, respond: {status: 403}}]}",
+                "direct_responses.rules[0].when.client_ip.cidrs[1]: \"300.1.1.1\" is not an "
+                "IPv4 or IPv6 address or network (\"203.0.113.0/24\", \"2001:db8::/32\", "
+                "\"198.51.100.7\")"},
+        BadCase{"direct_responses: {rules: [{name: a, when: {client_ip: {cidrs: "
+                "['2001:db8::/129']}}, respond: {status: 403}}]}",
+                "direct_responses.rules[0].when.client_ip.cidrs[0]: \"2001:db8::/129\" has a "
+                "bad prefix length: must be 0..128"},
+        BadCase{"direct_responses: {rules: [{name: a, when: {client_ip: {cidrs: [10.1.0.0/8]}}, "
+                "respond: {status: 403}}]}",
+                "direct_responses.rules[0].when.client_ip.cidrs[0]: \"10.1.0.0/8\" has bits set "
+                "after the /8 prefix (did you mean \"10.0.0.0/8\"?)"},
+        BadCase{"direct_responses: {rules: [{name: a, when: {any: [{method: GET}, {header: "
+                "{name: x-a, regex: '(a'}}]}, respond: {status: 400}}]}",
+                "direct_responses.rules[0].when.any[1].header.regex: \"(a\" is not a valid RE2 "
+                "regular expression: missing ): (a"},
+        BadCase{"direct_responses: {rules: [{name: a, respond: {status: 400}, when: {method: "
+                "GET}}, {name: a, respond: {status: 401}}]}",
+                "direct_responses.rules[1].name: \"a\" is used twice (also "
+                "direct_responses.rules[0])"},
+        BadCase{"direct_responses: {rules: [{name: a, respond: {status: 100}}]}",
+                "direct_responses.rules[0].respond.status: must be in [200, 599], got 100 (Envoy "
+                "sends whatever number the broker gives: 0 would become 403, 1xx or > 599 a "
+                "broken response)"},
+        BadCase{"direct_responses: {rules: [{name: a, respond: {status: 403, headers: "
+                "{content-length: '3'}}}]}",
+                "direct_responses.rules[0].respond.headers[\"content-length\"]: "
+                "\"content-length\" cannot be set: Envoy recomputes, overwrites or removes it "
+                "in the response it sends"},
+        BadCase{"direct_responses: {rules: [{name: a, respond: {status: 204, body: x}}]}",
+                "direct_responses.rules[0].respond.body: a 204 response carries no body; "
+                "remove it"},
+        BadCase{"direct_responses: {rules: [{name: a, when: {header: {name: X-A, present: "
+                "true}}, respond: {status: 403}}]}",
+                "direct_responses.rules[0].when.header.name: \"X-A\" must be lowercase (Istio "
+                "matches lowercase names): \"x-a\""},
+        BadCase{"direct_responses: {rules: [{name: a, when: {method: GET, path: {exact: /}}, "
+                "respond: {status: 403}}]}",
+                "direct_responses.rules[0].when: set exactly one of header, path, method, all, "
+                "any, not, headers_equal, client_ip (use `all` to combine tests)"},
+        BadCase{"direct_responses: {rules: [{name: a, respond: {status: 403}}, {name: b, "
+                "respond: {status: 403}}]}",
+                "direct_responses.rules[1]: can never answer: direct_responses.rules[0] has no "
+                "`when` and answers every request"},
+        BadCase{"direct_responses: {hosts: ['api.*'], rules: [{name: a, respond: {status: 403}}]}",
+                "direct_responses.hosts[0]: \"api.*\" is not a lowercase DNS name, \"*.\" + a "
+                "DNS name, or \"*\""},
+        BadCase{"direct_responses: {num_trusted_proxies: 65}",
+                "direct_responses.num_trusted_proxies: must be in [0, 64], got 65"},
+        BadCase{"direct_responses: {rules_only: true}",
+                "upstream.target: must be unset with direct_responses.rules_only (no auth "
+                "service is called: requests no rule answers are allowed)"}));
+
+TEST(ValidateBrokerConfigTest, DirectResponsesCompileAndRulesOnlyNeedsNoUpstream) {
+  absl::StatusOr<BrokerSettings> settings = Validate(
+      "direct_responses: {num_trusted_proxies: 2, rules: [{name: block, when: "
+      "{client_ip: {cidrs: [203.0.113.0/24, '2001:db8::/32', 198.51.100.7]}}, "
+      "respond: {status: 403}}, {name: rest, respond: {status: 400}}]}");
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  ASSERT_NE(settings->direct_responses.rules, nullptr);
+  EXPECT_EQ(settings->direct_responses.rules->size(), 2u);
+  EXPECT_EQ(settings->direct_responses.rules->cidr_count(), 3u);
+  EXPECT_EQ(settings->direct_responses.num_trusted_proxies, 2u);
+  EXPECT_FALSE(settings->direct_responses.rules_only);
+  EXPECT_EQ(settings->config_watch_interval, absl::Seconds(2));
+
+  // No rules: the opaque path (no rule set at all).
+  settings = Validate("direct_responses: {rules: []}");
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->direct_responses.rules, nullptr);
+
+  BrokerConfig rules_only;
+  ASSERT_TRUE(YamlTextToProto("direct_responses: {rules_only: true, rules: [{name: a, respond: "
+                              "{status: 403}}]}\nconfig_watch_interval: 0s\n",
+                              &rules_only, "test.yaml")
+                  .ok());
+  settings = ValidateBrokerConfig(rules_only);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_TRUE(settings->direct_responses.rules_only);
+  EXPECT_TRUE(settings->upstream.target.empty());
+  EXPECT_EQ(settings->config_watch_interval, absl::ZeroDuration());
+}
 
 TEST(LoadBrokerSettingsTest, NoFileUsesOverridesAndDefaults) {
   BrokerConfig overrides;

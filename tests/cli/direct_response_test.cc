@@ -224,11 +224,11 @@ TEST(DirectResponseTest, RenderedObjectsMatchIstioCrds) {
 const char* const kHeaders[] = {"x-a", "x-b", "x-c"};
 const char* const kValues[] = {"1", "2", "12"};
 
-edge::v1::Condition RandomCondition(std::mt19937& rng, int depth) {
-  edge::v1::Condition c;
+rules::v1::Condition RandomCondition(std::mt19937& rng, int depth) {
+  rules::v1::Condition c;
   const int kind = depth >= 3 ? rng() % 3 : rng() % 7;
   if (kind <= 1) {
-    edge::v1::HeaderCondition* h = c.mutable_header();
+    rules::v1::HeaderCondition* h = c.mutable_header();
     h->set_name(kHeaders[rng() % 3]);
     switch (rng() % 5) {
       case 0:
@@ -260,7 +260,7 @@ edge::v1::Condition RandomCondition(std::mt19937& rng, int depth) {
     }
   } else {
     // Negations only over headers and their combinations (negated path/method need Wasm).
-    edge::v1::Condition inner;
+    rules::v1::Condition inner;
     do {
       inner = RandomCondition(rng, depth + 1);
     } while (inner.has_path() || inner.has_method());
@@ -269,7 +269,7 @@ edge::v1::Condition RandomCondition(std::mt19937& rng, int depth) {
   return c;
 }
 
-bool HasPathOrMethodUnderNot(const edge::v1::Condition& c, bool negated) {
+bool HasPathOrMethodUnderNot(const rules::v1::Condition& c, bool negated) {
   if (c.has_path() || c.has_method()) return negated;
   if (c.has_not_()) return HasPathOrMethodUnderNot(c.not_(), !negated);
   for (const auto& x : c.all())
@@ -279,7 +279,7 @@ bool HasPathOrMethodUnderNot(const edge::v1::Condition& c, bool negated) {
   return false;
 }
 
-bool Holds(const edge::v1::Condition& c, const Request& r) {
+bool Holds(const rules::v1::Condition& c, const Request& r) {
   if (c.has_header()) {
     const auto& h = c.header();
     auto it = r.headers.find(h.name());

@@ -23,7 +23,7 @@ TEST(RenderFlagsTest, UnlessHeadersBecomeOneNegatedConjunction) {
   absl::StatusOr<edge::v1::EdgeConfig> config = DirectResponseFlagsToConfig(flags);
   ASSERT_TRUE(config.ok()) << config.status();
   ASSERT_EQ(config->direct_responses().rules_size(), 1);
-  const edge::v1::DirectResponseRule& rule = config->direct_responses().rules(0);
+  const rules::v1::Rule& rule = config->direct_responses().rules(0);
   EXPECT_EQ(rule.name(), "respond");
   EXPECT_EQ(rule.respond().status(), 400u);
   EXPECT_EQ(rule.respond().body(), "This is direct response!");
@@ -47,7 +47,7 @@ TEST(RenderFlagsTest, SeveralTestsAreAllOfThemAndNoneIsEveryRequest) {
   flags.if_method = "POST";
   absl::StatusOr<edge::v1::EdgeConfig> config = DirectResponseFlagsToConfig(flags);
   ASSERT_TRUE(config.ok()) << config.status();
-  const edge::v1::Condition& when = config->direct_responses().rules(0).when();
+  const rules::v1::Condition& when = config->direct_responses().rules(0).when();
   ASSERT_EQ(when.all_size(), 4);
   EXPECT_EQ(when.all(0).header().exact(), "staging");
   EXPECT_TRUE(when.all(1).header().absent());

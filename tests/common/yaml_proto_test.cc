@@ -121,9 +121,9 @@ TEST(YamlProtoTest, UnknownKeyNamesPathPositionAndKnownKeys) {
               "delay_max, delay_min, initial_delay, max_attempts, min_samples, "
               "non_fatal_codes, quantile, throttling, window)");
   ExpectError("listen: a:1\nlisten_port: 2\n", &config,
-              "broker.yaml:2:1: listen_port: unknown key (known keys: drain_timeout, "
-              "forward_methods, hedging, limits, listen, metrics_listen, shutdown_delay, "
-              "upstream, worker_threads)");
+              "broker.yaml:2:1: listen_port: unknown key (known keys: config_watch_interval, "
+              "direct_responses, drain_timeout, forward_methods, hedging, limits, listen, "
+              "metrics_listen, shutdown_delay, upstream, worker_threads)");
   // Field names are case-sensitive, as in the proto JSON mapping.
   ExpectErrorContaining("Listen: a:1\n", &config, "broker.yaml:1:1: Listen: unknown key");
 }
@@ -325,7 +325,7 @@ TEST(YamlProtoTest, RepeatedFieldsNeedSequencesAndIndexTheirPaths) {
   EXPECT_FALSE(ok.headers(1).has_header());
   ExpectError("headers:\n  - header: {key: a}\n  - header: {kee: b}\n", &ok,
               "broker.yaml:3:14: headers[1].header.kee: unknown key (known keys: key, "
-              "value)");
+              "raw_value, value)");
 }
 
 TEST(YamlProtoTest, MessageFieldsNeedMappings) {

@@ -2,16 +2,20 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "cli/edge/config_checks.h"
-#include "cli/render/direct_response/header_checks.h"
 #include "re2/re2.h"
+#include "rules/header_syntax.h"
+#include "rules/ip_set.h"
 
 namespace edgekit::cli::direct_response_internal {
 namespace {
 
-using edge::v1::Condition;
+using rules::HeaderNameProblem;
+using rules::IsHeaderValue;
+using rules::v1::Condition;
 
 // The bound on intermediate results while distributing AND over OR.
 constexpr size_t kMaxIntermediateBlocks = 4096;
@@ -28,12 +32,29 @@ absl::StatusOr<Dnf> ConditionCompiler::Compile(const Condition& c, bool negated,
   set += c.any_size() > 0;
   set += c.has_not_();
   set += c.headers_equal_size() > 0;
+  set += c.has_client_ip();
   if (set != 1) {
     return ConfigError(source_, path,
                        set == 0 ? "an empty condition: set one of header, path, method, all, any, "
-                                  "not, headers_equal (omit `when` to match every request)"
+                                  "not, headers_equal, client_ip (omit `when` to match every "
+                                  "request)"
                                 : "set exactly one of header, path, method, all, any, not, "
-                                  "headers_equal (use `all` to combine tests)");
+                                  "headers_equal, client_ip (use `all` to combine tests)");
+  }
+  if (c.has_client_ip()) {
+    std::vector<absl::string_view> cidrs(c.client_ip().cidrs().begin(),
+                                         c.client_ip().cidrs().end());
+    if (cidrs.empty()) {
+      return ConfigError(source_, path + ".client_ip.cidrs",
+                         "list at least one network (\"203.0.113.0/24\") or address");
+    }
+    // The set itself is built by the broker; here the entries are checked the same way.
+    absl::StatusOr<rules::IpSet> ips = rules::IpSet::Build(cidrs, path + ".client_ip.cidrs");
+    if (!ips.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(source_, ": ", ips.status().message()));
+    }
+    return Opaque(path + ".client_ip",
+                  "a client address test: a VirtualService cannot match the client address");
   }
   if (c.has_header()) return Header(c.header(), negated, path + ".header");
   if (c.has_path()) {
@@ -133,7 +154,7 @@ absl::StatusOr<Dnf> ConditionCompiler::Opaque(const std::string& path, const std
   return Dnf{Block{}};
 }
 
-absl::StatusOr<StringMatch> ConditionCompiler::ToMatch(const edge::v1::StringCondition& s,
+absl::StatusOr<StringMatch> ConditionCompiler::ToMatch(const rules::v1::StringCondition& s,
                                                        const std::string& path) {
   const int set = s.has_exact() + s.has_prefix() + s.has_regex();
   if (set != 1) return ConfigError(source_, path, "set exactly one of exact, prefix, regex");
@@ -176,7 +197,7 @@ absl::StatusOr<StringMatch> ConditionCompiler::Regex(const std::string& regex,
   return StringMatch{StringMatch::Kind::kRegex, regex};
 }
 
-absl::StatusOr<Dnf> ConditionCompiler::Header(const edge::v1::HeaderCondition& h, bool negated,
+absl::StatusOr<Dnf> ConditionCompiler::Header(const rules::v1::HeaderCondition& h, bool negated,
                                               const std::string& path) {
   if (std::string p = HeaderNameProblem(h.name()); !p.empty()) {
     return ConfigError(source_, path + ".name", p);

@@ -25,15 +25,15 @@ class ConditionCompiler {
 
   // Errors are InvalidArgument "<source>: <path>...: <problem>". An inexpressible part
   // compiles to a block matching everything (the rule goes to Wasm or is refused whole).
-  absl::StatusOr<Dnf> Compile(const edge::v1::Condition& c, bool negated, const std::string& path);
+  absl::StatusOr<Dnf> Compile(const rules::v1::Condition& c, bool negated, const std::string& path);
 
  private:
   absl::Status TooBig(const std::string& path);
   absl::StatusOr<Dnf> And(const Dnf& a, const Dnf& b, const std::string& path);
   absl::StatusOr<Dnf> Opaque(const std::string& path, const std::string& why);
-  absl::StatusOr<StringMatch> ToMatch(const edge::v1::StringCondition& s, const std::string& path);
+  absl::StatusOr<StringMatch> ToMatch(const rules::v1::StringCondition& s, const std::string& path);
   absl::StatusOr<StringMatch> Regex(const std::string& regex, const std::string& path);
-  absl::StatusOr<Dnf> Header(const edge::v1::HeaderCondition& h, bool negated,
+  absl::StatusOr<Dnf> Header(const rules::v1::HeaderCondition& h, bool negated,
                              const std::string& path);
 
   const std::string& source_;

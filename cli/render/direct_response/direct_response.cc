@@ -18,10 +18,10 @@
 #include "cli/edge/defaults.h"
 #include "cli/edge/edge_config.h"
 #include "cli/render/direct_response/condition_compiler.h"
-#include "cli/render/direct_response/header_checks.h"
 #include "cli/render/direct_response/http_match_emit.h"
 #include "cli/render/direct_response/match_blocks.h"
 #include "cli/render/output_files.h"
+#include "rules/header_syntax.h"
 
 namespace edgekit::cli {
 namespace {
@@ -30,14 +30,14 @@ using direct_response_internal::Block;
 using direct_response_internal::ConditionCompiler;
 using direct_response_internal::CoverIndex;
 using direct_response_internal::Dnf;
-using direct_response_internal::HeaderNameProblem;
-using direct_response_internal::IsHeaderValue;
 using direct_response_internal::MatchesEveryRequest;
 using direct_response_internal::RemoveRedundantBlocks;
 using direct_response_internal::ToHttpMatch;
-using edge::v1::DirectResponseRule;
 using edge::v1::DirectResponses;
 using edge::v1::EdgeConfig;
+using rules::HeaderNameProblem;
+using rules::IsHeaderValue;
+using rules::v1::Rule;
 
 // Istio warns about direct-response bodies over 100 KB and refuses them over 1 MB.
 constexpr size_t kBodyWarnBytes = kDirectResponseBodyWarnBytes;
@@ -49,13 +49,13 @@ std::string RulePath(int i) { return absl::StrCat("direct_responses.rules[", i, 
 
 // The response must be one Istio accepts (status range, body size, settable headers);
 // bodies large enough to bloat every gateway's route configuration are warned about.
-absl::Status ValidateResponse(const DirectResponseRule& rule, const std::string& path,
+absl::Status ValidateResponse(const rules::v1::Rule& rule, const std::string& path,
                               const std::string& source, std::vector<std::string>* warnings) {
   if (!rule.has_respond()) {
     return ConfigError(source, path + ".respond",
                        "required: the status (and body, headers) to answer");
   }
-  const edge::v1::DirectResponse& r = rule.respond();
+  const rules::v1::Response& r = rule.respond();
   if (!r.has_status()) return ConfigError(source, path + ".respond.status", "required, 200..599");
   if (r.status() < 200 || r.status() > 599) {
     return ConfigError(
@@ -135,7 +135,7 @@ absl::Status ValidateWasmSection(const DirectResponses& direct, const std::strin
 
 // The rule's name names its route ("direct-<name>") and its WasmPlugin entry, so it must
 // be a Kubernetes name and unique; `names` holds the earlier rules' names.
-absl::Status ValidateRuleName(const DirectResponseRule& rule, const std::string& path,
+absl::Status ValidateRuleName(const rules::v1::Rule& rule, const std::string& path,
                               const std::string& source, std::set<std::string>* names) {
   if (!IsDns1123Label(rule.name())) {
     return ConfigError(source, path + ".name",
@@ -155,8 +155,8 @@ absl::Status ValidateRuleName(const DirectResponseRule& rule, const std::string&
 // The rule's condition as blocks (one block testing nothing without `when`). A condition
 // no route can express leaves the rule to the WasmPlugin (`expressible` false), which
 // must then be configured: the error says why and where otherwise.
-absl::Status CompileCondition(const DirectResponseRule& rule, const std::string& path,
-                              bool has_wasm, const std::string& source, CompiledRule* compiled) {
+absl::Status CompileCondition(const rules::v1::Rule& rule, const std::string& path, bool has_wasm,
+                              const std::string& source, CompiledRule* compiled) {
   if (!rule.has_when()) {
     compiled->blocks.push_back(Block{});
     return absl::OkStatus();
@@ -184,7 +184,7 @@ absl::Status CompileCondition(const DirectResponseRule& rule, const std::string&
 // A rule's blocks must fit in a route: at least one (every alternative contradicting
 // itself means the rule can never match, surely a mistake) and at most kMaxBlocks (each
 // negated header test doubles them: past that, the condition is one to simplify).
-absl::Status CheckBlockCount(const DirectResponseRule& rule, const std::string& path,
+absl::Status CheckBlockCount(const rules::v1::Rule& rule, const std::string& path,
                              const std::string& source, const Dnf& blocks) {
   if (blocks.empty()) {
     return ConfigError(source, path + ".when",
@@ -207,7 +207,7 @@ absl::Status CheckBlockCount(const DirectResponseRule& rule, const std::string& 
 // matches here; it is left out (so `edgekit validate` finds no dead match block), and
 // a rule left with none can never answer. Every block of the earlier rule counts,
 // rendered or not: a left-out block's requests are answered before it too.
-absl::Status RemoveShadowedBlocks(const DirectResponses& direct, const DirectResponseRule& rule,
+absl::Status RemoveShadowedBlocks(const DirectResponses& direct, const rules::v1::Rule& rule,
                                   const std::string& path, const std::string& source,
                                   const CoverIndex& earlier_blocks, CompiledRule* compiled) {
   compiled->all_blocks = compiled->blocks;
@@ -243,7 +243,7 @@ absl::StatusOr<CompiledRule> CompileRule(const DirectResponses& direct, int i,
                                          const std::string& source,
                                          std::vector<std::string>* warnings,
                                          EarlierRules* earlier) {
-  const DirectResponseRule& rule = direct.rules(i);
+  const rules::v1::Rule& rule = direct.rules(i);
   const std::string path = RulePath(i);
   if (absl::Status s = ValidateRuleName(rule, path, source, &earlier->names); !s.ok()) return s;
   if (absl::Status s = ValidateResponse(rule, path, source, warnings); !s.ok()) return s;
@@ -286,9 +286,8 @@ int LastWasmRule(const std::vector<CompiledRule>& rules) {
 // cache: the router then serves the route matched on the gRPC request. A routed rule
 // testing the path or method is warned about (with transcoding on), since it does not
 // see the REST request.
-void WarnPathOrMethodUnderTranscoding(const EdgeConfig& config, int i,
-                                      const DirectResponseRule& rule, const Dnf& blocks,
-                                      const std::string& source,
+void WarnPathOrMethodUnderTranscoding(const EdgeConfig& config, int i, const rules::v1::Rule& rule,
+                                      const Dnf& blocks, const std::string& source,
                                       std::vector<std::string>* warnings) {
   if (!TranscodingEnabled(config) || warnings == nullptr) return;
   const bool tests_path_or_method =
@@ -306,7 +305,7 @@ void WarnPathOrMethodUnderTranscoding(const EdgeConfig& config, int i,
 
 // The route of a routed rule: its blocks as matches (none for a rule matching every
 // request: an empty match list is Istio's "every request") and its response.
-DirectResponseRoute ToRoute(const DirectResponseRule& rule, const CompiledRule& compiled) {
+DirectResponseRoute ToRoute(const rules::v1::Rule& rule, const CompiledRule& compiled) {
   DirectResponseRoute route;
   route.name = "direct-" + rule.name();
   if (!MatchesEveryRequest(compiled.blocks)) {

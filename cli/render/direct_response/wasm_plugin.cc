@@ -14,12 +14,12 @@
 namespace edgekit::cli {
 namespace {
 
-using edge::v1::Condition;
+using rules::v1::Condition;
 
 void EmitCondition(Doc& d, const Condition& c) {
   d.Map();
   if (c.has_header()) {
-    const edge::v1::HeaderCondition& h = c.header();
+    const rules::v1::HeaderCondition& h = c.header();
     d.Key("header").Map().KV("name", h.name());
     if (h.has_exact()) d.KV("exact", h.exact());
     if (h.has_prefix()) d.KV("prefix", h.prefix());
@@ -44,6 +44,10 @@ void EmitCondition(Doc& d, const Condition& c) {
     EmitCondition(d, c.not_());
   } else if (c.headers_equal_size() > 0) {
     d.StrSeq("headers_equal", {c.headers_equal().begin(), c.headers_equal().end()});
+  } else if (c.has_client_ip()) {
+    d.Key("client_ip").Map();
+    d.StrSeq("cidrs", {c.client_ip().cidrs().begin(), c.client_ip().cidrs().end()});
+    d.EndMap();
   }
   d.EndMap();
 }
@@ -81,7 +85,7 @@ std::string RenderDirectResponseWasm(const edge::v1::EdgeConfig& config,
   }
   d.Key("rules").Seq();
   for (int i : compiled.wasm_rules) {
-    const edge::v1::DirectResponseRule& rule = direct.rules(i);
+    const rules::v1::Rule& rule = direct.rules(i);
     d.Map().KV("name", rule.name());
     if (rule.has_when()) {
       d.Key("when");

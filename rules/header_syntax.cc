@@ -1,12 +1,12 @@
-#include "cli/render/direct_response/header_checks.h"
+#include "rules/header_syntax.h"
 
 #include <string>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "cli/edge/config_checks.h"
+#include "common/syntax.h"
 
-namespace edgekit::cli::direct_response_internal {
+namespace edgekit::rules {
 
 std::string HeaderNameProblem(const std::string& name) {
   if (name.empty()) return "required: a header name such as \"x-foo\"";
@@ -33,4 +33,4 @@ bool IsHeaderValue(const std::string& v) {
   return true;
 }
 
-}  // namespace edgekit::cli::direct_response_internal
+}  // namespace edgekit::rules

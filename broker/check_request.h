@@ -1,0 +1,53 @@
+// A received CheckRequest seen as the direct-response rules see it (rules::RequestView):
+// method, path, host, headers and the client address. Only built when rules are
+// configured; the bytes forwarded upstream are always the bytes received, never a
+// re-serialization of this parse.
+#ifndef EDGEKIT_BROKER_CHECK_REQUEST_H_
+#define EDGEKIT_BROKER_CHECK_REQUEST_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "envoy/service/auth/v3/external_auth.pb.h"
+#include "rules/rule_set.h"
+
+namespace edgekit::broker {
+
+// The client address Envoy itself takes as the client's (checked in Envoy's connection
+// manager, mutateRequestHeaders): with use_remote_address and xff_num_trusted_hops = N
+// (Istio gatewayTopology.numTrustedProxies on a gateway), the N-th entry from the right of
+// the x-forwarded-for the gateway received, falling back to the TCP peer when there are
+// fewer entries or that one is not an IP address. Envoy then appends the TCP peer to
+// x-forwarded-for before ext_authz runs, so in `xff` as the Check call carries it the
+// entry is the (N+1)-th from the right. nullopt when neither is an address.
+std::optional<rules::IpAddress> ClientAddress(absl::string_view tcp_peer,
+                                              std::optional<absl::string_view> xff,
+                                              uint32_t num_trusted_proxies);
+
+class CheckRequestView final : public rules::RequestView {
+ public:
+  // `request` must outlive the view.
+  CheckRequestView(const envoy::service::auth::v3::CheckRequest& request,
+                   uint32_t num_trusted_proxies);
+
+  absl::string_view method() const override { return http_.method(); }
+  absl::string_view path() const override { return http_.path(); }
+  absl::string_view host() const override { return http_.host(); }
+  std::optional<absl::string_view> header(absl::string_view name) const override;
+  std::optional<rules::IpAddress> client_ip() const override { return client_ip_; }
+
+ private:
+  const envoy::service::auth::v3::AttributeContext::HttpRequest& http_;
+  // Filled only when Envoy sent header_map (encode_raw_headers) instead of headers:
+  // values of a repeated header joined by ",", as in `headers`.
+  absl::flat_hash_map<std::string, std::string> raw_headers_;
+  bool use_raw_ = false;
+  std::optional<rules::IpAddress> client_ip_;
+};
+
+}  // namespace edgekit::broker
+
+#endif  // EDGEKIT_BROKER_CHECK_REQUEST_H_

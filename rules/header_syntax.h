@@ -1,0 +1,20 @@
+// Checks of header names and values in direct-response rules, shared by their conditions
+// and responses, by the broker's rule compiler (rule_set.h) and by the CLI's route
+// compiler (cli/render/direct_response/).
+#ifndef EDGEKIT_RULES_HEADER_SYNTAX_H_
+#define EDGEKIT_RULES_HEADER_SYNTAX_H_
+
+#include <string>
+
+namespace edgekit::rules {
+
+// An HTTP header name as Istio and the broker want it in a test: a lowercase RFC 9110 token. ""
+// when it is one, else what is wrong (a message ending a ConfigError).
+std::string HeaderNameProblem(const std::string& name);
+
+// No CR, LF or NUL.
+bool IsHeaderValue(const std::string& v);
+
+}  // namespace edgekit::rules
+
+#endif  // EDGEKIT_RULES_HEADER_SYNTAX_H_
