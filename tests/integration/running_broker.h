@@ -43,10 +43,14 @@ struct RunningBroker {
   int metrics_port = FreePort();
   std::unique_ptr<ChildProcess> process;
 
+  // `upstream` empty: no --upstream flag (a rules-only config, or one from --config).
   RunningBroker(const std::string& upstream, std::vector<std::string> extra) {
-    std::vector<std::string> args = {"--listen",         absl::StrCat("127.0.0.1:", port),
-                                     "--metrics-listen", absl::StrCat("127.0.0.1:", metrics_port),
-                                     "--upstream",       upstream};
+    std::vector<std::string> args = {"--listen", absl::StrCat("127.0.0.1:", port),
+                                     "--metrics-listen", absl::StrCat("127.0.0.1:", metrics_port)};
+    if (!upstream.empty()) {
+      args.push_back("--upstream");
+      args.push_back(upstream);
+    }
     args.insert(args.end(), extra.begin(), extra.end());
     process = std::make_unique<ChildProcess>(EDGEKIT_BROKER_BINARY, args);
     EXPECT_TRUE(process->WaitForOutput("listening on", std::chrono::seconds(10)))

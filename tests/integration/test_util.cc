@@ -87,6 +87,26 @@ CheckResult CheckClient::Check(const CheckOptions& options) {
   return result;
 }
 
+RawCheckResult CheckClient::CheckRaw(const envoy::service::auth::v3::CheckRequest& request,
+                                     std::chrono::milliseconds deadline) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + deadline);
+  grpc::CompletionQueue cq;
+  grpc::ByteBuffer response_bytes;
+  RawCheckResult result;
+  auto call = stub_->PrepareUnaryCall(&context, "/envoy.service.auth.v3.Authorization/Check",
+                                      Serialize(request), &cq);
+  call->StartCall();
+  call->Finish(&response_bytes, &result.status, reinterpret_cast<void*>(1));
+  void* tag;
+  bool ok;
+  cq.Next(&tag, &ok);
+  if (result.status.ok() && !Parse(&response_bytes, &result.response)) {
+    result.status = grpc::Status(grpc::StatusCode::DATA_LOSS, "test: unparseable CheckResponse");
+  }
+  return result;
+}
+
 std::optional<bool> CheckClient::HealthServing(const std::string& service) {
   grpc::health::v1::HealthCheckRequest request;
   request.set_service(service);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "envoy/service/auth/v3/external_auth.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 
@@ -35,10 +36,18 @@ struct CheckOptions {
   size_t body_bytes = 0;  // size of the HTTP body carried in Check
 };
 
+// A Check call with a request of the test's own making, and the whole CheckResponse.
+struct RawCheckResult {
+  grpc::Status status;
+  envoy::service::auth::v3::CheckResponse response;  // when status is OK
+};
+
 class CheckClient {
  public:
   explicit CheckClient(const std::string& target);
   CheckResult Check(const CheckOptions& options = {});
+  RawCheckResult CheckRaw(const envoy::service::auth::v3::CheckRequest& request,
+                          std::chrono::milliseconds deadline = std::chrono::milliseconds(2000));
   // grpc.health.v1.Health/Check for `service` ("" = the server); SERVING -> true.
   std::optional<bool> HealthServing(const std::string& service = "");
 
