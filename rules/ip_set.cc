@@ -62,6 +62,20 @@ std::optional<IpAddress> Parse(absl::string_view text, bool* v4) {
 
 }  // namespace
 
+std::optional<std::pair<IpAddress, IpAddress>> CidrRange(absl::string_view cidr) {
+  absl::StatusOr<IpSet> set = IpSet::Build({cidr}, "");
+  if (!set.ok()) return std::nullopt;
+  const size_t slash = cidr.find('/');
+  bool v4 = false;
+  const std::optional<IpAddress> first = Parse(cidr.substr(0, slash), &v4);
+  int prefix = v4 ? 32 : 128;
+  if (slash != absl::string_view::npos) {
+    if (!absl::SimpleAtoi(cidr.substr(slash + 1), &prefix)) return std::nullopt;
+  }
+  const int bits = v4 ? prefix + 96 : prefix;
+  return std::make_pair(*first, WithHostBits(*first, bits, true));
+}
+
 std::optional<IpAddress> ParseIpAddress(absl::string_view text) {
   bool v4 = false;
   return Parse(text, &v4);

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -29,6 +30,10 @@ struct IpAddress {
 
 // "192.0.2.1", "2001:db8::1" (no brackets, no port, no zone); nullopt otherwise.
 std::optional<IpAddress> ParseIpAddress(absl::string_view text);
+
+// The first and last address of a CIDR or single address as IpSet::Build accepts it;
+// nullopt for anything Build refuses.
+std::optional<std::pair<IpAddress, IpAddress>> CidrRange(absl::string_view cidr);
 
 class IpSet {
  public:

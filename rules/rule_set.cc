@@ -43,8 +43,8 @@ absl::Status Error(absl::string_view path, absl::string_view problem) {
 // `server` is overwritten by the connection manager, hop-by-hop headers are removed, and
 // `host` is a request header.
 constexpr absl::string_view kRefusedResponseHeaders[] = {
-    "content-length", "server",  "connection",       "upgrade", "transfer-encoding",
-    "keep-alive",     "host",    "proxy-connection", "te",      "trailer"};
+    "content-length", "server", "connection",       "upgrade", "transfer-encoding",
+    "keep-alive",     "host",   "proxy-connection", "te",      "trailer"};
 
 absl::StatusOr<std::unique_ptr<RE2>> CompileRegex(const std::string& text, absl::string_view path) {
   if (!IsHeaderValue(text)) return Error(path, "cannot contain CR, LF or NUL");
@@ -52,8 +52,8 @@ absl::StatusOr<std::unique_ptr<RE2>> CompileRegex(const std::string& text, absl:
   options.set_log_errors(false);
   auto re = std::make_unique<RE2>(text, options);
   if (!re->ok()) {
-    return Error(path, absl::StrCat("\"", text,
-                                    "\" is not a valid RE2 regular expression: ", re->error()));
+    return Error(
+        path, absl::StrCat("\"", text, "\" is not a valid RE2 regular expression: ", re->error()));
   }
   return re;
 }
@@ -80,8 +80,8 @@ absl::StatusOr<Node> CompileHeader(const v1::HeaderCondition& h, const std::stri
   const int set = h.has_exact() + h.has_prefix() + h.has_regex() + h.has_present() + h.has_absent();
   if (set != 1) return Error(path, "set exactly one of exact, prefix, regex, present, absent");
   if (h.has_present() || h.has_absent()) {
-    n.test = (h.has_present() ? h.present() : !h.absent()) ? Node::Test::kPresent
-                                                            : Node::Test::kAbsent;
+    n.test =
+        (h.has_present() ? h.present() : !h.absent()) ? Node::Test::kPresent : Node::Test::kAbsent;
   } else if (h.has_regex()) {
     n.test = Node::Test::kRegex;
     absl::StatusOr<std::unique_ptr<RE2>> re = CompileRegex(h.regex(), path + ".regex");
@@ -91,7 +91,8 @@ absl::StatusOr<Node> CompileHeader(const v1::HeaderCondition& h, const std::stri
     n.test = h.has_exact() ? Node::Test::kExact : Node::Test::kPrefix;
     n.value = h.has_exact() ? h.exact() : h.prefix();
     const std::string key = path + (h.has_exact() ? ".exact" : ".prefix");
-    if (h.has_prefix() && n.value.empty()) return Error(key, "must not be empty (use present: true)");
+    if (h.has_prefix() && n.value.empty())
+      return Error(key, "must not be empty (use present: true)");
     if (!IsHeaderValue(n.value)) return Error(key, "a header value cannot contain CR, LF or NUL");
   }
   return n;
@@ -114,8 +115,8 @@ absl::StatusOr<Node> CompilePath(const v1::StringCondition& s, const std::string
   n.value = s.has_exact() ? s.exact() : s.prefix();
   const std::string key = path + (s.has_exact() ? ".exact" : ".prefix");
   if (n.value.empty() || n.value.front() != '/') {
-    return Error(key, absl::StrCat("\"", n.value,
-                                   "\" never matches: a request path starts with \"/\""));
+    return Error(key,
+                 absl::StrCat("\"", n.value, "\" never matches: a request path starts with \"/\""));
   }
   if (!IsHeaderValue(n.value)) return Error(key, "a request path cannot contain CR, LF or NUL");
   return n;
@@ -381,8 +382,7 @@ bool RuleSet::HostSelected(absl::string_view authority) const {
   if (exact_hosts_.contains(host)) return true;
   // "*.example.com" takes every name ending in ".example.com" (any depth), as Envoy's
   // virtual-host domains do, but not "example.com" itself.
-  for (size_t dot = host.find('.'); dot != absl::string_view::npos;
-       dot = host.find('.', dot + 1)) {
+  for (size_t dot = host.find('.'); dot != absl::string_view::npos; dot = host.find('.', dot + 1)) {
     if (dot > 0 && wildcard_suffixes_.contains(host.substr(dot))) return true;
   }
   return false;

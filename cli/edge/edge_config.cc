@@ -54,6 +54,12 @@ bool IsLoopbackMode(const edge::v1::ExtAuthz& authz) {
   return authz.mode() == edge::v1::ExtAuthz::LOOPBACK;
 }
 
+bool IsRulesOnlyBroker(const EdgeConfig& config) {
+  return DirectResponsesEnabled(config) &&
+         config.direct_responses().engine() == edge::v1::DirectResponses::BROKER &&
+         config.ext_authz().upstream_target().empty();
+}
+
 absl::StatusOr<EdgeConfig> LoadEdgeConfig(const std::string& path) {
   EdgeConfig config;
   absl::Status status = YamlFileToProto(path, &config);
@@ -76,6 +82,10 @@ absl::Status ValidateGateway(const EdgeConfig& config, const std::string& source
     return ConfigError(source, "gateway.namespace",
                        absl::StrCat("\"", gateway.namespace_(),
                                     "\" is not a valid Kubernetes namespace (RFC 1123 label)"));
+  }
+  if (gateway.has_num_trusted_proxies() && gateway.num_trusted_proxies() > 64) {
+    return ConfigError(source, "gateway.num_trusted_proxies",
+                       absl::StrCat("must be in [0, 64], got ", gateway.num_trusted_proxies()));
   }
   for (const auto& [key, value] : gateway.selector()) {
     if (!IsLabelKey(key)) {

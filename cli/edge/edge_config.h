@@ -39,6 +39,10 @@ bool ExtAuthzEnabled(const edge::v1::EdgeConfig& config);
 bool RoutesNeeded(const edge::v1::EdgeConfig& config);
 // ext_authz hedged by Envoy on a loopback listener instead of through the broker.
 bool IsLoopbackMode(const edge::v1::ExtAuthz& authz);
+// A broker that answers the direct-response rules and calls no auth service
+// (direct_responses.engine BROKER, no ext_authz.upstream_target): requests no rule
+// answers are allowed.
+bool IsRulesOnlyBroker(const edge::v1::EdgeConfig& config);
 
 }  // namespace edgekit::cli
 

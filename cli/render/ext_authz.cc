@@ -11,6 +11,7 @@
 #include "cli/edge/config_checks.h"
 #include "cli/edge/defaults.h"
 #include "cli/edge/edge_config.h"
+#include "cli/render/direct_response/direct_response.h"
 #include "cli/render/manifest_doc.h"
 #include "cli/render/output_files.h"
 
@@ -109,9 +110,9 @@ std::string RenderIstiodValues(const EdgeConfig& config) {
 
 // Written from the very message ValidateEdgeConfig checks with the broker's own
 // ValidateBrokerConfig: what is checked is what is written.
-std::string RenderBrokerConfig(const EdgeConfig& config) {
+std::string RenderBrokerConfig(const EdgeConfig& config, bool with_rules) {
   Doc d;
-  d.Message(BrokerConfigFor(config.ext_authz()));
+  d.Message(BrokerConfigFor(config, with_rules));
   return d.Text(absl::StrCat(
       FindOutputFile(kBrokerConfigFile)->first_line, "\n",
       "# --config, e.g. from a ConfigMap mounted in the gateway pod. `listen` must match\n"
@@ -257,7 +258,7 @@ absl::StatusOr<HostPort> UpstreamHostPort(const std::string& target) {
   return result;
 }
 
-std::vector<RenderedFile> RenderExtAuthzFiles(const EdgeConfig& config) {
+std::vector<RenderedFile> RenderExtAuthzFiles(const EdgeConfig& config, bool with_rules) {
   if (IsLoopbackMode(config.ext_authz())) {
     return {
         {kExtAuthzFile,
@@ -272,21 +273,41 @@ std::vector<RenderedFile> RenderExtAuthzFiles(const EdgeConfig& config) {
       {kExtAuthzFile, {RenderServiceEntry(config), RenderAuthorizationPolicy(config)}},
       {kIstioOperatorFile, {RenderIstioOperator(config)}},
       {kIstiodValuesFile, {RenderIstiodValues(config)}},
-      {kBrokerConfigFile, {RenderBrokerConfig(config)}},
+      {kBrokerConfigFile, {RenderBrokerConfig(config, with_rules)}},
   };
 }
 
-edgekit::broker::v1::BrokerConfig BrokerConfigFor(const edge::v1::ExtAuthz& authz) {
+edgekit::broker::v1::BrokerConfig BrokerConfigFor(const EdgeConfig& config, bool with_rules) {
+  const edge::v1::ExtAuthz& authz = config.ext_authz();
   edgekit::broker::v1::BrokerConfig broker;
   broker.set_listen(absl::StrCat("127.0.0.1:", authz.port()));
-  broker.mutable_upstream()->set_target(authz.upstream_target());
+  const bool rules_only = IsRulesOnlyBroker(config);
+  if (!rules_only) broker.mutable_upstream()->set_target(authz.upstream_target());
   if (authz.has_hedging()) *broker.mutable_hedging() = authz.hedging();
+  if (with_rules) {
+    edgekit::broker::v1::DirectResponses* direct = broker.mutable_direct_responses();
+    *direct->mutable_hosts() = config.gateway().hosts();
+    *direct->mutable_rules() = config.direct_responses().rules();
+    if (config.gateway().has_num_trusted_proxies()) {
+      direct->set_num_trusted_proxies(config.gateway().num_trusted_proxies());
+    }
+    if (rules_only) direct->set_rules_only(true);
+  }
   return broker;
+}
+
+bool ExtAuthzFeature::RulesInBroker(const EdgeConfig& config) const {
+  return DirectResponsesEnabled(config) && direct_ != nullptr && direct_->compiled().in_broker;
 }
 
 bool ExtAuthzFeature::Enabled(const EdgeConfig& config) const { return ExtAuthzEnabled(config); }
 
 void ExtAuthzFeature::ApplyDefaults(EdgeConfig* config) const {
+  // A rules-only broker is wired as ext_authz through the broker, with no auth service.
+  if (!config->has_ext_authz() && DirectResponsesEnabled(*config) &&
+      config->direct_responses().engine() == edge::v1::DirectResponses::BROKER) {
+    config->mutable_ext_authz();
+  }
   if (!config->has_ext_authz()) return;
   edge::v1::ExtAuthz* authz = config->mutable_ext_authz();
   ApplyDeclaredDefaults(authz);
@@ -363,10 +384,11 @@ absl::Status ExtAuthzFeature::Validate(const EdgeConfig& config, const RenderCon
                                       "\" is not an IP address or CIDR (\"10.0.0.0/8\")"));
     }
   }
-  if (authz.upstream_target().empty()) {
+  if (authz.upstream_target().empty() && !IsRulesOnlyBroker(config)) {
     return ConfigError(source, "ext_authz.upstream_target",
                        "required: the broker's auth service, e.g. "
-                       "\"dns:///authz.auth.svc.cluster.local:8080\"");
+                       "\"dns:///authz.auth.svc.cluster.local:8080\" (only a rules-only broker, "
+                       "direct_responses.engine: broker, has none)");
   }
   if (authz.mode() == edge::v1::ExtAuthz::MODE_UNSPECIFIED) {
     return ConfigError(source, "ext_authz.mode", "must be broker or loopback");
@@ -379,7 +401,7 @@ absl::Status ExtAuthzFeature::Validate(const EdgeConfig& config, const RenderCon
     // broker.yaml is checked with the broker's own rules, so what render writes is what
     // the broker accepts; its key paths are relative to broker.yaml.
     absl::StatusOr<broker::BrokerSettings> broker =
-        broker::ValidateBrokerConfig(BrokerConfigFor(authz));
+        broker::ValidateBrokerConfig(BrokerConfigFor(config, RulesInBroker(config)));
     if (!broker.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat(source, ": ext_authz: the broker config would be rejected by the broker: ",
@@ -391,7 +413,7 @@ absl::Status ExtAuthzFeature::Validate(const EdgeConfig& config, const RenderCon
 
 absl::Status ExtAuthzFeature::Render(const EdgeConfig& config, const RenderContext& /*context*/,
                                      std::vector<RenderedFile>* files) {
-  std::vector<RenderedFile> rendered = RenderExtAuthzFiles(config);
+  std::vector<RenderedFile> rendered = RenderExtAuthzFiles(config, RulesInBroker(config));
   files->insert(files->end(), rendered.begin(), rendered.end());
   return absl::OkStatus();
 }

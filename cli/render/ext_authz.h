@@ -23,25 +23,37 @@ namespace edgekit::cli {
 // ext-authz.yaml, ext-authz-istio-operator.yaml, ext-authz-istiod-values.yaml,
 // broker.yaml, in that order. In mode "loopback" there is no broker.yaml, and
 // ext-authz.yaml also holds the loopback listener's Gateway, VirtualService and
-// hedging EnvoyFilter.
-std::vector<RenderedFile> RenderExtAuthzFiles(const edge::v1::EdgeConfig& config);
+// hedging EnvoyFilter. `with_rules`: as BrokerConfigFor.
+std::vector<RenderedFile> RenderExtAuthzFiles(const edge::v1::EdgeConfig& config, bool with_rules);
 
 // What broker.yaml holds: checked with the broker's own ValidateBrokerConfig, then
-// serialized as it is (so what is checked is what is written).
-edgekit::broker::v1::BrokerConfig BrokerConfigFor(const edge::v1::ExtAuthz& authz);
+// serialized as it is (so what is checked is what is written). With `with_rules` the
+// direct-response rules go in too (direct_responses: hosts = gateway.hosts, the rules in
+// edge.yaml order, num_trusted_proxies = gateway.num_trusted_proxies, rules_only for a
+// rules-only broker).
+edgekit::broker::v1::BrokerConfig BrokerConfigFor(const edge::v1::EdgeConfig& config,
+                                                  bool with_rules);
 
 // "dns:///host:port" or "host:port" -> {host, port}; InvalidArgument naming the target
 // otherwise (loopback mode needs an Istio destination, not any gRPC target).
 absl::StatusOr<HostPort> UpstreamHostPort(const std::string& target);
 
+class DirectResponseFeature;
+
 class ExtAuthzFeature final : public Feature {
  public:
+  // `direct` (validated before this feature) says whether the broker answers the rules.
+  explicit ExtAuthzFeature(const DirectResponseFeature* direct) : direct_(direct) {}
   std::string_view Name() const override { return "ext_authz"; }
   bool Enabled(const edge::v1::EdgeConfig& config) const override;
   void ApplyDefaults(edge::v1::EdgeConfig* config) const override;
   absl::Status Validate(const edge::v1::EdgeConfig& config, const RenderContext& context) override;
   absl::Status Render(const edge::v1::EdgeConfig& config, const RenderContext& context,
                       std::vector<RenderedFile>* files) override;
+
+ private:
+  bool RulesInBroker(const edge::v1::EdgeConfig& config) const;
+  const DirectResponseFeature* direct_;
 };
 
 }  // namespace edgekit::cli

@@ -16,6 +16,7 @@ inline constexpr char kExtAuthzFile[] = "ext-authz.yaml";
 inline constexpr char kIstioOperatorFile[] = "ext-authz-istio-operator.yaml";
 inline constexpr char kIstiodValuesFile[] = "ext-authz-istiod-values.yaml";
 inline constexpr char kBrokerConfigFile[] = "broker.yaml";
+inline constexpr char kGatewayValuesFile[] = "gateway-values.yaml";
 
 struct OutputFileSpec {
   const char* name;
@@ -39,6 +40,8 @@ inline constexpr OutputFileSpec kOutputFiles[] = {
      "# istiod Helm values (not a Kubernetes object): `helm upgrade istiod istio/istiod"},
     {kBrokerConfigFile, false,
      "# edgekit broker config (not a Kubernetes object): the file given to the broker's"},
+    {kGatewayValuesFile, false,
+     "# istio/gateway Helm values (not a Kubernetes object): `helm upgrade <gateway>"},
 };
 
 // The entry for `name`, or nullptr when render never writes such a file.

@@ -7,6 +7,7 @@
 #include "cli/edge/edge_config.h"
 #include "cli/render/direct_response/direct_response.h"
 #include "cli/render/ext_authz.h"
+#include "cli/render/gateway_topology.h"
 #include "cli/render/gzip.h"
 #include "cli/render/output_files.h"
 #include "cli/render/routes.h"
@@ -20,11 +21,13 @@ RenderPipeline::RenderPipeline() {
   auto transcoding = std::make_unique<TranscodingFeature>();
   auto direct = std::make_unique<DirectResponseFeature>();
   auto routes = std::make_unique<RoutesFeature>(transcoding.get(), direct.get());
+  auto ext_authz = std::make_unique<ExtAuthzFeature>(direct.get());
   features_.push_back(std::make_unique<GzipFeature>());
   features_.push_back(std::move(transcoding));
   features_.push_back(std::move(direct));
   features_.push_back(std::move(routes));
-  features_.push_back(std::make_unique<ExtAuthzFeature>());
+  features_.push_back(std::move(ext_authz));
+  features_.push_back(std::make_unique<GatewayTopologyFeature>());
 }
 
 void RenderPipeline::ApplyDefaults(EdgeConfig* config) const {

@@ -145,7 +145,7 @@ absl::StatusOr<std::vector<RenderedFile>> RenderRoutes(
       direct.routes.size() + (unreachable ? 0 : grpc_routes.size() + (has_default ? 1 : 0));
   if (http_routes > 0) {
     files.push_back({kRoutesFile, {d.Text(comment)}});
-  } else if (context.warnings != nullptr) {
+  } else if (context.warnings != nullptr && !direct.in_broker) {
     // Istio rejects a VirtualService without routes; with every rule in the Wasm plugin
     // and nothing to proxy to, there is nothing to route.
     context.warnings->push_back(absl::StrCat(

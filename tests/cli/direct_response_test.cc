@@ -22,6 +22,7 @@
 #include "re2/re2.h"
 #include "tests/cli/cli_test_util.h"
 #include "tests/cli/istio_test_util.h"
+#include "tests/testing/route_evaluator.h"
 #include "yaml-cpp/yaml.h"
 
 namespace edgekit::cli {
@@ -65,57 +66,11 @@ std::string Rule(const std::string& when, const std::string& respond = "{status:
          "      respond: " + respond + "\n";
 }
 
-// ---- A tiny evaluator of VirtualService HTTP routes (Istio -> Envoy semantics) ----
+using ::edgekit::testing::MissingHeader;
+using Request = ::edgekit::testing::RouteRequest;
 
-struct Request {
-  std::string path = "/";
-  std::string method = "GET";
-  std::map<std::string, std::string> headers;
-};
-
-// How a value matcher in withoutHeaders treats a missing header: Envoy's default (no
-// match), or Istio >= 1.22's treat_missing_header_as_empty (tested as "").
-enum class MissingHeader { kNoMatch, kAsEmpty };
-
-bool StringMatches(const YAML::Node& m, const std::string& value) {
-  if (m["exact"]) return value == m["exact"].as<std::string>();
-  if (m["prefix"]) return value.rfind(m["prefix"].as<std::string>(), 0) == 0;
-  if (m["regex"]) return RE2::FullMatch(value, RE2(m["regex"].as<std::string>()));
-  return true;  // {}: presence only
-}
-
-bool IsPresence(const YAML::Node& m) { return !m["exact"] && !m["prefix"] && !m["regex"]; }
-
-bool BlockMatches(const YAML::Node& block, const Request& r, MissingHeader missing) {
-  if (block["uri"] && !StringMatches(block["uri"], r.path)) return false;
-  if (block["method"] && !StringMatches(block["method"], r.method)) return false;
-  for (const auto& h : block["headers"]) {
-    auto it = r.headers.find(h.first.as<std::string>());
-    if (it == r.headers.end() || !StringMatches(h.second, it->second)) return false;
-  }
-  for (const auto& h : block["withoutHeaders"]) {
-    auto it = r.headers.find(h.first.as<std::string>());
-    if (it == r.headers.end()) {
-      // Envoy HeaderUtility::matchHeaders: missing + invert_match is a match only for
-      // present_match, unless treat_missing_header_as_empty.
-      if (IsPresence(h.second)) continue;
-      if (missing == MissingHeader::kNoMatch) return false;
-      if (StringMatches(h.second, "")) return false;
-      continue;
-    }
-    if (IsPresence(h.second) || StringMatches(h.second, it->second)) return false;
-  }
-  return true;
-}
-
-// The first route whose any match block holds: its name, or "" (404).
 std::string Evaluate(const YAML::Node& vs, const Request& r, MissingHeader missing) {
-  for (const auto& route : vs["spec"]["http"]) {
-    bool hit = !route["match"];
-    for (const auto& block : route["match"]) hit = hit || BlockMatches(block, r, missing);
-    if (hit) return route["name"].as<std::string>();
-  }
-  return "";
+  return ::edgekit::testing::EvaluateRoutes(vs, r, missing);
 }
 
 TEST(DirectResponseTest, SeedFlagsMatchGolden) {

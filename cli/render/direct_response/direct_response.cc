@@ -17,6 +17,7 @@
 #include "cli/edge/config_checks.h"
 #include "cli/edge/defaults.h"
 #include "cli/edge/edge_config.h"
+#include "cli/render/direct_response/broker_rules.h"
 #include "cli/render/direct_response/condition_compiler.h"
 #include "cli/render/direct_response/http_match_emit.h"
 #include "cli/render/direct_response/match_blocks.h"
@@ -170,8 +171,10 @@ absl::Status CompileCondition(const rules::v1::Rule& rule, const std::string& pa
           source, compiler.inexpressible_path(),
           absl::StrCat("rule \"", rule.name(),
                        "\" cannot be a VirtualService route: ", compiler.inexpressible(),
-                       ". Set direct_responses.wasm.image to answer it with a "
-                       "WasmPlugin running your module, or rewrite the rule"));
+                       ". Let the broker answer it (render ext_authz through the broker, "
+                       "or set direct_responses.engine: broker for a rules-only broker), set "
+                       "direct_responses.wasm.image to answer it with a WasmPlugin running "
+                       "your module, or rewrite the rule"));
     }
     compiled->expressible = false;
     compiled->inexpressible = compiler.inexpressible();
@@ -242,7 +245,7 @@ absl::Status RemoveShadowedBlocks(const DirectResponses& direct, const rules::v1
 absl::StatusOr<CompiledRule> CompileRule(const DirectResponses& direct, int i,
                                          const std::string& source,
                                          std::vector<std::string>* warnings,
-                                         EarlierRules* earlier) {
+                                         bool allow_inexpressible, EarlierRules* earlier) {
   const rules::v1::Rule& rule = direct.rules(i);
   const std::string path = RulePath(i);
   if (absl::Status s = ValidateRuleName(rule, path, source, &earlier->names); !s.ok()) return s;
@@ -254,7 +257,7 @@ absl::StatusOr<CompiledRule> CompileRule(const DirectResponses& direct, int i,
                                     "\" before it matches every request"));
   }
   CompiledRule compiled;
-  if (absl::Status s = CompileCondition(rule, path, direct.has_wasm(), source, &compiled);
+  if (absl::Status s = CompileCondition(rule, path, allow_inexpressible, source, &compiled);
       !s.ok()) {
     return s;
   }
@@ -317,22 +320,14 @@ DirectResponseRoute ToRoute(const rules::v1::Rule& rule, const CompiledRule& com
   return route;
 }
 
-}  // namespace
-
-void ApplyDirectResponseDefaults(EdgeConfig* config) {
-  if (!config->has_direct_responses()) return;
-  DirectResponses* direct = config->mutable_direct_responses();
-  if (direct->has_wasm()) ApplyDeclaredDefaults(direct->mutable_wasm());
-}
-
-absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(const EdgeConfig& config,
-                                                               const std::string& source,
-                                                               std::vector<std::string>* warnings) {
+// The rules as routes; a rule routes cannot express goes to the WasmPlugin when
+// `allow_inexpressible` (wasm.image is set, or the engine is being decided), else is an
+// error.
+absl::StatusOr<CompiledDirectResponses> CompileAsRoutes(const EdgeConfig& config,
+                                                        const std::string& source,
+                                                        std::vector<std::string>* warnings,
+                                                        bool allow_inexpressible) {
   const DirectResponses& direct = config.direct_responses();
-  if (direct.rules_size() == 0) {
-    return ConfigError(source, "direct_responses.rules",
-                       "at least one rule (or remove the section, or set enabled: false)");
-  }
   if (absl::Status s = ValidateWasmSection(direct, source); !s.ok()) return s;
 
   // Every rule is compiled (and checked) in order, the WasmPlugin's too: a rule's
@@ -340,7 +335,8 @@ absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(const EdgeConfig&
   std::vector<CompiledRule> rules;
   EarlierRules earlier;
   for (int i = 0; i < direct.rules_size(); ++i) {
-    absl::StatusOr<CompiledRule> compiled = CompileRule(direct, i, source, warnings, &earlier);
+    absl::StatusOr<CompiledRule> compiled =
+        CompileRule(direct, i, source, warnings, allow_inexpressible, &earlier);
     if (!compiled.ok()) return compiled.status();
     rules.push_back(*std::move(compiled));
   }
@@ -361,6 +357,60 @@ absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(const EdgeConfig&
                                    "\": ", rules[last_wasm].inexpressible);
   }
   return out;
+}
+
+// AUTO: routes when they can answer every rule (or the user's Wasm module takes those
+// they cannot), else the broker when ext_authz goes through it. Decided on a trial
+// compilation; its errors are the routes' (a bad or unreachable rule is one for both).
+absl::StatusOr<bool> AutoInBroker(const EdgeConfig& config, const std::string& source) {
+  const DirectResponses& direct = config.direct_responses();
+  absl::StatusOr<CompiledDirectResponses> trial =
+      CompileAsRoutes(config, source, nullptr, /*allow_inexpressible=*/true);
+  if (!trial.ok()) return trial.status();
+  if (trial->wasm_rules.empty() || direct.has_wasm()) return false;
+  if (ExtAuthzEnabled(config) && !IsLoopbackMode(config.ext_authz())) return true;
+  // Neither: the error names the rule and what it needs.
+  absl::StatusOr<CompiledDirectResponses> routes =
+      CompileAsRoutes(config, source, nullptr, /*allow_inexpressible=*/false);
+  return routes.ok() ? absl::InternalError("direct_responses: inconsistent trial compilation")
+                     : routes.status();
+}
+
+}  // namespace
+
+void ApplyDirectResponseDefaults(EdgeConfig* config) {
+  if (!config->has_direct_responses()) return;
+  DirectResponses* direct = config->mutable_direct_responses();
+  ApplyDeclaredDefaults(direct);  // engine
+  if (direct->has_wasm()) ApplyDeclaredDefaults(direct->mutable_wasm());
+}
+
+absl::StatusOr<bool> DirectResponsesInBroker(const EdgeConfig& config, const std::string& source) {
+  switch (config.direct_responses().engine()) {
+    case DirectResponses::ROUTES:
+      return false;
+    case DirectResponses::BROKER:
+      return true;
+    case DirectResponses::AUTO:
+    case DirectResponses::ENGINE_UNSPECIFIED:  // not set: the default, auto
+      return AutoInBroker(config, source);
+    default:
+      return ConfigError(source, "direct_responses.engine", "must be routes, broker or auto");
+  }
+}
+
+absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(const EdgeConfig& config,
+                                                               const std::string& source,
+                                                               std::vector<std::string>* warnings) {
+  const DirectResponses& direct = config.direct_responses();
+  if (direct.rules_size() == 0) {
+    return ConfigError(source, "direct_responses.rules",
+                       "at least one rule (or remove the section, or set enabled: false)");
+  }
+  absl::StatusOr<bool> in_broker = DirectResponsesInBroker(config, source);
+  if (!in_broker.ok()) return in_broker.status();
+  if (*in_broker) return direct_response_internal::CompileForBroker(config, source, warnings);
+  return CompileAsRoutes(config, source, warnings, direct.has_wasm());
 }
 
 bool DirectResponseFeature::Enabled(const EdgeConfig& config) const {

@@ -77,12 +77,17 @@ struct CompiledDirectResponses {
   std::string wasm_reason;
   // Some rule matches every request: nothing after the direct responses is reachable.
   bool catches_all = false;
+  // The rules are answered by the broker (direct_responses.engine broker, or auto with
+  // a rule routes cannot express): no routes, no WasmPlugin; they go into broker.yaml.
+  bool in_broker = false;
 };
 
 // Defaults of direct_responses.wasm (name, phase).
 void ApplyDirectResponseDefaults(edge::v1::EdgeConfig* config);
 
-// Validates and compiles direct_responses (enabled). Errors are InvalidArgument
+// Validates direct_responses (enabled) and decides its engine (ROUTES, BROKER, AUTO: see
+// DirectResponses.engine), then compiles the rules into routes unless the broker answers
+// them. Errors are InvalidArgument
 // "<source>: direct_responses.<key.path>: <problem>"; warnings (large bodies, path or
 // method tests under transcoding) are appended to `warnings` when it is not null.
 absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(const edge::v1::EdgeConfig& config,
@@ -97,6 +102,12 @@ void EmitHttpMatch(Doc& d, const HttpMatch& match);
 // ext_authz.port}] in ext_authz loopback mode, rules}.
 std::string RenderDirectResponseWasm(const edge::v1::EdgeConfig& config,
                                      const CompiledDirectResponses& compiled);
+
+// Whether the broker answers the rules when edge.yaml is rendered as it is: engine
+// BROKER, or AUTO with a rule no route can express, no wasm.image and ext_authz through
+// the broker. Errors as CompileDirectResponses.
+absl::StatusOr<bool> DirectResponsesInBroker(const edge::v1::EdgeConfig& config,
+                                             const std::string& source);
 
 // The feature: Validate compiles the rules once (routes.h reads them through compiled()),
 // Render writes direct-response-wasm.yaml when some rule needs the WasmPlugin.

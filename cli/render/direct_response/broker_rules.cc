@@ -1,0 +1,196 @@
+#include "cli/render/direct_response/broker_rules.h"
+
+#include <optional>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "cli/edge/config_checks.h"
+#include "cli/edge/edge_config.h"
+#include "rules/ip_set.h"
+#include "rules/rule_set.h"
+
+namespace edgekit::cli::direct_response_internal {
+namespace {
+
+using rules::v1::Condition;
+
+// The tests every request a condition matches must pass: the condition itself, or each
+// item of a top-level `all`.
+std::vector<const Condition*> Conjuncts(const Condition& c) {
+  std::vector<const Condition*> out;
+  if (c.all_size() > 0) {
+    for (const Condition& item : c.all()) out.push_back(&item);
+  } else {
+    out.push_back(&c);
+  }
+  return out;
+}
+
+// An Istio notPaths entry: exact, "prefix*", "*suffix" or "*".
+struct PathPattern {
+  enum class Kind { kExact, kPrefix, kSuffix, kAny } kind;
+  std::string value;
+};
+
+PathPattern ParsePattern(const std::string& p) {
+  if (p == "*") return {PathPattern::Kind::kAny, ""};
+  if (absl::EndsWith(p, "*")) return {PathPattern::Kind::kPrefix, p.substr(0, p.size() - 1)};
+  if (absl::StartsWith(p, "*")) return {PathPattern::Kind::kSuffix, p.substr(1)};
+  return {PathPattern::Kind::kExact, p};
+}
+
+// True when no path passing `test` (one conjunct) can match `excluded`: a sound,
+// incomplete check (a regex, or a suffix pattern against a prefix test, is "can match").
+bool PathTestAvoids(const Condition& test, const PathPattern& excluded) {
+  if (test.has_path()) {
+    const rules::v1::StringCondition& s = test.path();
+    switch (excluded.kind) {
+      case PathPattern::Kind::kAny:
+        return false;
+      case PathPattern::Kind::kExact:
+        if (s.has_exact()) return s.exact() != excluded.value;
+        if (s.has_prefix()) return !absl::StartsWith(excluded.value, s.prefix());
+        return false;
+      case PathPattern::Kind::kPrefix:
+        if (s.has_exact()) return !absl::StartsWith(s.exact(), excluded.value);
+        if (s.has_prefix()) {
+          return !absl::StartsWith(s.prefix(), excluded.value) &&
+                 !absl::StartsWith(excluded.value, s.prefix());
+        }
+        return false;
+      case PathPattern::Kind::kSuffix:
+        if (s.has_exact()) return !absl::EndsWith(s.exact(), excluded.value);
+        return false;
+    }
+  }
+  if (test.has_not_() && test.not_().has_path()) {
+    const rules::v1::StringCondition& s = test.not_().path();
+    if (excluded.kind == PathPattern::Kind::kExact) {
+      return (s.has_exact() && s.exact() == excluded.value) ||
+             (s.has_prefix() && absl::StartsWith(excluded.value, s.prefix()));
+    }
+    if (excluded.kind == PathPattern::Kind::kPrefix) {
+      return s.has_prefix() && absl::StartsWith(excluded.value, s.prefix());
+    }
+  }
+  return false;
+}
+
+bool Overlap(const std::pair<rules::IpAddress, rules::IpAddress>& a,
+             const std::pair<rules::IpAddress, rules::IpAddress>& b) {
+  return a.first <= b.second && b.first <= a.second;
+}
+
+// True when no client passing `test` can be in `excluded` (a CIDR).
+bool ClientTestAvoids(const Condition& test, const std::string& excluded) {
+  const auto range = rules::CidrRange(excluded);
+  if (!range) return false;
+  if (test.has_client_ip()) {
+    for (const std::string& cidr : test.client_ip().cidrs()) {
+      const auto r = rules::CidrRange(cidr);
+      if (!r || Overlap(*r, *range)) return false;
+    }
+    return true;
+  }
+  if (test.has_not_() && test.not_().has_client_ip()) {
+    for (const std::string& cidr : test.not_().client_ip().cidrs()) {
+      const auto r = rules::CidrRange(cidr);
+      if (r && r->first <= range->first && range->second <= r->second) return true;
+    }
+  }
+  return false;
+}
+
+// The CUSTOM AuthorizationPolicy keeps excluded paths and clients from the broker: a rule
+// that could match such a request would silently not answer it.
+absl::Status CheckNotHidden(const edge::v1::EdgeConfig& config, const std::string& source) {
+  const edge::v1::ExtAuthz& authz = config.ext_authz();
+  const auto& rule_list = config.direct_responses().rules();
+  for (int i = 0; i < rule_list.size(); ++i) {
+    const rules::v1::Rule& rule = rule_list[i];
+    const std::vector<const Condition*> tests =
+        rule.has_when() ? Conjuncts(rule.when()) : std::vector<const Condition*>{};
+    for (int j = 0; j < authz.excluded_paths_size(); ++j) {
+      const PathPattern excluded = ParsePattern(authz.excluded_paths(j));
+      bool avoids = false;
+      for (const Condition* t : tests) avoids = avoids || PathTestAvoids(*t, excluded);
+      if (!avoids) {
+        return ConfigError(
+            source, absl::StrCat("direct_responses.rules[", i, "]"),
+            absl::StrCat("rule \"", rule.name(), "\" can match requests to \"",
+                         authz.excluded_paths(j), "\" (ext_authz.excluded_paths[", j,
+                         "]), which the AuthorizationPolicy never sends to the broker, so the "
+                         "rule would not see them: remove the exclusion, or give the rule a "
+                         "path test that leaves those paths out (`all: [{not: {path: ...}}, "
+                         "...]`)"));
+      }
+    }
+    for (int j = 0; j < authz.excluded_cidrs_size(); ++j) {
+      bool avoids = false;
+      for (const Condition* t : tests) {
+        avoids = avoids || ClientTestAvoids(*t, authz.excluded_cidrs(j));
+      }
+      if (!avoids) {
+        return ConfigError(
+            source, absl::StrCat("direct_responses.rules[", i, "]"),
+            absl::StrCat("rule \"", rule.name(), "\" can match clients in \"",
+                         authz.excluded_cidrs(j), "\" (ext_authz.excluded_cidrs[", j,
+                         "]), which the AuthorizationPolicy never sends to the broker, so the "
+                         "rule would not see them: remove the exclusion, or give the rule a "
+                         "client_ip test that leaves them out"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool TestsClientIp(const Condition& c) {
+  if (c.has_client_ip()) return true;
+  if (c.has_not_()) return TestsClientIp(c.not_());
+  for (const Condition& item : c.all()) {
+    if (TestsClientIp(item)) return true;
+  }
+  for (const Condition& item : c.any()) {
+    if (TestsClientIp(item)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::StatusOr<CompiledDirectResponses> CompileForBroker(const edge::v1::EdgeConfig& config,
+                                                         const std::string& source,
+                                                         std::vector<std::string>* warnings) {
+  const edge::v1::DirectResponses& direct = config.direct_responses();
+  if (ExtAuthzEnabled(config) && IsLoopbackMode(config.ext_authz())) {
+    return ConfigError(source, "direct_responses.engine",
+                       "the broker answers the rules, but ext_authz.mode is loopback (no "
+                       "broker): use ext_authz mode broker, or engine routes");
+  }
+  if (direct.has_wasm()) {
+    return ConfigError(source, "direct_responses.wasm",
+                       "only for engine routes: the broker answers every rule itself");
+  }
+  absl::StatusOr<std::shared_ptr<const rules::RuleSet>> compiled =
+      rules::RuleSet::Compile(direct.rules(), config.gateway().hosts(), "direct_responses");
+  if (!compiled.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": ", compiled.status().message()));
+  }
+  if (absl::Status s = CheckNotHidden(config, source); !s.ok()) return s;
+  if (warnings != nullptr && !config.gateway().has_num_trusted_proxies()) {
+    for (int i = 0; i < direct.rules_size(); ++i) {
+      if (direct.rules(i).has_when() && TestsClientIp(direct.rules(i).when())) {
+        warnings->push_back(absl::StrCat(
+            source, ": direct_responses.rules[", i, "]: warning: rule \"", direct.rules(i).name(),
+            "\" tests client_ip but gateway.num_trusted_proxies is not set: behind a load "
+            "balancer or CDN the address tested is theirs, not the client's"));
+      }
+    }
+  }
+  CompiledDirectResponses out;
+  out.in_broker = true;  // catches_all stays false: it is about routes
+  return out;
+}
+
+}  // namespace edgekit::cli::direct_response_internal

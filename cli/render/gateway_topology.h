@@ -1,0 +1,33 @@
+// gateway.num_trusted_proxies in `edgekit render`: Istio reads a gateway's trusted proxy
+// count from its ProxyConfig (gatewayTopology.numTrustedProxies, set per gateway by the
+// proxy.istio.io/config pod annotation) and turns it into the listener's
+// xff_num_trusted_hops. Written as gateway-values.yaml, Helm values for the istio/gateway
+// chart (podAnnotations), since the gateway's Deployment is not edgekit's to render.
+#ifndef EDGEKIT_CLI_RENDER_GATEWAY_TOPOLOGY_H_
+#define EDGEKIT_CLI_RENDER_GATEWAY_TOPOLOGY_H_
+
+#include <string_view>
+#include <vector>
+
+#include "cli/render/feature.h"
+#include "edgekit/edge/v1/edge_config.pb.h"
+
+namespace edgekit::cli {
+
+class GatewayTopologyFeature final : public Feature {
+ public:
+  std::string_view Name() const override { return "gateway_topology"; }
+  // When gateway.num_trusted_proxies is set (its range is checked with the gateway).
+  bool Enabled(const edge::v1::EdgeConfig& config) const override;
+  void ApplyDefaults(edge::v1::EdgeConfig* /*config*/) const override {}
+  absl::Status Validate(const edge::v1::EdgeConfig& /*config*/,
+                        const RenderContext& /*context*/) override {
+    return absl::OkStatus();
+  }
+  absl::Status Render(const edge::v1::EdgeConfig& config, const RenderContext& context,
+                      std::vector<RenderedFile>* files) override;
+};
+
+}  // namespace edgekit::cli
+
+#endif  // EDGEKIT_CLI_RENDER_GATEWAY_TOPOLOGY_H_
