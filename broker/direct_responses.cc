@@ -85,7 +85,8 @@ DirectResponses::Decision DirectResponses::Decide(const grpc::ByteBuffer& reques
   options.initial_block_size = sizeof(initial_block);
   google::protobuf::Arena arena(options);
   auto* check = google::protobuf::Arena::CreateMessage<CheckRequest>(&arena);
-  if (size > static_cast<size_t>(INT32_MAX) || !check->ParseFromArray(data, static_cast<int>(size))) {
+  if (size > static_cast<size_t>(INT32_MAX) ||
+      !check->ParseFromArray(data, static_cast<int>(size))) {
     return {Decision::Kind::kMalformed, nullptr};
   }
   const int rule = rules_->Match(CheckRequestView(*check, num_trusted_proxies_));

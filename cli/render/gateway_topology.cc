@@ -19,9 +19,8 @@ absl::Status GatewayTopologyFeature::Render(const edge::v1::EdgeConfig& config,
   d.Map().Key("podAnnotations").Map();
   // The annotation's value is a ProxyConfig; it replaces meshConfig.defaultConfig's
   // gatewayTopology for these pods only.
-  d.KV("proxy.istio.io/config",
-       absl::StrCat("{\"gatewayTopology\": {\"numTrustedProxies\": ",
-                    config.gateway().num_trusted_proxies(), "}}"));
+  d.KV("proxy.istio.io/config", absl::StrCat("{\"gatewayTopology\": {\"numTrustedProxies\": ",
+                                             config.gateway().num_trusted_proxies(), "}}"));
   d.EndMap().EndMap();
   files->push_back(
       {kGatewayValuesFile,

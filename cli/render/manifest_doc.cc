@@ -1,6 +1,8 @@
 #include "cli/render/manifest_doc.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -8,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
+#include "google/protobuf/text_format.h"
 
 namespace edgekit::cli {
 namespace {
@@ -139,7 +142,29 @@ Doc& Doc::Message(const google::protobuf::Message& message) {
   Map();
   for (const google::protobuf::FieldDescriptor* field : fields) {
     Key(field->name());
-    if (field->is_repeated()) {
+    if (field->is_map()) {
+      // A YAML mapping (what the loader takes), keys sorted so output is byte-stable.
+      std::vector<std::pair<std::string, const google::protobuf::Message*>> entries;
+      for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
+        const google::protobuf::Message& entry = reflection->GetRepeatedMessage(message, field, i);
+        const google::protobuf::FieldDescriptor* key = field->message_type()->map_key();
+        std::string text;
+        if (key->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_STRING) {
+          text = entry.GetReflection()->GetString(entry, key);
+        } else {
+          google::protobuf::TextFormat::PrintFieldValueToString(entry, key, -1, &text);
+        }
+        entries.emplace_back(std::move(text), &entry);
+      }
+      std::sort(entries.begin(), entries.end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
+      Map();
+      for (const auto& [k, entry] : entries) {
+        Key(k);
+        Field(*entry, field->message_type()->map_value(), -1);
+      }
+      EndMap();
+    } else if (field->is_repeated()) {
       Seq();
       for (int i = 0; i < reflection->FieldSize(message, field); ++i) Field(message, field, i);
       EndSeq();

@@ -41,6 +41,42 @@ seed() {
       add "$dir" examples/helloworld/rendered/*.yaml tests/cli/testdata/render/*.yaml \
         tests/cli/testdata/validate/*.yaml tests/cli/testdata/crd/*.yaml \
         tests/chart/testdata/semantics.golden.yaml ;;
+    rules_config)
+      # Every YAML file with rules, as it is (the fuzzer needs the section alone, but
+      # mutations of the whole file still reach it), and each file's rules as the section
+      # itself: edge.yaml's direct_responses without its edge-only keys, with gateway.hosts.
+      local files
+      files=$(git ls-files 'examples/*.yaml' 'tests/*.yaml' |
+        xargs grep -l -E 'direct_responses|rules:' 2>/dev/null || true)
+      add "$dir" $files
+      /usr/bin/python3 - "$dir" $files <<'PY' || true
+import os, sys, yaml
+for path in sys.argv[2:]:
+    try:
+        docs = list(yaml.safe_load_all(open(path)))
+    except Exception:
+        continue
+    for n, doc in enumerate(docs):
+        if not isinstance(doc, dict):
+            continue
+        section = doc.get("direct_responses")
+        if not isinstance(section, dict) or not section.get("rules"):
+            continue
+        section = {k: v for k, v in section.items() if k not in ("enabled", "engine", "wasm")}
+        gateway = doc.get("gateway")
+        hosts = gateway.get("hosts") if isinstance(gateway, dict) else None
+        if hosts and "hosts" not in section:
+            section = {"hosts": hosts, **section}
+        name = path.replace("/", "_").replace(".yaml", f"-direct-responses-{n}.yaml")
+        with open(os.path.join(sys.argv[1], name), "w") as out:
+            yaml.safe_dump(section, out, sort_keys=False)
+PY
+      ;;
+    check_request)
+      # Valid serialized CheckRequests, written by the fuzzer itself (nothing binary is
+      # kept in the repository).
+      EDGEKIT_FUZZ_WRITE_SEEDS="$dir" "$bin/check_request_fuzzer" > /dev/null 2>&1 ||
+        { echo "fuzz: check_request: cannot write its seeds to $dir" >&2; return 1; } ;;
     *)
       add "$dir" $(find examples tests/cli/testdata -name edge.yaml | sort) \
         tests/cli/testdata/direct_response/*.yaml \
@@ -67,7 +103,7 @@ PY
 failed=0
 mkdir -p "$artifacts"
 crds=$EDGEKIT_CRDS
-for target in yaml_proto edge_config manifest broker_config; do
+for target in yaml_proto edge_config manifest broker_config rules_config check_request; do
   if [ "$target" = manifest ] && [ ! -f "$crds" ]; then
     echo "== manifest: skipped: no Istio CRDs at $crds (set EDGEKIT_CRDS)" >&2
     continue
@@ -75,7 +111,9 @@ for target in yaml_proto edge_config manifest broker_config; do
   fuzzer="$bin/${target}_fuzzer"
   [ -x "$fuzzer" ] || { echo "fuzz: $fuzzer not built" >&2; exit 1; }
   echo "== $target: regressions"
-  if ! "$fuzzer" -timeout=10 -rss_limit_mb=2048 tests/fuzz/regressions/"$target"/* \
+  regressions=(tests/fuzz/regressions/"$target"/*)
+  if [ -e "${regressions[0]}" ] &&
+     ! "$fuzzer" -timeout=10 -rss_limit_mb=2048 "${regressions[@]}" \
        > "$work-$target-regressions.log" 2>&1; then
     tail -40 "$work-$target-regressions.log" >&2
     echo "fuzz: $target: a regression input fails again" >&2
@@ -86,8 +124,10 @@ for target in yaml_proto edge_config manifest broker_config; do
   corpus="$work/corpus-$target"  # fresh each run: what this run found, nothing older
   rm -rf "$corpus" && mkdir -p "$corpus"
   echo "== $target: ${seconds}s"
+  dict=(-dict=tests/fuzz/yaml.dict)  # YAML tokens; a CheckRequest is binary protobuf
+  if [ "$target" = check_request ]; then dict=(); fi
   if ! "$fuzzer" "$corpus" "$work/seed-$target" -max_total_time="$seconds" -timeout=10 \
-       -rss_limit_mb=2048 -max_len=65536 -dict=tests/fuzz/yaml.dict -print_final_stats=1 \
+       -rss_limit_mb=2048 -max_len=65536 "${dict[@]}" -print_final_stats=1 \
        -artifact_prefix="$artifacts/$target-" > "$work-$target.log" 2>&1; then
     tail -60 "$work-$target.log" >&2
     echo "fuzz: $target: finding in $artifacts" >&2

@@ -18,6 +18,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cli/render/pipeline.h"
 #include "edgekit/broker/v1/broker_config.pb.h"
 #include "envoy/service/auth/v3/external_auth.pb.h"
 #include "gmock/gmock.h"
@@ -26,6 +27,8 @@
 #include "re2/re2.h"
 #include "tests/integration/running_broker.h"
 #include "tests/integration/test_util.h"
+#include "tests/testing/route_evaluator.h"
+#include "yaml-cpp/yaml.h"
 
 namespace edgekit::testing {
 namespace {
@@ -37,6 +40,7 @@ using Condition = ::edgekit::rules::v1::Condition;
 // ---- The request model and the reference evaluator (first match over the protos) ----
 
 struct Request {
+  std::string host = "shop.example.com";
   std::string method = "GET";
   std::string path = "/";
   std::vector<std::pair<std::string, std::string>> headers;  // distinct names
@@ -285,9 +289,9 @@ CheckRequest ToCheckRequest(const Request& r) {
   auto* http = attributes->mutable_request()->mutable_http();
   http->set_method(r.method);
   http->set_path(r.path);
-  http->set_host("shop.example.com");
+  http->set_host(r.host);
   auto& headers = *http->mutable_headers();
-  headers[":authority"] = "shop.example.com";
+  headers[":authority"] = r.host;
   headers[":path"] = r.path;
   headers[":method"] = r.method;
   headers["x-allow"] = "true";  // the fake auth service allows: its answers have code 0
@@ -324,7 +328,8 @@ TEST(BrokerDirectResponses, GeneratedRulesAnswerAsFirstMatchWithNoUpstreamCall) 
   auto upstream = StartUpstream(absl::Microseconds(100));
   std::mt19937 rng(20261202);
   const std::string path = WriteTempFile("rules.yaml", ConfigYaml(RandomRules(rng, 12)));
-  RunningBroker broker(upstream->address(), {"--config", path});
+  // No hedging here: the upstream's call count must be exactly one per forwarded request.
+  RunningBroker broker(upstream->address(), {"--config", path, "--max-attempts", "1"});
   CheckClient client(absl::StrCat("127.0.0.1:", broker.port));
   int answered_total = 0, forwarded_total = 0;
   for (int round = 0; round < 5; ++round) {
@@ -377,6 +382,96 @@ TEST(BrokerDirectResponses, GeneratedRulesAnswerAsFirstMatchWithNoUpstreamCall) 
   EXPECT_GT(forwarded_total, 200);
 }
 
+// The whole path a request takes on the gateway, from an edge.yaml rendered by the CLI:
+// the broker (ext_authz runs first) with the broker.yaml `edgekit render` wrote, then,
+// for requests it lets through, the VirtualService routes render wrote (evaluated by
+// tests/testing/route_evaluator.h). The result must equal first-match evaluation of the
+// rules for the gateway's hosts, and a request for another host must pass the broker
+// untouched (the rules are scoped to gateway.hosts).
+TEST(BrokerDirectResponses, RenderedEdgeYamlThroughBrokerThenRoutesEqualsFirstMatch) {
+  auto upstream = StartUpstream(absl::Microseconds(100));
+  std::mt19937 rng(777);
+  edgekit::edge::v1::EdgeConfig edge;
+  edge.mutable_gateway()->add_hosts("shop.example.com");
+  edge.mutable_gateway()->add_hosts("*.api.example.com");
+  edge.mutable_gateway()->set_num_trusted_proxies(1);
+  const edgekit::broker::v1::DirectResponses rules = RandomRules(rng, 10);
+  auto* direct = edge.mutable_direct_responses();
+  direct->set_engine(edgekit::edge::v1::DirectResponses::BROKER);
+  *direct->mutable_rules() = rules.rules();
+  edge.mutable_ext_authz()->set_upstream_target("authz.auth.svc.cluster.local:8080");
+  edge.mutable_routes()->mutable_default_destination()->set_host("shop.default.svc.cluster.local");
+  edge.mutable_routes()->mutable_default_destination()->set_port(8080);
+  cli::ApplyEdgeDefaults(&edge);
+  cli::RenderContext context;
+  context.source = "edge.yaml";
+  absl::StatusOr<std::vector<cli::RenderedFile>> files = cli::RenderEdgeConfig(edge, context);
+  ASSERT_TRUE(files.ok()) << files.status();
+  std::string broker_yaml, routes_yaml;
+  for (const cli::RenderedFile& f : *files) {
+    for (const std::string& doc : f.documents) {
+      if (f.name == "broker.yaml") broker_yaml += doc;
+      if (f.name == "routes.yaml") routes_yaml += doc;
+    }
+  }
+  ASSERT_FALSE(broker_yaml.empty());
+  ASSERT_FALSE(routes_yaml.empty());
+  const YAML::Node vs = YAML::Load(routes_yaml);
+  // The upstream flag points the rendered config at the fake auth service; no hedging,
+  // so the upstream's call count is one per forwarded request.
+  RunningBroker broker(
+      upstream->address(),
+      {"--config", WriteTempFile("rendered-broker.yaml", broker_yaml), "--max-attempts", "1"});
+  CheckClient client(absl::StrCat("127.0.0.1:", broker.port));
+  const std::vector<std::string> hosts = {"shop.example.com", "a.api.example.com",
+                                          "a.b.api.example.com:8443", "api.example.com",
+                                          "other.example.org"};
+  auto served = [&](const std::string& host) {  // the VirtualService's hosts, as Envoy
+    const std::string name = host.substr(0, host.find(':'));
+    for (const auto& h : vs["spec"]["hosts"]) {
+      const std::string pattern = h.as<std::string>();
+      if (pattern == name) return true;
+      if (absl::StartsWith(pattern, "*.") && absl::EndsWith(name, pattern.substr(1))) return true;
+    }
+    return false;
+  };
+  int answered = 0, routed = 0, other_hosts = 0, forwarded = 0;
+  upstream->Stats(/*reset=*/true);
+  for (int i = 0; i < 600; ++i) {
+    Request r = RandomRequest(rng);
+    r.host = Pick(rng, hosts);
+    const bool in_scope = served(r.host);
+    const int want_rule = in_scope ? FirstMatch(rules, r) : -1;
+    const RawCheckResult got = client.CheckRaw(ToCheckRequest(r));
+    ASSERT_TRUE(got.status.ok()) << got.status.error_message();
+    std::string outcome;
+    if (got.response.status().code() != 0) {
+      outcome = absl::StrCat("rule-", got.response.denied_response().status().code() - 400);
+    } else {
+      ++forwarded;
+      edgekit::testing::RouteRequest route_request;
+      route_request.path = r.path;
+      route_request.method = r.method;
+      for (const auto& [k, v] : r.headers) route_request.headers[k] = v;
+      outcome = served(r.host) ? edgekit::testing::EvaluateRoutes(
+                                     vs, route_request, edgekit::testing::MissingHeader::kNoMatch)
+                               : "";
+    }
+    const std::string want = want_rule >= 0 ? absl::StrCat("rule-", want_rule)
+                             : in_scope     ? "default"
+                                            : "";
+    ASSERT_EQ(outcome, want) << "request " << i << " host " << r.host << " path " << r.path
+                             << " xff " << r.xff;
+    answered += want_rule >= 0;
+    routed += want == "default";
+    other_hosts += !in_scope;
+  }
+  EXPECT_EQ(upstream->Stats().checks_received, static_cast<uint64_t>(forwarded));
+  EXPECT_GT(answered, 100);
+  EXPECT_GT(routed, 100);
+  EXPECT_GT(other_hosts, 50);
+}
+
 TEST(BrokerDirectResponses, RuleCountersAndGaugesFollowTheRulesInForce) {
   auto upstream = StartUpstream();
   const std::string path = WriteTempFile(
@@ -386,7 +481,7 @@ TEST(BrokerDirectResponses, RuleCountersAndGaugesFollowTheRulesInForce) {
       "       respond: {status: 403, body: blocked}}\n"
       "    - {name: need-tenant, when: {header: {name: x-tenant, absent: true}},\n"
       "       respond: {status: 400}}\n");
-  RunningBroker broker(upstream->address(), {"--config", path});
+  RunningBroker broker(upstream->address(), {"--config", path, "--max-attempts", "1"});
   CheckClient client(absl::StrCat("127.0.0.1:", broker.port));
   Request blocked;
   blocked.peer = "203.0.113.9";

@@ -55,7 +55,8 @@ inline bool BlockMatches(const YAML::Node& block, const RouteRequest& r, Missing
 }
 
 // The first route whose any match block holds: its name, or "" (404).
-inline std::string EvaluateRoutes(const YAML::Node& vs, const RouteRequest& r, MissingHeader missing) {
+inline std::string EvaluateRoutes(const YAML::Node& vs, const RouteRequest& r,
+                                  MissingHeader missing) {
   for (const auto& route : vs["spec"]["http"]) {
     bool hit = !route["match"];
     for (const auto& block : route["match"]) hit = hit || BlockMatches(block, r, missing);
