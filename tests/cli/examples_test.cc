@@ -1,0 +1,175 @@
+// The examples with rendered manifests checked in (examples/helloworld: all four features;
+// examples/broker-rules: direct responses answered by the broker): what is checked in
+// must be what `edgekit render` gives today (EDGEKIT_UPDATE_GOLDEN=1 rewrites them;
+// review the diff), every Istio object must pass the real CRD schemas and the semantic
+// checks, broker.yaml must be accepted by the real broker; and each example's point
+// holds (the Greeter's `POST /say` binding; the rules in broker.yaml, not in routes).
+#include <algorithm>
+#include <cstdlib>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "cli/proto/http_routes.h"
+#include "cli/validate/crd_validator.h"
+#include "gtest/gtest.h"
+#include "tests/cli/cli_test_util.h"
+#include "tests/cli/istio_test_util.h"
+#include "yaml-cpp/yaml.h"
+
+namespace edgekit::cli {
+namespace {
+
+using ::edgekit::cli::testing::FileExists;
+using ::edgekit::cli::testing::ListDir;
+using ::edgekit::cli::testing::MakeTempDir;
+using ::edgekit::cli::testing::ReadFileToString;
+using ::edgekit::cli::testing::RunCommand;
+using ::edgekit::cli::testing::RunEdgekit;
+using ::edgekit::cli::testing::WriteStringToFile;
+
+std::string CrdFile() { return EDGEKIT_SHARED_SCHEMAS "/istio-crds.gen.yaml"; }
+
+struct Example {
+  const char* name;  // under examples/
+  std::vector<std::string> files;
+  std::vector<std::string> kinds;  // of the Istio objects, in file order
+  const char* broker_summary;      // in the broker's --check-config output
+};
+void PrintTo(const Example& e, std::ostream* os) { *os << e.name; }
+
+std::string Dir(const Example& e) { return EDGEKIT_SOURCE_DIR "/examples/" + std::string(e.name); }
+std::string Rendered(const Example& e) { return Dir(e) + "/rendered"; }
+
+// Renders the example into a fresh directory (from another working directory, so paths
+// in edge.yaml must resolve against the file's own directory).
+std::string RenderExample(const Example& e) {
+  const std::string out = MakeTempDir() + "/rendered";
+  auto result = RunCommand({EDGEKIT_CLI_BINARY, "render", "-f", Dir(e) + "/edge.yaml", "-o", out},
+                           "/dev/null", "/");
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.err, "") << "the example renders without warnings";
+  return out;
+}
+
+class ExampleTest : public ::testing::TestWithParam<Example> {};
+
+TEST_P(ExampleTest, CheckedInManifestsAreUpToDate) {
+  const Example& e = GetParam();
+  const std::string out = RenderExample(e);
+  const std::vector<std::string> files = ListDir(out);
+  EXPECT_EQ(files, e.files);
+  const char* update = std::getenv("EDGEKIT_UPDATE_GOLDEN");
+  const bool updating = update != nullptr && std::string(update) == "1";
+  if (!updating) {
+    EXPECT_EQ(ListDir(Rendered(e)), files) << "files in " << Rendered(e);
+  }
+  for (const std::string& name : files) {
+    const std::string fresh = ReadFileToString(out + "/" + name);
+    if (updating) {
+      WriteStringToFile(Rendered(e) + "/" + name, fresh);
+      continue;
+    }
+    EXPECT_EQ(ReadFileToString(Rendered(e) + "/" + name), fresh)
+        << Rendered(e) << "/" << name << " is stale: rerun with EDGEKIT_UPDATE_GOLDEN=1 and "
+        << "review the diff";
+  }
+}
+
+TEST_P(ExampleTest, EveryIstioObjectIsValid) {
+  if (!FileExists(CrdFile()))
+    GTEST_SKIP() << CrdFile() << " not found (from CI: ../shared/schemas)";
+  absl::StatusOr<CrdRegistry> registry = CrdRegistry::FromFile(CrdFile());
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  std::vector<std::string> kinds;
+  for (const std::string& name : ListDir(Rendered(GetParam()))) {
+    for (const std::string& kind : testing::ExpectValidIstioObjects(
+             *registry, ReadFileToString(Rendered(GetParam()) + "/" + name), name)) {
+      kinds.push_back(kind);
+    }
+  }
+  EXPECT_EQ(kinds, GetParam().kinds);
+}
+
+TEST_P(ExampleTest, BrokerAcceptsTheRenderedConfig) {
+  auto check = RunCommand(
+      {EDGEKIT_BROKER_BINARY, "--config", Rendered(GetParam()) + "/broker.yaml", "--check-config"});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_NE((check.out + check.err).find(GetParam().broker_summary), std::string::npos)
+      << check.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Examples, ExampleTest,
+    ::testing::Values(
+        Example{"helloworld",
+                {"broker.yaml", "ext-authz-istio-operator.yaml", "ext-authz-istiod-values.yaml",
+                 "ext-authz.yaml", "routes.yaml", "transcoding.yaml"},
+                {"ServiceEntry", "AuthorizationPolicy", "VirtualService", "EnvoyFilter"},
+                "budget=0.05"},
+        Example{"broker-rules",
+                {"broker.yaml", "ext-authz-istio-operator.yaml", "ext-authz-istiod-values.yaml",
+                 "ext-authz.yaml", "gateway-values.yaml", "routes.yaml"},
+                {"ServiceEntry", "AuthorizationPolicy", "VirtualService"},
+                "direct_responses=3 rules (3 CIDRs)"}),
+    [](const ::testing::TestParamInfo<Example>& param) {
+      std::string name = param.param.name;
+      std::replace(name.begin(), name.end(), '-', '_');
+      return name;
+    });
+
+const std::string kRendered = EDGEKIT_SOURCE_DIR "/examples/helloworld/rendered";
+
+TEST(HelloworldExampleTest, DescriptorCarriesTheGreeterBinding) {
+  const YAML::Node filter = YAML::Load(ReadFileToString(kRendered + "/transcoding.yaml"));
+  const YAML::Node patches = filter["spec"]["configPatches"];
+  ASSERT_EQ(patches.size(), 2u);
+  EXPECT_EQ(patches[0]["patch"]["value"]["name"].as<std::string>(),
+            "envoy.filters.http.compressor");
+  const YAML::Node transcoder = patches[1]["patch"]["value"];
+  ASSERT_EQ(transcoder["name"].as<std::string>(), "envoy.filters.http.grpc_json_transcoder");
+  std::string bytes;
+  ASSERT_TRUE(absl::Base64Unescape(
+      transcoder["typed_config"]["proto_descriptor_bin"].as<std::string>(), &bytes));
+  google::protobuf::FileDescriptorSet set;
+  ASSERT_TRUE(set.ParseFromString(bytes));
+  absl::StatusOr<std::vector<HttpRoute>> routes = ListHttpRoutes(set);
+  ASSERT_TRUE(routes.ok()) << routes.status();
+  ASSERT_EQ(routes->size(), 1u);
+  EXPECT_EQ((*routes)[0].method, "helloworld.Greeter/SayHello");
+  EXPECT_EQ((*routes)[0].verb, "POST");
+  EXPECT_EQ((*routes)[0].path, "/say");
+
+  // After transcoding the path is /helloworld.Greeter/SayHello: the VirtualService must
+  // send that prefix to the Greeter, after the direct-response rule.
+  const YAML::Node vs = YAML::Load(ReadFileToString(kRendered + "/routes.yaml"));
+  const YAML::Node http = vs["spec"]["http"];
+  ASSERT_EQ(http.size(), 3u);
+  EXPECT_TRUE(http[0]["directResponse"]);
+  EXPECT_EQ(http[1]["match"][0]["uri"]["prefix"].as<std::string>(), "/helloworld.Greeter/");
+  EXPECT_EQ(http[1]["route"][0]["destination"]["host"].as<std::string>(),
+            "greeter.default.svc.cluster.local");
+  EXPECT_FALSE(http[2]["match"]) << "the last route is the catch-all";
+}
+
+// The broker answers all three rules (one order, before any Check upstream): they are
+// in broker.yaml, scoped to the gateway's hosts, with the trusted proxies, and no route
+// answers directly.
+TEST(BrokerRulesExampleTest, RulesAreInTheBrokerNotInRoutes) {
+  const std::string dir = EDGEKIT_SOURCE_DIR "/examples/broker-rules/rendered";
+  const YAML::Node broker = YAML::Load(ReadFileToString(dir + "/broker.yaml"));
+  const YAML::Node direct = broker["direct_responses"];
+  ASSERT_TRUE(direct);
+  ASSERT_EQ(direct["rules"].size(), 3u);
+  EXPECT_EQ(direct["rules"][0]["name"].as<std::string>(), "blocklist");
+  EXPECT_EQ(direct["rules"][1]["name"].as<std::string>(), "tenant-mismatch");
+  EXPECT_EQ(direct["rules"][2]["name"].as<std::string>(), "need-foo-and-bar");
+  EXPECT_EQ(direct["hosts"][0].as<std::string>(), "shop.example.com");
+  EXPECT_EQ(direct["num_trusted_proxies"].as<int>(), 2);
+  const YAML::Node vs = YAML::Load(ReadFileToString(dir + "/routes.yaml"));
+  for (const auto& route : vs["spec"]["http"]) EXPECT_FALSE(route["directResponse"]);
+}
+
+}  // namespace
+}  // namespace edgekit::cli
