@@ -101,11 +101,11 @@ void ClearRepeatedSetIn(const google::protobuf::Message& overrides,
 
 // A field set in overrides wins; a non-empty repeated field in overrides replaces the
 // file's. Then everything is checked.
-absl::StatusOr<BrokerSettings> MergeAndValidate(BrokerConfig config,
-                                                const BrokerConfig& overrides) {
+absl::StatusOr<BrokerSettings> MergeAndValidate(BrokerConfig config, const BrokerConfig& overrides,
+                                                const FileAccess& files) {
   ClearRepeatedSetIn(overrides, &config);
   config.MergeFrom(overrides);
-  return ValidateBrokerConfig(config);
+  return ValidateBrokerConfig(config, files);
 }
 
 // The `Validate*` helpers each fill one settings struct from one config message; each
@@ -252,7 +252,7 @@ absl::Status ValidateHedging(const edgekit::broker::v1::Hedging& config, Hedging
 }
 
 absl::Status ValidateDirectResponses(const edgekit::broker::v1::DirectResponses& config,
-                                     DirectResponseSettings* out) {
+                                     const FileAccess& files, DirectResponseSettings* out) {
   out->rules_only = config.rules_only();
   out->num_trusted_proxies = config.num_trusted_proxies();
   if (out->num_trusted_proxies > 64) {
@@ -260,16 +260,21 @@ absl::Status ValidateDirectResponses(const edgekit::broker::v1::DirectResponses&
                    absl::StrCat("must be in [0, 64], got ", out->num_trusted_proxies));
   }
   if (config.rules_size() == 0 && config.hosts_size() == 0) return absl::OkStatus();
+  rules::RuleSet::Options options;
+  options.read_files = files.read_files;
+  options.base_dir = files.files_dir;
   absl::StatusOr<std::shared_ptr<const rules::RuleSet>> compiled =
-      rules::RuleSet::Compile(config.rules(), config.hosts(), "direct_responses");
+      rules::RuleSet::Compile(config.rules(), config.hosts(), "direct_responses", options);
   if (!compiled.ok()) return compiled.status();
+  out->files = (*compiled)->files();
   if ((*compiled)->size() > 0) out->rules = *std::move(compiled);
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<BrokerSettings> ValidateBrokerConfig(const BrokerConfig& config) {
+absl::StatusOr<BrokerSettings> ValidateBrokerConfig(const BrokerConfig& config,
+                                                    const FileAccess& files) {
   BrokerSettings settings;
   if (config.has_listen()) {
     absl::Status status = CheckHostPort("listen", config.listen());
@@ -282,7 +287,7 @@ absl::StatusOr<BrokerSettings> ValidateBrokerConfig(const BrokerConfig& config) 
     settings.metrics_listen = config.metrics_listen();
   }
   absl::Status status =
-      ValidateDirectResponses(config.direct_responses(), &settings.direct_responses);
+      ValidateDirectResponses(config.direct_responses(), files, &settings.direct_responses);
   if (!status.ok()) return status;
   status =
       ValidateUpstream(config.upstream(), settings.direct_responses.rules_only, &settings.upstream);
@@ -379,7 +384,11 @@ absl::StatusOr<BrokerSettings> LoadBrokerSettings(const std::string& config_path
     absl::Status status = YamlFileToProto(config_path, &config);
     if (!status.ok()) return status;
   }
-  return MergeAndValidate(std::move(config), overrides);
+  // Files the config names are relative to its own directory.
+  FileAccess files;
+  const size_t slash = config_path.rfind('/');
+  if (slash != std::string::npos) files.files_dir = config_path.substr(0, slash == 0 ? 1 : slash);
+  return MergeAndValidate(std::move(config), overrides, files);
 }
 
 absl::StatusOr<BrokerSettings> LoadBrokerSettingsFromText(std::string_view text,
@@ -389,7 +398,9 @@ absl::StatusOr<BrokerSettings> LoadBrokerSettingsFromText(std::string_view text,
   absl::Status status =
       YamlTextToProto(std::string_view(text.data(), text.size()), &config, source);
   if (!status.ok()) return status;
-  return MergeAndValidate(std::move(config), overrides);
+  FileAccess files;
+  files.read_files = false;  // a text has no directory; see config.h
+  return MergeAndValidate(std::move(config), overrides, files);
 }
 
 }  // namespace edgekit::broker

@@ -23,8 +23,15 @@ namespace edgekit::broker {
 // code names other than OK; throttling.max_tokens in (0, 1000]; token_ratio in (0, 1];
 // max_inflight >= 1; max_message_bytes in [1024, 1 GiB]; forward_methods look like
 // "/pkg.Service/Method" (the Check method is always included, once).
-absl::StatusOr<BrokerSettings> ValidateBrokerConfig(
-    const edgekit::broker::v1::BrokerConfig& config);
+// Files the config names (direct_responses' client_ip.cidrs_file) are read from
+// `files_dir` (the config file's directory) unless `read_files` is false (the CLI, which
+// checks the config it writes for a broker on another machine).
+struct FileAccess {
+  bool read_files = true;
+  std::string files_dir;
+};
+absl::StatusOr<BrokerSettings> ValidateBrokerConfig(const edgekit::broker::v1::BrokerConfig& config,
+                                                    const FileAccess& files = FileAccess());
 
 // Reads `config_path` (empty: no file), then applies `overrides` on top (a field set in
 // overrides wins; a non-empty repeated field in overrides replaces the file's), then
@@ -33,7 +40,8 @@ absl::StatusOr<BrokerSettings> LoadBrokerSettings(
     const std::string& config_path, const edgekit::broker::v1::BrokerConfig& overrides);
 
 // The same for a config already read into `text`; `source` names it in messages (where
-// LoadBrokerSettings puts the path). Used by the fuzz target tests/fuzz.
+// LoadBrokerSettings puts the path). Files it names are not read (only checked to be
+// named). Used by the fuzz target tests/fuzz.
 absl::StatusOr<BrokerSettings> LoadBrokerSettingsFromText(
     std::string_view text, const std::string& source,
     const edgekit::broker::v1::BrokerConfig& overrides);

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
@@ -27,6 +28,7 @@ namespace {
 using edgekit::broker::BrokerCommandLine;
 using edgekit::broker::BrokerServer;
 using edgekit::broker::BrokerSettings;
+using edgekit::broker::DirectResponseSettings;
 using edgekit::broker::LoadBrokerSettings;
 using edgekit::broker::LogError;
 using edgekit::broker::LogInfo;
@@ -67,6 +69,9 @@ struct FileIdentity {
   }
 };
 
+// --config and the files it names (client_ip.cidrs_file), in that order.
+std::vector<FileIdentity> IdentifyAll(const std::vector<std::string>& paths);
+
 FileIdentity Identify(const std::string& path) {
   FileIdentity id;
   struct stat st;
@@ -77,6 +82,19 @@ FileIdentity Identify(const std::string& path) {
   id.size = st.st_size;
   id.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   return id;
+}
+
+std::vector<FileIdentity> IdentifyAll(const std::vector<std::string>& paths) {
+  std::vector<FileIdentity> ids;
+  for (const std::string& path : paths) ids.push_back(Identify(path));
+  return ids;
+}
+
+std::vector<std::string> WatchedFiles(const std::string& config_path,
+                                      const DirectResponseSettings& direct) {
+  std::vector<std::string> paths = {config_path};
+  paths.insert(paths.end(), direct.files.begin(), direct.files.end());
+  return paths;
 }
 
 // Reloads the config on a thread of its own, on SIGHUP and when the --config file
@@ -94,6 +112,7 @@ FileIdentity Identify(const std::string& path) {
 // thread; everything they share is guarded by State::mu.
 class Reloader {
  public:
+  // `loaded`: the identity of --config when it was read for `startup`.
   Reloader(BrokerServer* server, const BrokerCommandLine& command_line,
            const BrokerSettings& startup, const FileIdentity& loaded)
       : state_(std::make_shared<State>()) {
@@ -102,7 +121,9 @@ class Reloader {
     state_->watch_interval =
         command_line.config_path.empty() ? absl::ZeroDuration() : startup.config_watch_interval;
     state_->rules_only = startup.direct_responses.rules_only;
-    state_->loaded = loaded;
+    state_->watched = WatchedFiles(command_line.config_path, startup.direct_responses);
+    state_->loaded = IdentifyAll(state_->watched);
+    state_->loaded[0] = loaded;
     std::thread([state = state_] { Run(*state); }).detach();
   }
 
@@ -138,8 +159,9 @@ class Reloader {
     BrokerCommandLine command_line;
     absl::Duration watch_interval;  // zero: SIGHUP only
     bool rules_only = false;        // fixed at startup
-    // Only touched by the reload thread: the file as last read.
-    FileIdentity loaded;
+    // Only touched by the reload thread: the files as last read.
+    std::vector<std::string> watched;
+    std::vector<FileIdentity> loaded;
   };
 
   static void Run(State& state) {
@@ -161,8 +183,8 @@ class Reloader {
         if (state.server == nullptr) return;
         if (requested) state.pending = false;
       }
-      // Taken before reading, so a change made while the file is read is seen next time.
-      const FileIdentity now = Identify(path);
+      // Taken before reading, so a change made while a file is read is seen next time.
+      const std::vector<FileIdentity> now = IdentifyAll(state.watched);
       if (!requested && now == state.loaded) continue;  // nothing changed
       const std::string why = requested ? "SIGHUP" : "config file changed";
       state.loaded = now;
@@ -184,6 +206,15 @@ class Reloader {
       }
       state.server->ApplyHedgingSettings(reloaded->hedging);
       state.server->ApplyDirectResponseSettings(reloaded->direct_responses);
+      // A file the new config names for the first time is identified now: a change in
+      // the moment since it was read is only seen at its next change.
+      const std::vector<std::string> watched = WatchedFiles(path, reloaded->direct_responses);
+      if (watched != state.watched) {
+        state.watched = watched;
+        std::vector<FileIdentity> ids = IdentifyAll(watched);
+        ids[0] = now[0];
+        state.loaded = std::move(ids);
+      }
       state.server->metrics().reloads_ok->Increment();
       std::string kept;
       if (reloaded->direct_responses.rules_only != state.rules_only) {

@@ -43,7 +43,8 @@ struct UpstreamSettings {
 struct DirectResponseSettings {
   std::shared_ptr<const rules::RuleSet> rules;  // null: no rules (the opaque path)
   uint32_t num_trusted_proxies = 0;
-  bool rules_only = false;  // no upstream: requests no rule answers are allowed
+  bool rules_only = false;         // no upstream: requests no rule answers are allowed
+  std::vector<std::string> files;  // the cidrs_file paths read: watched like --config
 };
 
 struct BrokerSettings {

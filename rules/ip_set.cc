@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -81,64 +82,72 @@ std::optional<IpAddress> ParseIpAddress(absl::string_view text) {
   return Parse(text, &v4);
 }
 
-absl::StatusOr<IpSet> IpSet::Build(const std::vector<absl::string_view>& cidrs,
-                                   absl::string_view path) {
-  IpSet set;
-  set.entries_ = cidrs.size();
-  set.ranges_.reserve(cidrs.size());
-  for (size_t i = 0; i < cidrs.size(); ++i) {
-    const absl::string_view entry = cidrs[i];
-    auto error = [&](absl::string_view why) {
-      return absl::InvalidArgumentError(absl::StrCat(path, "[", i, "]: \"", entry, "\" ", why));
-    };
-    const size_t slash = entry.find('/');
-    const absl::string_view address_text = entry.substr(0, slash);
-    bool v4 = false;
-    std::optional<IpAddress> address = Parse(address_text, &v4);
-    if (!address) {
-      return error(
-          "is not an IPv4 or IPv6 address or network (\"203.0.113.0/24\", \"2001:db8::/32\", "
-          "\"198.51.100.7\")");
-    }
-    const int max_prefix = v4 ? 32 : 128;
-    int prefix = max_prefix;
-    if (slash != absl::string_view::npos) {
-      const absl::string_view digits = entry.substr(slash + 1);
-      if (digits.empty() || digits.size() > 3 ||
-          !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-          !absl::SimpleAtoi(digits, &prefix) || prefix > max_prefix) {
-        return error(absl::StrCat("has a bad prefix length: must be 0..", max_prefix));
-      }
-    }
-    const int bits = v4 ? prefix + 96 : prefix;
-    const IpAddress first = WithHostBits(*address, bits, false);
-    if (!(first == *address)) {
-      return error(absl::StrCat("has bits set after the /", prefix, " prefix (did you mean \"",
-                                Format(first, v4), "/", prefix, "\"?)"));
-    }
-    set.ranges_.push_back({first, WithHostBits(*address, bits, true)});
+absl::Status IpSet::Builder::Add(absl::string_view entry) {
+  auto error = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", entry, "\" ", why));
+  };
+  const size_t slash = entry.find('/');
+  const absl::string_view address_text = entry.substr(0, slash);
+  bool v4 = false;
+  std::optional<IpAddress> address = Parse(address_text, &v4);
+  if (!address) {
+    return error(
+        "is not an IPv4 or IPv6 address or network (\"203.0.113.0/24\", \"2001:db8::/32\", "
+        "\"198.51.100.7\")");
   }
-  std::sort(set.ranges_.begin(), set.ranges_.end(),
-            [](const Range& a, const Range& b) { return a.first < b.first; });
-  // Merge overlapping and adjacent ranges in place.
-  size_t out = 0;
-  for (size_t i = 0; i < set.ranges_.size(); ++i) {
-    const Range& r = set.ranges_[i];
-    if (out > 0) {
-      Range& last = set.ranges_[out - 1];
-      const bool last_is_max = last.last.hi == ~uint64_t{0} && last.last.lo == ~uint64_t{0};
-      IpAddress after = last.last;
-      if (!last_is_max && ++after.lo == 0) ++after.hi;
-      if (last_is_max || r.first <= after) {
-        if (last.last < r.last) last.last = r.last;
+  const int max_prefix = v4 ? 32 : 128;
+  int prefix = max_prefix;
+  if (slash != absl::string_view::npos) {
+    const absl::string_view digits = entry.substr(slash + 1);
+    if (digits.empty() || digits.size() > 3 ||
+        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        !absl::SimpleAtoi(digits, &prefix) || prefix > max_prefix) {
+      return error(absl::StrCat("has a bad prefix length: must be 0..", max_prefix));
+    }
+  }
+  const int bits = v4 ? prefix + 96 : prefix;
+  const IpAddress first = WithHostBits(*address, bits, false);
+  if (!(first == *address)) {
+    return error(absl::StrCat("has bits set after the /", prefix, " prefix (did you mean \"",
+                              Format(first, v4), "/", prefix, "\"?)"));
+  }
+  ranges_.emplace_back(first, WithHostBits(*address, bits, true));
+  return absl::OkStatus();
+}
+
+IpSet IpSet::Builder::Finish() && {
+  IpSet set;
+  set.entries_ = ranges_.size();
+  std::sort(ranges_.begin(), ranges_.end());
+  // Merge overlapping and adjacent ranges.
+  for (const auto& [first, last] : ranges_) {
+    if (!set.ranges_.empty()) {
+      Range& prev = set.ranges_.back();
+      const bool prev_is_max = prev.last.hi == ~uint64_t{0} && prev.last.lo == ~uint64_t{0};
+      IpAddress after = prev.last;
+      if (!prev_is_max && ++after.lo == 0) ++after.hi;
+      if (prev_is_max || first <= after) {
+        if (prev.last < last) prev.last = last;
         continue;
       }
     }
-    set.ranges_[out++] = r;
+    set.ranges_.push_back({first, last});
   }
-  set.ranges_.resize(out);
   set.ranges_.shrink_to_fit();
+  ranges_.clear();
   return set;
+}
+
+absl::StatusOr<IpSet> IpSet::Build(const std::vector<absl::string_view>& cidrs,
+                                   absl::string_view path) {
+  Builder builder;
+  builder.Reserve(cidrs.size());
+  for (size_t i = 0; i < cidrs.size(); ++i) {
+    if (absl::Status s = builder.Add(cidrs[i]); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, "[", i, "]: ", s.message()));
+    }
+  }
+  return std::move(builder).Finish();
 }
 
 bool IpSet::Contains(const IpAddress& address) const {

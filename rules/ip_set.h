@@ -46,6 +46,18 @@ class IpSet {
   static absl::StatusOr<IpSet> Build(const std::vector<absl::string_view>& cidrs,
                                      absl::string_view path);
 
+  // Entries from several sources (a YAML list, a file), each error named by its caller.
+  class Builder {
+   public:
+    void Reserve(size_t n) { ranges_.reserve(ranges_.size() + n); }
+    // InvalidArgument "\"<cidr>\" ..." as Build, for the caller to say where.
+    absl::Status Add(absl::string_view cidr);
+    IpSet Finish() &&;
+
+   private:
+    std::vector<std::pair<IpAddress, IpAddress>> ranges_;
+  };
+
   bool Contains(const IpAddress& address) const;
 
   size_t range_count() const { return ranges_.size(); }  // after merging

@@ -8,6 +8,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/file_read.h"
 #include "common/syntax.h"
 #include "re2/re2.h"
 #include "rules/header_syntax.h"
@@ -33,6 +36,8 @@ using Node = RuleSet::Node;
 
 // Deeper conditions are refused: evaluation recurses, and no real rule nests this far.
 constexpr int kMaxDepth = 32;
+// A cidrs_file larger than this is refused (a whole-Internet blocklist is ~10 MiB).
+constexpr size_t kMaxCidrsFileBytes = 64 * 1024 * 1024;
 
 absl::Status Error(absl::string_view path, absl::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat(path, ": ", problem));
@@ -58,14 +63,21 @@ absl::StatusOr<std::unique_ptr<RE2>> CompileRegex(const std::string& text, absl:
   return re;
 }
 
+// What compiling one rule set carries along: the options, and what it found.
+struct CompileState {
+  const RuleSet::Options& options;
+  size_t cidrs = 0;
+  std::vector<std::string> files;
+};
+
 absl::StatusOr<Node> CompileCondition(const v1::Condition& c, const std::string& path, int depth,
-                                      size_t* cidrs);
+                                      CompileState* state);
 
 absl::Status CompileList(const google::protobuf::RepeatedPtrField<v1::Condition>& items,
-                         const std::string& path, int depth, size_t* cidrs, Node* out) {
+                         const std::string& path, int depth, CompileState* state, Node* out) {
   for (int i = 0; i < items.size(); ++i) {
     absl::StatusOr<Node> child =
-        CompileCondition(items[i], absl::StrCat(path, "[", i, "]"), depth + 1, cidrs);
+        CompileCondition(items[i], absl::StrCat(path, "[", i, "]"), depth + 1, state);
     if (!child.ok()) return child.status();
     out->children.push_back(*std::move(child));
   }
@@ -122,8 +134,59 @@ absl::StatusOr<Node> CompilePath(const v1::StringCondition& s, const std::string
   return n;
 }
 
+// The lines of a cidrs_file into `builder`; errors name the key, the file and the line.
+absl::Status AddCidrsFile(const std::string& key, const std::string& file, IpSet::Builder* builder,
+                          CompileState* state) {
+  std::string full = file;
+  if (!file.empty() && file.front() != '/' && !state->options.base_dir.empty()) {
+    full = absl::StrCat(state->options.base_dir, "/", file);
+  }
+  absl::StatusOr<std::string> text = ReadFileCapped(full, kMaxCidrsFileBytes);
+  if (!text.ok()) return Error(key, text.status().message());
+  state->files.push_back(full);
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+    ++line_number;
+    line = line.substr(0, line.find_first_of("#;"));
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty()) continue;
+    if (absl::Status s = builder->Add(line); !s.ok()) {
+      return Error(key, absl::StrCat(full, ":", line_number, ": ", s.message()));
+    }
+    ++state->cidrs;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Node> CompileClientIp(const v1::ClientIpCondition& ip, const std::string& path,
+                                     CompileState* state) {
+  if (ip.cidrs_size() == 0 && !ip.has_cidrs_file()) {
+    return Error(path + ".cidrs",
+                 "list at least one network (\"203.0.113.0/24\") or address, or a cidrs_file");
+  }
+  IpSet::Builder builder;
+  builder.Reserve(static_cast<size_t>(ip.cidrs_size()));
+  for (int i = 0; i < ip.cidrs_size(); ++i) {
+    if (absl::Status s = builder.Add(ip.cidrs(i)); !s.ok()) {
+      return Error(absl::StrCat(path, ".cidrs[", i, "]"), s.message());
+    }
+  }
+  state->cidrs += static_cast<size_t>(ip.cidrs_size());
+  if (ip.has_cidrs_file()) {
+    const std::string key = path + ".cidrs_file";
+    if (ip.cidrs_file().empty()) return Error(key, "must not be empty: the path of a file");
+    if (state->options.read_files) {
+      if (absl::Status s = AddCidrsFile(key, ip.cidrs_file(), &builder, state); !s.ok()) return s;
+    }
+  }
+  Node n;
+  n.kind = Node::Kind::kClientIp;
+  n.ips = std::move(builder).Finish();
+  return n;
+}
+
 absl::StatusOr<Node> CompileCondition(const v1::Condition& c, const std::string& path, int depth,
-                                      size_t* cidrs) {
+                                      CompileState* state) {
   if (depth > kMaxDepth) {
     return Error(path, absl::StrCat("conditions nest more than ", kMaxDepth, " levels deep"));
   }
@@ -162,23 +225,10 @@ absl::StatusOr<Node> CompileCondition(const v1::Condition& c, const std::string&
     }
     return n;
   }
-  if (c.has_client_ip()) {
-    const std::string key = path + ".client_ip.cidrs";
-    if (c.client_ip().cidrs_size() == 0) {
-      return Error(key, "list at least one network (\"203.0.113.0/24\") or address");
-    }
-    std::vector<absl::string_view> entries(c.client_ip().cidrs().begin(),
-                                           c.client_ip().cidrs().end());
-    absl::StatusOr<IpSet> ips = IpSet::Build(entries, key);
-    if (!ips.ok()) return ips.status();
-    *cidrs += ips->entry_count();
-    n.kind = Node::Kind::kClientIp;
-    n.ips = *std::move(ips);
-    return n;
-  }
+  if (c.has_client_ip()) return CompileClientIp(c.client_ip(), path + ".client_ip", state);
   if (c.has_not_()) {
     n.kind = Node::Kind::kNot;
-    absl::StatusOr<Node> inner = CompileCondition(c.not_(), path + ".not", depth + 1, cidrs);
+    absl::StatusOr<Node> inner = CompileCondition(c.not_(), path + ".not", depth + 1, state);
     if (!inner.ok()) return inner.status();
     n.children.push_back(*std::move(inner));
     return n;
@@ -186,7 +236,7 @@ absl::StatusOr<Node> CompileCondition(const v1::Condition& c, const std::string&
   const bool all = c.all_size() > 0;
   n.kind = all ? Node::Kind::kAll : Node::Kind::kAny;
   absl::Status status =
-      CompileList(all ? c.all() : c.any(), path + (all ? ".all" : ".any"), depth, cidrs, &n);
+      CompileList(all ? c.all() : c.any(), path + (all ? ".all" : ".any"), depth, state, &n);
   if (!status.ok()) return status;
   return n;
 }
@@ -317,8 +367,10 @@ RuleSet::~RuleSet() = default;
 
 absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSet::Compile(
     const google::protobuf::RepeatedPtrField<v1::Rule>& rules,
-    const google::protobuf::RepeatedPtrField<std::string>& hosts, absl::string_view path) {
+    const google::protobuf::RepeatedPtrField<std::string>& hosts, absl::string_view path,
+    const Options& options) {
   std::shared_ptr<RuleSet> set(new RuleSet());
+  CompileState state{options};
   for (int i = 0; i < hosts.size(); ++i) {
     const std::string& host = hosts[i];
     if (!IsHostPattern(host)) {
@@ -364,14 +416,15 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSet::Compile(
     if (!response.ok()) return response.status();
     std::unique_ptr<Node> condition;
     if (rule.has_when()) {
-      absl::StatusOr<Node> when =
-          CompileCondition(rule.when(), rule_path + ".when", 1, &set->cidr_count_);
+      absl::StatusOr<Node> when = CompileCondition(rule.when(), rule_path + ".when", 1, &state);
       if (!when.ok()) return when.status();
       condition = std::make_unique<Node>(*std::move(when));
     }
     set->conditions_.push_back(std::move(condition));
     set->rules_.push_back(Rule{rule.name(), *std::move(response)});
   }
+  set->cidr_count_ = state.cidrs;
+  set->files_ = std::move(state.files);
   return std::shared_ptr<const RuleSet>(std::move(set));
 }
 

@@ -74,9 +74,22 @@ class RuleSet {
   // ("direct_responses"): an empty or ambiguous condition, a bad header name, a bad
   // regex, a bad CIDR, a duplicate or malformed rule name, a rule after one that matches
   // every request, a status or header Envoy would change.
+  struct Options {
+    // client_ip.cidrs_file: read it (relative paths from `base_dir`, "" = the working
+    // directory: the broker), or only check that a path is given (the default: the CLI,
+    // which writes the path for a broker whose files it cannot see; tests; fuzzers).
+    bool read_files = false;
+    std::string base_dir;
+  };
   static absl::StatusOr<std::shared_ptr<const RuleSet>> Compile(
       const google::protobuf::RepeatedPtrField<v1::Rule>& rules,
-      const google::protobuf::RepeatedPtrField<std::string>& hosts, absl::string_view path);
+      const google::protobuf::RepeatedPtrField<std::string>& hosts, absl::string_view path,
+      const Options& options);
+  static absl::StatusOr<std::shared_ptr<const RuleSet>> Compile(
+      const google::protobuf::RepeatedPtrField<v1::Rule>& rules,
+      const google::protobuf::RepeatedPtrField<std::string>& hosts, absl::string_view path) {
+    return Compile(rules, hosts, path, Options());
+  }
 
   RuleSet(const RuleSet&) = delete;
   RuleSet& operator=(const RuleSet&) = delete;
@@ -89,6 +102,8 @@ class RuleSet {
   size_t size() const { return rules_.size(); }
   // CIDR entries over all client_ip tests, as listed (for logs and metrics).
   size_t cidr_count() const { return cidr_count_; }
+  // The cidrs_file paths read (as opened), for the broker to watch.
+  const std::vector<std::string>& files() const { return files_; }
 
   struct Node;  // a compiled condition (rule_set.cc)
 
@@ -102,6 +117,7 @@ class RuleSet {
   absl::flat_hash_set<std::string> exact_hosts_;
   absl::flat_hash_set<std::string> wildcard_suffixes_;  // ".example.com" for "*.example.com"
   size_t cidr_count_ = 0;
+  std::vector<std::string> files_;
 };
 
 }  // namespace edgekit::rules

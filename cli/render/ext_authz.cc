@@ -400,8 +400,11 @@ absl::Status ExtAuthzFeature::Validate(const EdgeConfig& config, const RenderCon
   } else {
     // broker.yaml is checked with the broker's own rules, so what render writes is what
     // the broker accepts; its key paths are relative to broker.yaml.
+    // Files it names (client_ip.cidrs_file) are the broker's to read, not ours.
+    broker::FileAccess files;
+    files.read_files = false;
     absl::StatusOr<broker::BrokerSettings> broker =
-        broker::ValidateBrokerConfig(BrokerConfigFor(config, RulesInBroker(config)));
+        broker::ValidateBrokerConfig(BrokerConfigFor(config, RulesInBroker(config)), files);
     if (!broker.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat(source, ": ext_authz: the broker config would be rejected by the broker: ",

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <random>
 #include <string>
@@ -643,6 +644,37 @@ TEST(BrokerDirectResponses, ConfigMapSymlinkSwapIsReloadedWithoutASignal) {
       std::chrono::seconds(10)))
       << broker.process->Output();
   EXPECT_THAT(broker.process->Output(), HasSubstr("config file changed"));
+}
+
+// A blocklist kept in a cidrs_file next to the config: editing only the list reloads it.
+TEST(BrokerDirectResponses, AChangedCidrsFileIsReloadedAndABadOneKeepsTheOldList) {
+  namespace fs = std::filesystem;
+  auto upstream = StartUpstream();
+  const fs::path dir = fs::path(::testing::TempDir()) / "blocklist";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string list = (dir / "blocklist.txt").string();
+  std::ofstream(list) << "# nobody yet\n";
+  std::ofstream(dir / "broker.yaml")
+      << "config_watch_interval: 100ms\ndirect_responses: {rules: [{name: blocklist, when: "
+         "{client_ip: {cidrs_file: blocklist.txt}}, respond: {status: 403}}]}\n";
+  RunningBroker broker(upstream->address(), {"--config", (dir / "broker.yaml").string()});
+  CheckClient client(absl::StrCat("127.0.0.1:", broker.port));
+  Request r;
+  r.peer = "198.51.100.9";
+  r.xff = "";
+  auto code = [&] { return client.CheckRaw(ToCheckRequest(r)).response.status().code(); };
+  EXPECT_EQ(code(), 0);
+  ReplaceFile(list, "198.51.100.0/24 ; abuse\n");
+  EXPECT_TRUE(WaitFor([&] { return code() != 0; }, std::chrono::seconds(10)))
+      << broker.process->Output();
+  const double failures = broker.Reloads("failure");
+  ReplaceFile(list, "198.51.100.0/24\nnot-an-address\n");
+  ASSERT_TRUE(
+      WaitFor([&] { return broker.Reloads("failure") > failures; }, std::chrono::seconds(10)));
+  EXPECT_THAT(broker.process->Output(), HasSubstr("blocklist.txt:2: \"not-an-address\""));
+  EXPECT_NE(code(), 0) << "the list in force is kept";
+  EXPECT_EQ(MetricValue(broker.Metrics(), "edgekit_broker_direct_response_cidrs"), 1);
 }
 
 TEST(BrokerDirectResponses, SighupStillReloadsWithWatchingOff) {

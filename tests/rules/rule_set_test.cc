@@ -3,6 +3,7 @@
 // Rules are written as the broker config's `direct_responses` YAML section.
 #include "rules/rule_set.h"
 
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -539,10 +540,57 @@ TEST(RuleSetErrorTest, BadMethodToken) {
             "direct_responses.rules[0].when.method: \"\" is not an HTTP method such as \"GET\"");
 }
 
+// client_ip.cidrs_file: read only when asked (the broker), from the base directory;
+// comments and blank lines skipped; an error names the key, the file and the line.
+TEST(RuleSetTest, CidrsFileIsReadFromTheBaseDirectoryWhenAsked) {
+  const std::string dir = ::testing::TempDir();
+  std::ofstream(dir + "/block.txt") << "# feed, 2026-12-02\n203.0.113.0/24 ; SBL1\n\n"
+                                    << "  2001:db8::/32  \n198.51.100.7 # one host\n";
+  const DirectResponses config =
+      Parse(OneRule("{client_ip: {cidrs: [192.0.2.1], cidrs_file: block.txt}}"));
+  RuleSet::Options options;
+  options.read_files = true;
+  options.base_dir = dir;
+  absl::StatusOr<std::shared_ptr<const RuleSet>> set =
+      RuleSet::Compile(config.rules(), config.hosts(), "direct_responses", options);
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ((*set)->cidr_count(), 4u);
+  EXPECT_EQ((*set)->files(), std::vector<std::string>{dir + "/block.txt"});
+  for (const char* in : {"203.0.113.9", "2001:db8::1", "198.51.100.7", "192.0.2.1"}) {
+    FakeRequest r;
+    r.ClientIp(in);
+    EXPECT_EQ((*set)->Match(r), 0) << in;
+  }
+  FakeRequest out;
+  out.ClientIp("198.51.100.8");
+  EXPECT_EQ((*set)->Match(out), -1);
+
+  // Not asked to read (the CLI): only the inline entries count, no file is touched.
+  absl::StatusOr<std::shared_ptr<const RuleSet>> unread = CompileConfig(config);
+  ASSERT_TRUE(unread.ok()) << unread.status();
+  EXPECT_EQ((*unread)->cidr_count(), 1u);
+  EXPECT_TRUE((*unread)->files().empty());
+
+  std::ofstream(dir + "/bad.txt") << "10.0.0.0/8\n# fine so far\n10.1.0.0/8\n";
+  const DirectResponses bad = Parse(OneRule("{client_ip: {cidrs_file: bad.txt}}"));
+  set = RuleSet::Compile(bad.rules(), bad.hosts(), "direct_responses", options);
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(set.status().message(),
+            "direct_responses.rules[0].when.client_ip.cidrs_file: " + dir +
+                "/bad.txt:3: \"10.1.0.0/8\" has bits set after the /8 prefix (did you mean "
+                "\"10.0.0.0/8\"?)");
+  const DirectResponses missing = Parse(OneRule("{client_ip: {cidrs_file: nowhere.txt}}"));
+  set = RuleSet::Compile(missing.rules(), missing.hosts(), "direct_responses", options);
+  ASSERT_FALSE(set.ok());
+  EXPECT_THAT(std::string(set.status().message()),
+              ::testing::StartsWith("direct_responses.rules[0].when.client_ip.cidrs_file: "));
+  EXPECT_THAT(std::string(set.status().message()), ::testing::HasSubstr("nowhere.txt"));
+}
+
 TEST(RuleSetErrorTest, ClientIpErrorsNameTheEntry) {
   EXPECT_EQ(CompileError(OneRule("{client_ip: {cidrs: []}}")),
             "direct_responses.rules[0].when.client_ip.cidrs: list at least one network "
-            "(\"203.0.113.0/24\") or address");
+            "(\"203.0.113.0/24\") or address, or a cidrs_file");
   EXPECT_EQ(CompileError(OneRule("{all: [{method: GET}, {client_ip: {cidrs: [10.0.0.0/8, "
                                  "10.1.0.0/8]}}]}")),
             "direct_responses.rules[0].when.all[1].client_ip.cidrs[1]: \"10.1.0.0/8\" has bits "
