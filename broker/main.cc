@@ -200,6 +200,7 @@ class Reloader {
       if (state.server == nullptr) return;
       if (!reloaded.ok()) {
         state.server->metrics().reloads_failed->Increment();
+        state.server->metrics().config_last_reload_ok->Set(0);
         LogError(
             absl::StrCat(why, ": keeping the previous settings: ", reloaded.status().message()));
         continue;
@@ -216,6 +217,7 @@ class Reloader {
         state.loaded = std::move(ids);
       }
       state.server->metrics().reloads_ok->Increment();
+      state.server->metrics().config_last_reload_ok->Set(1);
       std::string kept;
       if (reloaded->direct_responses.rules_only != state.rules_only) {
         kept = absl::StrCat("; direct_responses.rules_only stays ",

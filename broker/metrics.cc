@@ -102,6 +102,15 @@ BrokerMetrics::BrokerMetrics() : registry_(std::make_shared<prometheus::Registry
                       .Register(*registry_);
   reloads_ok = &reloads.Add({{"result", "success"}});
   reloads_failed = &reloads.Add({{"result", "failure"}});
+  config_last_reload_ok =
+      &prometheus::BuildGauge()
+           .Name("edgekit_broker_config_last_reload_successful")
+           .Help(
+               "1 when the last configuration reload succeeded (or none was needed), 0 "
+               "while the file failed to load and older settings are in force.")
+           .Register(*registry_)
+           .Add({});
+  config_last_reload_ok->Set(1);
   direct_responses_ = &prometheus::BuildCounter()
                            .Name("edgekit_broker_direct_responses_total")
                            .Help(

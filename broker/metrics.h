@@ -44,10 +44,13 @@ class BrokerMetrics {
   prometheus::Counter* cancelled;            // edgekit_broker_upstream_cancelled_total
   prometheus::Gauge* inflight;               // edgekit_broker_inflight_requests
   // Beyond the contract, for operators and alerts:
-  prometheus::Gauge* ready;                  // edgekit_broker_ready (1 = an upstream is ready)
-  prometheus::Gauge* upstream_endpoints;     // edgekit_broker_upstream_endpoints
-  prometheus::Counter* reloads_ok;           // ..._config_reloads_total{result="success"}
-  prometheus::Counter* reloads_failed;       // ..._config_reloads_total{result="failure"}
+  prometheus::Gauge* ready;               // edgekit_broker_ready (1 = an upstream is ready)
+  prometheus::Gauge* upstream_endpoints;  // edgekit_broker_upstream_endpoints
+  prometheus::Counter* reloads_ok;        // ..._config_reloads_total{result="success"}
+  prometheus::Counter* reloads_failed;    // ..._config_reloads_total{result="failure"}
+  // edgekit_broker_config_last_reload_successful: 0 while the file on disk failed to load
+  // (the settings in force are older than the file), else 1.
+  prometheus::Gauge* config_last_reload_ok;
   prometheus::Gauge* direct_response_rules;  // edgekit_broker_direct_response_rules
   prometheus::Gauge* direct_response_cidrs;  // edgekit_broker_direct_response_cidrs
   prometheus::Counter* malformed_requests;   // edgekit_broker_malformed_requests_total

@@ -165,10 +165,16 @@ def main():
                                    f"127.0.0.1:{up}"] + TAIL_MODEL,
                     lambda: log_has(fa_log, "listening on")())
         port, mport = free_port(), free_port()
+        # One direct-response rule the load never matches, so the rule panels have series.
+        broker_config = os.path.join(tmp, "broker.yaml")
+        with open(broker_config, "w") as f:
+            f.write("direct_responses:\n  rules:\n"
+                    "    - {name: blocklist, when: {client_ip: {cidrs: [192.0.2.0/24]}},\n"
+                    "       respond: {status: 403}}\n")
         procs.start("broker", [os.path.join(args.bin, "edgekit-broker"),
                                "--listen", f"127.0.0.1:{port}",
                                "--metrics-listen", f"127.0.0.1:{mport}",
-                               "--upstream", f"127.0.0.1:{up}"],
+                               "--upstream", f"127.0.0.1:{up}", "--config", broker_config],
                     http_ok(f"http://127.0.0.1:{mport}/readyz"))
 
         # Prometheus scraping the broker every second, rules loaded.
