@@ -55,7 +55,7 @@ struct alignas(64) ThreadStats {
 class Engine {
  public:
   explicit Engine(const LoadgenOptions& options)
-      : o_(options), request_(CheckRequestBytes(options.allow)) {
+      : o_(options), request_(CheckRequestBytes(options.allow, options.headers)) {
     for (int i = 0; i < o_.connections; ++i) {
       grpc::ChannelArguments args;
       // A local subchannel pool and a distinct argument per channel: otherwise gRPC
@@ -319,8 +319,14 @@ LatencySummary Summarize(std::vector<int64_t>* samples_ns) {
   return s;
 }
 
-std::string CheckRequestBytes(bool allow) {
+std::string CheckRequestBytes(bool allow,
+                              const std::vector<std::pair<std::string, std::string>>& headers) {
   envoy::service::auth::v3::CheckRequest request;
+  request.mutable_attributes()
+      ->mutable_source()
+      ->mutable_address()
+      ->mutable_socket_address()
+      ->set_address("10.0.0.12");
   auto* http = request.mutable_attributes()->mutable_request()->mutable_http();
   http->set_id("12094734528436257311");
   http->set_method("GET");
@@ -343,10 +349,11 @@ std::string CheckRequestBytes(bool allow) {
   h["user-agent"] =
       "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
       "Chrome/120.0 Safari/537.36";
-  h["x-forwarded-for"] = "203.0.113.7";
+  h["x-forwarded-for"] = "203.0.113.7, 10.0.0.12";
   h["x-forwarded-proto"] = "https";
   h["x-request-id"] = "5f0c9b7e-2d41-4c1a-9a6e-0d8b1f3e7c21";
   h["x-allow"] = allow ? "true" : "false";
+  for (const auto& [name, value] : headers) h[name] = value;
   // Proto maps serialize in hash order; deterministic output keeps the bytes stable
   // across runs.
   std::string bytes;

@@ -30,6 +30,9 @@ struct LoadgenOptions {
   int threads = 1;      // completion-queue threads
   bool allow = true;    // value of the request's x-allow header ("true"/"false")
   std::vector<std::pair<std::string, std::string>> metadata;  // added to every call
+  // HTTP request headers added to (or replacing in) the CheckRequest, e.g. one a
+  // direct-response rule answers.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // InvalidArgument naming the field.
@@ -57,9 +60,11 @@ struct LoadgenResult {
   uint64_t error_total() const;
 };
 
-// A realistic ext_authz CheckRequest as Envoy sends it for a browser GET (~10 headers),
-// serialized.
-std::string CheckRequestBytes(bool allow);
+// A realistic ext_authz CheckRequest as Envoy sends it for a browser GET (~15 headers,
+// the TCP peer 10.0.0.12 a load balancer, x-forwarded-for "203.0.113.7, 10.0.0.12" with
+// the peer appended as Envoy does), serialized; `headers` added or replaced.
+std::string CheckRequestBytes(bool allow,
+                              const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 // Runs warmup + measured window and waits for every call to end (at most `deadline`
 // after the last send). Fails if the target cannot be reached within 5 s.

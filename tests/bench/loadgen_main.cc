@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   edgekit::bench::LoadgenOptions options;
   std::string duration = "10s", warmup = "1s", deadline = "1s";
-  std::vector<std::string> metadata;
+  std::vector<std::string> metadata, headers;
   bool json = false;
   bool deny = false;
 
@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
   app.add_option("--threads", options.threads, "completion-queue threads")->capture_default_str();
   app.add_option("--method", options.method, "full method name")->capture_default_str();
   app.add_option("--metadata", metadata, "key=value sent with every call (repeatable)");
+  app.add_option("--header", headers,
+                 "name=value HTTP header added to the CheckRequest (repeatable)");
   app.add_flag("--deny", deny, "send x-allow: false instead of true");
   app.add_flag("--json", json, "print the summary as one JSON line");
   try {
@@ -71,6 +73,14 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
     options.metadata.emplace_back(parts[0], parts[1]);
+  }
+  for (const std::string& kv : headers) {
+    std::vector<std::string> parts = absl::StrSplit(kv, absl::MaxSplits('=', 1));
+    if (parts.size() != 2 || parts[0].empty()) {
+      std::cerr << "edgekit-loadgen: --header: want name=value, got \"" << kv << "\"\n";
+      return kExitUsage;
+    }
+    options.headers.emplace_back(parts[0], parts[1]);
   }
   for (absl::Status s : {ParseDurationFlag("--duration", duration, &options.duration),
                          ParseDurationFlag("--warmup", warmup, &options.warmup),
