@@ -326,6 +326,21 @@ def case_check_config(ctx):
         check(r.returncode == 0, f"{tag}: --check-config exit {r.returncode}: {r.stderr}{r.stdout}")
         check(want in r.stdout + r.stderr, f"{tag}: summary lacks {want}: {r.stdout}{r.stderr}")
         print(f"{tag}: {(r.stdout + r.stderr).strip()}")
+    # Direct responses, rules-only: the broker takes the rendered rules, and the pods are
+    # not rolled on a config change (the broker reloads the ConfigMap itself).
+    _, docs = ctx.render(*ctx.values("direct-responses-values.yaml"))
+    r = run_check_config(ctx, docs, "rules")
+    check(r.returncode == 0, f"rules: --check-config exit {r.returncode}: {r.stderr}{r.stdout}")
+    check("direct_responses=2 rules (1 CIDRs) rules_only" in r.stdout and "upstream=none" in r.stdout,
+          f"rules: summary {r.stdout}")
+    ann = one(docs, "Deployment")["spec"]["template"]["metadata"]["annotations"]
+    check("checksum/config" not in ann, f"restartOnConfigChange false still rolls pods: {ann}")
+    _, default_docs = ctx.render()
+    check("checksum/config" in one(default_docs, "Deployment")["spec"]["template"]["metadata"]
+          ["annotations"], "by default a config change rolls the pods")
+    r = ctx.render_raw(*ctx.values("bad-rule-schema-values.yaml"))
+    check(r.returncode == 1 and "broker.config.direct_responses.rules.0.name" in r.stderr,
+          f"a bad rule name is refused by the schema: {r.returncode} {r.stderr}")
     # Rejected by the schema, before the broker sees it.
     r = ctx.render_raw(*ctx.values("bad-hedging-schema-values.yaml"))
     check(r.returncode == 1 and r.stdout == "" and

@@ -60,7 +60,10 @@ broker.metricsPort. The shutdown delay is a flag (--shutdown-delay), not in the 
 */}}
 {{- define "edgekit-gateway.brokerConfig" -}}
 {{- $listeners := dict "listen" (printf "127.0.0.1:%d" (.Values.broker.port | int)) "metrics_listen" (printf "0.0.0.0:%d" (.Values.broker.metricsPort | int)) -}}
-{{- $_ := required "broker.config.upstream.target is required: the auth service's gRPC target, e.g. dns:///authz.auth.svc.cluster.local:8080" .Values.broker.config.upstream.target -}}
+{{- $rulesOnly := and .Values.broker.config.direct_responses .Values.broker.config.direct_responses.rules_only -}}
+{{- if not $rulesOnly -}}
+{{- $_ := required "broker.config.upstream.target is required: the auth service's gRPC target, e.g. dns:///authz.auth.svc.cluster.local:8080 (or set broker.config.direct_responses.rules_only and broker.config.upstream: null)" (.Values.broker.config.upstream | default dict).target -}}
+{{- end -}}
 {{- toYaml (merge $listeners (deepCopy .Values.broker.config)) -}}
 {{- end -}}
 
