@@ -65,6 +65,7 @@ absl::StatusOr<std::unique_ptr<RE2>> CompileRegex(const std::string& text, absl:
 
 // What compiling one rule set carries along: the options, and what it found.
 struct CompileState {
+  explicit CompileState(const RuleSet::Options& o) : options(o) {}
   const RuleSet::Options& options;
   size_t cidrs = 0;
   std::vector<std::string> files;
@@ -370,7 +371,7 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSet::Compile(
     const google::protobuf::RepeatedPtrField<std::string>& hosts, absl::string_view path,
     const Options& options) {
   std::shared_ptr<RuleSet> set(new RuleSet());
-  CompileState state{options};
+  CompileState state(options);
   for (int i = 0; i < hosts.size(); ++i) {
     const std::string& host = hosts[i];
     if (!IsHostPattern(host)) {
