@@ -328,6 +328,11 @@ absl::StatusOr<BrokerSettings> ValidateBrokerConfig(const BrokerConfig& config,
       methods.push_back(name);
     }
   }
+  if (settings.direct_responses.rules_only && methods.size() > 1) {
+    return Invalid("forward_methods",
+                   "must be empty with direct_responses.rules_only (there is no upstream to "
+                   "forward other methods to)");
+  }
   settings.forward_methods = std::move(methods);
 
   if (config.has_drain_timeout()) {

@@ -418,6 +418,8 @@ void HedgedCall::AnswerHealthCheckLocked() {
 }
 
 bool HedgedCall::TryDirectResponseLocked() {
+  // The rules are about Check calls; other forwarded methods carry other messages.
+  if (server_context_.method() != kCheckMethod) return false;
   // One snapshot for the whole decision: a reload meanwhile affects later calls only.
   const std::shared_ptr<const DirectResponses> direct = env_->direct_responses->current();
   if (!direct->active()) return false;

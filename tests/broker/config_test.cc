@@ -376,6 +376,14 @@ TEST(ValidateBrokerConfigTest, DirectResponsesCompileAndRulesOnlyNeedsNoUpstream
   settings = ValidateBrokerConfig(rules_only);
   ASSERT_TRUE(settings.ok()) << settings.status();
   EXPECT_TRUE(settings->direct_responses.rules_only);
+  // No upstream: nothing but Check can be answered.
+  BrokerConfig with_method = rules_only;
+  with_method.add_forward_methods("/pkg.Svc/Method");
+  const absl::StatusOr<BrokerSettings> refused = ValidateBrokerConfig(with_method);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(Message(refused.status()),
+            "forward_methods: must be empty with direct_responses.rules_only (there is no "
+            "upstream to forward other methods to)");
   EXPECT_TRUE(settings->upstream.target.empty());
   EXPECT_EQ(settings->config_watch_interval, absl::ZeroDuration());
 }

@@ -53,12 +53,13 @@ TEST(BrokerProcess, SigtermUnderLoadLosesNoCall) {
   RunningBroker broker(upstream->address(), {"--drain-timeout", "5s", "--max-attempts", "1"});
   ASSERT_TRUE(WaitFor([&] { return HttpGet(broker.metrics_port, "/readyz").status == 200; },
                       std::chrono::seconds(10)));
-  std::atomic<bool> stop{false};
+  std::atomic<bool> stop{false}, signalled{false};
   std::atomic<int> ok{0}, refused{0}, lost{0};
   std::vector<std::thread> load;
   for (int t = 0; t < 8; ++t) {
     load.emplace_back([&] {
       CheckClient client(absl::StrCat("127.0.0.1:", broker.port));
+      bool cancelled_once = false;
       while (!stop.load()) {
         CheckResult result = client.Check();
         if (result.status.ok()) {
@@ -66,6 +67,15 @@ TEST(BrokerProcess, SigtermUnderLoadLosesNoCall) {
         } else if (result.status.error_code() == grpc::StatusCode::UNAVAILABLE) {
           refused++;  // after the listener closed: never reached the broker
           std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        } else if (result.status.error_code() == grpc::StatusCode::CANCELLED &&
+                   result.status.error_message().empty() && signalled.load() && !cancelled_once) {
+          // gRPC core's own race, not the broker's: a stream that reaches the server after
+          // Shutdown began, before this channel has read the GOAWAY, is reset (RST_STREAM
+          // CANCEL, no message) without the broker ever seeing it. Once per channel at
+          // most: the GOAWAY follows. The upstream checks below prove that no call the
+          // broker had taken was dropped.
+          cancelled_once = true;
+          refused++;
         } else {
           lost++;
           ADD_FAILURE() << "lost call: " << result.status.error_code() << " "
@@ -75,6 +85,7 @@ TEST(BrokerProcess, SigtermUnderLoadLosesNoCall) {
     });
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  signalled = true;
   broker.process->Signal(SIGTERM);
   auto exit_code = broker.process->Wait(std::chrono::seconds(10));
   stop = true;
