@@ -8,6 +8,7 @@
 // is bounded (accepts and reads per event), so one fast client cannot starve the rest.
 #include "broker/admin_http.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
@@ -19,6 +20,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <utility>
@@ -124,6 +126,8 @@ const char* Reason(int status) {
       return "OK";
     case 400:
       return "Bad Request";
+    case 403:
+      return "Forbidden";
     case 404:
       return "Not Found";
     case 405:
@@ -136,12 +140,26 @@ const char* Reason(int status) {
   return "Error";
 }
 
-std::string Response(int status, absl::string_view content_type, absl::string_view body,
-                     bool head) {
+std::string Response(int status, absl::string_view content_type, absl::string_view body, bool head,
+                     absl::string_view allow = "GET, HEAD") {
   return absl::StrCat("HTTP/1.1 ", status, " ", Reason(status), "\r\nContent-Type: ", content_type,
                       "\r\nContent-Length: ", body.size(),
-                      status == 405 ? "\r\nAllow: GET, HEAD" : "", "\r\nConnection: close\r\n\r\n",
-                      head ? "" : body);
+                      status == 405 ? absl::StrCat("\r\nAllow: ", allow) : "",
+                      "\r\nConnection: close\r\n\r\n", head ? "" : body);
+}
+
+// 127.0.0.0/8, ::1, and IPv4-mapped 127.0.0.0/8 (a dual-stack listener's IPv4 peers).
+bool IsLoopbackPeer(const sockaddr_storage& peer) {
+  if (peer.ss_family == AF_INET) {
+    const auto& v4 = reinterpret_cast<const sockaddr_in&>(peer);
+    return (ntohl(v4.sin_addr.s_addr) >> 24) == 127;
+  }
+  if (peer.ss_family == AF_INET6) {
+    const in6_addr& a = reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr;
+    if (IN6_IS_ADDR_LOOPBACK(&a)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127;
+  }
+  return false;
 }
 
 }  // namespace
@@ -149,8 +167,13 @@ std::string Response(int status, absl::string_view content_type, absl::string_vi
 class AdminHttpServer::Loop {
  public:
   Loop(int listen_fd, std::shared_ptr<prometheus::Registry> registry,
-       const std::atomic<bool>* ready, const AdminHttpLimits& limits)
-      : listen_fd_(listen_fd), registry_(std::move(registry)), ready_(ready), limits_(limits) {}
+       const std::atomic<bool>* ready, const AdminHttpLimits& limits,
+       std::function<size_t()> flush_cache)
+      : listen_fd_(listen_fd),
+        registry_(std::move(registry)),
+        ready_(ready),
+        limits_(limits),
+        flush_cache_(std::move(flush_cache)) {}
 
   ~Loop() {
     for (const auto& [id, conn] : conns_) close(conn.fd);
@@ -211,6 +234,7 @@ class AdminHttpServer::Loop {
     std::string in;       // the request head received so far (reading only)
     std::string out;      // the response (writing only)
     size_t sent = 0;
+    bool loopback = false;  // the peer is on this host
   };
 
   bool Watch(int fd, uint64_t tag, uint32_t events, int op) {
@@ -253,7 +277,11 @@ class AdminHttpServer::Loop {
 
   void AcceptSome() {
     for (int i = 0; i < kMaxAcceptsPerWake; ++i) {
-      const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      sockaddr_storage peer;
+      socklen_t peer_size = sizeof(peer);
+      std::memset(&peer, 0, sizeof(peer));
+      const int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &peer_size,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EINTR || errno == ECONNABORTED) continue;
         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
@@ -283,6 +311,7 @@ class AdminHttpServer::Loop {
       Conn& conn = conns_[id];
       conn.fd = fd;
       conn.deadline = absl::Now() + limits_.request_timeout;
+      conn.loopback = IsLoopbackPeer(peer);
     }
   }
 
@@ -334,7 +363,7 @@ class AdminHttpServer::Loop {
           (parts[2] != "HTTP/1.1" && parts[2] != "HTTP/1.0")) {
         conn.out = Response(400, "text/plain", "bad request\n", false);
       } else {
-        conn.out = Answer(parts[0], parts[1].substr(0, parts[1].find('?')));
+        conn.out = Answer(parts[0], parts[1].substr(0, parts[1].find('?')), conn.loopback);
       }
     }
     conn.in.clear();
@@ -345,7 +374,8 @@ class AdminHttpServer::Loop {
     Flush(id, conn);
   }
 
-  std::string Answer(absl::string_view method, absl::string_view path) const {
+  std::string Answer(absl::string_view method, absl::string_view path, bool loopback) const {
+    if (path == "/cache/flush") return FlushCache(method, loopback);
     const bool head_only = method == "HEAD";
     if (method != "GET" && !head_only) {
       return Response(405, "text/plain", "method not allowed\n", false);
@@ -362,6 +392,23 @@ class AdminHttpServer::Loop {
                       head_only);
     }
     return Response(404, "text/plain", "not found\n", head_only);
+  }
+
+  // POST /cache/flush empties the decision cache. Only from this host: the port is
+  // reachable by anything that reaches the pod, and a flush sends every following call
+  // to the auth service.
+  std::string FlushCache(absl::string_view method, bool loopback) const {
+    if (method != "POST") {
+      return Response(405, "text/plain", "use POST\n", false, "POST");
+    }
+    if (!loopback) {
+      return Response(403, "text/plain", "the cache can be flushed from loopback only\n", false);
+    }
+    if (flush_cache_ == nullptr) {
+      return Response(404, "text/plain", "no decision cache is configured\n", false);
+    }
+    return Response(200, "text/plain", absl::StrCat("flushed ", flush_cache_(), " entries\n"),
+                    false);
   }
 
   void Flush(uint64_t id, Conn& conn) {
@@ -409,6 +456,7 @@ class AdminHttpServer::Loop {
   const std::shared_ptr<prometheus::Registry> registry_;
   const std::atomic<bool>* const ready_;
   const AdminHttpLimits limits_;
+  const std::function<size_t()> flush_cache_;  // null: no cache
   // By id, which is accept order: begin() is the connection that has waited longest.
   std::map<uint64_t, Conn> conns_;
   uint64_t next_id_ = kFirstConnectionId;
@@ -418,13 +466,15 @@ class AdminHttpServer::Loop {
 
 absl::StatusOr<std::unique_ptr<AdminHttpServer>> AdminHttpServer::Start(
     const std::string& listen, std::shared_ptr<prometheus::Registry> registry,
-    const std::atomic<bool>* ready, const AdminHttpLimits& limits) {
+    const std::atomic<bool>* ready, const AdminHttpLimits& limits,
+    std::function<size_t()> flush_cache) {
   absl::StatusOr<int> fd = OpenListener(listen);
   if (!fd.ok()) return fd.status();
   std::unique_ptr<AdminHttpServer> server(new AdminHttpServer());
   server->port_ = LocalPort(*fd);
   // The Loop owns the listener from here, on every path.
-  server->loop_ = std::make_unique<Loop>(*fd, std::move(registry), ready, limits);
+  server->loop_ =
+      std::make_unique<Loop>(*fd, std::move(registry), ready, limits, std::move(flush_cache));
   if (absl::Status s = server->loop_->Init(); !s.ok()) return s;
   server->thread_ = std::thread([loop = server->loop_.get()] { loop->Run(); });
   return server;

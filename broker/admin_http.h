@@ -1,7 +1,8 @@
 // The broker's admin HTTP endpoint: /metrics in the Prometheus text format, /healthz (the
 // process is alive: always 200) and /readyz (200 when the broker can serve: an upstream
-// endpoint is connected and it is not shutting down; 503 otherwise). It listens apart
-// from the Check port so the Check port can stay on loopback.
+// endpoint is connected and it is not shutting down; 503 otherwise), and POST
+// /cache/flush from loopback peers. It listens apart from the Check port so the Check port
+// can stay on loopback.
 //
 // This port carries the pod's probes and is reachable by anything that reaches the pod,
 // so no client may hold it: one thread multiplexes every connection with epoll (an idle
@@ -14,6 +15,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -48,11 +50,14 @@ struct AdminHttpLimits {
 class AdminHttpServer {
  public:
   // `listen` is host:port or [v6]:port (port 0 = OS-chosen; the host is resolved once,
-  // here). `ready` is read on each /readyz and must outlive the server. Unavailable
+  // here). `ready` is read on each /readyz and must outlive the server. `flush_cache`,
+  // when given, serves POST /cache/flush to loopback peers (403 to others) on the
+  // server's thread and returns the entries dropped. Unavailable
   // ("metrics_listen: cannot listen on ...") when the address cannot be bound.
   static absl::StatusOr<std::unique_ptr<AdminHttpServer>> Start(
       const std::string& listen, std::shared_ptr<prometheus::Registry> registry,
-      const std::atomic<bool>* ready, const AdminHttpLimits& limits = {});
+      const std::atomic<bool>* ready, const AdminHttpLimits& limits = {},
+      std::function<size_t()> flush_cache = nullptr);
   // Stops the thread (it wakes on an eventfd) and closes every connection.
   ~AdminHttpServer();
   AdminHttpServer(const AdminHttpServer&) = delete;

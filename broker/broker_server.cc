@@ -30,6 +30,7 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerSe
     if (!pool.ok()) return pool.status();
     self->pool_ = *std::move(pool);
   }
+  self->cache_ = std::make_unique<DecisionCacheStage>(settings.cache, *self->metrics_);
   self->hedging_ = std::make_unique<HedgingController>(settings.hedging);
   self->timers_ = std::make_unique<TimerQueue>();
 
@@ -37,6 +38,7 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerSe
   env.service = &self->service_;
   env.pool = self->pool_.get();
   env.direct_responses = self->direct_responses_.get();
+  env.cache = self->cache_.get();
   env.hedging = self->hedging_.get();
   env.metrics = self->metrics_.get();
   env.timers = self->timers_.get();
@@ -66,8 +68,15 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerSe
                                                " (address in use, not local, or malformed)"));
   }
 
-  auto admin = AdminHttpServer::Start(settings.metrics_listen, self->metrics_->shared_registry(),
-                                      &self->ready_);
+  // The flush endpoint exists on every broker (with the cache off it empties nothing), so
+  // a reload that turns the cache on needs no restart to get it.
+  auto admin = AdminHttpServer::Start(
+      settings.metrics_listen, self->metrics_->shared_registry(), &self->ready_, {},
+      [cache = self->cache_.get()]() -> size_t {
+        const size_t flushed = cache->Flush();
+        LogInfo(absl::StrCat("cache: flushed ", flushed, " entries (POST /cache/flush)"));
+        return flushed;
+      });
   if (!admin.ok()) {
     self->Shutdown();
     return admin.status();
@@ -120,6 +129,10 @@ void BrokerServer::ApplyHedgingSettings(const HedgingSettings& settings) {
 
 void BrokerServer::ApplyDirectResponseSettings(const DirectResponseSettings& settings) {
   direct_responses_->Replace(settings);
+}
+
+bool BrokerServer::ApplyCacheSettings(const CacheSettings& settings) {
+  return cache_->Replace(settings);
 }
 
 void BrokerServer::MarkNotReady() {

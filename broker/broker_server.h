@@ -43,6 +43,9 @@ class BrokerServer {
   void ApplyHedgingSettings(const HedgingSettings& settings);
   // A reload: new direct-response rules for calls that start from now on.
   void ApplyDirectResponseSettings(const DirectResponseSettings& settings);
+  // A reload: cache settings for calls that start from now on. Any change starts an
+  // empty cache; returns whether it did.
+  bool ApplyCacheSettings(const CacheSettings& settings);
 
   // SIGTERM, first step: report not ready (/readyz 503, Health NOT_SERVING) but keep
   // answering calls. Idempotent.
@@ -59,6 +62,7 @@ class BrokerServer {
   const BrokerSettings settings_;
   std::unique_ptr<BrokerMetrics> metrics_;
   std::unique_ptr<DirectResponseStage> direct_responses_;
+  std::unique_ptr<DecisionCacheStage> cache_;
   std::unique_ptr<UpstreamPool> pool_;  // null on a rules-only broker
   std::unique_ptr<HedgingController> hedging_;
   std::unique_ptr<TimerQueue> timers_;

@@ -1,5 +1,6 @@
 #include "broker/check_request.h"
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -21,6 +22,32 @@ std::optional<rules::IpAddress> ClientAddress(absl::string_view tcp_peer,
     }
   }
   return rules::ParseIpAddress(tcp_peer);
+}
+
+envoy::service::auth::v3::CheckRequest* ParseCheckRequest(const grpc::ByteBuffer& request,
+                                                          google::protobuf::Arena* arena) {
+  std::vector<grpc::Slice> slices;
+  if (!request.Dump(&slices).ok()) return nullptr;
+  std::string joined;
+  const void* data = nullptr;
+  size_t size = 0;
+  if (slices.size() == 1) {
+    data = slices[0].begin();
+    size = slices[0].size();
+  } else {
+    for (const grpc::Slice& s : slices) {
+      joined.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+    data = joined.data();
+    size = joined.size();
+  }
+  auto* check =
+      google::protobuf::Arena::CreateMessage<envoy::service::auth::v3::CheckRequest>(arena);
+  if (size > static_cast<size_t>(INT32_MAX) ||
+      !check->ParseFromArray(data, static_cast<int>(size))) {
+    return nullptr;
+  }
+  return check;
 }
 
 CheckRequestView::CheckRequestView(const envoy::service::auth::v3::CheckRequest& request,

@@ -12,6 +12,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "envoy/service/auth/v3/external_auth.pb.h"
+#include "google/protobuf/arena.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "rules/rule_set.h"
 
 namespace edgekit::broker {
@@ -26,6 +28,12 @@ namespace edgekit::broker {
 std::optional<rules::IpAddress> ClientAddress(absl::string_view tcp_peer,
                                               std::optional<absl::string_view> xff,
                                               uint32_t num_trusted_proxies);
+
+// Parses the received bytes into a CheckRequest on `arena`; nullptr when they are not
+// one. Give the arena a first block on the stack: a typical Check (a dozen headers) then
+// parses without a heap allocation per header.
+envoy::service::auth::v3::CheckRequest* ParseCheckRequest(const grpc::ByteBuffer& request,
+                                                          google::protobuf::Arena* arena);
 
 class CheckRequestView final : public rules::RequestView {
  public:

@@ -271,6 +271,124 @@ absl::Status ValidateDirectResponses(const edgekit::broker::v1::DirectResponses&
   return absl::OkStatus();
 }
 
+// A duration >= 0 (zero meaning "off"), finite.
+absl::Status ParseNonNegativeDuration(absl::string_view path, const std::string& text,
+                                      absl::Duration* out) {
+  absl::Duration value;
+  if (!absl::ParseDuration(text, &value) || value == absl::InfiniteDuration() ||
+      value < absl::ZeroDuration()) {
+    return Invalid(path, absl::StrCat("expected a finite duration >= 0 such as \"30s\" (\"0s\": "
+                                      "off), got ",
+                                      Quote(text)));
+  }
+  *out = value;
+  return absl::OkStatus();
+}
+
+absl::Status ValidateCache(const edgekit::broker::v1::Cache& config, CacheSettings* out) {
+  std::set<std::string> seen;
+  for (int i = 0; i < config.key_headers_size(); ++i) {
+    const std::string& name = config.key_headers(i);
+    const std::string path = absl::StrCat("cache.key_headers[", i, "]");
+    if (!name.empty() && name[0] == ':') {
+      return Invalid(path, absl::StrCat("pseudo-headers are keyed with key_method, key_host "
+                                        "and key_path, got ",
+                                        Quote(name)));
+    }
+    if (!IsHttpToken(name)) {
+      return Invalid(path, absl::StrCat(Quote(name), " is not a valid HTTP header name"));
+    }
+    if (name != absl::AsciiStrToLower(name)) {
+      // Envoy hands the broker lowercase names: an uppercase key header would never match.
+      return Invalid(
+          path,
+          absl::StrCat(Quote(name), " must be lowercase: ", Quote(absl::AsciiStrToLower(name))));
+    }
+    if (!seen.insert(name).second) return Invalid(path, absl::StrCat("duplicate ", Quote(name)));
+    out->key.headers.push_back(name);
+  }
+  const bool on = !out->key.headers.empty();
+  // Without key headers everything else is refused rather than ignored: an operator who
+  // wrote a ttl meant to turn the cache on.
+  const bool other_set = config.has_key_method() || config.has_key_host() ||
+                         config.has_key_path() || config.has_key_source_address() ||
+                         config.has_ttl() || config.has_deny_ttl() || config.has_stale_ttl() ||
+                         config.has_max_entries() || config.has_max_bytes() ||
+                         config.has_coalesce();
+  if (!on) {
+    if (other_set) {
+      return Invalid("cache.key_headers",
+                     "required to turn the cache on (the headers the auth service's decision "
+                     "depends on, e.g. [authorization])");
+    }
+    return absl::OkStatus();
+  }
+  out->key.method = config.key_method();
+  out->key.host = config.key_host();
+  out->key.source_address = config.key_source_address();
+  if (config.has_key_path()) {
+    switch (config.key_path().kind_case()) {
+      case edgekit::broker::v1::CacheKeyPath::kExact:
+        if (!config.key_path().exact()) {
+          return Invalid("cache.key_path.exact", "must be true (leave key_path out for none)");
+        }
+        out->key.path = cache::KeySpec::Path::kExact;
+        break;
+      case edgekit::broker::v1::CacheKeyPath::kPrefixSegments:
+        if (config.key_path().prefix_segments() < 1 || config.key_path().prefix_segments() > 64) {
+          return Invalid(
+              "cache.key_path.prefix_segments",
+              absl::StrCat("must be in [1, 64], got ", config.key_path().prefix_segments()));
+        }
+        out->key.path = cache::KeySpec::Path::kPrefix;
+        out->key.path_segments = config.key_path().prefix_segments();
+        break;
+      case edgekit::broker::v1::CacheKeyPath::KIND_NOT_SET:
+        return Invalid("cache.key_path", "set exact: true or prefix_segments: N");
+    }
+  }
+  if (!config.has_ttl()) {
+    return Invalid("cache.ttl",
+                   "required with cache.key_headers (how long an allow is served "
+                   "from the cache, e.g. \"30s\")");
+  }
+  absl::Status status = ParsePositiveDuration("cache.ttl", config.ttl(), &out->ttl);
+  if (!status.ok()) return status;
+  if (config.has_deny_ttl()) {
+    status = ParseNonNegativeDuration("cache.deny_ttl", config.deny_ttl(), &out->deny_ttl);
+    if (!status.ok()) return status;
+  }
+  if (config.has_stale_ttl()) {
+    status = ParseNonNegativeDuration("cache.stale_ttl", config.stale_ttl(), &out->stale_ttl);
+    if (!status.ok()) return status;
+  }
+  constexpr absl::Duration kMaxTtl = absl::Hours(24);
+  for (const auto& [path, value] : {std::pair<const char*, absl::Duration>{"cache.ttl", out->ttl},
+                                    {"cache.deny_ttl", out->deny_ttl},
+                                    {"cache.stale_ttl", out->stale_ttl}}) {
+    if (value > kMaxTtl) {
+      return Invalid(path, absl::StrCat("must be at most 24h, got ", absl::FormatDuration(value)));
+    }
+  }
+  if (config.has_max_entries()) {
+    if (config.max_entries() < 16 || config.max_entries() > 10000000) {
+      return Invalid("cache.max_entries",
+                     absl::StrCat("must be in [16, 10000000], got ", config.max_entries()));
+    }
+    out->max_entries = config.max_entries();
+  }
+  if (config.has_max_bytes()) {
+    constexpr uint64_t kMin = 64 << 10, kMax = uint64_t{16} << 30;
+    if (config.max_bytes() < kMin || config.max_bytes() > kMax) {
+      return Invalid("cache.max_bytes",
+                     absl::StrCat("must be in [65536, 17179869184], got ", config.max_bytes()));
+    }
+    out->max_bytes = config.max_bytes();
+  }
+  if (config.has_coalesce()) out->coalesce = config.coalesce();
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<BrokerSettings> ValidateBrokerConfig(const BrokerConfig& config,
@@ -294,6 +412,13 @@ absl::StatusOr<BrokerSettings> ValidateBrokerConfig(const BrokerConfig& config,
   if (!status.ok()) return status;
   status = ValidateHedging(config.hedging(), &settings.hedging);
   if (!status.ok()) return status;
+  status = ValidateCache(config.cache(), &settings.cache);
+  if (!status.ok()) return status;
+  if (settings.cache.enabled() && settings.direct_responses.rules_only) {
+    return Invalid("cache",
+                   "must be unset with direct_responses.rules_only (there is no "
+                   "upstream whose answers could be cached)");
+  }
 
   const edgekit::broker::v1::Limits& limits = config.limits();
   if (limits.has_max_inflight()) {

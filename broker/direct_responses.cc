@@ -57,45 +57,28 @@ DirectResponses::DirectResponses(const DirectResponseSettings& settings, BrokerM
 }
 
 DirectResponses::Decision DirectResponses::Decide(const grpc::ByteBuffer& request) const {
-  Decision decision;
-  if (rules_ == nullptr) {
-    if (rules_only_) decision = {Decision::Kind::kAnswer, &allow_};
-    return decision;
-  }
-  std::vector<grpc::Slice> slices;
-  std::string joined;
-  const void* data = nullptr;
-  size_t size = 0;
-  if (!request.Dump(&slices).ok()) return {Decision::Kind::kMalformed, nullptr};
-  if (slices.size() == 1) {
-    data = slices[0].begin();
-    size = slices[0].size();
-  } else {
-    for (const grpc::Slice& s : slices) {
-      joined.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
-    data = joined.data();
-    size = joined.size();
-  }
-  // An arena with a first block on the stack: a typical Check (a dozen headers) parses
-  // without a heap allocation per header.
+  if (rules_ == nullptr) return Decide(nullptr);
   alignas(8) char initial_block[8192];
   google::protobuf::ArenaOptions options;
   options.initial_block = initial_block;
   options.initial_block_size = sizeof(initial_block);
   google::protobuf::Arena arena(options);
-  auto* check = google::protobuf::Arena::CreateMessage<CheckRequest>(&arena);
-  if (size > static_cast<size_t>(INT32_MAX) ||
-      !check->ParseFromArray(data, static_cast<int>(size))) {
-    return {Decision::Kind::kMalformed, nullptr};
-  }
-  const int rule = rules_->Match(CheckRequestView(*check, num_trusted_proxies_));
-  if (rule >= 0) {
-    counts_[rule]->Increment();
-    return {Decision::Kind::kAnswer, &denials_[rule]};
+  const CheckRequest* check = ParseCheckRequest(request, &arena);
+  if (check == nullptr) return {Decision::Kind::kMalformed, nullptr};
+  const CheckRequestView view(*check, num_trusted_proxies_);
+  return Decide(&view);
+}
+
+DirectResponses::Decision DirectResponses::Decide(const CheckRequestView* request) const {
+  if (rules_ != nullptr) {
+    const int rule = rules_->Match(*request);
+    if (rule >= 0) {
+      counts_[rule]->Increment();
+      return {Decision::Kind::kAnswer, &denials_[rule]};
+    }
   }
   if (rules_only_) return {Decision::Kind::kAnswer, &allow_};
-  return decision;
+  return {};
 }
 
 DirectResponseStage::DirectResponseStage(const DirectResponseSettings& settings,

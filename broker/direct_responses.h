@@ -14,6 +14,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "broker/check_request.h"
 #include "broker/metrics.h"
 #include "broker/settings.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -38,6 +39,12 @@ class DirectResponses {
   };
   // Parses `request` (a CheckRequest) and evaluates the rules. Counts the answered rule.
   Decision Decide(const grpc::ByteBuffer& request) const;
+  // The same for a request already parsed; `request` may be null only when there are no
+  // rules (rule_count() == 0).
+  Decision Decide(const CheckRequestView* request) const;
+
+  // Which x-forwarded-for entry is the client's (see check_request.h).
+  uint32_t num_trusted_proxies() const { return num_trusted_proxies_; }
 
  private:
   std::shared_ptr<const rules::RuleSet> rules_;

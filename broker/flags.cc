@@ -64,6 +64,7 @@ absl::StatusOr<BrokerCommandLine> ParseBrokerCommandLine(int argc, const char* c
   Overrides flags(&app);
   using S = std::string;
   std::vector<S> forward_methods;
+  std::vector<S> cache_key_headers;
   // CLI11 reads argv[0] as the program name; tolerate an empty argv.
   const char* const fallback[] = {"edgekit-broker"};
   if (argc < 1 || argv == nullptr) {
@@ -126,6 +127,15 @@ absl::StatusOr<BrokerCommandLine> ParseBrokerCommandLine(int argc, const char* c
                    "replaces the file's list)")
         ->type_name("NAME")
         ->allow_extra_args(false);
+    app.add_option("--cache-key-header", cache_key_headers,
+                   "Turns the decision cache on: a request header the auth service's decision "
+                   "depends on, e.g. authorization (repeatable; replaces the file's list)")
+        ->type_name("NAME")
+        ->allow_extra_args(false);
+    flags.Add<S>("--cache-ttl", "DURATION",
+                 "How long an allow is served from the decision cache (the upstream may lower "
+                 "it with x-edgekit-cache-ttl)",
+                 [&o](const S& v) { o.mutable_cache()->set_ttl(v); });
     flags.Add<S>("--drain-timeout", "DURATION", "How long SIGTERM waits for in-flight calls (10s)",
                  [&o](const S& v) { o.set_drain_timeout(v); });
     flags.Add<S>("--shutdown-delay", "DURATION",
@@ -150,6 +160,7 @@ absl::StatusOr<BrokerCommandLine> ParseBrokerCommandLine(int argc, const char* c
   }
   flags.ApplyTo();
   for (const std::string& method : forward_methods) o.add_forward_methods(method);
+  for (const std::string& name : cache_key_headers) o.mutable_cache()->add_key_headers(name);
   return result;
 }
 

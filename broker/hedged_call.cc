@@ -6,7 +6,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "broker/check_request.h"
 #include "broker/hedging_policy.h"
+#include "common/grpc_codes.h"
+#include "google/protobuf/arena.h"
 #include "grpc/health/v1/health.pb.h"
 
 namespace edgekit::broker {
@@ -132,26 +135,30 @@ void HedgedCall::OnRead(bool ok) {
                    nullptr);
     } else if (health_check_) {
       AnswerHealthCheckLocked();
-    } else if (TryDirectResponseLocked()) {
-      // Answered here: no upstream attempt, no latency sample.
     } else {
-      hedging_ = env_->hedging->active();
-      endpoints_ = env_->pool->endpoints();
       deadline_ = server_context_.deadline();
       if (deadline_ == std::chrono::system_clock::time_point::max()) {
         deadline_ =
             std::chrono::system_clock::now() + absl::ToChronoNanoseconds(env_->default_deadline);
       }
-      for (const auto& [key, value] : server_context_.client_metadata()) {
-        if (!IsHopByHop(View(key))) {
-          forward_metadata_.emplace_back(std::string(View(key)), std::string(View(value)));
-        }
-      }
-      StartAttemptLocked(now);
+      // Answered here (no upstream attempt, no latency sample), waiting for a flight, or
+      // forwarded.
+      if (!TryLocalAnswerLocked(now)) StartForwardLocked(now);
     }
     release = ReleaseLocked();
   }
   if (release) delete this;
+}
+
+void HedgedCall::StartForwardLocked(MonoTime now) {
+  hedging_ = env_->hedging->active();
+  endpoints_ = env_->pool->endpoints();
+  for (const auto& [key, value] : server_context_.client_metadata()) {
+    if (!IsHopByHop(View(key))) {
+      forward_metadata_.emplace_back(std::string(View(key)), std::string(View(value)));
+    }
+  }
+  StartAttemptLocked(now);
 }
 
 void HedgedCall::StartAttemptLocked(MonoTime now) {
@@ -223,7 +230,19 @@ void HedgedCall::OnTimer(uint64_t generation) {
     absl::MutexLock lock(&mu_);
     const bool current = timer_ != 0 && generation == timer_generation_;
     if (current) timer_ = 0;
-    if (current && !committed_) {
+    if (current && !committed_ && timer_kind_ == NextKind::kFlightDeadline) {
+      // Waited for the flight as long as the caller waits. If the flight has landed
+      // meanwhile, its answer is on the way instead (LeaveFlightLocked finds that).
+      if (flight_waiting_) {
+        LeaveFlightLocked();
+        if (!flight_waiting_) {
+          CommitLocked(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                                    "edgekit-broker: the deadline passed while waiting for a "
+                                    "concurrent call with the same cache key"),
+                       nullptr);
+        }
+      }
+    } else if (current && !committed_) {
       TryExtraAttemptLocked(timer_kind_, now);
       if (outstanding_ == 0 && timer_ == 0 && !committed_) {
         // A pushback-delayed retry was refused and nothing else is outstanding: the
@@ -357,6 +376,8 @@ void HedgedCall::CommitLocked(const grpc::Status& status, Attempt* winner) {
       env_->metrics->cancelled->Increment();
     }
   }
+  if (flight_waiting_) LeaveFlightLocked();  // the caller went away while waiting
+  if (cache_ != nullptr && !flight_waiting_ && SettleCacheLocked(status, winner)) return;
   answered_code_ = status.error_code();
   if (winner != nullptr && winner->context != nullptr) {
     for (const auto& [key, value] : winner->context->GetServerInitialMetadata()) {
@@ -417,30 +438,158 @@ void HedgedCall::AnswerHealthCheckLocked() {
   FinishLocked(grpc::Status::OK, &health_response_);
 }
 
-bool HedgedCall::TryDirectResponseLocked() {
-  // The rules are about Check calls; other forwarded methods carry other messages.
+bool HedgedCall::TryLocalAnswerLocked(MonoTime now) {
+  // The rules and the cache are about Check calls; other forwarded methods carry other
+  // messages.
   if (server_context_.method() != kCheckMethod) return false;
-  // One snapshot for the whole decision: a reload meanwhile affects later calls only.
+  // One snapshot of each for the whole decision: a reload meanwhile affects later calls.
   const std::shared_ptr<const DirectResponses> direct = env_->direct_responses->current();
-  if (!direct->active()) return false;
-  const DirectResponses::Decision decision = direct->Decide(request_);
-  switch (decision.kind) {
-    case DirectResponses::Decision::Kind::kForward:
-      return false;
-    case DirectResponses::Decision::Kind::kMalformed:
-      env_->metrics->malformed_requests->Increment();
-      CommitLocked(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                "edgekit-broker: the request is not a valid CheckRequest"),
-                   nullptr);
-      return true;
-    case DirectResponses::Decision::Kind::kAnswer:
-      committed_ = true;
-      answered_code_ = grpc::StatusCode::OK;
-      local_response_ = *decision.response;  // shares the slices, no copy of the bytes
-      FinishLocked(grpc::Status::OK, &local_response_);
-      return true;
+  std::shared_ptr<DecisionCache> cache = env_->cache->current();
+  if (!direct->active() && !cache->enabled()) return false;  // the opaque path
+  if (direct->rule_count() == 0 && !cache->enabled()) {
+    const DirectResponses::Decision decision = direct->Decide(nullptr);  // rules-only
+    local_response_ = *decision.response;
+    committed_ = true;
+    FinishLocked(grpc::Status::OK, &local_response_);
+    return true;
   }
+  alignas(8) char initial_block[8192];
+  google::protobuf::ArenaOptions options;
+  options.initial_block = initial_block;
+  options.initial_block_size = sizeof(initial_block);
+  google::protobuf::Arena arena(options);
+  const envoy::service::auth::v3::CheckRequest* check = ParseCheckRequest(request_, &arena);
+  if (check == nullptr) {
+    env_->metrics->malformed_requests->Increment();
+    CommitLocked(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                              "edgekit-broker: the request is not a valid CheckRequest"),
+                 nullptr);
+    return true;
+  }
+  const CheckRequestView view(*check, direct->num_trusted_proxies());
+  const DirectResponses::Decision decision = direct->Decide(&view);
+  if (decision.kind == DirectResponses::Decision::Kind::kAnswer) {
+    committed_ = true;
+    answered_code_ = grpc::StatusCode::OK;
+    local_response_ = *decision.response;  // shares the slices, no copy of the bytes
+    FinishLocked(grpc::Status::OK, &local_response_);
+    return true;
+  }
+  if (!cache->enabled()) return false;
+  const std::optional<cache::CacheKey> key = cache->Key(view);
+  if (!key.has_value()) {
+    env_->metrics->cache_bypassed->Increment();
+    return false;
+  }
+  cache_ = std::move(cache);
+  cache_key_ = *key;
+  const cache::DecisionStore::Found found = cache_->Find(cache_key_, now);
+  if (found.fresh) {
+    env_->metrics->cache_hits->Increment();
+    ReplayLocked(*found.entry);
+    return true;
+  }
+  if (cache_->settings().coalesce) {
+    if (!cache_->JoinOrLead(cache_key_, this)) {
+      flight_waiting_ = true;
+      ++pending_;  // the flight's reference: OnFlightDone or LeaveFlightLocked drops it
+      // A waiting call is bounded by its own deadline, never by the leader's.
+      ScheduleNextLocked(now + (deadline_ - std::chrono::system_clock::now()),
+                         NextKind::kFlightDeadline);
+      return true;
+    }
+    flight_leader_ = true;
+  }
+  env_->metrics->cache_misses->Increment();
   return false;
+}
+
+void HedgedCall::OnFlightDone(std::shared_ptr<const cache::Entry> entry) {
+  const MonoTime now = Now();
+  bool release;
+  {
+    absl::MutexLock lock(&mu_);
+    if (flight_waiting_) {
+      flight_waiting_ = false;
+      if (!committed_) {
+        CancelTimerLocked();
+        if (entry != nullptr) {
+          env_->metrics->cache_coalesced->Increment();
+          ReplayLocked(*entry);
+        } else {
+          // The leader failed, or its answer was not stored: not a decision for this
+          // call, which goes upstream itself (without a flight of its own).
+          env_->metrics->cache_misses->Increment();
+          StartForwardLocked(now);
+        }
+      }
+    }
+    release = ReleaseLocked();  // the flight's reference
+  }
+  if (release) delete this;
+}
+
+void HedgedCall::LeaveFlightLocked() {
+  if (flight_waiting_ && cache_->Leave(cache_key_, this)) {
+    flight_waiting_ = false;
+    --pending_;  // never the last: the caller of this holds one
+  }
+}
+
+bool HedgedCall::SettleCacheLocked(const grpc::Status& status, Attempt* winner) {
+  const MonoTime now = Now();
+  std::shared_ptr<const cache::Entry> stored;
+  bool answered = false;
+  if (started_ == 0) {
+    // Never went upstream (a waiting call that gave up): nothing to store or to cover.
+  } else if (status.ok() && winner != nullptr && winner->context != nullptr) {
+    std::vector<grpc::Slice> slices;
+    std::string bytes;
+    if (winner->response.Dump(&slices).ok()) {
+      for (const grpc::Slice& slice : slices) {
+        bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+      }
+      cache::Metadata initial, trailing;
+      for (const auto& [key, value] : winner->context->GetServerInitialMetadata()) {
+        if (!IsHopByHop(View(key))) initial.emplace_back(View(key), View(value));
+      }
+      for (const auto& [key, value] : winner->context->GetServerTrailingMetadata()) {
+        if (!IsHopByHop(View(key))) trailing.emplace_back(View(key), View(value));
+      }
+      stored = cache_->Admit(std::move(bytes), std::move(initial), std::move(trailing), now);
+      if (stored != nullptr) cache_->Insert(cache_key_, stored);
+    }
+  } else if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED &&
+             cache_->settings().stale_ttl > absl::ZeroDuration()) {
+    // Stale-if-error: every attempt failed (a cancelled call has no caller to answer).
+    const cache::DecisionStore::Found found = cache_->Find(cache_key_, now);
+    if (found.entry != nullptr) {
+      const std::string_view code = GrpcCodeName(static_cast<GrpcCode>(status.error_code()));
+      cache_->NoteStaleServed(
+          absl::StrCat(absl::string_view(code.data(), code.size()), ": ", status.error_message()));
+      ReplayLocked(*found.entry);
+      answered = true;
+    }
+  }
+  if (flight_leader_) {
+    flight_leader_ = false;
+    cache_->Land(cache_key_, stored);
+  }
+  return answered;
+}
+
+void HedgedCall::ReplayLocked(const cache::Entry& entry) {
+  committed_ = true;
+  answered_code_ = grpc::StatusCode::OK;
+  for (const auto& [key, value] : entry.initial_metadata) {
+    server_context_.AddInitialMetadata(key, value);
+  }
+  for (const auto& [key, value] : entry.trailing_metadata) {
+    server_context_.AddTrailingMetadata(key, value);
+  }
+  grpc::Slice slice(entry.response);
+  local_response_ = grpc::ByteBuffer(&slice, 1);
+  FinishLocked(grpc::Status::OK, &local_response_);
 }
 
 void HedgedCall::OnFinishDone(bool ok) {

@@ -19,6 +19,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "broker/decision_cache.h"
 #include "broker/direct_responses.h"
 #include "broker/hedging_controller.h"
 #include "broker/metrics.h"
@@ -35,6 +36,7 @@ struct CallEnvironment {
   grpc::AsyncGenericService* service = nullptr;
   UpstreamPool* pool = nullptr;  // null on a rules-only broker (every call answered here)
   DirectResponseStage* direct_responses = nullptr;
+  DecisionCacheStage* cache = nullptr;
   HedgingController* hedging = nullptr;
   BrokerMetrics* metrics = nullptr;
   TimerQueue* timers = nullptr;
@@ -52,7 +54,7 @@ struct CallEnvironment {
 // not offered (UNIMPLEMENTED); Kubernetes and Envoy probes use Check.
 inline constexpr char kHealthCheckMethod[] = "/grpc.health.v1.Health/Check";
 
-class HedgedCall {
+class HedgedCall final : public FlightWaiter {
  public:
   static constexpr int kMaxAttempts = 5;
 
@@ -80,10 +82,15 @@ class HedgedCall {
     bool outstanding = false;
     Tag tag;
   };
-  enum class NextKind { kHedge, kRetry };
+  // What the one timer of a call is for: the next hedge, a pushback-delayed retry, or
+  // the deadline of a call waiting for a coalesced flight.
+  enum class NextKind { kHedge, kRetry, kFlightDeadline };
 
   HedgedCall(CallEnvironment* env, grpc::ServerCompletionQueue* cq);
-  ~HedgedCall();
+  ~HedgedCall() override;
+
+  // FlightWaiter: called by the flight's leader, on its thread, with its mutex held.
+  void OnFlightDone(std::shared_ptr<const cache::Entry> entry) override;
 
   void OnRequest(bool ok);
   void OnRead(bool ok);
@@ -103,9 +110,22 @@ class HedgedCall {
   void FinishLocked(const grpc::Status& status, const grpc::ByteBuffer* response)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AnswerHealthCheckLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The direct-response stage: true when it answered the call (a rule, rules-only OK,
-  // or a CheckRequest it could not parse).
-  bool TryDirectResponseLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The local stages, for Check calls when rules or the cache are configured: the
+  // direct-response rules, then the cache (a hit, or joining a flight). True when the
+  // call is answered or waiting; false when it goes upstream.
+  bool TryLocalAnswerLocked(MonoTime now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sends the call to the upstream: the first attempt, then hedges and retries.
+  void StartForwardLocked(MonoTime now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // At commit, for a cacheable call that went upstream: stores an OK answer the cache
+  // admits, lands the flight it leads, and on failure serves a stale entry. True when it
+  // answered the call (stale).
+  bool SettleCacheLocked(const grpc::Status& status, Attempt* winner)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A waiting call leaves its flight (committed otherwise). Drops the flight's reference
+  // when it did leave.
+  void LeaveFlightLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Answers with a stored upstream answer: its exact bytes and metadata.
+  void ReplayLocked(const cache::Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drops one outstanding operation; true when the call should now be deleted.
   bool ReleaseLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -141,6 +161,12 @@ class HedgedCall {
   TimerQueue::TimerId timer_ ABSL_GUARDED_BY(mu_) = 0;  // 0: none pending
   uint64_t timer_generation_ ABSL_GUARDED_BY(mu_) = 0;
   NextKind timer_kind_ ABSL_GUARDED_BY(mu_) = NextKind::kHedge;
+  // The cache, for a cacheable Check call (a key was built): the snapshot it used, the
+  // key, whether it leads a flight or waits for one.
+  std::shared_ptr<DecisionCache> cache_ ABSL_GUARDED_BY(mu_);
+  cache::CacheKey cache_key_ ABSL_GUARDED_BY(mu_){};
+  bool flight_leader_ ABSL_GUARDED_BY(mu_) = false;
+  bool flight_waiting_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace edgekit::broker

@@ -52,7 +52,10 @@ std::string Summary(const BrokerSettings& s) {
       " forward_methods=", absl::StrJoin(s.forward_methods, ","), " direct_responses=",
       s.direct_responses.rules == nullptr ? 0 : s.direct_responses.rules->size(), " rules (",
       s.direct_responses.rules == nullptr ? 0 : s.direct_responses.rules->cidr_count(), " CIDRs)",
-      s.direct_responses.rules_only ? " rules_only" : "");
+      s.direct_responses.rules_only ? " rules_only" : "", " cache=",
+      s.cache.enabled() ? absl::StrCat("[", absl::StrJoin(s.cache.key.headers, ","),
+                                       "] ttl=", absl::FormatDuration(s.cache.ttl))
+                        : "off");
 }
 
 // What identifies the file behind --config, symlinks followed: a ConfigMap volume
@@ -207,6 +210,7 @@ class Reloader {
       }
       state.server->ApplyHedgingSettings(reloaded->hedging);
       state.server->ApplyDirectResponseSettings(reloaded->direct_responses);
+      const bool cache_replaced = state.server->ApplyCacheSettings(reloaded->cache);
       // A file the new config names for the first time is identified now: a change in
       // the moment since it was read is only seen at its next change.
       const std::vector<std::string> watched = WatchedFiles(path, reloaded->direct_responses);
@@ -223,7 +227,8 @@ class Reloader {
         kept = absl::StrCat("; direct_responses.rules_only stays ",
                             state.rules_only ? "true" : "false", " until a restart");
       }
-      LogInfo(absl::StrCat(why, ": hedging settings and direct-response rules reloaded; ",
+      if (cache_replaced) kept += "; the cache settings changed: the cache starts empty";
+      LogInfo(absl::StrCat(why, ": hedging settings, direct-response rules and cache reloaded; ",
                            Summary(*reloaded),
                            " (listeners, upstream and limits change only on restart)", kept));
     }

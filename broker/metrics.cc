@@ -134,6 +134,29 @@ BrokerMetrics::BrokerMetrics() : registry_(std::make_shared<prometheus::Registry
                                 "(answered INVALID_ARGUMENT).")
                             .Register(*registry_)
                             .Add({});
+  auto counter = [this](const char* name, const char* help) {
+    return &prometheus::BuildCounter().Name(name).Help(help).Register(*registry_).Add({});
+  };
+  auto gauge = [this](const char* name, const char* help) {
+    return &prometheus::BuildGauge().Name(name).Help(help).Register(*registry_).Add({});
+  };
+  cache_hits = counter("edgekit_broker_cache_hits_total",
+                       "Check calls answered from the decision cache (no upstream call).");
+  cache_misses = counter("edgekit_broker_cache_misses_total",
+                         "Cacheable Check calls that went to the upstream themselves.");
+  cache_coalesced = counter("edgekit_broker_cache_coalesced_total",
+                            "Check calls answered with a concurrent call's upstream answer "
+                            "for the same key.");
+  cache_stale_served = counter("edgekit_broker_cache_stale_served_total",
+                               "Check calls answered from an expired entry because every "
+                               "upstream attempt failed (cache.stale_ttl).");
+  cache_bypassed = counter("edgekit_broker_cache_bypassed_total",
+                           "Check calls not cached: they carry none of cache.key_headers.");
+  cache_evictions = counter("edgekit_broker_cache_evictions_total",
+                            "Entries evicted to stay within cache.max_entries and max_bytes.");
+  cache_entries = gauge("edgekit_broker_cache_entries", "Entries in the decision cache.");
+  cache_bytes = gauge("edgekit_broker_cache_bytes",
+                      "Bytes the decision cache's entries are charged (max_bytes bounds it).");
 }
 
 prometheus::Counter& BrokerMetrics::DirectResponses(const std::string& rule) {

@@ -54,6 +54,17 @@ class BrokerMetrics {
   prometheus::Gauge* direct_response_rules;  // edgekit_broker_direct_response_rules
   prometheus::Gauge* direct_response_cidrs;  // edgekit_broker_direct_response_cidrs
   prometheus::Counter* malformed_requests;   // edgekit_broker_malformed_requests_total
+  // The decision cache (decision_cache.h): every cacheable call counts one of hits,
+  // misses, coalesced (except a call that gave up waiting for a concurrent one);
+  // stale_served counts misses answered from an expired entry.
+  prometheus::Counter* cache_hits;          // edgekit_broker_cache_hits_total
+  prometheus::Counter* cache_misses;        // edgekit_broker_cache_misses_total
+  prometheus::Counter* cache_coalesced;     // edgekit_broker_cache_coalesced_total
+  prometheus::Counter* cache_stale_served;  // edgekit_broker_cache_stale_served_total
+  prometheus::Counter* cache_bypassed;      // edgekit_broker_cache_bypassed_total
+  prometheus::Counter* cache_evictions;     // edgekit_broker_cache_evictions_total
+  prometheus::Gauge* cache_entries;         // edgekit_broker_cache_entries
+  prometheus::Gauge* cache_bytes;           // edgekit_broker_cache_bytes
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "cache/cache_key.h"
 #include "common/grpc_codes.h"
 #include "rules/rule_set.h"
 
@@ -47,12 +48,31 @@ struct DirectResponseSettings {
   std::vector<std::string> files;  // the cidrs_file paths read: watched like --config
 };
 
+// The decision cache (broker_config.proto Cache). Off while key.headers is empty. A
+// reload that changes any of it starts an empty cache.
+struct CacheSettings {
+  cache::KeySpec key;
+  absl::Duration ttl = absl::ZeroDuration();        // allows; required when on
+  absl::Duration deny_ttl = absl::ZeroDuration();   // zero: denials not cached
+  absl::Duration stale_ttl = absl::ZeroDuration();  // zero: no stale-if-error
+  uint32_t max_entries = 100000;
+  uint64_t max_bytes = 32 << 20;
+  bool coalesce = true;
+
+  bool enabled() const { return !key.headers.empty(); }
+  bool operator==(const CacheSettings& o) const {
+    return key == o.key && ttl == o.ttl && deny_ttl == o.deny_ttl && stale_ttl == o.stale_ttl &&
+           max_entries == o.max_entries && max_bytes == o.max_bytes && coalesce == o.coalesce;
+  }
+};
+
 struct BrokerSettings {
   std::string listen = "127.0.0.1:9191";
   std::string metrics_listen = "0.0.0.0:9464";
   UpstreamSettings upstream;  // target empty only with direct_responses.rules_only
   HedgingSettings hedging;
   DirectResponseSettings direct_responses;
+  CacheSettings cache;
   uint32_t max_inflight = 10000;
   uint32_t max_message_bytes = 4 * 1024 * 1024;
   // Full method names forwarded; always holds the ext_authz Check method.

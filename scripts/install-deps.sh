@@ -10,7 +10,7 @@ packages=(
   libabsl-dev libcli11-dev libyaml-cpp-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev llvm clang-format
-  libre2-dev prometheus curl nghttp2-server python3 python3-yaml openssl
+  libre2-dev libssl-dev prometheus curl nghttp2-server python3 python3-yaml openssl
   golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev python3-jsonschema
 )
 

@@ -30,6 +30,7 @@ struct Flags {
   std::vector<std::string> trailing_metadata;
   std::string allow_header = "x-allow";
   std::string allow_value = "true";
+  std::string identity_header;
   int threads = 1;
 };
 
@@ -46,6 +47,7 @@ absl::Status ToOptions(const Flags& flags, edgekit::fakeauthz::FakeAuthzOptions*
   options->listen = flags.listen;
   options->allow_header = flags.allow_header;
   options->allow_value = flags.allow_value;
+  options->identity_header = flags.identity_header;
   options->timer_threads = flags.threads;
   auto& latency = options->latency;
   if (absl::Status s = ParseDurationFlag("--latency-median", flags.latency_median, &latency.median);
@@ -100,6 +102,8 @@ int main(int argc, char** argv) {
                  "request header that decides: allow iff it equals --allow-value")
       ->capture_default_str();
   app.add_option("--allow-value", flags.allow_value)->capture_default_str();
+  app.add_option("--identity-header", flags.identity_header,
+                 "Name the request's value of this header in every decision (x-identity)");
   app.add_option("--threads", flags.threads, "timer threads sending the answers")
       ->capture_default_str();
   try {

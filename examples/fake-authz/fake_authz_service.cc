@@ -145,6 +145,7 @@ namespace {
 struct SharedState {
   std::string allow_header;
   std::string allow_value;
+  std::string identity_header;
 
   mutable absl::Mutex model_mu;
   std::shared_ptr<const LatencyModel> model ABSL_GUARDED_BY(model_mu);
@@ -273,6 +274,11 @@ class AuthorizationService final : public Authorization::CallbackService {
     const auto& headers = request->attributes().request().http().headers();
     auto it = headers.find(state_->allow_header);
     const bool allowed = it != headers.end() && it->second == state_->allow_value;
+    std::string identity;
+    if (!state_->identity_header.empty()) {
+      auto id = headers.find(state_->identity_header);
+      if (id != headers.end()) identity = IdentityOf(id->second);
+    }
     auto* reactor = new CheckReactor(state_, allowed);
 
     const std::shared_ptr<const LatencyModel> model = state_->Model();
@@ -285,7 +291,7 @@ class AuthorizationService final : public Authorization::CallbackService {
     } else if (!model->fixed_status.has_value() && Chance(model->unavailable_probability)) {
       status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "fake-authz: injected failure");
     } else {
-      FillDecision(allowed, response);
+      FillDecision(allowed, identity, response);
     }
     reactor->AnswerAfter(SampleLatency(*model), std::move(status));
     return reactor;
@@ -308,12 +314,17 @@ class AuthorizationService final : public Authorization::CallbackService {
     state_->last_metadata.swap(copy);
   }
 
-  static void FillDecision(bool allowed, CheckResponse* response) {
+  static void FillDecision(bool allowed, const std::string& identity, CheckResponse* response) {
     if (allowed) {
       response->mutable_status()->set_code(0);
       auto* header = response->mutable_ok_response()->add_headers()->mutable_header();
       header->set_key(kDecisionHeader);
       header->set_value("allowed");
+      if (!identity.empty()) {
+        auto* id = response->mutable_ok_response()->add_headers()->mutable_header();
+        id->set_key(kIdentityHeader);
+        id->set_value(identity);
+      }
       return;
     }
     response->mutable_status()->set_code(kPermissionDenied);
@@ -324,6 +335,11 @@ class AuthorizationService final : public Authorization::CallbackService {
     header->set_key(kDecisionHeader);
     header->set_value("denied");
     denied->set_body("denied by fake-authz\n");
+    if (!identity.empty()) {
+      auto* id = denied->add_headers()->mutable_header();
+      id->set_key(kIdentityHeader);
+      id->set_value(identity);
+    }
   }
 
   SharedState* const state_;
@@ -426,6 +442,7 @@ absl::StatusOr<std::unique_ptr<FakeAuthzServer>> FakeAuthzServer::Start(
   auto impl = std::make_unique<Impl>();
   impl->state.allow_header = options.allow_header;
   impl->state.allow_value = options.allow_value;
+  impl->state.identity_header = options.identity_header;
   // Validated above, cannot fail. Through SetModel, model is written under model_mu like
   // everywhere else (uncontended here: no call reaches the state before the server starts).
   impl->state.SetModel(options.latency).IgnoreError();

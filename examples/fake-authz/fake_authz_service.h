@@ -36,6 +36,13 @@ inline constexpr char kEchoKey[] = "x-echo";
 inline constexpr char kEchoInitialKey[] = "x-echo-initial";
 inline constexpr char kEchoTrailingKey[] = "x-echo-trailing";
 
+// With FakeAuthzOptions.identity_header set, every decision names whom it was made for:
+// a request carrying that header with value V gets the response header (in ok_response
+// or denied_response) kIdentityHeader: IdentityOf(V). Tests of the broker's decision
+// cache use it to see which request's answer reached which caller.
+inline constexpr char kIdentityHeader[] = "x-identity";
+inline std::string IdentityOf(const std::string& value) { return "identity-of-" + value; }
+
 // How long a Check takes and how it fails. A call's latency is
 //   median * exp(sigma * N(0,1))  [+ stall with probability stall_probability]
 // and then it ends with fixed_status if set, else UNAVAILABLE with probability
@@ -65,6 +72,8 @@ struct FakeAuthzOptions {
   LatencyModel latency;
   std::string allow_header = "x-allow";
   std::string allow_value = "true";
+  // Request header whose value the decision names (kIdentityHeader); "" = none.
+  std::string identity_header;
   // Threads that time and send the answers (gRPC's own threads do the I/O).
   int timer_threads = 1;
   // Also serve edgekit.fakeauthz.v1.FakeAuthzControl on the same port.

@@ -14,7 +14,10 @@ something, absolute times less so.
   bench.py rules     direct-response rules: the rules stage's added latency (16 header
                      rules + 100,000 CIDRs vs no rules), a rule's answer vs the auth
                      service's, rule load time and RSS
-  bench.py all       tail + regime + overhead + rules
+  bench.py cache     the decision cache: Zipf-distributed tokens at 2,000 req/s, upstream
+                     calls per request and p50/p99 with and without the cache, a hit's
+                     added latency vs the naive forwarder's, RSS
+  bench.py all       tail + regime + overhead + rules + cache
 """
 
 import argparse
@@ -139,9 +142,9 @@ def set_latency(upstream_port, *args):
                    check=True, capture_output=True)
 
 
-def load(target_port, *, rate=None, concurrency=None, seconds, warmup=0):
+def load(target_port, *, rate=None, concurrency=None, seconds, warmup=0, extra=()):
     args = [os.path.join(BIN, "edgekit-loadgen"), "--target", f"127.0.0.1:{target_port}",
-            "--duration", f"{seconds}s", "--warmup", f"{warmup}s", "--json"]
+            "--duration", f"{seconds}s", "--warmup", f"{warmup}s", "--json"] + list(extra)
     if rate:
         args += ["--rate", str(rate)]
     else:
@@ -484,6 +487,93 @@ def rules(rounds=9, seconds=4):
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+CACHE_FLAGS = ["--cache-key-header", "authorization", "--cache-ttl", "60s"]
+
+
+def cache(rounds=5, seconds=5, tokens=10000, zipf_s=1.1, rate=2000):
+    procs = Processes()
+    try:
+        up = fake_authz(procs, ["--latency-median", "1ms", "--latency-sigma", "0.3"])
+        plain_port, plain_metrics, plain_child = broker(procs, up)
+        cached_port, cached_metrics, cached_child = broker(procs, up, CACHE_FLAGS)
+        naive, _ = naive_forwarder(procs, up)
+        zipf = ["--tokens", str(tokens), "--zipf-s", str(zipf_s)]
+        print(f"cache: upstream 1 ms lognormal (sigma 0.3); {tokens} tokens Zipf s={zipf_s}, "
+              f"open loop {rate} req/s; broker with and without "
+              f"`{' '.join(CACHE_FLAGS)}`; {rounds} interleaved rounds of {seconds} s")
+        names = ["no cache", "cache"]
+        ports = {"no cache": plain_port, "cache": cached_port}
+        p50 = {k: [] for k in names}
+        p99 = {k: [] for k in names}
+        per_request = {k: [] for k in names}
+        errors = 0
+        for round_index in range(rounds):
+            order = names[round_index % 2:] + names[:round_index % 2]
+            for name in order:
+                before = upstream_calls(up)
+                r = load(ports[name], rate=rate, seconds=seconds, extra=zipf)
+                per_request[name].append((upstream_calls(up) - before) / (r["sent"] + 1))
+                p50[name].append(r["p50_us"])
+                p99[name].append(r["p99_us"])
+                errors += r["error_total"]
+        med = statistics.median
+        print(f"{'':10} {'p50 ms':>8} {'p99 ms':>8} {'upstream calls/request (each round)':>40}")
+        for name in names:
+            print(f"{name:10} {ms(med(p50[name]))} {ms(med(p99[name]))}   "
+                  f"{', '.join(f'{c:.3f}' for c in per_request[name])}")
+        m = metrics(cached_metrics)
+        hits = m["edgekit_broker_cache_hits_total"]
+        misses = m["edgekit_broker_cache_misses_total"]
+        coalesced = m["edgekit_broker_cache_coalesced_total"]
+        calls = sum(v for k, v in m.items() if k.startswith("edgekit_broker_requests_total"))
+        hedges = m["edgekit_broker_hedges_total"]
+        primaries = m['edgekit_broker_upstream_attempts_total{attempt="primary"}']
+        print(f"cache broker: hit rate {hits / calls * 100:.1f}%, coalesced "
+              f"{coalesced / calls * 100:.2f}%, entries {m['edgekit_broker_cache_entries']:.0f}, "
+              f"bytes {m['edgekit_broker_cache_bytes'] / 1024:.0f} KiB, errors {errors}")
+        hedge_rate = hedges / calls
+        per_upstream = hedges / max(primaries, 1)
+        print(f"hedge rate over requests {hedge_rate * 100:.2f}% = (1 - hit - coalesced share "
+              f"= {(1 - (hits + coalesced) / calls) * 100:.1f}%) x hedges per upstream call "
+              f"{per_upstream * 100:.2f}% = {(1 - (hits + coalesced) / calls) * per_upstream * 100:.2f}%")
+
+        # A hit's added latency against the naive forwarder's, over direct calls to an
+        # upstream that answers at once (as in `overhead`): one token, so every call after
+        # the first is a hit; concurrency 1.
+        set_latency(up, "--latency-median", "0ms", "--latency-sigma", "0")
+        one_token = ["--tokens", "1"]
+        added = {"naive": [], "hit": []}
+        c1 = {"direct": [], "naive": [], "hit": []}
+        targets = {"direct": up, "naive": naive, "hit": cached_port}
+        for round_index in range(rounds):
+            order = list(targets)[round_index % 3:] + list(targets)[:round_index % 3]
+            got = {}
+            for name in order:
+                got[name] = load(targets[name], concurrency=1, seconds=seconds, warmup=1,
+                                 extra=one_token)["p50_us"]
+                c1[name].append(got[name])
+            added["naive"].append(got["naive"] - got["direct"])
+            added["hit"].append(got["hit"] - got["direct"])
+        rss = {"no cache": rss_mib(plain_child.pid), "cache": rss_mib(cached_child.pid)}
+        print(f"p50 at concurrency 1, upstream answering at once: direct "
+              f"{med(c1['direct']):.0f} us, naive forwarder {med(c1['naive']):.0f} us, cache hit "
+              f"{med(c1['hit']):.0f} us; added over direct, paired per round (us): naive "
+              f"{', '.join(f'{d:+.0f}' for d in added['naive'])}; hit "
+              f"{', '.join(f'{d:+.0f}' for d in added['hit'])}")
+        reduction = 1 - med(per_request["cache"]) / med(per_request["no cache"])
+        added_hit, added_naive = med(added["hit"]), med(added["naive"])
+        print(f"RESULT cache: upstream calls/request {med(per_request['cache']):.3f} with the "
+              f"cache vs {med(per_request['no cache']):.3f} without ({reduction * 100:.0f}% "
+              f"fewer); p50 {med(p50['cache']) / 1000:.2f} vs {med(p50['no cache']) / 1000:.2f} "
+              f"ms, p99 {med(p99['cache']) / 1000:.2f} vs {med(p99['no cache']) / 1000:.2f} ms; "
+              f"a hit adds {added_hit:+.0f} us over direct, the naive forwarder "
+              f"{added_naive:+.0f} us (target: hit below naive); RSS cache broker "
+              f"{rss['cache']:.1f} MiB, no cache {rss['no cache']:.1f} MiB (target <= 64)")
+        return added_hit < added_naive and rss["cache"] <= 64 and errors == 0
+    finally:
+        procs.stop_all()
+
+
 def paired_diff(samples):
     return [r - n for r, n in zip(samples["rules"]["p50"], samples["no rules"]["p50"])]
 
@@ -500,7 +590,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenario",
-                        choices=["demo", "tail", "regime", "overhead", "rules", "all"])
+                        choices=["demo", "tail", "regime", "overhead", "rules", "cache", "all"])
     parser.add_argument("--broker-arg", action="append", default=[],
                         help="extra edgekit-broker flag for every broker started "
                              "(repeat; e.g. --broker-arg=--worker-threads=1)")
@@ -520,6 +610,8 @@ def main():
         ok &= overhead()
     if args.scenario in ("rules", "all"):
         ok &= rules()
+    if args.scenario in ("cache", "all"):
+        ok &= cache()
     print("all targets met" if ok else "some targets missed (see RESULT lines)")
 
 

@@ -55,7 +55,16 @@ struct alignas(64) ThreadStats {
 class Engine {
  public:
   explicit Engine(const LoadgenOptions& options)
-      : o_(options), request_(CheckRequestBytes(options.allow, options.headers)) {
+      : o_(options), zipf_(std::max(options.tokens, 1), options.zipf_s) {
+    if (o_.tokens == 0) {
+      requests_.emplace_back(CheckRequestBytes(o_.allow, o_.headers));
+    } else {
+      for (int k = 0; k < o_.tokens; ++k) {
+        std::vector<std::pair<std::string, std::string>> headers = o_.headers;
+        headers.emplace_back("authorization", absl::StrCat("Bearer token-", k));
+        requests_.emplace_back(CheckRequestBytes(o_.allow, headers));
+      }
+    }
     for (int i = 0; i < o_.connections; ++i) {
       grpc::ChannelArguments args;
       // A local subchannel pool and a distinct argument per channel: otherwise gRPC
@@ -90,7 +99,8 @@ class Engine {
     Call call;
     call.ctx.set_deadline(SystemDeadline(o_.deadline));
     for (const auto& [key, value] : o_.metadata) call.ctx.AddMetadata(key, value);
-    grpc::ByteBuffer request(&request_, 1);
+    grpc::Slice first = requests_[0];
+    grpc::ByteBuffer request(&first, 1);
     call.reader = stubs_[0]->PrepareUnaryCall(&call.ctx, o_.method, request, &cq);
     call.reader->StartCall();
     call.reader->Finish(&call.response, &call.status, &call);
@@ -189,7 +199,9 @@ class Engine {
     call->measured = intended >= measure_start_ && intended < measure_end_;
     call->ctx.set_deadline(SystemDeadline(o_.deadline));
     for (const auto& [key, value] : o_.metadata) call->ctx.AddMetadata(key, value);
-    grpc::ByteBuffer request(&request_, 1);  // shares the slice, no copy
+    grpc::Slice slice =  // a reference to the prepared bytes, no copy
+        requests_.size() == 1 ? requests_[0] : requests_[zipf_.Pick(draws_.fetch_add(1))];
+    grpc::ByteBuffer request(&slice, 1);
     outstanding_.fetch_add(1);
     call->reader =
         stubs_[channel]->PrepareUnaryCall(&call->ctx, o_.method, request, cqs_[cq].get());
@@ -227,7 +239,9 @@ class Engine {
   }
 
   const LoadgenOptions& o_;
-  const grpc::Slice request_;
+  const ZipfTokens zipf_;
+  std::vector<grpc::Slice> requests_;  // one, or one per token
+  std::atomic<uint64_t> draws_{0};
   std::vector<std::shared_ptr<grpc::Channel>> channels_;
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
   std::vector<std::unique_ptr<grpc::CompletionQueue>> cqs_;
@@ -287,6 +301,13 @@ absl::Status ValidateLoadgenOptions(const LoadgenOptions& o) {
   if (o.threads < 1 || o.threads > 64) {
     return absl::InvalidArgumentError(absl::StrCat("threads: must be in [1, 64], got ", o.threads));
   }
+  if (o.tokens < 0 || o.tokens > 1000000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tokens: must be in [0, 1000000], got ", o.tokens));
+  }
+  if (!(o.zipf_s > 0 && o.zipf_s <= 10)) {
+    return absl::InvalidArgumentError(absl::StrCat("zipf_s: must be in (0, 10], got ", o.zipf_s));
+  }
   for (const auto& [key, value] : o.metadata) {
     if (!IsValidMetadataKey(key)) {
       return absl::InvalidArgumentError(
@@ -294,6 +315,26 @@ absl::Status ValidateLoadgenOptions(const LoadgenOptions& o) {
     }
   }
   return absl::OkStatus();
+}
+
+ZipfTokens::ZipfTokens(int n, double s) : cdf_(static_cast<size_t>(n)) {
+  double total = 0;
+  for (int k = 0; k < n; ++k) {
+    total += 1.0 / std::pow(k + 1, s);
+    cdf_[k] = total;
+  }
+  for (double& c : cdf_) c /= total;
+  cdf_.back() = 1.0;
+}
+
+int ZipfTokens::Pick(uint64_t draw) const {
+  // splitmix64 of the draw number: a well-mixed 64-bit value per draw.
+  uint64_t z = draw + 0x9e3779b97f4a7c15ull;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  z ^= z >> 31;
+  const double u = static_cast<double>(z >> 11) * 0x1.0p-53;  // [0, 1)
+  return static_cast<int>(std::upper_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin());
 }
 
 LatencySummary Summarize(std::vector<int64_t>* samples_ns) {

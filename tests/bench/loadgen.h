@@ -33,6 +33,23 @@ struct LoadgenOptions {
   // HTTP request headers added to (or replacing in) the CheckRequest, e.g. one a
   // direct-response rule answers.
   std::vector<std::pair<std::string, std::string>> headers;
+  // > 0: every call carries "authorization: Bearer token-K" with K drawn from a Zipf
+  // distribution over [0, tokens) with exponent zipf_s (P(K) proportional to 1/(K+1)^s),
+  // from a fixed seed: a workload for the broker's decision cache.
+  int tokens = 0;
+  double zipf_s = 1.1;
+};
+
+// Draws token indexes: Zipf(s) over [0, n), deterministic in the draw number, so any
+// thread can draw without a shared generator. n >= 1.
+class ZipfTokens {
+ public:
+  ZipfTokens(int n, double s);
+  // The index for the `draw`-th call.
+  int Pick(uint64_t draw) const;
+
+ private:
+  std::vector<double> cdf_;  // cdf_[k] = P(K <= k)
 };
 
 // InvalidArgument naming the field.

@@ -57,6 +57,12 @@ int main(int argc, char** argv) {
   app.add_option("--metadata", metadata, "key=value sent with every call (repeatable)");
   app.add_option("--header", headers,
                  "name=value HTTP header added to the CheckRequest (repeatable)");
+  app.add_option("--tokens", options.tokens,
+                 "each call carries authorization: Bearer token-K, K Zipf-distributed over "
+                 "this many tokens (0: one fixed request)")
+      ->capture_default_str();
+  app.add_option("--zipf-s", options.zipf_s, "exponent of the --tokens distribution")
+      ->capture_default_str();
   app.add_flag("--deny", deny, "send x-allow: false instead of true");
   app.add_flag("--json", json, "print the summary as one JSON line");
   try {

@@ -2,6 +2,7 @@
 // and the request it sends.
 #include "tests/bench/loadgen.h"
 
+#include <cmath>
 #include <vector>
 
 #include "envoy/service/auth/v3/external_auth.pb.h"
@@ -79,6 +80,12 @@ TEST(ValidateLoadgenOptionsTest, RejectsWithFieldNames) {
   LoadgenOptions bad_method = Valid();
   bad_method.method = "Check";
   EXPECT_NE(message(bad_method).find("method"), std::string::npos);
+  LoadgenOptions bad_tokens = Valid();
+  bad_tokens.tokens = -1;
+  EXPECT_NE(message(bad_tokens).find("tokens"), std::string::npos);
+  LoadgenOptions bad_s = Valid();
+  bad_s.zipf_s = 0;
+  EXPECT_NE(message(bad_s).find("zipf_s"), std::string::npos);
 }
 
 TEST(CheckRequestBytesTest, IsARealisticDeterministicCheckRequest) {
@@ -93,6 +100,29 @@ TEST(CheckRequestBytesTest, IsARealisticDeterministicCheckRequest) {
   EXPECT_EQ(request.attributes().request().http().headers().at("x-allow"), "false");
 
   EXPECT_EQ(CheckRequestBytes(true), CheckRequestBytes(true));
+}
+
+TEST(ZipfTokensTest, FrequenciesFollowTheDistribution) {
+  constexpr int kTokens = 10000;
+  constexpr double kS = 1.1;
+  const ZipfTokens zipf(kTokens, kS);
+  std::vector<int> counts(kTokens);
+  constexpr int kDraws = 1000000;
+  for (uint64_t i = 0; i < kDraws; ++i) {
+    const int k = zipf.Pick(i);
+    ASSERT_GE(k, 0);
+    ASSERT_LT(k, kTokens);
+    ++counts[k];
+  }
+  double total = 0;
+  for (int k = 0; k < kTokens; ++k) total += 1.0 / std::pow(k + 1, kS);
+  // The head within 2% of 1/(k+1)^s / H(n, s); a fixed seed, so this cannot flake.
+  for (int k : {0, 1, 9}) {
+    const double expected = kDraws / std::pow(k + 1, kS) / total;
+    EXPECT_NEAR(counts[k], expected, expected * 0.02) << "token " << k;
+  }
+  EXPECT_EQ(zipf.Pick(12345), zipf.Pick(12345));  // deterministic in the draw number
+  EXPECT_EQ(ZipfTokens(1, kS).Pick(7), 0);
 }
 
 TEST(StatusCodeNameTest, CanonicalNames) {

@@ -348,7 +348,99 @@ INSTANTIATE_TEST_SUITE_P(
                 "direct_responses.num_trusted_proxies: must be in [0, 64], got 65"},
         BadCase{"direct_responses: {rules_only: true}",
                 "upstream.target: must be unset with direct_responses.rules_only (no auth "
-                "service is called: requests no rule answers are allowed)"}));
+                "service is called: requests no rule answers are allowed)"},
+        // cache
+        BadCase{"cache: {ttl: 30s}",
+                "cache.key_headers: required to turn the cache on (the headers the auth "
+                "service's decision depends on, e.g. [authorization])"},
+        BadCase{"cache: {key_host: true}",
+                "cache.key_headers: required to turn the cache on (the headers the auth "
+                "service's decision depends on, e.g. [authorization])"},
+        BadCase{"cache: {key_headers: [authorization]}",
+                "cache.ttl: required with cache.key_headers (how long an allow is served from "
+                "the cache, e.g. \"30s\")"},
+        BadCase{"cache: {key_headers: [Authorization], ttl: 30s}",
+                "cache.key_headers[0]: \"Authorization\" must be lowercase: \"authorization\""},
+        BadCase{"cache: {key_headers: [authorization, 'x y'], ttl: 30s}",
+                "cache.key_headers[1]: \"x y\" is not a valid HTTP header name"},
+        BadCase{"cache: {key_headers: [':path'], ttl: 30s}",
+                "cache.key_headers[0]: pseudo-headers are keyed with key_method, key_host and "
+                "key_path, got \":path\""},
+        BadCase{"cache: {key_headers: [cookie, cookie], ttl: 30s}",
+                "cache.key_headers[1]: duplicate \"cookie\""},
+        BadCase{"cache: {key_headers: [cookie], ttl: 0s}", "cache.ttl: must be > 0, got \"0s\""},
+        BadCase{"cache: {key_headers: [cookie], ttl: 25h}",
+                "cache.ttl: must be at most 24h, got 25h"},
+        BadCase{"cache: {key_headers: [cookie], ttl: 1s, deny_ttl: -1s}",
+                "cache.deny_ttl: expected a finite duration >= 0 such as \"30s\" (\"0s\": off), "
+                "got \"-1s\""},
+        BadCase{"cache: {key_headers: [cookie], ttl: 1s, stale_ttl: soon}",
+                "cache.stale_ttl: expected a finite duration >= 0 such as \"30s\" (\"0s\": "
+                "off), got \"soon\""},
+        BadCase{"cache: {key_headers: [cookie], ttl: 1s, key_path: {prefix_segments: 0}}",
+                "cache.key_path.prefix_segments: must be in [1, 64], got 0"},
+        BadCase{"cache: {key_headers: [cookie], ttl: 1s, key_path: {exact: false}}",
+                "cache.key_path.exact: must be true (leave key_path out for none)"},
+        BadCase{"cache: {key_headers: [cookie], ttl: 1s, key_path: {}}",
+                "cache.key_path: set exact: true or prefix_segments: N"},
+        BadCase{"cache: {key_headers: [cookie], ttl: 1s, max_entries: 15}",
+                "cache.max_entries: must be in [16, 10000000], got 15"},
+        BadCase{"cache: {key_headers: [cookie], ttl: 1s, max_bytes: 1000}",
+                "cache.max_bytes: must be in [65536, 17179869184], got 1000"}));
+
+TEST(ValidateBrokerConfigTest, CacheIsOffByDefaultAndConvertsEveryField) {
+  absl::StatusOr<BrokerSettings> settings = Validate("{}");
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_FALSE(settings->cache.enabled());
+
+  settings = Validate("cache: {key_headers: [authorization], ttl: 30s}");
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_TRUE(settings->cache.enabled());
+  EXPECT_THAT(settings->cache.key.headers, ElementsAre("authorization"));
+  EXPECT_EQ(settings->cache.ttl, absl::Seconds(30));
+  // The documented defaults.
+  EXPECT_EQ(settings->cache.deny_ttl, absl::ZeroDuration());
+  EXPECT_EQ(settings->cache.stale_ttl, absl::ZeroDuration());
+  EXPECT_EQ(settings->cache.max_entries, 100000u);
+  EXPECT_EQ(settings->cache.max_bytes, 33554432u);
+  EXPECT_TRUE(settings->cache.coalesce);
+  EXPECT_FALSE(settings->cache.key.method || settings->cache.key.host ||
+               settings->cache.key.source_address);
+  EXPECT_EQ(settings->cache.key.path, cache::KeySpec::Path::kNone);
+
+  settings = Validate(
+      "cache: {key_headers: [authorization, cookie], key_method: true, key_host: true, "
+      "key_path: {prefix_segments: 2}, key_source_address: true, ttl: 1m, deny_ttl: 5s, "
+      "stale_ttl: 10m, max_entries: 16, max_bytes: 65536, coalesce: false}");
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_THAT(settings->cache.key.headers, ElementsAre("authorization", "cookie"));
+  EXPECT_TRUE(settings->cache.key.method && settings->cache.key.host &&
+              settings->cache.key.source_address);
+  EXPECT_EQ(settings->cache.key.path, cache::KeySpec::Path::kPrefix);
+  EXPECT_EQ(settings->cache.key.path_segments, 2u);
+  EXPECT_EQ(settings->cache.ttl, absl::Minutes(1));
+  EXPECT_EQ(settings->cache.deny_ttl, absl::Seconds(5));
+  EXPECT_EQ(settings->cache.stale_ttl, absl::Minutes(10));
+  EXPECT_EQ(settings->cache.max_entries, 16u);
+  EXPECT_EQ(settings->cache.max_bytes, 65536u);
+  EXPECT_FALSE(settings->cache.coalesce);
+
+  settings = Validate("cache: {key_headers: [cookie], ttl: 24h, key_path: {exact: true}}");
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->cache.key.path, cache::KeySpec::Path::kExact);
+
+  // A rules-only broker has no upstream answers to cache.
+  BrokerConfig rules_only;
+  ASSERT_TRUE(YamlTextToProto("direct_responses: {rules_only: true}\ncache: {key_headers: "
+                              "[cookie], ttl: 1s}\n",
+                              &rules_only, "test.yaml")
+                  .ok());
+  const absl::StatusOr<BrokerSettings> refused = ValidateBrokerConfig(rules_only);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(Message(refused.status()),
+            "cache: must be unset with direct_responses.rules_only (there is no upstream whose "
+            "answers could be cached)");
+}
 
 TEST(ValidateBrokerConfigTest, DirectResponsesCompileAndRulesOnlyNeedsNoUpstream) {
   absl::StatusOr<BrokerSettings> settings = Validate(

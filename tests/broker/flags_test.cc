@@ -116,6 +116,13 @@ INSTANTIATE_TEST_SUITE_P(
                    c->add_forward_methods("/d.E/F");
                  }},
         FlagCase{{"--drain-timeout", "30s"}, [](BrokerConfig* c) { c->set_drain_timeout("30s"); }},
+        FlagCase{{"--cache-key-header", "authorization", "--cache-key-header=cookie"},
+                 [](BrokerConfig* c) {
+                   c->mutable_cache()->add_key_headers("authorization");
+                   c->mutable_cache()->add_key_headers("cookie");
+                 }},
+        FlagCase{{"--cache-ttl", "30s"},
+                 [](BrokerConfig* c) { c->mutable_cache()->set_ttl("30s"); }},
         // Explicit zeros and empty strings are values, not "unset".
         FlagCase{{"--worker-threads", "0"}, [](BrokerConfig* c) { c->set_worker_threads(0); }},
         FlagCase{{"--hedge-budget", "0"},

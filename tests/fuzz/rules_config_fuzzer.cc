@@ -25,35 +25,11 @@
 #include "rules/ip_set.h"
 #include "rules/rule_set.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/testing/fake_request.h"
 
 namespace {
 
-class FakeRequest final : public edgekit::rules::RequestView {
- public:
-  FakeRequest(std::string method, std::string path, std::string host,
-              std::map<std::string, std::string> headers, const char* client_ip)
-      : method_(std::move(method)),
-        path_(std::move(path)),
-        host_(std::move(host)),
-        headers_(std::move(headers)) {
-    if (client_ip != nullptr) client_ip_ = edgekit::rules::ParseIpAddress(client_ip);
-  }
-
-  absl::string_view method() const override { return method_; }
-  absl::string_view path() const override { return path_; }
-  absl::string_view host() const override { return host_; }
-  std::optional<absl::string_view> header(absl::string_view name) const override {
-    auto it = headers_.find(std::string(name));
-    if (it == headers_.end()) return std::nullopt;
-    return absl::string_view(it->second);
-  }
-  std::optional<edgekit::rules::IpAddress> client_ip() const override { return client_ip_; }
-
- private:
-  std::string method_, path_, host_;
-  std::map<std::string, std::string> headers_;
-  std::optional<edgekit::rules::IpAddress> client_ip_;
-};
+using edgekit::testing::FakeRequest;
 
 const std::vector<FakeRequest>& Requests() {
   static const std::vector<FakeRequest>* const kRequests = new std::vector<FakeRequest>{

@@ -14,6 +14,7 @@
 #include "examples/fake-authz/fake_authz_service.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/integration/in_process_broker.h"
 #include "tests/integration/test_util.h"
 
 namespace edgekit::broker {
@@ -22,75 +23,17 @@ namespace {
 using ::edgekit::fakeauthz::FakeAuthzOptions;
 using ::edgekit::fakeauthz::FakeAuthzServer;
 using ::edgekit::fakeauthz::LatencyModel;
+using ::edgekit::testing::Broker;
 using ::edgekit::testing::CheckClient;
 using ::edgekit::testing::CheckOptions;
 using ::edgekit::testing::CheckResult;
+using ::edgekit::testing::Failing;
+using ::edgekit::testing::Fixed;
 using ::edgekit::testing::HttpGet;
 using ::edgekit::testing::MetricValue;
+using ::edgekit::testing::StartUpstream;
+using ::edgekit::testing::TestSettings;
 using ::edgekit::testing::WaitFor;
-
-LatencyModel Fixed(absl::Duration latency) {
-  LatencyModel model;
-  model.median = latency;
-  model.sigma = 0;
-  return model;
-}
-
-LatencyModel Failing(grpc::StatusCode code, absl::Duration latency = absl::Milliseconds(1)) {
-  LatencyModel model = Fixed(latency);
-  model.fixed_status = code;
-  model.fixed_status_message = "injected by the test";
-  return model;
-}
-
-std::unique_ptr<FakeAuthzServer> StartUpstream(const LatencyModel& model) {
-  FakeAuthzOptions options;
-  options.latency = model;
-  auto server = FakeAuthzServer::Start(options);
-  EXPECT_TRUE(server.ok()) << server.status();
-  return *std::move(server);
-}
-
-// Settings for a test broker: loopback, OS-chosen ports, a fixed hedge delay (the
-// initial delay, with min_samples out of reach) unless a test changes it.
-BrokerSettings TestSettings(const std::vector<const FakeAuthzServer*>& upstreams) {
-  BrokerSettings settings;
-  settings.listen = "127.0.0.1:0";
-  settings.metrics_listen = "127.0.0.1:0";
-  std::vector<std::string> addresses;
-  for (const auto* upstream : upstreams) addresses.push_back(upstream->address());
-  settings.upstream.target = "ipv4:" + absl::StrJoin(addresses, ",");
-  settings.hedging.max_attempts = 2;
-  settings.hedging.initial_delay = absl::Milliseconds(20);
-  settings.hedging.min_samples = 1000000;
-  settings.hedging.budget = 1.0;
-  settings.worker_threads = 2;
-  settings.drain_timeout = absl::Seconds(2);
-  return settings;
-}
-
-class Broker {
- public:
-  explicit Broker(const BrokerSettings& settings) {
-    auto server = BrokerServer::Start(settings);
-    EXPECT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    client_ = std::make_unique<CheckClient>(absl::StrCat("127.0.0.1:", server_->port()));
-  }
-  BrokerServer& server() { return *server_; }
-  CheckClient& client() { return *client_; }
-  bool WaitReady() {
-    return WaitFor([&] { return server_->ready(); }, std::chrono::seconds(10));
-  }
-  std::string Metrics() { return HttpGet(server_->metrics_port(), "/metrics").body; }
-  double Metric(const std::string& name, const std::string& labels = "") {
-    return MetricValue(Metrics(), name, labels).value_or(-1);
-  }
-
- private:
-  std::unique_ptr<BrokerServer> server_;
-  std::unique_ptr<CheckClient> client_;
-};
 
 TEST(BrokerIntegration, HedgeFiresWhenPrimaryIsSlowAndTheLoserIsCancelled) {
   auto slow = StartUpstream(Fixed(absl::Milliseconds(400)));

@@ -87,10 +87,12 @@ CheckResult CheckClient::Check(const CheckOptions& options) {
   return result;
 }
 
-RawCheckResult CheckClient::CheckRaw(const envoy::service::auth::v3::CheckRequest& request,
-                                     std::chrono::milliseconds deadline) {
+RawCheckResult CheckClient::CheckRaw(
+    const envoy::service::auth::v3::CheckRequest& request, std::chrono::milliseconds deadline,
+    const std::vector<std::pair<std::string, std::string>>& metadata) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + deadline);
+  for (const auto& [key, value] : metadata) context.AddMetadata(key, value);
   grpc::CompletionQueue cq;
   grpc::ByteBuffer response_bytes;
   RawCheckResult result;
@@ -103,6 +105,14 @@ RawCheckResult CheckClient::CheckRaw(const envoy::service::auth::v3::CheckReques
   cq.Next(&tag, &ok);
   if (result.status.ok() && !Parse(&response_bytes, &result.response)) {
     result.status = grpc::Status(grpc::StatusCode::DATA_LOSS, "test: unparseable CheckResponse");
+  }
+  for (const auto& [key, value] : context.GetServerInitialMetadata()) {
+    result.initial_metadata.emplace(std::string(key.data(), key.size()),
+                                    std::string(value.data(), value.size()));
+  }
+  for (const auto& [key, value] : context.GetServerTrailingMetadata()) {
+    result.trailing_metadata.emplace(std::string(key.data(), key.size()),
+                                     std::string(value.data(), value.size()));
   }
   return result;
 }
@@ -128,7 +138,9 @@ std::optional<bool> CheckClient::HealthServing(const std::string& service) {
   return response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
 }
 
-HttpResponse HttpGet(int port, const std::string& path) {
+HttpResponse HttpGet(int port, const std::string& path) { return HttpCall(port, "GET", path); }
+
+HttpResponse HttpCall(int port, const std::string& method, const std::string& path) {
   HttpResponse response;
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -139,7 +151,9 @@ HttpResponse HttpGet(int port, const std::string& path) {
     close(fd);
     return response;
   }
-  std::string request = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+  std::string request = method + " " + path +
+                        " HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: "
+                        "close\r\n\r\n";
   if (write(fd, request.data(), request.size()) < 0) {
     close(fd);
     return response;

@@ -40,6 +40,8 @@ struct CheckOptions {
 struct RawCheckResult {
   grpc::Status status;
   envoy::service::auth::v3::CheckResponse response;  // when status is OK
+  std::multimap<std::string, std::string> initial_metadata;
+  std::multimap<std::string, std::string> trailing_metadata;
 };
 
 class CheckClient {
@@ -47,7 +49,8 @@ class CheckClient {
   explicit CheckClient(const std::string& target);
   CheckResult Check(const CheckOptions& options = {});
   RawCheckResult CheckRaw(const envoy::service::auth::v3::CheckRequest& request,
-                          std::chrono::milliseconds deadline = std::chrono::milliseconds(2000));
+                          std::chrono::milliseconds deadline = std::chrono::milliseconds(2000),
+                          const std::vector<std::pair<std::string, std::string>>& metadata = {});
   // grpc.health.v1.Health/Check for `service` ("" = the server); SERVING -> true.
   std::optional<bool> HealthServing(const std::string& service = "");
 
@@ -61,6 +64,8 @@ struct HttpResponse {
   std::string body;
 };
 HttpResponse HttpGet(int port, const std::string& path);
+// The same with any method ("POST", ...), no body.
+HttpResponse HttpCall(int port, const std::string& method, const std::string& path);
 
 // Value of the sample `name{labels}` in Prometheus text output (labels written exactly as
 // the exposition prints them, e.g. `code="OK"`; empty for none). nullopt if absent.

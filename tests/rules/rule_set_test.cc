@@ -19,58 +19,16 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rules/ip_set.h"
+#include "tests/testing/fake_request.h"
 
 namespace edgekit::rules {
 namespace {
 
 using ::edgekit::broker::v1::DirectResponses;
+using ::edgekit::testing::FakeRequest;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
-
-class FakeRequest final : public RequestView {
- public:
-  FakeRequest() = default;
-
-  FakeRequest& Method(std::string m) {
-    method_ = std::move(m);
-    return *this;
-  }
-  FakeRequest& Path(std::string p) {
-    path_ = std::move(p);
-    return *this;
-  }
-  FakeRequest& Host(std::string h) {
-    host_ = std::move(h);
-    return *this;
-  }
-  FakeRequest& Header(const std::string& name, std::string value) {
-    headers_[name] = std::move(value);
-    return *this;
-  }
-  FakeRequest& ClientIp(absl::string_view address) {
-    client_ip_ = ParseIpAddress(address);
-    EXPECT_TRUE(client_ip_.has_value()) << address;
-    return *this;
-  }
-
-  absl::string_view method() const override { return method_; }
-  absl::string_view path() const override { return path_; }
-  absl::string_view host() const override { return host_; }
-  std::optional<absl::string_view> header(absl::string_view name) const override {
-    auto it = headers_.find(std::string(name));
-    if (it == headers_.end()) return std::nullopt;
-    return absl::string_view(it->second);
-  }
-  std::optional<IpAddress> client_ip() const override { return client_ip_; }
-
- private:
-  std::string method_ = "GET";
-  std::string path_ = "/";
-  std::string host_ = "api.example.com";
-  std::map<std::string, std::string> headers_;
-  std::optional<IpAddress> client_ip_;
-};
 
 DirectResponses Parse(const std::string& yaml) {
   DirectResponses config;
