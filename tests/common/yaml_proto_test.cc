@@ -120,10 +120,11 @@ TEST(YamlProtoTest, UnknownKeyNamesPathPositionAndKnownKeys) {
               "broker.yaml:3:3: hedging.max_atempts: unknown key (known keys: budget, "
               "delay_max, delay_min, initial_delay, max_attempts, min_samples, "
               "non_fatal_codes, quantile, throttling, window)");
-  ExpectError("listen: a:1\nlisten_port: 2\n", &config,
-              "broker.yaml:2:1: listen_port: unknown key (known keys: config_watch_interval, "
-              "direct_responses, drain_timeout, forward_methods, hedging, limits, listen, "
-              "metrics_listen, shutdown_delay, upstream, worker_threads)");
+  ExpectError(
+      "listen: a:1\nlisten_port: 2\n", &config,
+      "broker.yaml:2:1: listen_port: unknown key (known keys: cache, config_watch_interval, "
+      "direct_responses, drain_timeout, forward_methods, hedging, limits, listen, "
+      "metrics_listen, shutdown_delay, upstream, worker_threads)");
   // Field names are case-sensitive, as in the proto JSON mapping.
   ExpectErrorContaining("Listen: a:1\n", &config, "broker.yaml:1:1: Listen: unknown key");
 }

@@ -416,6 +416,26 @@ TEST(BrokerCache, AFollowerNeverWaitsPastItsOwnDeadline) {
   EXPECT_EQ(Received(*upstream), 1u);  // the followers never went upstream
 }
 
+TEST(BrokerCache, AFollowerWithoutADeadlineWaitsNoLongerThanTheDefaultDeadline) {
+  // No deadline from the caller: gRPC would never end the call, the broker's own bound
+  // (upstream.default_deadline, as for a forwarded call) must.
+  auto upstream = StartIdentityUpstream(Fixed(absl::Milliseconds(1500)));
+  BrokerSettings settings = CacheSettingsFor(*upstream, absl::Seconds(60));
+  settings.upstream.default_deadline = absl::Milliseconds(400);
+  Broker broker(settings);
+  ASSERT_TRUE(broker.WaitReady());
+  const std::vector<Timed> calls = ConcurrentCalls(
+      broker.server().port(), {milliseconds(5000), milliseconds(0), milliseconds(0)}, "Bearer a");
+  ASSERT_TRUE(calls[0].result.status.ok()) << calls[0].result.status.error_message();
+  for (size_t i = 1; i < calls.size(); ++i) {
+    EXPECT_EQ(calls[i].result.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+    EXPECT_THAT(calls[i].result.status.error_message(),
+                ::testing::HasSubstr("waiting for a concurrent call with the same cache key"));
+    EXPECT_LT(calls[i].took, milliseconds(1200)) << "a follower waited for the leader";
+  }
+  EXPECT_EQ(Received(*upstream), 1u);
+}
+
 TEST(BrokerCache, ALeadersErrorIsNotHandedToFollowers) {
   auto upstream =
       StartIdentityUpstream(Failing(grpc::StatusCode::UNAVAILABLE, absl::Milliseconds(400)));

@@ -91,7 +91,7 @@ RawCheckResult CheckClient::CheckRaw(
     const envoy::service::auth::v3::CheckRequest& request, std::chrono::milliseconds deadline,
     const std::vector<std::pair<std::string, std::string>>& metadata) {
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + deadline);
+  if (deadline.count() > 0) context.set_deadline(std::chrono::system_clock::now() + deadline);
   for (const auto& [key, value] : metadata) context.AddMetadata(key, value);
   grpc::CompletionQueue cq;
   grpc::ByteBuffer response_bytes;

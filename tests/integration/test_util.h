@@ -48,6 +48,7 @@ class CheckClient {
  public:
   explicit CheckClient(const std::string& target);
   CheckResult Check(const CheckOptions& options = {});
+  // `deadline` 0: the call carries no deadline.
   RawCheckResult CheckRaw(const envoy::service::auth::v3::CheckRequest& request,
                           std::chrono::milliseconds deadline = std::chrono::milliseconds(2000),
                           const std::vector<std::pair<std::string, std::string>>& metadata = {});

@@ -44,7 +44,8 @@ if gen.render() != text:
 names = {r.get("record") or r.get("alert") for g in plain["groups"] for r in g["rules"]}
 want = {"edgekit_broker:hedge_rate:ratio_rate5m", "edgekit_broker:hedge_win_rate:ratio_rate5m",
         "EdgekitBrokerHedgeRateHigh", "EdgekitBrokerHedgesThrottled",
-        "EdgekitBrokerUpstreamErrors", "EdgekitBrokerNotReady", "EdgekitBrokerConfigReloadFailing"}
+        "EdgekitBrokerUpstreamErrors", "EdgekitBrokerNotReady", "EdgekitBrokerConfigReloadFailing",
+        "edgekit_broker:cache_hit:ratio_rate5m", "EdgekitBrokerServingStaleDecisions"}
 if names != want:
     failures.append(f"rules {sorted(names)}, want {sorted(want)}")
 for g in plain["groups"]:
