@@ -55,7 +55,9 @@ struct alignas(64) ThreadStats {
 class Engine {
  public:
   explicit Engine(const LoadgenOptions& options)
-      : o_(options), zipf_(std::max(options.tokens, 1), options.zipf_s) {
+      : o_(options),
+        zipf_(std::max(options.tokens, 1), options.zipf_s),
+        draws_(options.seed << 40) {
     if (o_.tokens == 0) {
       requests_.emplace_back(CheckRequestBytes(o_.allow, o_.headers));
     } else {
@@ -241,7 +243,7 @@ class Engine {
   const LoadgenOptions& o_;
   const ZipfTokens zipf_;
   std::vector<grpc::Slice> requests_;  // one, or one per token
-  std::atomic<uint64_t> draws_{0};
+  std::atomic<uint64_t> draws_;        // starts at seed << 40: 2^40 draws per seed
   std::vector<std::shared_ptr<grpc::Channel>> channels_;
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
   std::vector<std::unique_ptr<grpc::CompletionQueue>> cqs_;

@@ -38,6 +38,9 @@ struct LoadgenOptions {
   // from a fixed seed: a workload for the broker's decision cache.
   int tokens = 0;
   double zipf_s = 1.1;
+  // Which sequence of tokens: runs with the same seed send the same tokens in the same
+  // order; another seed, another sequence.
+  uint64_t seed = 0;
 };
 
 // Draws token indexes: Zipf(s) over [0, n), deterministic in the draw number, so any

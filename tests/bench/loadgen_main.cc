@@ -63,6 +63,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--zipf-s", options.zipf_s, "exponent of the --tokens distribution")
       ->capture_default_str();
+  app.add_option("--seed", options.seed, "which sequence of --tokens (same seed, same sequence)")
+      ->capture_default_str();
   app.add_flag("--deny", deny, "send x-allow: false instead of true");
   app.add_flag("--json", json, "print the summary as one JSON line");
   try {
