@@ -4,11 +4,13 @@
 #include "broker/admin_http.h"
 
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <iostream>
 #include <string>
@@ -280,6 +282,67 @@ TEST(AdminHttpListen, Ipv6PortZeroAndAnAddressInUse) {
   EXPECT_THAT(std::string(second.status().message()),
               StartsWith(absl::StrCat("metrics_listen: cannot listen on ", taken, " (")));
   EXPECT_FALSE(AdminHttpServer::Start("no-port", registry, &ready).ok());
+}
+
+// A local IPv4 address that is not loopback (this host's own, on an interface), or "".
+std::string NonLoopbackLocalAddress() {
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return "";
+  std::string found;
+  for (ifaddrs* a = list; a != nullptr && found.empty(); a = a->ifa_next) {
+    if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET) continue;
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
+    if ((ntohl(v4->sin_addr.s_addr) >> 24) == 127) continue;
+    char text[INET_ADDRSTRLEN];
+    if (inet_ntop(AF_INET, &v4->sin_addr, text, sizeof(text)) != nullptr) found = text;
+  }
+  freeifaddrs(list);
+  return found;
+}
+
+TEST(AdminHttpCacheFlush, PostFromLoopbackOnlyFlushes) {
+  std::atomic<bool> ready{true};
+  auto registry = std::make_shared<prometheus::Registry>();
+  std::atomic<int> flushes{0};
+  auto server = AdminHttpServer::Start("0.0.0.0:0", registry, &ready, {}, [&]() -> size_t {
+    flushes.fetch_add(1);
+    return 3;
+  });
+  ASSERT_TRUE(server.ok()) << server.status();
+  const int port = (*server)->port();
+  const std::string post = "POST /cache/flush HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+
+  EXPECT_THAT(Request(port, post).text, StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(Request(port, post).text, HasSubstr("flushed 3 entries\n"));
+  const std::string get = Get(port, "/cache/flush").text;
+  EXPECT_THAT(get, StartsWith("HTTP/1.1 405"));
+  EXPECT_THAT(get, HasSubstr("Allow: POST\r\n"));
+  EXPECT_EQ(flushes.load(), 2);
+
+  // From this host's own non-loopback address: the peer is not loopback.
+  const std::string address = NonLoopbackLocalAddress();
+  if (address.empty()) {
+    std::cout << "no non-loopback IPv4 address here: the 403 case is not tested\n";
+  } else {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    ASSERT_EQ(inet_pton(AF_INET, address.c_str(), &addr.sin_addr), 1);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0) << address;
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    SendAll(fd, post);
+    const std::string refused = ReadToClose(fd);
+    close(fd);
+    EXPECT_THAT(refused, StartsWith("HTTP/1.1 403")) << "from " << address;
+    EXPECT_EQ(flushes.load(), 2) << "a flush from " << address << " was carried out";
+  }
+
+  // A server without a cache to flush.
+  auto plain = AdminHttpServer::Start("127.0.0.1:0", registry, &ready);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_THAT(Request((*plain)->port(), post).text, StartsWith("HTTP/1.1 404"));
 }
 
 }  // namespace

@@ -320,7 +320,8 @@ def run_check_config(ctx, docs, tag):
 
 def case_check_config(ctx):
     for tag, extra, want in (("default", [], "shutdown_delay=5s"),
-                             ("nondefault", ctx.values("nondefault-values.yaml"), "max_attempts=3")):
+                             ("nondefault", ctx.values("nondefault-values.yaml"),
+                              "cache=[authorization,cookie] ttl=30s")):
         _, docs = ctx.render(*extra)
         r = run_check_config(ctx, docs, tag)
         check(r.returncode == 0, f"{tag}: --check-config exit {r.returncode}: {r.stderr}{r.stdout}")
@@ -346,6 +347,10 @@ def case_check_config(ctx):
     check(r.returncode == 1 and r.stdout == "" and
           "- broker.config.hedging.max_attempts: 9 is greater than the maximum of 5" in r.stderr,
           f"max_attempts 9 not rejected by the schema: {r.stderr}")
+    r = ctx.render_raw(*ctx.values("bad-cache-schema-values.yaml"))
+    check(r.returncode == 1 and r.stdout == "" and
+          "broker.config.cache.key_headers.0" in r.stderr,
+          f"an uppercase cache key header not rejected by the schema: {r.stderr}")
     # Valid per field, so the schema passes it; the broker refuses it.
     _, docs = ctx.render(*ctx.values("bad-hedging-broker-values.yaml"))
     r = run_check_config(ctx, docs, "bad")
