@@ -29,9 +29,27 @@ std::optional<rules::IpAddress> ClientAddress(absl::string_view tcp_peer,
                                               std::optional<absl::string_view> xff,
                                               uint32_t num_trusted_proxies);
 
+// An arena whose first block is part of the object: declared on the stack, a typical
+// Check (a dozen headers) parses into it without a heap allocation per header.
+class CheckRequestArena {
+ public:
+  CheckRequestArena() : arena_(Options(block_)) {}
+  google::protobuf::Arena* get() { return &arena_; }
+
+ private:
+  static google::protobuf::ArenaOptions Options(char* block) {
+    google::protobuf::ArenaOptions options;
+    options.initial_block = block;
+    options.initial_block_size = kBlockSize;
+    return options;
+  }
+  static constexpr size_t kBlockSize = 8192;
+  alignas(8) char block_[kBlockSize];
+  google::protobuf::Arena arena_;  // after block_: built once block_ exists
+};
+
 // Parses the received bytes into a CheckRequest on `arena`; nullptr when they are not
-// one. Give the arena a first block on the stack: a typical Check (a dozen headers) then
-// parses without a heap allocation per header.
+// one.
 envoy::service::auth::v3::CheckRequest* ParseCheckRequest(const grpc::ByteBuffer& request,
                                                           google::protobuf::Arena* arena);
 

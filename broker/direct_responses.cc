@@ -58,12 +58,8 @@ DirectResponses::DirectResponses(const DirectResponseSettings& settings, BrokerM
 
 DirectResponses::Decision DirectResponses::Decide(const grpc::ByteBuffer& request) const {
   if (rules_ == nullptr) return Decide(nullptr);
-  alignas(8) char initial_block[8192];
-  google::protobuf::ArenaOptions options;
-  options.initial_block = initial_block;
-  options.initial_block_size = sizeof(initial_block);
-  google::protobuf::Arena arena(options);
-  const CheckRequest* check = ParseCheckRequest(request, &arena);
+  CheckRequestArena arena;
+  const CheckRequest* check = ParseCheckRequest(request, arena.get());
   if (check == nullptr) return {Decision::Kind::kMalformed, nullptr};
   const CheckRequestView view(*check, num_trusted_proxies_);
   return Decide(&view);

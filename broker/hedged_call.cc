@@ -2,14 +2,16 @@
 #include "broker/hedged_call.h"
 
 #include <algorithm>
+#include <map>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "broker/check_request.h"
 #include "broker/hedging_policy.h"
 #include "common/grpc_codes.h"
-#include "google/protobuf/arena.h"
 #include "grpc/health/v1/health.pb.h"
 
 namespace edgekit::broker {
@@ -32,6 +34,24 @@ bool IsHopByHop(absl::string_view key) {
 }
 
 absl::string_view View(grpc::string_ref ref) { return {ref.data(), ref.size()}; }
+
+// Calls fn(key, value) for each entry of `metadata` that may be copied to the other call.
+template <typename Fn>
+void ForEachForwardable(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata, Fn fn) {
+  for (const auto& [key, value] : metadata) {
+    if (!IsHopByHop(View(key))) fn(View(key), View(value));
+  }
+}
+
+// The bytes of `buffer` in one string; false when they cannot be read.
+bool CopyBytes(const grpc::ByteBuffer& buffer, std::string* out) {
+  std::vector<grpc::Slice> slices;
+  if (!buffer.Dump(&slices).ok()) return false;
+  for (const grpc::Slice& slice : slices) {
+    out->append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -380,16 +400,14 @@ void HedgedCall::CommitLocked(const grpc::Status& status, Attempt* winner) {
   if (cache_ != nullptr && !flight_waiting_ && SettleCacheLocked(status, winner)) return;
   answered_code_ = status.error_code();
   if (winner != nullptr && winner->context != nullptr) {
-    for (const auto& [key, value] : winner->context->GetServerInitialMetadata()) {
-      if (!IsHopByHop(View(key))) {
-        server_context_.AddInitialMetadata(std::string(View(key)), std::string(View(value)));
-      }
-    }
-    for (const auto& [key, value] : winner->context->GetServerTrailingMetadata()) {
-      if (!IsHopByHop(View(key))) {
-        server_context_.AddTrailingMetadata(std::string(View(key)), std::string(View(value)));
-      }
-    }
+    ForEachForwardable(winner->context->GetServerInitialMetadata(),
+                       [&](absl::string_view key, absl::string_view value) {
+                         server_context_.AddInitialMetadata(std::string(key), std::string(value));
+                       });
+    ForEachForwardable(winner->context->GetServerTrailingMetadata(),
+                       [&](absl::string_view key, absl::string_view value) {
+                         server_context_.AddTrailingMetadata(std::string(key), std::string(value));
+                       });
     winner_start_ = winner->start;
     if (winner != &attempts_[0] && status.ok()) env_->metrics->hedge_wins->Increment();
   }
@@ -408,13 +426,10 @@ void HedgedCall::FinishLocked(const grpc::Status& status, const grpc::ByteBuffer
 void HedgedCall::AnswerHealthCheckLocked() {
   committed_ = true;
   grpc::health::v1::HealthCheckRequest request;
-  std::vector<grpc::Slice> slices;
+  // A request with no bytes to read (an empty message) parses as the empty request: the
+  // server as a whole.
   std::string bytes;
-  if (request_.Dump(&slices).ok()) {
-    for (const auto& slice : slices) {
-      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-    }
-  }
+  CopyBytes(request_, &bytes);
   if (!request.ParseFromString(bytes)) {
     FinishLocked(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                               "edgekit-broker: malformed HealthCheckRequest"),
@@ -447,18 +462,11 @@ bool HedgedCall::TryLocalAnswerLocked(MonoTime now) {
   std::shared_ptr<DecisionCache> cache = env_->cache->current();
   if (!direct->active() && !cache->enabled()) return false;  // the opaque path
   if (direct->rule_count() == 0 && !cache->enabled()) {
-    const DirectResponses::Decision decision = direct->Decide(nullptr);  // rules-only
-    local_response_ = *decision.response;
-    committed_ = true;
-    FinishLocked(grpc::Status::OK, &local_response_);
+    AnswerLocallyLocked(*direct->Decide(nullptr).response);  // rules-only: nothing to parse
     return true;
   }
-  alignas(8) char initial_block[8192];
-  google::protobuf::ArenaOptions options;
-  options.initial_block = initial_block;
-  options.initial_block_size = sizeof(initial_block);
-  google::protobuf::Arena arena(options);
-  const envoy::service::auth::v3::CheckRequest* check = ParseCheckRequest(request_, &arena);
+  CheckRequestArena arena;
+  const envoy::service::auth::v3::CheckRequest* check = ParseCheckRequest(request_, arena.get());
   if (check == nullptr) {
     env_->metrics->malformed_requests->Increment();
     CommitLocked(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -469,10 +477,7 @@ bool HedgedCall::TryLocalAnswerLocked(MonoTime now) {
   const CheckRequestView view(*check, direct->num_trusted_proxies());
   const DirectResponses::Decision decision = direct->Decide(&view);
   if (decision.kind == DirectResponses::Decision::Kind::kAnswer) {
-    committed_ = true;
-    answered_code_ = grpc::StatusCode::OK;
-    local_response_ = *decision.response;  // shares the slices, no copy of the bytes
-    FinishLocked(grpc::Status::OK, &local_response_);
+    AnswerLocallyLocked(*decision.response);
     return true;
   }
   if (!cache->enabled()) return false;
@@ -543,19 +548,17 @@ bool HedgedCall::SettleCacheLocked(const grpc::Status& status, Attempt* winner) 
   if (started_ == 0) {
     // Never went upstream (a waiting call that gave up): nothing to store or to cover.
   } else if (status.ok() && winner != nullptr && winner->context != nullptr) {
-    std::vector<grpc::Slice> slices;
     std::string bytes;
-    if (winner->response.Dump(&slices).ok()) {
-      for (const grpc::Slice& slice : slices) {
-        bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-      }
+    if (CopyBytes(winner->response, &bytes)) {
       cache::Metadata initial, trailing;
-      for (const auto& [key, value] : winner->context->GetServerInitialMetadata()) {
-        if (!IsHopByHop(View(key))) initial.emplace_back(View(key), View(value));
-      }
-      for (const auto& [key, value] : winner->context->GetServerTrailingMetadata()) {
-        if (!IsHopByHop(View(key))) trailing.emplace_back(View(key), View(value));
-      }
+      ForEachForwardable(winner->context->GetServerInitialMetadata(),
+                         [&](absl::string_view key, absl::string_view value) {
+                           initial.emplace_back(key, value);
+                         });
+      ForEachForwardable(winner->context->GetServerTrailingMetadata(),
+                         [&](absl::string_view key, absl::string_view value) {
+                           trailing.emplace_back(key, value);
+                         });
       stored = cache_->Admit(std::move(bytes), std::move(initial), std::move(trailing), now);
       if (stored != nullptr) cache_->Insert(cache_key_, stored);
     }
@@ -579,8 +582,6 @@ bool HedgedCall::SettleCacheLocked(const grpc::Status& status, Attempt* winner) 
 }
 
 void HedgedCall::ReplayLocked(const cache::Entry& entry) {
-  committed_ = true;
-  answered_code_ = grpc::StatusCode::OK;
   for (const auto& [key, value] : entry.initial_metadata) {
     server_context_.AddInitialMetadata(key, value);
   }
@@ -588,7 +589,13 @@ void HedgedCall::ReplayLocked(const cache::Entry& entry) {
     server_context_.AddTrailingMetadata(key, value);
   }
   grpc::Slice slice(entry.response);
-  local_response_ = grpc::ByteBuffer(&slice, 1);
+  AnswerLocallyLocked(grpc::ByteBuffer(&slice, 1));
+}
+
+void HedgedCall::AnswerLocallyLocked(const grpc::ByteBuffer& response) {
+  committed_ = true;
+  answered_code_ = grpc::StatusCode::OK;
+  local_response_ = response;  // shares the slices, no copy of the bytes
   FinishLocked(grpc::Status::OK, &local_response_);
 }
 

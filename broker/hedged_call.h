@@ -126,6 +126,9 @@ class HedgedCall final : public FlightWaiter {
   void LeaveFlightLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Answers with a stored upstream answer: its exact bytes and metadata.
   void ReplayLocked(const cache::Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Commits and sends an OK call with `response`, made here (a rule, rules-only, the
+  // cache), never by an upstream attempt.
+  void AnswerLocallyLocked(const grpc::ByteBuffer& response) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drops one outstanding operation; true when the call should now be deleted.
   bool ReleaseLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
