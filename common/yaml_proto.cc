@@ -267,11 +267,19 @@ class Converter {
   }
 
   // One key's value: dispatches on the field's shape. A null value means "not set", as
-  // null does in the proto3 JSON mapping.
+  // null does in the proto3 JSON mapping, except for a singular message: "key:" with
+  // nothing under it (often an indentation slip) is the key written, so it is present
+  // and empty, as "key: {}" is. A rule's "when:" is then refused as an empty condition
+  // instead of silently meaning "every request".
   absl::Status ConvertField(const FieldDescriptor* field, const YAML::Node& key,
                             const YAML::Node& value, const std::string& path, int depth,
                             Message* message) const {
-    if (value.IsNull()) return absl::OkStatus();
+    if (value.IsNull()) {
+      if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !field->is_repeated()) {
+        message->GetReflection()->MutableMessage(message, field);
+      }
+      return absl::OkStatus();
+    }
     if (field->is_map()) return ConvertMap(field, value, path, depth, message);
     if (field->is_repeated()) {
       if (!value.IsSequence()) {

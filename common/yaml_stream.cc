@@ -3,11 +3,15 @@
 #include "common/yaml_stream.h"
 
 #include <sstream>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/file_read.h"
 #include "yaml-cpp/eventhandler.h"
 
@@ -119,9 +123,30 @@ class StreamGuard : public YAML::EventHandler {
   std::unordered_set<YAML::anchor_t> open_anchors_;
 };
 
-absl::Status SyntaxError(absl::string_view source, const YAML::Exception& e) {
+// yaml-cpp reports a tab in the indentation as whatever it makes of the line ("illegal
+// map value", "end of map not found"): name the tab when the line it points at, or the
+// one before, indents with one.
+std::string TabHint(absl::string_view text, const YAML::Mark& mark) {
+  if (mark.is_null()) return "";
+  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
+  for (int line = mark.line; line >= 0 && line >= mark.line - 1; --line) {
+    if (line >= static_cast<int>(lines.size())) continue;
+    const absl::string_view l = lines[line];
+    const size_t indent_end = l.find_first_not_of(" \t");
+    const absl::string_view indent =
+        l.substr(0, indent_end == absl::string_view::npos ? l.size() : indent_end);
+    if (absl::StrContains(indent, '\t')) {
+      return absl::StrCat(" (line ", line + 1,
+                          " is indented with a tab: YAML indents with spaces only)");
+    }
+  }
+  return "";
+}
+
+absl::Status SyntaxError(absl::string_view source, absl::string_view text,
+                         const YAML::Exception& e) {
   return absl::InvalidArgumentError(
-      absl::StrCat(YamlLocation(source, e.mark), "invalid YAML: ", e.msg));
+      absl::StrCat(YamlLocation(source, e.mark), "invalid YAML: ", e.msg, TabHint(text, e.mark)));
 }
 
 }  // namespace
@@ -153,12 +178,12 @@ absl::StatusOr<std::vector<YAML::Node>> ParseYamlStream(absl::string_view text,
   } catch (const GuardStop& stop) {
     return stop.status;
   } catch (const YAML::Exception& e) {
-    return SyntaxError(source, e);
+    return SyntaxError(source, owned, e);
   }
   try {
     return YAML::LoadAll(owned);
   } catch (const YAML::Exception& e) {
-    return SyntaxError(source, e);
+    return SyntaxError(source, owned, e);
   }
 }
 

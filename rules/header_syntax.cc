@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/syntax.h"
+#include "re2/re2.h"
 
 namespace edgekit::rules {
 
@@ -31,6 +32,24 @@ bool IsHeaderValue(const std::string& v) {
     if (c == '\r' || c == '\n' || c == '\0') return false;
   }
   return true;
+}
+
+}  // namespace edgekit::rules
+
+namespace edgekit::rules {
+
+std::string PathRegexProblem(const std::string& regex) {
+  RE2 re(regex, RE2::Quiet);
+  std::string min, max;
+  if (!re.ok() || !re.PossibleMatchRange(&min, &max, 10)) return "";  // unknown: allow
+  // Every match m has min <= m <= max; a path p has "/" <= p < "0".
+  if (max < "/" || min >= "0") {
+    return absl::StrCat("\"", regex,
+                        "\" never matches: a request path starts with \"/\" and every string "
+                        "this regex matches starts otherwise (\"/",
+                        regex, "\"?)");
+  }
+  return "";
 }
 
 }  // namespace edgekit::rules

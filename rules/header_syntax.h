@@ -15,6 +15,13 @@ std::string HeaderNameProblem(const std::string& name);
 // No CR, LF or NUL.
 bool IsHeaderValue(const std::string& v);
 
+// "" when the RE2 regex `regex` (already known to compile) can fully match some request
+// path, that is a string starting with "/"; else why it never can (a message ending a
+// ConfigError). RE2's PossibleMatchRange bounds every string the regex matches: a regex
+// whose matches all sort before "/" or from "0" on never matches a path. Used by the
+// rules (both engines) and the CLI's HTTP routes, where "v1/.*" is an easy slip.
+std::string PathRegexProblem(const std::string& regex);
+
 }  // namespace edgekit::rules
 
 #endif  // EDGEKIT_RULES_HEADER_SYNTAX_H_

@@ -121,6 +121,9 @@ absl::StatusOr<Node> CompilePath(const v1::StringCondition& s, const std::string
     n.test = Node::Test::kRegex;
     absl::StatusOr<std::unique_ptr<RE2>> re = CompileRegex(s.regex(), path + ".regex");
     if (!re.ok()) return re.status();
+    if (std::string problem = PathRegexProblem(s.regex()); !problem.empty()) {
+      return Error(path + ".regex", problem);
+    }
     n.regex = *std::move(re);
     return n;
   }

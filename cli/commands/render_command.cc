@@ -18,6 +18,8 @@ absl::Status RunRender(const RenderOptions& options) {
   std::vector<std::string> warnings;
   RenderContext context;
   context.warnings = &warnings;
+  std::vector<std::string> notes;
+  context.notes = &notes;
   if (options.config != nullptr) {
     config = *options.config;
   } else {
@@ -40,6 +42,7 @@ absl::Status RunRender(const RenderOptions& options) {
   absl::StatusOr<std::vector<RenderedFile>> rendered = pipeline.Render(config, context);
   if (!rendered.ok()) return rendered.status();
   for (const std::string& warning : warnings) *options.err << warning << "\n";
+  for (const std::string& note : notes) *options.err << note << "\n";
 
   OutputSelection selection;
   selection.output = options.output;

@@ -47,7 +47,12 @@ bool ExtAuthzEnabled(const EdgeConfig& config) {
 }
 
 bool RoutesNeeded(const EdgeConfig& config) {
-  return TranscodingEnabled(config) || DirectResponsesEnabled(config);
+  return TranscodingEnabled(config) || DirectResponsesEnabled(config) || HasRoutesOfItsOwn(config);
+}
+
+bool HasRoutesOfItsOwn(const EdgeConfig& config) {
+  return config.has_routes() &&
+         (config.routes().http_size() > 0 || config.routes().has_default_destination());
 }
 
 bool IsLoopbackMode(const edge::v1::ExtAuthz& authz) {

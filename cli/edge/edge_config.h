@@ -35,8 +35,11 @@ bool GzipEnabled(const edge::v1::EdgeConfig& config);
 bool TranscodingEnabled(const edge::v1::EdgeConfig& config);
 bool DirectResponsesEnabled(const edge::v1::EdgeConfig& config);
 bool ExtAuthzEnabled(const edge::v1::EdgeConfig& config);
-// The VirtualService is needed by transcoding and by direct responses.
+// The VirtualService is needed by transcoding, by direct responses and by routes that
+// send traffic somewhere (routes.http or routes.default_destination): plain routing is a
+// feature of its own.
 bool RoutesNeeded(const edge::v1::EdgeConfig& config);
+bool HasRoutesOfItsOwn(const edge::v1::EdgeConfig& config);
 // ext_authz hedged by Envoy on a loopback listener instead of through the broker.
 bool IsLoopbackMode(const edge::v1::ExtAuthz& authz);
 // A broker that answers the direct-response rules and calls no auth service

@@ -47,7 +47,8 @@ absl::Status RenderPipeline::Validate(const EdgeConfig& config, const RenderCont
   if (!any) {
     return absl::InvalidArgumentError(absl::StrCat(
         context.source,
-        ": no feature enabled: add a gzip, transcoding, direct_responses or ext_authz section"));
+        ": no feature enabled: add a routes (http or default_destination), gzip, transcoding, "
+        "direct_responses or ext_authz section"));
   }
   validated_ = true;
   return absl::OkStatus();

@@ -21,6 +21,9 @@ struct RenderContext {
   std::string base_dir = ".";
   // "<source>: <key.path>: <warning>" lines, printed by RunRender to stderr.
   std::vector<std::string>* warnings = nullptr;
+  // "<source>: <key.path>: <decision>" lines saying what edgekit decided for the author
+  // (the engine `auto` chose), printed by RunRender to stderr after the warnings.
+  std::vector<std::string>* notes = nullptr;
   // Names the config in messages: the edge.yaml path or "command line".
   std::string source = "command line";
 };

@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "cli/edge/config_checks.h"
@@ -13,6 +14,7 @@
 #include "cli/edge/edge_config.h"
 #include "cli/render/manifest_doc.h"
 #include "cli/render/output_files.h"
+#include "cli/render/route_table.h"
 
 namespace edgekit::cli {
 namespace {
@@ -27,15 +29,19 @@ void EmitRouteTo(Doc& d, const edge::v1::Destination& dest) {
   d.EndMap().EndSeq();
 }
 
-// "helloworld.Greeter" -> "grpc-helloworld-greeter"; a name already in `used` (services
-// differing only in case or in '.' / '_', such as "a.B" and "a.b") gets "-2", "-3", ...
-// in service order, so names are unique and the same on every run.
-std::string GrpcRouteName(const std::string& service, std::set<std::string>* used) {
-  const std::string base =
-      "grpc-" + absl::StrReplaceAll(absl::AsciiStrToLower(service), {{".", "-"}, {"_", "-"}});
-  std::string name = base;
-  for (int n = 2; !used->insert(name).second; ++n) name = absl::StrCat(base, "-", n);
-  return name;
+// The Istio match of one table entry: its path, hosts as an authority regex, methods
+// (exact, or a regex for several) and headers.
+HttpMatch MatchOf(const RouteTableEntry& e) {
+  HttpMatch m;
+  m.uri = e.path;
+  if (!e.hosts.empty())
+    m.authority = StringMatch{StringMatch::Kind::kRegex, AuthorityRegex(e.hosts)};
+  if (e.methods.size() == 1) m.method = StringMatch{StringMatch::Kind::kExact, e.methods[0]};
+  if (e.methods.size() > 1) {
+    m.method = StringMatch{StringMatch::Kind::kRegex, absl::StrJoin(e.methods, "|")};
+  }
+  m.headers = e.headers;
+  return m;
 }
 
 }  // namespace
@@ -59,7 +65,7 @@ absl::Status ValidateRoutingConfig(const EdgeConfig& config, const std::string& 
       return s;
     }
   }
-  return absl::OkStatus();
+  return ValidateHttpRoutes(config, source);
 }
 
 absl::StatusOr<std::vector<RenderedFile>> RenderRoutes(
@@ -76,16 +82,18 @@ absl::StatusOr<std::vector<RenderedFile>> RenderRoutes(
   }
   const edge::v1::Routes& routes = config.routes();
   const edge::v1::Gateway& gateway = config.gateway();
-  const bool has_default = routes.has_default_destination();
+  absl::StatusOr<RouteTable> table = BuildRouteTable(config, grpc_routes, context.source);
+  if (!table.ok()) return table.status();
+  const bool has_default = table->default_destination.has_value();
   // After a rule answering every request no route can match (`edgekit validate` would
   // report each): they are left out.
-  const bool unreachable = direct.catches_all && (has_default || !grpc_routes.empty());
+  const bool unreachable = direct.catches_all && (has_default || !table->routes.empty());
   if (unreachable && context.warnings != nullptr) {
     context.warnings->push_back(absl::StrCat(
         context.source,
-        ": direct_responses.rules: warning: the last rule answers every request, so the "
-        "gRPC routes and routes.default_destination are never used: they are left out of "
-        "the VirtualService"));
+        ": direct_responses.rules: warning: the last rule answers every request, so "
+        "routes.http, the gRPC routes and routes.default_destination are never used: they "
+        "are left out of the VirtualService"));
   }
 
   std::string comment;
@@ -123,13 +131,13 @@ absl::StatusOr<std::vector<RenderedFile>> RenderRoutes(
     }
     d.EndMap();
   }
-  std::set<std::string> grpc_names;
-  for (size_t i = 0; i < (unreachable ? 0 : grpc_routes.size()); ++i) {
-    const GrpcServiceRoute& grpc = grpc_routes[i];
-    d.Map().KV("name", GrpcRouteName(grpc.service, &grpc_names));
-    d.Key("match").Seq().Map().Key("uri").Map().KV("prefix", absl::StrCat("/", grpc.service, "/"));
-    d.EndMap().EndMap().EndSeq();
-    EmitRouteTo(d, grpc.destination);
+  for (size_t i = 0; i < (unreachable ? 0 : table->routes.size()); ++i) {
+    const RouteTableEntry& route = table->routes[i];
+    d.Map().KV("name", route.name);
+    d.Key("match").Seq();
+    EmitHttpMatch(d, MatchOf(route));
+    d.EndSeq();
+    EmitRouteTo(d, route.destination);
     d.EndMap();
   }
   if (has_default && !unreachable) {
@@ -142,7 +150,7 @@ absl::StatusOr<std::vector<RenderedFile>> RenderRoutes(
 
   std::vector<RenderedFile> files;
   const size_t http_routes =
-      direct.routes.size() + (unreachable ? 0 : grpc_routes.size() + (has_default ? 1 : 0));
+      direct.routes.size() + (unreachable ? 0 : table->routes.size() + (has_default ? 1 : 0));
   if (http_routes > 0) {
     files.push_back({kRoutesFile, {d.Text(comment)}});
   } else if (context.warnings != nullptr && !direct.in_broker) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -32,6 +33,7 @@ namespace edgekit::cli {
 
 using edge::v1::EdgeConfig;
 using edge::v1::Transcoding;
+using edge::v1::TranscodingBackend;
 using google::protobuf::FileDescriptorProto;
 using google::protobuf::FileDescriptorSet;
 
@@ -100,19 +102,115 @@ std::vector<std::string> ServicesIn(const FileDescriptorSet& set) {
   return services;
 }
 
+// One gRPC backend of the transcoder: the top-level fields of `transcoding` (when they
+// name a descriptor source) or an entry of transcoding.backends, with the key path its
+// messages use.
+struct Backend {
+  std::string key;  // "transcoding" or "transcoding.backends[i]"
+  TranscodingBackend spec;
+};
+
+std::vector<Backend> BackendsOf(const Transcoding& t) {
+  std::vector<Backend> backends;
+  if (t.has_descriptor_set() || !t.proto_files().empty() || !t.services().empty() ||
+      t.has_destination() || !t.include_paths().empty() || t.backends().empty()) {
+    Backend top{"transcoding", {}};
+    *top.spec.mutable_proto_files() = t.proto_files();
+    *top.spec.mutable_include_paths() = t.include_paths();
+    if (t.has_descriptor_set()) top.spec.set_descriptor_set(t.descriptor_set());
+    *top.spec.mutable_services() = t.services();
+    if (t.has_destination()) *top.spec.mutable_destination() = t.destination();
+    backends.push_back(std::move(top));
+  }
+  for (int i = 0; i < t.backends_size(); ++i) {
+    backends.push_back({absl::StrCat("transcoding.backends[", i, "]"), t.backends(i)});
+  }
+  return backends;
+}
+
+absl::Status ValidateBackend(const Backend& backend, const std::string& source,
+                             std::set<std::string>* listed_services) {
+  const TranscodingBackend& t = backend.spec;
+  const std::string& k = backend.key;
+  if (t.has_descriptor_set() && !t.proto_files().empty()) {
+    return ConfigError(source, k + ".descriptor_set",
+                       "give either proto_files or descriptor_set, not both");
+  }
+  if (!t.has_descriptor_set() && t.proto_files().empty()) {
+    return ConfigError(source, k,
+                       "no descriptor: give proto_files (with include_paths) or descriptor_set");
+  }
+  if (t.has_descriptor_set() && t.descriptor_set().empty()) {
+    return ConfigError(source, k + ".descriptor_set", "empty path");
+  }
+  if (t.has_descriptor_set() && !t.include_paths().empty()) {
+    return ConfigError(source, k + ".include_paths",
+                       "only used with proto_files, not with a prebuilt descriptor");
+  }
+  for (int i = 0; i < t.proto_files_size(); ++i) {
+    if (t.proto_files(i).empty()) {
+      return ConfigError(source, absl::StrCat(k, ".proto_files[", i, "]"), "empty path");
+    }
+  }
+  for (int i = 0; i < t.include_paths_size(); ++i) {
+    if (t.include_paths(i).empty()) {
+      return ConfigError(source, absl::StrCat(k, ".include_paths[", i, "]"),
+                         "empty directory name (use \".\" for the edge.yaml's directory)");
+    }
+  }
+  for (int i = 0; i < t.services_size(); ++i) {
+    const std::string key = absl::StrCat(k, ".services[", i, "]");
+    if (!IsServiceName(t.services(i))) {
+      return ConfigError(source, key,
+                         absl::StrCat("\"", t.services(i),
+                                      "\" is not a fully qualified gRPC service name such as "
+                                      "\"helloworld.Greeter\""));
+    }
+    if (!listed_services->insert(t.services(i)).second) {
+      return ConfigError(source, key, absl::StrCat("\"", t.services(i), "\" is listed twice"));
+    }
+  }
+  if (!t.has_destination()) {
+    return ConfigError(source, k + ".destination",
+                       "required: the gRPC service's host and port, e.g. "
+                       "{host: greeter.default.svc.cluster.local, port: 50051}");
+  }
+  return CheckDestination(source, k + ".destination", t.destination());
+}
+
+// "/v1/{name=shelves/*}/books/{id}" -> "/v1/shelves/*/books/*": two templates that
+// match the same paths compare equal whatever their variables are called.
+std::string TemplateShape(const std::string& path) {
+  std::string out;
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (path[i] != '{') {
+      out.push_back(path[i]);
+      continue;
+    }
+    const size_t close = path.find('}', i);
+    if (close == std::string::npos) return path;
+    const std::string inner = path.substr(i + 1, close - i - 1);
+    const size_t eq = inner.find('=');
+    out += eq == std::string::npos ? "*" : inner.substr(eq + 1);
+    i = close;
+  }
+  return out;
+}
+
 // The descriptor set and its serialized bytes (what goes into proto_descriptor_bin).
 struct Descriptor {
   FileDescriptorSet set;
   std::string bytes;
-  std::string key;  // "transcoding.proto_files" or "transcoding.descriptor_set"
+  std::string key;  // "<backend>.proto_files" or "<backend>.descriptor_set"
 };
 
-absl::StatusOr<Descriptor> LoadDescriptor(const Transcoding& t, const RenderContext& context,
+absl::StatusOr<Descriptor> LoadDescriptor(const Backend& backend, const RenderContext& context,
                                           std::vector<std::string>* warnings) {
   Descriptor out;
+  const TranscodingBackend& t = backend.spec;
   const std::string& source = context.source;
   if (t.has_descriptor_set()) {
-    out.key = "transcoding.descriptor_set";
+    out.key = absl::StrCat(backend.key, ".descriptor_set");
     const std::string path = Resolve(context.base_dir, t.descriptor_set());
     absl::StatusOr<std::string> bytes = ReadFileOrStdin(path, std::cin);
     if (!bytes.ok()) {
@@ -131,7 +229,7 @@ absl::StatusOr<Descriptor> LoadDescriptor(const Transcoding& t, const RenderCont
     return out;
   }
 
-  out.key = "transcoding.proto_files";
+  out.key = absl::StrCat(backend.key, ".proto_files");
   CompileOptions compile;
   for (const std::string& file : t.proto_files()) {
     // A file next to the edge.yaml, else a path relative to an include directory (protoc
@@ -236,59 +334,15 @@ absl::Status ValidateTranscodingConfig(const EdgeConfig& config, const std::stri
   if (absl::Status s = CheckKubernetesName(source, "transcoding.name", t.name()); !s.ok()) {
     return s;
   }
-  if (t.has_descriptor_set() && !t.proto_files().empty()) {
-    return ConfigError(source, "transcoding.descriptor_set",
-                       "give either proto_files or descriptor_set, not both");
-  }
-  if (!t.has_descriptor_set() && t.proto_files().empty()) {
-    return ConfigError(source, "transcoding",
-                       "no descriptor: give proto_files (with include_paths) or descriptor_set");
-  }
-  if (t.has_descriptor_set() && t.descriptor_set().empty()) {
-    return ConfigError(source, "transcoding.descriptor_set", "empty path");
-  }
-  if (t.has_descriptor_set() && !t.include_paths().empty()) {
-    return ConfigError(source, "transcoding.include_paths",
-                       "only used with proto_files, not with a prebuilt descriptor");
-  }
-  for (int i = 0; i < t.proto_files_size(); ++i) {
-    if (t.proto_files(i).empty()) {
-      return ConfigError(source, absl::StrCat("transcoding.proto_files[", i, "]"), "empty path");
-    }
-  }
-  for (int i = 0; i < t.include_paths_size(); ++i) {
-    if (t.include_paths(i).empty()) {
-      return ConfigError(source, absl::StrCat("transcoding.include_paths[", i, "]"),
-                         "empty directory name (use \".\" for the edge.yaml's directory)");
-    }
+  std::set<std::string> listed_services;
+  for (const Backend& backend : BackendsOf(t)) {
+    if (absl::Status s = ValidateBackend(backend, source, &listed_services); !s.ok()) return s;
   }
   std::set<std::string> seen;
-  for (int i = 0; i < t.services_size(); ++i) {
-    const std::string key = absl::StrCat("transcoding.services[", i, "]");
-    if (!IsServiceName(t.services(i))) {
-      return ConfigError(source, key,
-                         absl::StrCat("\"", t.services(i),
-                                      "\" is not a fully qualified gRPC service name such as "
-                                      "\"helloworld.Greeter\""));
-    }
-    if (!seen.insert(t.services(i)).second) {
-      return ConfigError(source, key, absl::StrCat("\"", t.services(i), "\" is listed twice"));
-    }
-  }
-  if (!t.has_destination()) {
-    return ConfigError(source, "transcoding.destination",
-                       "required: the gRPC service's host and port, e.g. "
-                       "{host: greeter.default.svc.cluster.local, port: 50051}");
-  }
-  if (absl::Status s = CheckDestination(source, "transcoding.destination", t.destination());
-      !s.ok()) {
-    return s;
-  }
   if (t.unknown_query_parameters() == Transcoding::UNKNOWN_QUERY_PARAMETERS_UNSPECIFIED) {
     return ConfigError(source, "transcoding.unknown_query_parameters",
                        "must be PASS_THROUGH, IGNORE or REJECT");
   }
-  seen.clear();
   for (int i = 0; i < t.ignored_query_parameters_size(); ++i) {
     const std::string& name = t.ignored_query_parameters(i);
     const std::string key = absl::StrCat("transcoding.ignored_query_parameters[", i, "]");
@@ -321,47 +375,129 @@ absl::StatusOr<TranscodingOutput> RenderTranscoding(const EdgeConfig& config,
   std::vector<std::string>* warnings =
       context.warnings != nullptr ? context.warnings : &local_warnings;
 
-  absl::StatusOr<Descriptor> descriptor = LoadDescriptor(t, context, warnings);
-  if (!descriptor.ok()) return descriptor.status();
-  absl::StatusOr<std::vector<HttpRoute>> bindings = ListHttpRoutes(descriptor->set);
-  if (!bindings.ok()) {
-    return ConfigError(source, descriptor->key, std::string(bindings.status().message()));
-  }
-
-  // Services with at least one binding, in descriptor order.
-  std::vector<std::string> bound;
-  for (const HttpRoute& route : *bindings) {
-    const std::string service = ServiceOf(route.method);
-    if (std::find(bound.begin(), bound.end(), service) == bound.end()) bound.push_back(service);
-  }
+  // Every backend's descriptor set, merged into the one set the gateway's one transcoder
+  // loads. A file two backends share (common protos) is kept once when it is the same
+  // file; with different content the merged set would depend on which came first.
+  FileDescriptorSet merged;
+  std::map<std::string, std::pair<std::string, std::string>> file_origin;  // name -> key, bytes
   std::vector<std::string> services;
-  if (t.services().empty()) {
-    if (bound.empty()) {
-      return ConfigError(
-          source, descriptor->key,
-          "no service has google.api.http bindings, so there is nothing to transcode "
-          "(annotate methods with option (google.api.http), or list services)");
-    }
-    services = bound;
-  } else {
-    const std::vector<std::string> available = ServicesIn(descriptor->set);
-    for (int i = 0; i < t.services_size(); ++i) {
-      const std::string& service = t.services(i);
-      if (std::find(available.begin(), available.end(), service) == available.end()) {
-        return ConfigError(
-            source, absl::StrCat("transcoding.services[", i, "]"),
-            absl::StrCat("service \"", service, "\" is not in the descriptor set (it has: ",
-                         available.empty() ? "no services" : absl::StrJoin(available, ", "), ")"));
+  std::map<std::string, std::string> service_backend;  // service -> backend key
+  std::vector<GrpcServiceRoute> routes;
+  const std::vector<Backend> backends = BackendsOf(t);
+  std::string single_backend_bytes;  // a lone prebuilt descriptor set is embedded as it is
+  for (const Backend& backend : backends) {
+    absl::StatusOr<Descriptor> descriptor = LoadDescriptor(backend, context, warnings);
+    if (!descriptor.ok()) return descriptor.status();
+    if (backends.size() == 1) single_backend_bytes = descriptor->bytes;
+    for (const FileDescriptorProto& file : descriptor->set.file()) {
+      std::string bytes;
+      file.SerializeToString(&bytes);
+      auto [it, inserted] =
+          file_origin.emplace(file.name(), std::make_pair(descriptor->key, bytes));
+      if (inserted) {
+        *merged.add_file() = file;
+      } else if (it->second.second != bytes) {
+        return ConfigError(source, descriptor->key,
+                           absl::StrCat(file.name(), " differs from the file of the same name in ",
+                                        it->second.first,
+                                        ": the gateway's one transcoder loads one merged "
+                                        "descriptor set, so shared files must be identical"));
       }
-      if (std::find(bound.begin(), bound.end(), service) == bound.end()) {
-        warnings->push_back(absl::StrCat(
-            source, ": transcoding.services[", i, "]: warning: service \"", service,
-            "\" has no google.api.http bindings; the transcoder will not serve any of its "
-            "methods"));
+    }
+    absl::StatusOr<std::vector<HttpRoute>> bindings = ListHttpRoutes(descriptor->set);
+    if (!bindings.ok()) {
+      return ConfigError(source, descriptor->key, std::string(bindings.status().message()));
+    }
+    // Services with at least one binding, in descriptor order.
+    std::vector<std::string> bound;
+    for (const HttpRoute& route : *bindings) {
+      const std::string service = ServiceOf(route.method);
+      if (std::find(bound.begin(), bound.end(), service) == bound.end()) bound.push_back(service);
+    }
+    const TranscodingBackend& spec = backend.spec;
+    std::vector<std::string> backend_services;
+    if (spec.services().empty()) {
+      if (bound.empty()) {
+        return ConfigError(
+            source, descriptor->key,
+            "no service has google.api.http bindings, so there is nothing to transcode "
+            "(annotate methods with option (google.api.http), or list services)");
+      }
+      if (bound.size() > 1) {
+        // One destination for several services only when the author says so: else a
+        // second team's service silently reaches the first one's backend.
+        return ConfigError(
+            source, backend.key + ".services",
+            absl::StrCat("the descriptor set has ", bound.size(),
+                         " services with google.api.http bindings (", absl::StrJoin(bound, ", "),
+                         ") and ", backend.key,
+                         ".destination is one backend: list the services it serves in ",
+                         backend.key,
+                         ".services, and give each other service its own entry in "
+                         "transcoding.backends"));
+      }
+      backend_services = bound;
+    } else {
+      const std::vector<std::string> available = ServicesIn(descriptor->set);
+      for (int i = 0; i < spec.services_size(); ++i) {
+        const std::string& service = spec.services(i);
+        if (std::find(available.begin(), available.end(), service) == available.end()) {
+          return ConfigError(
+              source, absl::StrCat(backend.key, ".services[", i, "]"),
+              absl::StrCat("service \"", service, "\" is not in the descriptor set (it has: ",
+                           available.empty() ? "no services" : absl::StrJoin(available, ", "),
+                           ")"));
+        }
+        if (std::find(bound.begin(), bound.end(), service) == bound.end()) {
+          warnings->push_back(absl::StrCat(
+              source, ": ", backend.key, ".services[", i, "]: warning: service \"", service,
+              "\" has no google.api.http bindings; the transcoder will not serve any of its "
+              "methods"));
+        }
+        backend_services.push_back(service);
+      }
+    }
+    for (const std::string& service : backend_services) {
+      auto [it, inserted] = service_backend.emplace(service, backend.key);
+      if (!inserted) {
+        return ConfigError(source, backend.key + ".services",
+                           absl::StrCat("service \"", service, "\" is already served by ",
+                                        it->second, ": a gRPC service has one destination"));
       }
       services.push_back(service);
+      routes.push_back({service, spec.destination()});
     }
   }
+
+  // The merged set must build as one pool: the same fully qualified name defined in two
+  // different files would make Envoy refuse the filter.
+  absl::StatusOr<std::vector<HttpRoute>> all_bindings = ListHttpRoutes(merged);
+  if (!all_bindings.ok()) {
+    return ConfigError(source, "transcoding",
+                       absl::StrCat("the backends' descriptor sets do not merge into one: ",
+                                    all_bindings.status().message()));
+  }
+  // Two services binding the same verb and path template: the transcoder would take the
+  // first for both, and the second's REST callers would silently reach the wrong backend.
+  std::map<std::pair<std::string, std::string>, std::string> template_owner;
+  for (const HttpRoute& binding : *all_bindings) {
+    const std::string service = ServiceOf(binding.method);
+    if (service_backend.count(service) == 0) continue;
+    auto [it, inserted] = template_owner.emplace(
+        std::make_pair(binding.verb, TemplateShape(binding.path)), binding.method);
+    if (!inserted && ServiceOf(it->second) != service) {
+      return ConfigError(
+          source, service_backend[service],
+          absl::StrCat(binding.method, " binds ", binding.verb, " ", binding.path, ", as ",
+                       it->second, " (", service_backend[ServiceOf(it->second)],
+                       ") already does: two services may not bind the same verb and path "
+                       "template"));
+    }
+  }
+  Descriptor merged_descriptor;
+  merged_descriptor.bytes =
+      backends.size() == 1 ? std::move(single_backend_bytes) : SerializeDescriptorSet(merged);
+  const Descriptor* descriptor = &merged_descriptor;
 
   const std::string base64 = absl::Base64Escape(descriptor->bytes);
   // kubectl's client-side apply stores the whole object in the
@@ -398,9 +534,7 @@ absl::StatusOr<TranscodingOutput> RenderTranscoding(const EdgeConfig& config,
 
   TranscodingOutput output;
   output.files.push_back({kTranscodingFile, {d.Text()}});
-  for (const std::string& service : services) {
-    output.routes.push_back({service, t.destination()});
-  }
+  output.routes = std::move(routes);
   return output;
 }
 

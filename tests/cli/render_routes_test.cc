@@ -100,13 +100,15 @@ std::vector<std::string> Names(const YAML::Node& vs) {
 
 TEST(RenderRoutesTest, GrpcRouteNamesAreUnique) {
   // "a.B", "a.b" and "a.b_2" all lowercase to grpc-a-b(-2): suffixes in service order.
+  // The routes are then in edgekit's order: the longer prefix /a.b_2/ first, then names.
   absl::StatusOr<std::vector<RenderedFile>> files =
       Render(BaseConfig(), {Grpc("a.B"), Grpc("a.b"), Grpc("a.b_2"), Grpc("a_b")}, RenderContext{});
   ASSERT_TRUE(files.ok()) << files.status();
   YAML::Node vs = YAML::Load((*files)[0].documents[0]);
-  EXPECT_EQ(Names(vs), (std::vector<std::string>{"direct-healthz", "grpc-a-b", "grpc-a-b-2",
-                                                 "grpc-a-b-2-2", "grpc-a-b-3", "default"}));
-  EXPECT_EQ(vs["spec"]["http"][2]["match"][0]["uri"]["prefix"].as<std::string>(), "/a.b/");
+  EXPECT_EQ(Names(vs), (std::vector<std::string>{"direct-healthz", "grpc-a-b-2-2", "grpc-a-b",
+                                                 "grpc-a-b-2", "grpc-a-b-3", "default"}));
+  EXPECT_EQ(vs["spec"]["http"][1]["match"][0]["uri"]["prefix"].as<std::string>(), "/a.b_2/");
+  EXPECT_EQ(vs["spec"]["http"][3]["match"][0]["uri"]["prefix"].as<std::string>(), "/a.b/");
   ValidationResult validation;
   CheckIstioSemantics(vs, 0, &validation);
   for (const Finding& f : validation.findings) ADD_FAILURE() << FormatFinding("routes", f);
@@ -130,8 +132,8 @@ TEST(RenderRoutesTest, RoutesAfterACatchAllRuleAreLeftOut) {
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_EQ(warnings[0],
             "edge.yaml: direct_responses.rules: warning: the last rule answers every request, "
-            "so the gRPC routes and routes.default_destination are never used: they are left "
-            "out of the VirtualService");
+            "so routes.http, the gRPC routes and routes.default_destination are never used: "
+            "they are left out of the VirtualService");
   // `edgekit validate`'s semantic checks find nothing (no "can never match").
   ValidationResult validation;
   CheckIstioSemantics(vs, 0, &validation);

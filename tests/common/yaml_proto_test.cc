@@ -338,11 +338,14 @@ TEST(YamlProtoTest, MessageFieldsNeedMappings) {
               "broker.yaml:1:9: listen: expected a string, got a mapping");
 }
 
-TEST(YamlProtoTest, NullValuesLeaveFieldsUnset) {
+TEST(YamlProtoTest, NullScalarsAndListsAreUnsetNullMessagesArePresentAndEmpty) {
   BrokerConfig config;
   ASSERT_TRUE(Parse("listen: ~\nhedging:\nforward_methods: null\nupstream: {}\n", &config).ok());
   EXPECT_FALSE(config.has_listen());
-  EXPECT_FALSE(config.has_hedging());
+  // "hedging:" with nothing under it is the key written: present, as "hedging: {}" is
+  // (so a rule's "when:" slip is refused as an empty condition, not taken as absent).
+  EXPECT_TRUE(config.has_hedging());
+  EXPECT_EQ(config.hedging().ByteSizeLong(), 0u);
   EXPECT_EQ(config.forward_methods_size(), 0);
   EXPECT_TRUE(config.has_upstream());  // "{}" is an explicit, empty message
 }

@@ -183,7 +183,13 @@ absl::StatusOr<StringMatch> ConditionCompiler::ToMatch(const rules::v1::StringCo
     return StringMatch{s.has_exact() ? StringMatch::Kind::kExact : StringMatch::Kind::kPrefix,
                        value};
   }
-  return Regex(s.regex(), path + ".regex");
+  absl::StatusOr<StringMatch> regex = Regex(s.regex(), path + ".regex");
+  if (regex.ok()) {
+    if (std::string problem = rules::PathRegexProblem(s.regex()); !problem.empty()) {
+      return ConfigError(source_, path + ".regex", problem);
+    }
+  }
+  return regex;
 }
 
 absl::StatusOr<StringMatch> ConditionCompiler::Regex(const std::string& regex,

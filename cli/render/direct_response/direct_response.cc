@@ -362,13 +362,28 @@ absl::StatusOr<CompiledDirectResponses> CompileAsRoutes(const EdgeConfig& config
 // AUTO: routes when they can answer every rule (or the user's Wasm module takes those
 // they cannot), else the broker when ext_authz goes through it. Decided on a trial
 // compilation; its errors are the routes' (a bad or unreachable rule is one for both).
-absl::StatusOr<bool> AutoInBroker(const EdgeConfig& config, const std::string& source) {
+// `why` (optional) says what decided, for the note `render` prints.
+absl::StatusOr<bool> AutoInBroker(const EdgeConfig& config, const std::string& source,
+                                  std::string* why = nullptr) {
   const DirectResponses& direct = config.direct_responses();
   absl::StatusOr<CompiledDirectResponses> trial =
       CompileAsRoutes(config, source, nullptr, /*allow_inexpressible=*/true);
   if (!trial.ok()) return trial.status();
-  if (trial->wasm_rules.empty() || direct.has_wasm()) return false;
-  if (ExtAuthzEnabled(config) && !IsLoopbackMode(config.ext_authz())) return true;
+  std::string local;
+  if (why == nullptr) why = &local;
+  if (trial->wasm_rules.empty()) {
+    *why = "routes: every rule fits a VirtualService route";
+    return false;
+  }
+  if (direct.has_wasm()) {
+    *why = absl::StrCat("routes, with the WasmPlugin of direct_responses.wasm for ",
+                        trial->wasm_reason);
+    return false;
+  }
+  if (ExtAuthzEnabled(config) && !IsLoopbackMode(config.ext_authz())) {
+    *why = absl::StrCat("broker (routes cannot express ", trial->wasm_reason, ")");
+    return true;
+  }
   // Neither: the error names the rule and what it needs.
   absl::StatusOr<CompiledDirectResponses> routes =
       CompileAsRoutes(config, source, nullptr, /*allow_inexpressible=*/false);
@@ -385,7 +400,8 @@ void ApplyDirectResponseDefaults(EdgeConfig* config) {
   if (direct->has_wasm()) ApplyDeclaredDefaults(direct->mutable_wasm());
 }
 
-absl::StatusOr<bool> DirectResponsesInBroker(const EdgeConfig& config, const std::string& source) {
+absl::StatusOr<bool> DirectResponsesInBroker(const EdgeConfig& config, const std::string& source,
+                                             std::string* auto_choice) {
   switch (config.direct_responses().engine()) {
     case DirectResponses::ROUTES:
       return false;
@@ -393,7 +409,7 @@ absl::StatusOr<bool> DirectResponsesInBroker(const EdgeConfig& config, const std
       return true;
     case DirectResponses::AUTO:
     case DirectResponses::ENGINE_UNSPECIFIED:  // not set: the default, auto
-      return AutoInBroker(config, source);
+      return AutoInBroker(config, source, auto_choice);
     default:
       return ConfigError(source, "direct_responses.engine", "must be routes, broker or auto");
   }
@@ -426,6 +442,12 @@ absl::Status DirectResponseFeature::Validate(const EdgeConfig& config,
   absl::StatusOr<CompiledDirectResponses> compiled =
       CompileDirectResponses(config, context.source, context.warnings);
   if (!compiled.ok()) return compiled.status();
+  std::string auto_choice;
+  if (context.notes != nullptr &&
+      DirectResponsesInBroker(config, context.source, &auto_choice).ok() && !auto_choice.empty()) {
+    context.notes->push_back(
+        absl::StrCat(context.source, ": direct_responses.engine: auto chose ", auto_choice));
+  }
   compiled_ = *std::move(compiled);
   return absl::OkStatus();
 }

@@ -50,6 +50,8 @@ struct StringMatch {
 // One Istio HTTPMatchRequest: every set key must hold (AND).
 struct HttpMatch {
   std::optional<StringMatch> uri;
+  // The request's :authority (host and optional port); routes.http with `hosts`.
+  std::optional<StringMatch> authority;
   std::optional<StringMatch> method;
   // Header name -> value test; nullopt is `{}`: the header is present.
   std::map<std::string, std::optional<StringMatch>> headers;
@@ -106,8 +108,10 @@ std::string RenderDirectResponseWasm(const edge::v1::EdgeConfig& config,
 // Whether the broker answers the rules when edge.yaml is rendered as it is: engine
 // BROKER, or AUTO with a rule no route can express, no wasm.image and ext_authz through
 // the broker. Errors as CompileDirectResponses.
+// `auto_choice` (optional) is set, for AUTO, to what it chose and why.
 absl::StatusOr<bool> DirectResponsesInBroker(const edge::v1::EdgeConfig& config,
-                                             const std::string& source);
+                                             const std::string& source,
+                                             std::string* auto_choice = nullptr);
 
 // The feature: Validate compiles the rules once (routes.h reads them through compiled()),
 // Render writes direct-response-wasm.yaml when some rule needs the WasmPlugin.

@@ -72,6 +72,10 @@ void EmitHttpMatch(Doc& d, const HttpMatch& match) {
     d.Key("uri");
     direct_response_internal::EmitStringMatch(d, match.uri);
   }
+  if (match.authority) {
+    d.Key("authority");
+    direct_response_internal::EmitStringMatch(d, match.authority);
+  }
   if (match.method) {
     d.Key("method");
     direct_response_internal::EmitStringMatch(d, match.method);

@@ -1,0 +1,361 @@
+#include "cli/render/route_table.h"
+
+#include <algorithm>
+#include <limits>
+#include <set>
+#include <tuple>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "cli/edge/config_checks.h"
+#include "re2/re2.h"
+#include "rules/header_syntax.h"
+
+namespace edgekit::cli {
+namespace {
+
+using edge::v1::EdgeConfig;
+using edge::v1::HttpRoute;
+
+// A lowercase DNS name, or one with a leading "*." wildcard, or "*".
+bool IsHostPattern(const std::string& host) {
+  if (host == "*") return true;
+  const std::string name = absl::StartsWith(host, "*.") ? host.substr(2) : host;
+  return IsDns1123Subdomain(name);
+}
+
+// The literal start every path `m` matches shares.
+std::string LiteralPrefix(const StringMatch& m) {
+  if (m.kind != StringMatch::Kind::kRegex) return m.value;
+  RE2 re(m.value, RE2::Quiet);
+  std::string min, max;
+  if (!re.ok() || !re.PossibleMatchRange(&min, &max, 64)) return "";
+  size_t n = 0;
+  while (n < min.size() && n < max.size() && min[n] == max[n]) ++n;
+  return min.substr(0, n);
+}
+
+// `outer` takes every path `inner` takes (sound; a regex only covers itself and the exact
+// paths it matches, and a prefix covers a regex whose literal start lies inside it).
+bool PathCovers(const StringMatch& outer, const StringMatch& inner) {
+  using Kind = StringMatch::Kind;
+  switch (outer.kind) {
+    case Kind::kExact:
+      return inner.kind == Kind::kExact && inner.value == outer.value;
+    case Kind::kPrefix:
+      return absl::StartsWith(inner.kind == Kind::kRegex ? LiteralPrefix(inner) : inner.value,
+                              outer.value);
+    case Kind::kRegex:
+      if (inner.kind == Kind::kRegex) return inner.value == outer.value;
+      return inner.kind == Kind::kExact && RE2::FullMatch(inner.value, RE2(outer.value));
+  }
+  return false;
+}
+
+bool HostsCover(const std::vector<std::string>& outer, const std::vector<std::string>& inner) {
+  if (outer.empty()) return true;
+  if (inner.empty()) return false;
+  return std::all_of(inner.begin(), inner.end(), [&](const std::string& host) {
+    return std::any_of(outer.begin(), outer.end(),
+                       [&](const std::string& pattern) { return HostCovers(pattern, host); });
+  });
+}
+
+// Every request `inner` matches, `outer` matches too.
+bool Covers(const RouteTableEntry& outer, const RouteTableEntry& inner) {
+  if (!PathCovers(outer.path, inner.path)) return false;
+  if (!HostsCover(outer.hosts, inner.hosts)) return false;
+  if (!outer.methods.empty()) {
+    if (inner.methods.empty()) return false;
+    for (const std::string& m : inner.methods) {
+      if (!std::binary_search(outer.methods.begin(), outer.methods.end(), m)) return false;
+    }
+  }
+  for (const auto& [name, test] : outer.headers) {
+    auto it = inner.headers.find(name);
+    if (it == inner.headers.end()) return false;
+    if (test.has_value() && !(it->second.has_value() && *it->second == *test)) return false;
+  }
+  return true;
+}
+
+// The sort key of the order documented in route_table.h.
+auto OrderKey(const RouteTableEntry& e) {
+  const bool exact = e.path.kind == StringMatch::Kind::kExact;
+  const int literal = exact ? 0 : static_cast<int>(LiteralPrefix(e.path).size());
+  const int regex_first = e.path.kind == StringMatch::Kind::kRegex ? 0 : 1;
+  const size_t hosts = e.hosts.empty() ? std::numeric_limits<size_t>::max() : e.hosts.size();
+  return std::make_tuple(exact ? 0 : 1, -literal, regex_first, e.methods.empty() ? 1 : 0,
+                         -static_cast<int>(e.headers.size()), hosts, e.name);
+}
+
+std::string Describe(const StringMatch& m) {
+  switch (m.kind) {
+    case StringMatch::Kind::kExact:
+      return absl::StrCat("exact ", m.value);
+    case StringMatch::Kind::kPrefix:
+      return absl::StrCat("prefix ", m.value);
+    case StringMatch::Kind::kRegex:
+      return absl::StrCat("regex ", m.value);
+  }
+  return "";
+}
+
+absl::Status CheckPathMatch(const std::string& source, const std::string& key,
+                            const edge::v1::RouteMatch& match) {
+  if (match.has_exact() + match.has_prefix() + match.has_regex() != 1) {
+    return ConfigError(source, key, "set exactly one of exact, prefix, regex");
+  }
+  if (match.has_regex()) {
+    RE2 re(match.regex(), RE2::Quiet);
+    if (!re.ok()) {
+      return ConfigError(source, key + ".regex",
+                         absl::StrCat("\"", match.regex(),
+                                      "\" is not a valid RE2 regular expression: ", re.error()));
+    }
+    if (std::string problem = rules::PathRegexProblem(match.regex()); !problem.empty()) {
+      return ConfigError(source, key + ".regex", problem);
+    }
+    return absl::OkStatus();
+  }
+  const std::string& value = match.has_exact() ? match.exact() : match.prefix();
+  const std::string value_key = key + (match.has_exact() ? ".exact" : ".prefix");
+  if (value.empty() || value.front() != '/') {
+    return ConfigError(
+        source, value_key,
+        absl::StrCat("\"", value, "\" never matches: a request path starts with \"/\""));
+  }
+  if (!rules::IsHeaderValue(value)) {
+    return ConfigError(source, value_key, "a request path cannot contain CR, LF or NUL");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckHeaders(const std::string& source, const std::string& key,
+                          const edge::v1::RouteMatch& match) {
+  for (const auto& [name, test] : match.headers()) {
+    const std::string entry = absl::StrCat(key, ".headers[\"", name, "\"]");
+    if (std::string problem = rules::HeaderNameProblem(name); !problem.empty()) {
+      return ConfigError(source, entry, problem);
+    }
+    const int set = test.has_exact() + test.has_prefix() + test.has_regex() +
+                    (test.has_present() && test.present());
+    if (set != 1) {
+      return ConfigError(source, entry, "set exactly one of exact, prefix, regex, present: true");
+    }
+    if (test.has_regex() && !RE2(test.regex(), RE2::Quiet).ok()) {
+      return ConfigError(source, entry + ".regex",
+                         absl::StrCat("\"", test.regex(), "\" is not a valid RE2 regular expression"));
+    }
+    const std::string& value = test.has_exact() ? test.exact() : test.prefix();
+    if (!rules::IsHeaderValue(value)) {
+      return ConfigError(source, entry, "a header value cannot contain CR, LF or NUL");
+    }
+  }
+  return absl::OkStatus();
+}
+
+RouteTableEntry EntryOf(const HttpRoute& route, int index) {
+  RouteTableEntry e;
+  e.kind = RouteTableEntry::Kind::kHttp;
+  e.name = route.name();
+  e.where = absl::StrCat("routes.http[", index, "] (", route.name(), ")");
+  e.hosts.assign(route.hosts().begin(), route.hosts().end());
+  std::sort(e.hosts.begin(), e.hosts.end());
+  const edge::v1::RouteMatch& m = route.match();
+  if (m.has_exact()) e.path = {StringMatch::Kind::kExact, m.exact()};
+  if (m.has_prefix()) e.path = {StringMatch::Kind::kPrefix, m.prefix()};
+  if (m.has_regex()) e.path = {StringMatch::Kind::kRegex, m.regex()};
+  e.methods.assign(m.methods().begin(), m.methods().end());
+  std::sort(e.methods.begin(), e.methods.end());
+  for (const auto& [name, test] : m.headers()) {
+    std::optional<StringMatch> t;
+    if (test.has_exact()) t = StringMatch{StringMatch::Kind::kExact, test.exact()};
+    if (test.has_prefix()) t = StringMatch{StringMatch::Kind::kPrefix, test.prefix()};
+    if (test.has_regex()) t = StringMatch{StringMatch::Kind::kRegex, test.regex()};
+    e.headers[name] = t;
+  }
+  e.destination = route.destination();
+  return e;
+}
+
+// "helloworld.Greeter" -> "grpc-helloworld-greeter"; a name already in `used` (services
+// differing only in case or in '.' / '_', such as "a.B" and "a.b") gets "-2", "-3", ...
+// in service order, so names are unique and the same on every run.
+std::string GrpcRouteName(const std::string& service, std::set<std::string>* used) {
+  const std::string base =
+      "grpc-" + absl::StrReplaceAll(absl::AsciiStrToLower(service), {{".", "-"}, {"_", "-"}});
+  std::string name = base;
+  for (int n = 2; !used->insert(name).second; ++n) name = absl::StrCat(base, "-", n);
+  return name;
+}
+
+}  // namespace
+
+bool HostCovers(const std::string& pattern, const std::string& host) {
+  if (pattern == "*" || pattern == host) return true;
+  if (!absl::StartsWith(pattern, "*.")) return false;
+  const std::string suffix = pattern.substr(1);  // ".example.com"
+  // "*.example.com" covers "a.example.com" and "*.a.example.com", not "example.com".
+  return host.size() > suffix.size() && absl::EndsWith(host, suffix);
+}
+
+std::string AuthorityRegex(const std::vector<std::string>& hosts) {
+  std::vector<std::string> parts;
+  for (const std::string& host : hosts) {
+    if (absl::StartsWith(host, "*.")) {
+      parts.push_back(absl::StrCat("[^:/]+", RE2::QuoteMeta(host.substr(1))));
+    } else {
+      parts.push_back(RE2::QuoteMeta(host));
+    }
+  }
+  // Envoy compares hosts without case (its virtual host lookup lowercases); the header
+  // keeps the client's spelling and may carry a port.
+  return absl::StrCat("(?i)(", absl::StrJoin(parts, "|"), ")(:[0-9]+)?");
+}
+
+absl::Status ValidateHttpRoutes(const EdgeConfig& config, const std::string& source) {
+  const auto& gateway_hosts = config.gateway().hosts();
+  std::map<std::string, int> names;
+  for (int i = 0; i < config.routes().http_size(); ++i) {
+    const HttpRoute& route = config.routes().http(i);
+    const std::string key = absl::StrCat("routes.http[", i, "]");
+    if (route.name().empty()) {
+      return ConfigError(source, key + ".name", "required: a name for the route (e.g. \"orders\")");
+    }
+    if (!IsDns1123Label(route.name())) {
+      return ConfigError(source, key + ".name",
+                         absl::StrCat("\"", route.name(),
+                                      "\" is not a Kubernetes name (lowercase letters, digits "
+                                      "and '-', at most 63)"));
+    }
+    if (auto [it, inserted] = names.emplace(route.name(), i); !inserted) {
+      return ConfigError(source, key + ".name",
+                         absl::StrCat("\"", route.name(), "\" is used twice (also routes.http[",
+                                      it->second, "])"));
+    }
+    std::set<std::string> seen_hosts;
+    for (int h = 0; h < route.hosts_size(); ++h) {
+      const std::string& host = route.hosts(h);
+      const std::string host_key = absl::StrCat(key, ".hosts[", h, "]");
+      if (!IsHostPattern(host)) {
+        return ConfigError(source, host_key,
+                           absl::StrCat("\"", host,
+                                        "\" is not a host (a lowercase DNS name, \"*.\" and a "
+                                        "name, or \"*\")"));
+      }
+      if (!seen_hosts.insert(host).second) {
+        return ConfigError(source, host_key, absl::StrCat("\"", host, "\" is listed twice"));
+      }
+      const bool served =
+          gateway_hosts.empty() ||
+          std::any_of(gateway_hosts.begin(), gateway_hosts.end(),
+                      [&](const std::string& pattern) { return HostCovers(pattern, host); });
+      if (!served) {
+        return ConfigError(source, host_key,
+                           absl::StrCat("\"", host, "\" is not one of gateway.hosts (",
+                                        absl::StrJoin(gateway_hosts, ", "),
+                                        ") nor under one of its wildcards"));
+      }
+    }
+    if (!route.has_match()) {
+      return ConfigError(source, key + ".match",
+                         "required: {exact | prefix | regex} (prefix: / for every path)");
+    }
+    if (absl::Status s = CheckPathMatch(source, key + ".match", route.match()); !s.ok()) return s;
+    std::set<std::string> methods;
+    for (int m = 0; m < route.match().methods_size(); ++m) {
+      const std::string& method = route.match().methods(m);
+      const std::string method_key = absl::StrCat(key, ".match.methods[", m, "]");
+      if (!IsHttpToken(method) || absl::AsciiStrToUpper(method) != method) {
+        return ConfigError(source, method_key,
+                           absl::StrCat("\"", method,
+                                        "\" is not an HTTP method (an uppercase token such as "
+                                        "GET; Envoy compares methods case-sensitively)"));
+      }
+      if (!methods.insert(method).second) {
+        return ConfigError(source, method_key, absl::StrCat("\"", method, "\" is listed twice"));
+      }
+    }
+    if (absl::Status s = CheckHeaders(source, key + ".match", route.match()); !s.ok()) return s;
+    if (!route.has_destination()) {
+      return ConfigError(source, key + ".destination",
+                         "required: {host, port} of the backend, e.g. "
+                         "{host: orders.shop.svc.cluster.local, port: 8080}");
+    }
+    if (absl::Status s = CheckDestination(source, key + ".destination", route.destination());
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RouteTable> BuildRouteTable(const EdgeConfig& config,
+                                           const std::vector<GrpcServiceRoute>& grpc_routes,
+                                           const std::string& source) {
+  RouteTable table;
+  std::map<std::string, std::string> names;  // rendered name -> where
+  for (int i = 0; i < config.routes().http_size(); ++i) {
+    table.routes.push_back(EntryOf(config.routes().http(i), i));
+    names.emplace(table.routes.back().name, table.routes.back().where);
+  }
+  if (config.routes().has_default_destination() && names.count("default") > 0) {
+    return ConfigError(source, "routes.http",
+                       absl::StrCat(names["default"],
+                                    ": \"default\" is the name of the route to "
+                                    "routes.default_destination: rename it"));
+  }
+  std::set<std::string> grpc_names;
+  for (const GrpcServiceRoute& grpc : grpc_routes) {
+    RouteTableEntry e;
+    e.kind = RouteTableEntry::Kind::kGrpcService;
+    e.name = GrpcRouteName(grpc.service, &grpc_names);
+    e.where = absl::StrCat("the route of transcoded service ", grpc.service);
+    // After transcoding the path is /<package>.<Service>/<Method> and Envoy matches the
+    // routes again: the gRPC route takes that path on every host, as the transcoder's
+    // bindings match on every host.
+    e.path = {StringMatch::Kind::kPrefix, absl::StrCat("/", grpc.service, "/")};
+    e.destination = grpc.destination;
+    if (auto [it, inserted] = names.emplace(e.name, e.where); !inserted) {
+      return ConfigError(source, "routes.http",
+                         absl::StrCat(it->second, " has the name \"", e.name,
+                                      "\" of the route edgekit renders for ", grpc.service,
+                                      ": rename it"));
+    }
+    table.routes.push_back(std::move(e));
+  }
+  std::sort(table.routes.begin(), table.routes.end(),
+            [](const RouteTableEntry& a, const RouteTableEntry& b) {
+              return OrderKey(a) < OrderKey(b);
+            });
+  // A route an earlier one covers never matches. Only paths can rule a pair out cheaply,
+  // so that test comes first.
+  for (size_t j = 1; j < table.routes.size(); ++j) {
+    for (size_t i = 0; i < j; ++i) {
+      if (!Covers(table.routes[i], table.routes[j])) continue;
+      const RouteTableEntry& a = table.routes[i];
+      const RouteTableEntry& b = table.routes[j];
+      const bool same = a.path == b.path && a.hosts == b.hosts && a.methods == b.methods &&
+                        a.headers == b.headers;
+      return ConfigError(
+          source, "routes",
+          absl::StrCat(b.where, " can never match: ", a.where,
+                       same ? " has the same hosts and match ("
+                            : " comes first and takes every request it would (",
+                       Describe(a.path), a.hosts.empty() ? ", every host" : "",
+                       same ? "); give each request to one route"
+                            : "); make one of them more specific"));
+    }
+  }
+  if (config.routes().has_default_destination()) {
+    table.default_destination = config.routes().default_destination();
+  }
+  return table;
+}
+
+}  // namespace edgekit::cli
