@@ -89,7 +89,9 @@ auto OrderKey(const RouteTableEntry& e) {
   const int literal = exact ? 0 : static_cast<int>(LiteralPrefix(e.path).size());
   const int regex_first = e.path.kind == StringMatch::Kind::kRegex ? 0 : 1;
   const size_t hosts = e.hosts.empty() ? std::numeric_limits<size_t>::max() : e.hosts.size();
-  return std::make_tuple(exact ? 0 : 1, -literal, regex_first, e.methods.empty() ? 1 : 0,
+  // Methods: some before any; fewer (narrower) before more.
+  const size_t methods = e.methods.empty() ? std::numeric_limits<size_t>::max() : e.methods.size();
+  return std::make_tuple(exact ? 0 : 1, -literal, regex_first, methods,
                          -static_cast<int>(e.headers.size()), hosts, e.name);
 }
 

@@ -1,7 +1,7 @@
 // A tiny evaluator of VirtualService HTTP routes as Envoy runs them (match blocks OR'd,
 // keys AND'd, first matching route wins), for tests that check what rendered routes do:
 // the direct-response compiler's (tests/cli) and the broker-then-routes end-to-end test
-// (tests/integration). Header-only.
+// (tests/integration), and routes.http's (tests/cli). Header-only.
 #ifndef EDGEKIT_TESTS_TESTING_ROUTE_EVALUATOR_H_
 #define EDGEKIT_TESTS_TESTING_ROUTE_EVALUATOR_H_
 
@@ -15,6 +15,7 @@ namespace edgekit::testing {
 
 struct RouteRequest {
   std::string path = "/";
+  std::string host = "example.com";  // :authority, as the client sent it (maybe with a port)
   std::string method = "GET";
   std::map<std::string, std::string> headers;
 };
@@ -34,6 +35,7 @@ inline bool IsPresence(const YAML::Node& m) { return !m["exact"] && !m["prefix"]
 
 inline bool BlockMatches(const YAML::Node& block, const RouteRequest& r, MissingHeader missing) {
   if (block["uri"] && !StringMatches(block["uri"], r.path)) return false;
+  if (block["authority"] && !StringMatches(block["authority"], r.host)) return false;
   if (block["method"] && !StringMatches(block["method"], r.method)) return false;
   for (const auto& h : block["headers"]) {
     auto it = r.headers.find(h.first.as<std::string>());
