@@ -150,8 +150,9 @@ absl::Status CheckHeaders(const std::string& source, const std::string& key,
       return ConfigError(source, entry, "set exactly one of exact, prefix, regex, present: true");
     }
     if (test.has_regex() && !RE2(test.regex(), RE2::Quiet).ok()) {
-      return ConfigError(source, entry + ".regex",
-                         absl::StrCat("\"", test.regex(), "\" is not a valid RE2 regular expression"));
+      return ConfigError(
+          source, entry + ".regex",
+          absl::StrCat("\"", test.regex(), "\" is not a valid RE2 regular expression"));
     }
     const std::string& value = test.has_exact() ? test.exact() : test.prefix();
     if (!rules::IsHeaderValue(value)) {
@@ -258,10 +259,10 @@ absl::Status ValidateHttpRoutes(const EdgeConfig& config, const std::string& sou
           std::any_of(gateway_hosts.begin(), gateway_hosts.end(),
                       [&](const std::string& pattern) { return HostCovers(pattern, host); });
       if (!served) {
-        return ConfigError(source, host_key,
-                           absl::StrCat("\"", host, "\" is not one of gateway.hosts (",
-                                        absl::StrJoin(gateway_hosts, ", "),
-                                        ") nor under one of its wildcards"));
+        return ConfigError(
+            source, host_key,
+            absl::StrCat("\"", host, "\" is not one of gateway.hosts (",
+                         absl::StrJoin(gateway_hosts, ", "), ") nor under one of its wildcards"));
       }
     }
     if (!route.has_match()) {
@@ -324,17 +325,16 @@ absl::StatusOr<RouteTable> BuildRouteTable(const EdgeConfig& config,
     e.path = {StringMatch::Kind::kPrefix, absl::StrCat("/", grpc.service, "/")};
     e.destination = grpc.destination;
     if (auto [it, inserted] = names.emplace(e.name, e.where); !inserted) {
-      return ConfigError(source, "routes.http",
-                         absl::StrCat(it->second, " has the name \"", e.name,
-                                      "\" of the route edgekit renders for ", grpc.service,
-                                      ": rename it"));
+      return ConfigError(
+          source, "routes.http",
+          absl::StrCat(it->second, " has the name \"", e.name,
+                       "\" of the route edgekit renders for ", grpc.service, ": rename it"));
     }
     table.routes.push_back(std::move(e));
   }
-  std::sort(table.routes.begin(), table.routes.end(),
-            [](const RouteTableEntry& a, const RouteTableEntry& b) {
-              return OrderKey(a) < OrderKey(b);
-            });
+  std::sort(
+      table.routes.begin(), table.routes.end(),
+      [](const RouteTableEntry& a, const RouteTableEntry& b) { return OrderKey(a) < OrderKey(b); });
   // A route an earlier one covers never matches. Only paths can rule a pair out cheaply,
   // so that test comes first.
   for (size_t j = 1; j < table.routes.size(); ++j) {
@@ -344,14 +344,13 @@ absl::StatusOr<RouteTable> BuildRouteTable(const EdgeConfig& config,
       const RouteTableEntry& b = table.routes[j];
       const bool same = a.path == b.path && a.hosts == b.hosts && a.methods == b.methods &&
                         a.headers == b.headers;
-      return ConfigError(
-          source, "routes",
-          absl::StrCat(b.where, " can never match: ", a.where,
-                       same ? " has the same hosts and match ("
-                            : " comes first and takes every request it would (",
-                       Describe(a.path), a.hosts.empty() ? ", every host" : "",
-                       same ? "); give each request to one route"
-                            : "); make one of them more specific"));
+      return ConfigError(source, "routes",
+                         absl::StrCat(b.where, " can never match: ", a.where,
+                                      same ? " has the same hosts and match ("
+                                           : " comes first and takes every request it would (",
+                                      Describe(a.path), a.hosts.empty() ? ", every host" : "",
+                                      same ? "); give each request to one route"
+                                           : "); make one of them more specific"));
     }
   }
   if (config.routes().has_default_destination()) {

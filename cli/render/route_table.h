@@ -7,8 +7,8 @@
 // literal prefix every path they match starts with (a prefix's own length; for a regex,
 // the common start of the shortest and longest strings RE2 says it can match), longest
 // first, a regex before a prefix of the same length; then routes with methods before
-// routes without (fewer methods first), more headers before fewer, fewer hosts before more (all hosts last);
-// then by name. Istio takes the first route that matches, so a more specific route is
+// routes without (fewer methods first), more headers before fewer, fewer hosts before more (all
+// hosts last); then by name. Istio takes the first route that matches, so a more specific route is
 // never shadowed by a broader one whatever order the file lists them in. A route that an
 // earlier one covers entirely (same or wider hosts, methods, fewer headers, a path match
 // taking all of its paths) can never match: an error naming both.
@@ -30,8 +30,8 @@ namespace edgekit::cli {
 struct RouteTableEntry {
   enum class Kind { kHttp, kGrpcService };
   Kind kind = Kind::kHttp;
-  std::string name;   // the rendered route name
-  std::string where;  // what messages call it: "routes.http[2] (orders)"
+  std::string name;                // the rendered route name
+  std::string where;               // what messages call it: "routes.http[2] (orders)"
   std::vector<std::string> hosts;  // empty: every host of the gateway
   StringMatch path;
   std::vector<std::string> methods;  // empty: any; sorted

@@ -255,8 +255,7 @@ TEST(HttpRoutesTest, ErrorsNameTheRouteAndWhatIsWrong) {
        "routes.http[0].destination: required"},
       {"port: 80", "port: 0", "routes.http[0].destination.port: must be in [1, 65535], got 0"},
   };
-  const std::string gateway =
-      "gateway: {hosts: [shop.example.com, \"*.internal.example.com\"]}\n";
+  const std::string gateway = "gateway: {hosts: [shop.example.com, \"*.internal.example.com\"]}\n";
   for (const Case& c : cases) {
     const std::string text = absl::StrCat(gateway, absl::StrReplaceAll(route, {{c.from, c.to}}));
     const std::string err = RenderError(text);
@@ -293,8 +292,7 @@ TEST(HttpRoutesTest, ARouteAnotherCoversIsRefusedNamingBoth) {
   Rendered methods = RenderText(two("      match: {prefix: /a, methods: [GET, POST]}\n",
                                     "      match: {prefix: /a, methods: [GET]}\n"));
   ASSERT_EQ(methods.result.exit_code, 0) << methods.result.err;
-  EXPECT_EQ(RouteNames(YAML::Load(methods.routes)),
-            (std::vector<std::string>{"second", "first"}));
+  EXPECT_EQ(RouteNames(YAML::Load(methods.routes)), (std::vector<std::string>{"second", "first"}));
 }
 
 TEST(HttpRoutesTest, DefaultIsTheCatchAllsName) {
@@ -305,8 +303,9 @@ TEST(HttpRoutesTest, DefaultIsTheCatchAllsName) {
       match: {prefix: /x}
       destination: {host: x.x.svc.cluster.local, port: 80}
 )");
-  EXPECT_TRUE(absl::StrContains(err, "routes.http[0] (default): \"default\" is the name of the "
-                                     "route to routes.default_destination: rename it"))
+  EXPECT_TRUE(absl::StrContains(err,
+                                "routes.http[0] (default): \"default\" is the name of the "
+                                "route to routes.default_destination: rename it"))
       << err;
 }
 
@@ -327,7 +326,8 @@ routes:
 TEST(HttpRoutesTest, ARulePathRegexThatCannotMatchIsRefusedInBothEngines) {
   for (const std::string engine : {"routes", "broker"}) {
     const std::string err = RenderError(absl::StrCat(R"(direct_responses:
-  engine: )", engine, R"(
+  engine: )",
+                                                     engine, R"(
   rules:
     - name: admin
       when: {path: {regex: "admin/.*"}}
@@ -336,16 +336,18 @@ routes:
   default_destination: {host: web.web.svc.cluster.local, port: 80}
 ext_authz: {upstream_target: "authz.auth.svc.cluster.local:9000"}
 )"));
-    EXPECT_TRUE(absl::StrContains(err, "when.path.regex: \"admin/.*\" never matches: a request "
-                                       "path starts with \"/\""))
+    EXPECT_TRUE(absl::StrContains(err,
+                                  "when.path.regex: \"admin/.*\" never matches: a request "
+                                  "path starts with \"/\""))
         << engine << ": " << err;
   }
 }
 
 TEST(HttpRoutesTest, ATabInTheIndentationIsNamed) {
   const std::string err = RenderError("routes:\n\tdefault_destination: {host: a, port: 1}\n");
-  EXPECT_TRUE(absl::StrContains(err, "(line 2 is indented with a tab: YAML indents with spaces "
-                                     "only)"))
+  EXPECT_TRUE(absl::StrContains(err,
+                                "(line 2 is indented with a tab: YAML indents with spaces "
+                                "only)"))
       << err;
 }
 
