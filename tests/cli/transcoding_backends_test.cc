@@ -228,8 +228,8 @@ TEST_F(TranscodingBackendsTest, ConflictsAreRefusedNamingBothSides) {
   for (const Case& c : cases) {
     auto result = Render(c.yaml);
     EXPECT_EQ(result.exit_code, 1) << c.yaml;
-    EXPECT_TRUE(absl::StrContains(result.err, c.want)) << "want: " << c.want << "\ngot: "
-                                                       << result.err;
+    EXPECT_TRUE(absl::StrContains(result.err, c.want))
+        << "want: " << c.want << "\ngot: " << result.err;
     EXPECT_FALSE(testing::FileExists(dir_ + "/out"));
   }
 }
