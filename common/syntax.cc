@@ -35,6 +35,12 @@ bool IsDns1123Label(absl::string_view s) {
   return s.front() != '-' && s.back() != '-';
 }
 
+bool IsTeamScopedName(absl::string_view s) {
+  const size_t dot = s.find('.');
+  if (dot == absl::string_view::npos) return IsDns1123Label(s);
+  return IsDns1123Label(s.substr(0, dot)) && IsDns1123Label(s.substr(dot + 1));
+}
+
 bool IsDns1123Subdomain(absl::string_view s) {
   if (s.empty() || s.size() > 253) return false;
   for (absl::string_view part : absl::StrSplit(s, '.')) {

@@ -20,6 +20,10 @@ bool IsHttpToken(absl::string_view s);
 
 // RFC 1123 label: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 (namespaces, rule names).
 bool IsDns1123Label(absl::string_view s);
+
+// A rule or route name: an RFC 1123 label, or "<team>.<label>" (both labels) as names
+// composed from a team's file are.
+bool IsTeamScopedName(absl::string_view s);
 // RFC 1123 subdomain: labels joined by '.', at most 253 (object names, hosts).
 bool IsDns1123Subdomain(absl::string_view s);
 

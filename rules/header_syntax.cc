@@ -34,10 +34,6 @@ bool IsHeaderValue(const std::string& v) {
   return true;
 }
 
-}  // namespace edgekit::rules
-
-namespace edgekit::rules {
-
 std::string PathRegexProblem(const std::string& regex) {
   RE2 re(regex, RE2::Quiet);
   std::string min, max;
@@ -50,6 +46,15 @@ std::string PathRegexProblem(const std::string& regex) {
                         regex, "\"?)");
   }
   return "";
+}
+
+std::string RegexLiteralPrefix(const std::string& regex) {
+  RE2 re(regex, RE2::Quiet);
+  std::string min, max;
+  if (!re.ok() || !re.PossibleMatchRange(&min, &max, 64)) return "";
+  size_t n = 0;
+  while (n < min.size() && n < max.size() && min[n] == max[n]) ++n;
+  return min.substr(0, n);
 }
 
 }  // namespace edgekit::rules

@@ -22,6 +22,10 @@ bool IsHeaderValue(const std::string& v);
 // rules (both engines) and the CLI's HTTP routes, where "v1/.*" is an easy slip.
 std::string PathRegexProblem(const std::string& regex);
 
+// The literal start every string the RE2 regex matches shares (the common prefix of the
+// bounds of PossibleMatchRange); "" when unknown.
+std::string RegexLiteralPrefix(const std::string& regex);
+
 }  // namespace edgekit::rules
 
 #endif  // EDGEKIT_RULES_HEADER_SYNTAX_H_

@@ -364,6 +364,32 @@ bool Holds(const Node& n, const RequestView& r) {
   return false;
 }
 
+// Host patterns into `out`; "*" anywhere means every host.
+absl::Status CompileHosts(const google::protobuf::RepeatedPtrField<std::string>& hosts,
+                          absl::string_view path, RuleSet::HostSet* out) {
+  for (int i = 0; i < hosts.size(); ++i) {
+    const std::string& host = hosts[i];
+    if (!IsHostPattern(host)) {
+      return Error(absl::StrCat(path, ".hosts[", i, "]"),
+                   absl::StrCat("\"", host,
+                                "\" is not a lowercase DNS name, \"*.\" + a DNS name, or \"*\""));
+    }
+  }
+  for (const std::string& host : hosts) {
+    if (host == "*") {
+      *out = RuleSet::HostSet();
+      return absl::OkStatus();
+    }
+    out->every_host = false;
+    if (absl::StartsWith(host, "*.")) {
+      out->wildcard_suffixes.insert(host.substr(1));
+    } else {
+      out->exact.insert(host);
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 RuleSet::RuleSet() = default;
@@ -375,26 +401,7 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSet::Compile(
     const Options& options) {
   std::shared_ptr<RuleSet> set(new RuleSet());
   CompileState state(options);
-  for (int i = 0; i < hosts.size(); ++i) {
-    const std::string& host = hosts[i];
-    if (!IsHostPattern(host)) {
-      return Error(absl::StrCat(path, ".hosts[", i, "]"),
-                   absl::StrCat("\"", host,
-                                "\" is not a lowercase DNS name, \"*.\" + a DNS name, or \"*\""));
-    }
-    if (host == "*") {
-      set->every_host_ = true;
-      set->exact_hosts_.clear();
-      set->wildcard_suffixes_.clear();
-      break;
-    }
-    set->every_host_ = false;
-    if (absl::StartsWith(host, "*.")) {
-      set->wildcard_suffixes_.insert(host.substr(1));
-    } else {
-      set->exact_hosts_.insert(host);
-    }
-  }
+  if (absl::Status s = CompileHosts(hosts, path, &set->hosts_); !s.ok()) return s;
   absl::flat_hash_map<std::string, int> names;
   for (int i = 0; i < rules.size(); ++i) {
     const v1::Rule& rule = rules[i];
@@ -402,7 +409,7 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSet::Compile(
     if (!rule.has_name() || rule.name().empty()) {
       return Error(rule_path + ".name", "required: a name for messages and metrics");
     }
-    if (!IsDns1123Label(rule.name())) {
+    if (!IsTeamScopedName(rule.name())) {
       return Error(rule_path + ".name",
                    absl::StrCat("\"", rule.name(),
                                 "\" is not a Kubernetes name (lowercase letters, digits and '-', "
@@ -412,9 +419,21 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSet::Compile(
       return Error(rule_path + ".name", absl::StrCat("\"", rule.name(), "\" is used twice (also ",
                                                      path, ".rules[", it->second, "])"));
     }
-    if (!set->conditions_.empty() && set->conditions_.back() == nullptr) {
+    if (!set->conditions_.empty() && set->conditions_.back() == nullptr &&
+        set->rule_hosts_.back().every_host) {
       return Error(rule_path, absl::StrCat("can never answer: ", path, ".rules[", i - 1,
                                            "] has no `when` and answers every request"));
+    }
+    HostSet rule_hosts;
+    if (absl::Status s = CompileHosts(rule.hosts(), rule_path, &rule_hosts); !s.ok()) return s;
+    for (int h = 0; h < rule.hosts_size(); ++h) {
+      // A wildcard is inside the set's hosts when one of its names is.
+      const std::string& host = rule.hosts(h);
+      const std::string probe = absl::StartsWith(host, "*.") ? "x" + host.substr(1) : host;
+      if (host == "*" ? !set->hosts_.every_host : !set->hosts_.Contains(probe)) {
+        return Error(absl::StrCat(rule_path, ".hosts[", h, "]"),
+                     absl::StrCat("\"", host, "\" is outside the hosts of ", path, ".hosts"));
+      }
     }
     absl::StatusOr<RuleResponse> response = CompileResponse(rule, rule_path);
     if (!response.ok()) return response.status();
@@ -425,6 +444,7 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSet::Compile(
       condition = std::make_unique<Node>(*std::move(when));
     }
     set->conditions_.push_back(std::move(condition));
+    set->rule_hosts_.push_back(std::move(rule_hosts));
     set->rules_.push_back(Rule{rule.name(), *std::move(response)});
   }
   set->cidr_count_ = state.cidrs;
@@ -432,22 +452,24 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSet::Compile(
   return std::shared_ptr<const RuleSet>(std::move(set));
 }
 
-bool RuleSet::HostSelected(absl::string_view authority) const {
-  if (every_host_) return true;
-  std::string buffer;
-  const absl::string_view host = HostName(authority, &buffer);
-  if (exact_hosts_.contains(host)) return true;
+bool RuleSet::HostSet::Contains(absl::string_view host) const {
+  if (every_host) return true;
+  if (exact.contains(host)) return true;
   // "*.example.com" takes every name ending in ".example.com" (any depth), as Envoy's
   // virtual-host domains do, but not "example.com" itself.
   for (size_t dot = host.find('.'); dot != absl::string_view::npos; dot = host.find('.', dot + 1)) {
-    if (dot > 0 && wildcard_suffixes_.contains(host.substr(dot))) return true;
+    if (dot > 0 && wildcard_suffixes.contains(host.substr(dot))) return true;
   }
   return false;
 }
 
 int RuleSet::Match(const RequestView& request) const {
-  if (rules_.empty() || !HostSelected(request.host())) return -1;
+  if (rules_.empty()) return -1;
+  std::string buffer;
+  const absl::string_view host = HostName(request.host(), &buffer);
+  if (!hosts_.Contains(host)) return -1;
   for (size_t i = 0; i < conditions_.size(); ++i) {
+    if (!rule_hosts_[i].Contains(host)) continue;
     if (conditions_[i] == nullptr || Holds(*conditions_[i], request)) return static_cast<int>(i);
   }
   return -1;

@@ -107,15 +107,22 @@ class RuleSet {
 
   struct Node;  // a compiled condition (rule_set.cc)
 
+  // Istio host patterns ("api.example.com", "*.example.com", "*") compiled for lookup.
+  struct HostSet {
+    bool every_host = true;
+    absl::flat_hash_set<std::string> exact;
+    absl::flat_hash_set<std::string> wildcard_suffixes;  // ".example.com" for "*.example.com"
+    // `host`: lowercase, without its port.
+    bool Contains(absl::string_view host) const;
+  };
+
  private:
   RuleSet();
-  bool HostSelected(absl::string_view host) const;
 
   std::vector<Rule> rules_;
   std::vector<std::unique_ptr<Node>> conditions_;  // per rule; null: every request
-  bool every_host_ = true;
-  absl::flat_hash_set<std::string> exact_hosts_;
-  absl::flat_hash_set<std::string> wildcard_suffixes_;  // ".example.com" for "*.example.com"
+  std::vector<HostSet> rule_hosts_;                // per rule (Rule.hosts)
+  HostSet hosts_;                                  // the whole set's
   size_t cidr_count_ = 0;
   std::vector<std::string> files_;
 };

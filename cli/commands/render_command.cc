@@ -8,6 +8,7 @@
 #include "cli/edge/edge_config.h"
 #include "cli/render/output_writer.h"
 #include "cli/render/pipeline.h"
+#include "cli/render/team_composition.h"
 
 namespace edgekit::cli {
 
@@ -35,6 +36,10 @@ absl::Status RunRender(const RenderOptions& options) {
     if (!loaded.ok()) return loaded.status();
     config = *std::move(loaded);
   }
+  // A platform file: every team's file merged in first, checked against its claims.
+  absl::StatusOr<Composition> composition = ComposeTeams(context.source, &config);
+  if (!composition.ok()) return composition.status();
+  if (!composition->teams.empty()) context.composition = &*composition;
 
   RenderPipeline pipeline;
   pipeline.ApplyDefaults(&config);

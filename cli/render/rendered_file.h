@@ -8,6 +8,8 @@
 
 namespace edgekit::cli {
 
+struct Composition;  // team_composition.h
+
 // One output file: its name under -o DIR and its YAML documents (each without "---").
 struct RenderedFile {
   std::string name;
@@ -24,6 +26,9 @@ struct RenderContext {
   // "<source>: <key.path>: <decision>" lines saying what edgekit decided for the author
   // (the engine `auto` chose), printed by RunRender to stderr after the warnings.
   std::vector<std::string>* notes = nullptr;
+  // Where each piece came from when the config was composed from team files
+  // (team_composition.h); null for a single edge.yaml.
+  const Composition* composition = nullptr;
   // Names the config in messages: the edge.yaml path or "command line".
   std::string source = "command line";
 };

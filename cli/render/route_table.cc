@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "cli/edge/config_checks.h"
+#include "cli/edge/hosts.h"
 #include "re2/re2.h"
 #include "rules/header_syntax.h"
 
@@ -22,22 +23,9 @@ namespace {
 using edge::v1::EdgeConfig;
 using edge::v1::HttpRoute;
 
-// A lowercase DNS name, or one with a leading "*." wildcard, or "*".
-bool IsHostPattern(const std::string& host) {
-  if (host == "*") return true;
-  const std::string name = absl::StartsWith(host, "*.") ? host.substr(2) : host;
-  return IsDns1123Subdomain(name);
-}
-
 // The literal start every path `m` matches shares.
 std::string LiteralPrefix(const StringMatch& m) {
-  if (m.kind != StringMatch::Kind::kRegex) return m.value;
-  RE2 re(m.value, RE2::Quiet);
-  std::string min, max;
-  if (!re.ok() || !re.PossibleMatchRange(&min, &max, 64)) return "";
-  size_t n = 0;
-  while (n < min.size() && n < max.size() && min[n] == max[n]) ++n;
-  return min.substr(0, n);
+  return m.kind == StringMatch::Kind::kRegex ? rules::RegexLiteralPrefix(m.value) : m.value;
 }
 
 // What the order and the cover test need of a route's path, worked out once per route
@@ -215,38 +203,23 @@ std::string GrpcRouteName(const std::string& service, std::set<std::string>* use
 
 }  // namespace
 
-bool HostCovers(const std::string& pattern, const std::string& host) {
-  if (pattern == "*" || pattern == host) return true;
-  if (!absl::StartsWith(pattern, "*.")) return false;
-  const std::string suffix = pattern.substr(1);  // ".example.com"
-  // "*.example.com" covers "a.example.com" and "*.a.example.com", not "example.com".
-  return host.size() > suffix.size() && absl::EndsWith(host, suffix);
-}
-
-std::string AuthorityRegex(const std::vector<std::string>& hosts) {
-  std::vector<std::string> parts;
-  for (const std::string& host : hosts) {
-    if (absl::StartsWith(host, "*.")) {
-      parts.push_back(absl::StrCat("[^:/]+", RE2::QuoteMeta(host.substr(1))));
-    } else {
-      parts.push_back(RE2::QuoteMeta(host));
-    }
-  }
-  // Envoy compares hosts without case (its virtual host lookup lowercases); the header
-  // keeps the client's spelling and may carry a port.
-  return absl::StrCat("(?i)(", absl::StrJoin(parts, "|"), ")(:[0-9]+)?");
-}
-
 absl::Status ValidateHttpRoutes(const EdgeConfig& config, const std::string& source) {
-  const auto& gateway_hosts = config.gateway().hosts();
+  return ValidateHttpRoutesWithin(
+      config.routes(), {config.gateway().hosts().begin(), config.gateway().hosts().end()},
+      "gateway.hosts", source);
+}
+
+absl::Status ValidateHttpRoutesWithin(const edge::v1::Routes& routes,
+                                      const std::vector<std::string>& gateway_hosts,
+                                      const std::string& hosts_owner, const std::string& source) {
   std::map<std::string, int> names;
-  for (int i = 0; i < config.routes().http_size(); ++i) {
-    const HttpRoute& route = config.routes().http(i);
+  for (int i = 0; i < routes.http_size(); ++i) {
+    const HttpRoute& route = routes.http(i);
     const std::string key = absl::StrCat("routes.http[", i, "]");
     if (route.name().empty()) {
       return ConfigError(source, key + ".name", "required: a name for the route (e.g. \"orders\")");
     }
-    if (!IsDns1123Label(route.name())) {
+    if (!IsTeamScopedName(route.name())) {
       return ConfigError(source, key + ".name",
                          absl::StrCat("\"", route.name(),
                                       "\" is not a Kubernetes name (lowercase letters, digits "
@@ -277,7 +250,7 @@ absl::Status ValidateHttpRoutes(const EdgeConfig& config, const std::string& sou
       if (!served) {
         return ConfigError(
             source, host_key,
-            absl::StrCat("\"", host, "\" is not one of gateway.hosts (",
+            absl::StrCat("\"", host, "\" is not one of ", hosts_owner, " (",
                          absl::StrJoin(gateway_hosts, ", "), ") nor under one of its wildcards"));
       }
     }
@@ -316,11 +289,17 @@ absl::Status ValidateHttpRoutes(const EdgeConfig& config, const std::string& sou
 
 absl::StatusOr<RouteTable> BuildRouteTable(const EdgeConfig& config,
                                            const std::vector<GrpcServiceRoute>& grpc_routes,
-                                           const std::string& source) {
+                                           const std::string& source,
+                                           const Composition* composition) {
   RouteTable table;
   std::map<std::string, std::string> names;  // rendered name -> where
   for (int i = 0; i < config.routes().http_size(); ++i) {
     table.routes.push_back(EntryOf(config.routes().http(i), i));
+    if (composition != nullptr) {
+      auto origin = composition->http_routes.find(i);
+      if (origin != composition->http_routes.end())
+        table.routes.back().where = origin->second.where;
+    }
     names.emplace(table.routes.back().name, table.routes.back().where);
   }
   if (config.routes().has_default_destination() && names.count("default") > 0) {
@@ -335,6 +314,10 @@ absl::StatusOr<RouteTable> BuildRouteTable(const EdgeConfig& config,
     e.kind = RouteTableEntry::Kind::kGrpcService;
     e.name = GrpcRouteName(grpc.service, &grpc_names);
     e.where = absl::StrCat("the route of transcoded service ", grpc.service);
+    if (!grpc.team.empty()) {
+      e.name = absl::StrCat(grpc.team, ".", e.name);
+      absl::StrAppend(&e.where, " (team ", grpc.team, ")");
+    }
     // After transcoding the path is /<package>.<Service>/<Method> and Envoy matches the
     // routes again: the gRPC route takes that path on every host, as the transcoder's
     // bindings match on every host.

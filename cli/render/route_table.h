@@ -22,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "cli/render/direct_response/direct_response.h"
+#include "cli/render/team_composition.h"
 #include "cli/render/transcoding.h"
 #include "edgekit/edge/v1/edge_config.pb.h"
 
@@ -48,19 +49,19 @@ struct RouteTable {
 // Checks routes.http (names, hosts within gateway.hosts, matches, destinations):
 // "<source>: routes.http[i].<key>: <problem>".
 absl::Status ValidateHttpRoutes(const edge::v1::EdgeConfig& config, const std::string& source);
+// The same checks with the hosts a route may name given (a team's, in a team file):
+// `hosts_owner` names them in messages ("gateway.hosts", "the hosts of team payments").
+absl::Status ValidateHttpRoutesWithin(const edge::v1::Routes& routes,
+                                      const std::vector<std::string>& allowed_hosts,
+                                      const std::string& hosts_owner, const std::string& source);
 
 // The table of routes.http, the transcoded services' routes and the default, ordered;
 // an error when one route can never match because of another.
+// `composition` (optional) names where each route came from in messages.
 absl::StatusOr<RouteTable> BuildRouteTable(const edge::v1::EdgeConfig& config,
                                            const std::vector<GrpcServiceRoute>& grpc_routes,
-                                           const std::string& source);
-
-// `host` is `pattern` or under it: "*" covers every host, "*.example.com" every name
-// ending in ".example.com" (Istio's and Envoy's wildcard: one or more labels).
-bool HostCovers(const std::string& pattern, const std::string& host);
-
-// The RE2 regex Istio's `authority` match needs for `hosts` (any port allowed).
-std::string AuthorityRegex(const std::vector<std::string>& hosts);
+                                           const std::string& source,
+                                           const Composition* composition = nullptr);
 
 }  // namespace edgekit::cli
 

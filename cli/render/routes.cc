@@ -12,9 +12,11 @@
 #include "cli/edge/config_checks.h"
 #include "cli/edge/defaults.h"
 #include "cli/edge/edge_config.h"
+#include "cli/edge/hosts.h"
 #include "cli/render/manifest_doc.h"
 #include "cli/render/output_files.h"
 #include "cli/render/route_table.h"
+#include "cli/render/team_composition.h"
 
 namespace edgekit::cli {
 namespace {
@@ -82,7 +84,8 @@ absl::StatusOr<std::vector<RenderedFile>> RenderRoutes(
   }
   const edge::v1::Routes& routes = config.routes();
   const edge::v1::Gateway& gateway = config.gateway();
-  absl::StatusOr<RouteTable> table = BuildRouteTable(config, grpc_routes, context.source);
+  absl::StatusOr<RouteTable> table =
+      BuildRouteTable(config, grpc_routes, context.source, context.composition);
   if (!table.ok()) return table.status();
   const bool has_default = table->default_destination.has_value();
   // After a rule answering every request no route can match (`edgekit validate` would
@@ -102,6 +105,7 @@ absl::StatusOr<std::vector<RenderedFile>> RenderRoutes(
     hosts.push_back("*");
     comment = "# gateway.hosts is empty: these routes serve every host (\"*\").\n";
   }
+  if (context.composition != nullptr) absl::StrAppend(&comment, context.composition->Comment());
   if (unreachable) {
     absl::StrAppend(&comment, "# Route ", direct.routes.back().name,
                     " answers every request: the gRPC routes and the default\n"

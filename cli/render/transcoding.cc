@@ -26,6 +26,9 @@
 #include "cli/render/gzip.h"
 #include "cli/render/manifest_doc.h"
 #include "cli/render/output_files.h"
+#include "cli/render/team_composition.h"
+#include "cli/render/transcoding_backends.h"
+#include "cli/render/transcoding_guardrails.h"
 #include "common/file_io.h"
 #include "google/protobuf/descriptor.pb.h"
 
@@ -38,22 +41,6 @@ using google::protobuf::FileDescriptorProto;
 using google::protobuf::FileDescriptorSet;
 
 namespace {
-
-bool IsProtoIdentifier(absl::string_view s) {
-  if (s.empty() || absl::ascii_isdigit(s.front())) return false;
-  for (char c : s) {
-    if (!(absl::ascii_isalnum(c) || c == '_')) return false;
-  }
-  return true;
-}
-
-// "package.Service" (or "Service" for a file without a package).
-bool IsServiceName(const std::string& s) {
-  for (absl::string_view part : absl::StrSplit(s, '.')) {
-    if (!IsProtoIdentifier(part)) return false;
-  }
-  return true;
-}
 
 // A query parameter name as the transcoder sees it: no separators or spaces.
 bool IsQueryParameterName(const std::string& s) {
@@ -102,82 +89,6 @@ std::vector<std::string> ServicesIn(const FileDescriptorSet& set) {
   return services;
 }
 
-// One gRPC backend of the transcoder: the top-level fields of `transcoding` (when they
-// name a descriptor source) or an entry of transcoding.backends, with the key path its
-// messages use.
-struct Backend {
-  std::string key;  // "transcoding" or "transcoding.backends[i]"
-  TranscodingBackend spec;
-};
-
-std::vector<Backend> BackendsOf(const Transcoding& t) {
-  std::vector<Backend> backends;
-  if (t.has_descriptor_set() || !t.proto_files().empty() || !t.services().empty() ||
-      t.has_destination() || !t.include_paths().empty() || t.backends().empty()) {
-    Backend top{"transcoding", {}};
-    *top.spec.mutable_proto_files() = t.proto_files();
-    *top.spec.mutable_include_paths() = t.include_paths();
-    if (t.has_descriptor_set()) top.spec.set_descriptor_set(t.descriptor_set());
-    *top.spec.mutable_services() = t.services();
-    if (t.has_destination()) *top.spec.mutable_destination() = t.destination();
-    backends.push_back(std::move(top));
-  }
-  for (int i = 0; i < t.backends_size(); ++i) {
-    backends.push_back({absl::StrCat("transcoding.backends[", i, "]"), t.backends(i)});
-  }
-  return backends;
-}
-
-absl::Status ValidateBackend(const Backend& backend, const std::string& source,
-                             std::set<std::string>* listed_services) {
-  const TranscodingBackend& t = backend.spec;
-  const std::string& k = backend.key;
-  if (t.has_descriptor_set() && !t.proto_files().empty()) {
-    return ConfigError(source, k + ".descriptor_set",
-                       "give either proto_files or descriptor_set, not both");
-  }
-  if (!t.has_descriptor_set() && t.proto_files().empty()) {
-    return ConfigError(source, k,
-                       "no descriptor: give proto_files (with include_paths) or descriptor_set");
-  }
-  if (t.has_descriptor_set() && t.descriptor_set().empty()) {
-    return ConfigError(source, k + ".descriptor_set", "empty path");
-  }
-  if (t.has_descriptor_set() && !t.include_paths().empty()) {
-    return ConfigError(source, k + ".include_paths",
-                       "only used with proto_files, not with a prebuilt descriptor");
-  }
-  for (int i = 0; i < t.proto_files_size(); ++i) {
-    if (t.proto_files(i).empty()) {
-      return ConfigError(source, absl::StrCat(k, ".proto_files[", i, "]"), "empty path");
-    }
-  }
-  for (int i = 0; i < t.include_paths_size(); ++i) {
-    if (t.include_paths(i).empty()) {
-      return ConfigError(source, absl::StrCat(k, ".include_paths[", i, "]"),
-                         "empty directory name (use \".\" for the edge.yaml's directory)");
-    }
-  }
-  for (int i = 0; i < t.services_size(); ++i) {
-    const std::string key = absl::StrCat(k, ".services[", i, "]");
-    if (!IsServiceName(t.services(i))) {
-      return ConfigError(source, key,
-                         absl::StrCat("\"", t.services(i),
-                                      "\" is not a fully qualified gRPC service name such as "
-                                      "\"helloworld.Greeter\""));
-    }
-    if (!listed_services->insert(t.services(i)).second) {
-      return ConfigError(source, key, absl::StrCat("\"", t.services(i), "\" is listed twice"));
-    }
-  }
-  if (!t.has_destination()) {
-    return ConfigError(source, k + ".destination",
-                       "required: the gRPC service's host and port, e.g. "
-                       "{host: greeter.default.svc.cluster.local, port: 50051}");
-  }
-  return CheckDestination(source, k + ".destination", t.destination());
-}
-
 // "/v1/{name=shelves/*}/books/{id}" -> "/v1/shelves/*/books/*": two templates that
 // match the same paths compare equal whatever their variables are called.
 std::string TemplateShape(const std::string& path) {
@@ -208,7 +119,7 @@ absl::StatusOr<Descriptor> LoadDescriptor(const Backend& backend, const RenderCo
                                           std::vector<std::string>* warnings) {
   Descriptor out;
   const TranscodingBackend& t = backend.spec;
-  const std::string& source = context.source;
+  const std::string& source = backend.source;
   if (t.has_descriptor_set()) {
     out.key = absl::StrCat(backend.key, ".descriptor_set");
     const std::string path = Resolve(context.base_dir, t.descriptor_set());
@@ -282,6 +193,55 @@ absl::StatusOr<Descriptor> LoadDescriptor(const Backend& backend, const RenderCo
   return out;
 }
 
+// The services a backend serves: those listed (each must be in its descriptor), or its
+// only bound service; several bound services and none listed is an error, so that no
+// service reaches a destination without the author saying so.
+absl::StatusOr<std::vector<std::string>> ServicesOfBackend(const Backend& backend,
+                                                           const Descriptor& descriptor,
+                                                           const std::vector<std::string>& bound,
+                                                           std::vector<std::string>* warnings) {
+  const TranscodingBackend& spec = backend.spec;
+  const std::string& at = backend.source;
+  if (spec.services().empty()) {
+    if (bound.empty()) {
+      return ConfigError(
+          at, descriptor.key,
+          "no service has google.api.http bindings, so there is nothing to transcode "
+          "(annotate methods with option (google.api.http), or list services)");
+    }
+    if (bound.size() > 1) {
+      return ConfigError(
+          at, backend.key + ".services",
+          absl::StrCat("the descriptor set has ", bound.size(),
+                       " services with google.api.http bindings (", absl::StrJoin(bound, ", "),
+                       ") and ", backend.key,
+                       ".destination is one backend: list the services it serves in ", backend.key,
+                       ".services, and give each other service its own entry in "
+                       "transcoding.backends"));
+    }
+    return bound;
+  }
+  std::vector<std::string> services;
+  const std::vector<std::string> available = ServicesIn(descriptor.set);
+  for (int i = 0; i < spec.services_size(); ++i) {
+    const std::string& service = spec.services(i);
+    if (std::find(available.begin(), available.end(), service) == available.end()) {
+      return ConfigError(
+          at, absl::StrCat(backend.key, ".services[", i, "]"),
+          absl::StrCat("service \"", service, "\" is not in the descriptor set (it has: ",
+                       available.empty() ? "no services" : absl::StrJoin(available, ", "), ")"));
+    }
+    if (std::find(bound.begin(), bound.end(), service) == bound.end()) {
+      warnings->push_back(absl::StrCat(
+          at, ": ", backend.key, ".services[", i, "]: warning: service \"", service,
+          "\" has no google.api.http bindings; the transcoder will not serve any of its "
+          "methods"));
+    }
+    services.push_back(service);
+  }
+  return services;
+}
+
 void EmitTranscoderPatch(Doc& d, const Transcoding& t, const std::vector<std::string>& services,
                          const std::string& descriptor_base64) {
   BeginInsertBeforeRouter(d, "envoy.filters.http.grpc_json_transcoder");
@@ -329,14 +289,15 @@ void ApplyTranscodingDefaults(EdgeConfig* config) {
   ApplyDeclaredDefaults(t);
 }
 
-absl::Status ValidateTranscodingConfig(const EdgeConfig& config, const std::string& source) {
+absl::Status ValidateTranscodingConfig(const EdgeConfig& config, const std::string& source,
+                                       const Composition* composition) {
   const Transcoding& t = config.transcoding();
   if (absl::Status s = CheckKubernetesName(source, "transcoding.name", t.name()); !s.ok()) {
     return s;
   }
   std::set<std::string> listed_services;
-  for (const Backend& backend : BackendsOf(t)) {
-    if (absl::Status s = ValidateBackend(backend, source, &listed_services); !s.ok()) return s;
+  for (const Backend& backend : BackendsOf(t, source, composition)) {
+    if (absl::Status s = ValidateBackend(backend, &listed_services); !s.ok()) return s;
   }
   std::set<std::string> seen;
   if (t.unknown_query_parameters() == Transcoding::UNKNOWN_QUERY_PARAMETERS_UNSPECIFIED) {
@@ -379,25 +340,26 @@ absl::StatusOr<TranscodingOutput> RenderTranscoding(const EdgeConfig& config,
   // loads. A file two backends share (common protos) is kept once when it is the same
   // file; with different content the merged set would depend on which came first.
   FileDescriptorSet merged;
-  std::map<std::string, std::pair<std::string, std::string>> file_origin;  // name -> key, bytes
+  std::map<std::string, std::pair<std::string, std::string>> file_origin;  // name -> label, bytes
   std::vector<std::string> services;
-  std::map<std::string, std::string> service_backend;  // service -> backend key
+  std::map<std::string, const Backend*> service_backend;
   std::vector<GrpcServiceRoute> routes;
-  const std::vector<Backend> backends = BackendsOf(t);
+  const std::vector<Backend> backends = BackendsOf(t, source, context.composition);
   std::string single_backend_bytes;  // a lone prebuilt descriptor set is embedded as it is
   for (const Backend& backend : backends) {
     absl::StatusOr<Descriptor> descriptor = LoadDescriptor(backend, context, warnings);
     if (!descriptor.ok()) return descriptor.status();
     if (backends.size() == 1) single_backend_bytes = descriptor->bytes;
+    const std::string& at = backend.source;
     for (const FileDescriptorProto& file : descriptor->set.file()) {
       std::string bytes;
       file.SerializeToString(&bytes);
       auto [it, inserted] =
-          file_origin.emplace(file.name(), std::make_pair(descriptor->key, bytes));
+          file_origin.emplace(file.name(), std::make_pair(Label(backend, descriptor->key), bytes));
       if (inserted) {
         *merged.add_file() = file;
       } else if (it->second.second != bytes) {
-        return ConfigError(source, descriptor->key,
+        return ConfigError(at, descriptor->key,
                            absl::StrCat(file.name(), " differs from the file of the same name in ",
                                         it->second.first,
                                         ": the gateway's one transcoder loads one merged "
@@ -406,7 +368,7 @@ absl::StatusOr<TranscodingOutput> RenderTranscoding(const EdgeConfig& config,
     }
     absl::StatusOr<std::vector<HttpRoute>> bindings = ListHttpRoutes(descriptor->set);
     if (!bindings.ok()) {
-      return ConfigError(source, descriptor->key, std::string(bindings.status().message()));
+      return ConfigError(at, descriptor->key, std::string(bindings.status().message()));
     }
     // Services with at least one binding, in descriptor order.
     std::vector<std::string> bound;
@@ -414,58 +376,25 @@ absl::StatusOr<TranscodingOutput> RenderTranscoding(const EdgeConfig& config,
       const std::string service = ServiceOf(route.method);
       if (std::find(bound.begin(), bound.end(), service) == bound.end()) bound.push_back(service);
     }
-    const TranscodingBackend& spec = backend.spec;
-    std::vector<std::string> backend_services;
-    if (spec.services().empty()) {
-      if (bound.empty()) {
-        return ConfigError(
-            source, descriptor->key,
-            "no service has google.api.http bindings, so there is nothing to transcode "
-            "(annotate methods with option (google.api.http), or list services)");
-      }
-      if (bound.size() > 1) {
-        // One destination for several services only when the author says so: else a
-        // second team's service silently reaches the first one's backend.
-        return ConfigError(
-            source, backend.key + ".services",
-            absl::StrCat("the descriptor set has ", bound.size(),
-                         " services with google.api.http bindings (", absl::StrJoin(bound, ", "),
-                         ") and ", backend.key,
-                         ".destination is one backend: list the services it serves in ",
-                         backend.key,
-                         ".services, and give each other service its own entry in "
-                         "transcoding.backends"));
-      }
-      backend_services = bound;
-    } else {
-      const std::vector<std::string> available = ServicesIn(descriptor->set);
-      for (int i = 0; i < spec.services_size(); ++i) {
-        const std::string& service = spec.services(i);
-        if (std::find(available.begin(), available.end(), service) == available.end()) {
-          return ConfigError(
-              source, absl::StrCat(backend.key, ".services[", i, "]"),
-              absl::StrCat("service \"", service, "\" is not in the descriptor set (it has: ",
-                           available.empty() ? "no services" : absl::StrJoin(available, ", "),
-                           ")"));
+    absl::StatusOr<std::vector<std::string>> backend_services =
+        ServicesOfBackend(backend, *descriptor, bound, warnings);
+    if (!backend_services.ok()) return backend_services.status();
+    for (const std::string& service : *backend_services) {
+      if (context.composition != nullptr) {
+        if (absl::Status s = CheckPackageClaim(Ref(backend), service, *context.composition);
+            !s.ok()) {
+          return s;
         }
-        if (std::find(bound.begin(), bound.end(), service) == bound.end()) {
-          warnings->push_back(absl::StrCat(
-              source, ": ", backend.key, ".services[", i, "]: warning: service \"", service,
-              "\" has no google.api.http bindings; the transcoder will not serve any of its "
-              "methods"));
-        }
-        backend_services.push_back(service);
       }
-    }
-    for (const std::string& service : backend_services) {
-      auto [it, inserted] = service_backend.emplace(service, backend.key);
+      auto [it, inserted] = service_backend.emplace(service, &backend);
       if (!inserted) {
-        return ConfigError(source, backend.key + ".services",
+        return ConfigError(at, backend.key + ".services",
                            absl::StrCat("service \"", service, "\" is already served by ",
-                                        it->second, ": a gRPC service has one destination"));
+                                        Label(*it->second, it->second->key),
+                                        ": a gRPC service has one destination"));
       }
       services.push_back(service);
-      routes.push_back({service, spec.destination()});
+      routes.push_back({service, backend.spec.destination(), backend.team});
     }
   }
 
@@ -482,16 +411,26 @@ absl::StatusOr<TranscodingOutput> RenderTranscoding(const EdgeConfig& config,
   std::map<std::pair<std::string, std::string>, std::string> template_owner;
   for (const HttpRoute& binding : *all_bindings) {
     const std::string service = ServiceOf(binding.method);
-    if (service_backend.count(service) == 0) continue;
+    auto owner = service_backend.find(service);
+    if (owner == service_backend.end()) continue;
+    const Backend& backend = *owner->second;
     auto [it, inserted] = template_owner.emplace(
         std::make_pair(binding.verb, TemplateShape(binding.path)), binding.method);
     if (!inserted && ServiceOf(it->second) != service) {
       return ConfigError(
-          source, service_backend[service],
+          backend.source, backend.key,
           absl::StrCat(binding.method, " binds ", binding.verb, " ", binding.path, ", as ",
-                       it->second, " (", service_backend[ServiceOf(it->second)],
+                       it->second, " (",
+                       Label(*service_backend[ServiceOf(it->second)],
+                             service_backend[ServiceOf(it->second)]->key),
                        ") already does: two services may not bind the same verb and path "
                        "template"));
+    }
+    if (context.composition != nullptr) {
+      if (absl::Status s = CheckBindingScope(Ref(backend), binding, config, *context.composition);
+          !s.ok()) {
+        return s;
+      }
     }
   }
   Descriptor merged_descriptor;
@@ -533,7 +472,9 @@ absl::StatusOr<TranscodingOutput> RenderTranscoding(const EdgeConfig& config,
   d.EndMap().EndMap();  // spec, document
 
   TranscodingOutput output;
-  output.files.push_back({kTranscodingFile, {d.Text()}});
+  output.files.push_back(
+      {kTranscodingFile,
+       {d.Text(context.composition != nullptr ? context.composition->Comment() : "")}});
   output.routes = std::move(routes);
   return output;
 }
@@ -547,7 +488,7 @@ void TranscodingFeature::ApplyDefaults(EdgeConfig* config) const {
 }
 
 absl::Status TranscodingFeature::Validate(const EdgeConfig& config, const RenderContext& context) {
-  return ValidateTranscodingConfig(config, context.source);
+  return ValidateTranscodingConfig(config, context.source, context.composition);
 }
 
 absl::Status TranscodingFeature::Render(const EdgeConfig& config, const RenderContext& context,

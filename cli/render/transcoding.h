@@ -27,13 +27,15 @@ void ApplyTranscodingDefaults(edge::v1::EdgeConfig* config);
 
 // The checks that need no descriptor: "<source>: transcoding.<path>: <problem>".
 absl::Status ValidateTranscodingConfig(const edge::v1::EdgeConfig& config,
-                                       const std::string& source);
+                                       const std::string& source,
+                                       const Composition* composition = nullptr);
 
 // A gRPC service ("package.Service") the VirtualService sends to `destination` once the
 // transcoder has rewritten the path to /package.Service/Method.
 struct GrpcServiceRoute {
   std::string service;
   edge::v1::Destination destination;
+  std::string team;  // the owning team when composed from team files ("" otherwise)
 };
 
 struct TranscodingOutput {

@@ -17,11 +17,13 @@
 #include "cli/edge/config_checks.h"
 #include "cli/edge/defaults.h"
 #include "cli/edge/edge_config.h"
+#include "cli/edge/hosts.h"
 #include "cli/render/direct_response/broker_rules.h"
 #include "cli/render/direct_response/condition_compiler.h"
 #include "cli/render/direct_response/http_match_emit.h"
 #include "cli/render/direct_response/match_blocks.h"
 #include "cli/render/output_files.h"
+#include "cli/render/team_composition.h"
 #include "rules/header_syntax.h"
 
 namespace edgekit::cli {
@@ -138,7 +140,7 @@ absl::Status ValidateWasmSection(const DirectResponses& direct, const std::strin
 // be a Kubernetes name and unique; `names` holds the earlier rules' names.
 absl::Status ValidateRuleName(const rules::v1::Rule& rule, const std::string& path,
                               const std::string& source, std::set<std::string>* names) {
-  if (!IsDns1123Label(rule.name())) {
+  if (!IsTeamScopedName(rule.name())) {
     return ConfigError(source, path + ".name",
                        rule.name().empty()
                            ? std::string("required: a name such as \"require-api-key\"")
@@ -153,11 +155,36 @@ absl::Status ValidateRuleName(const rules::v1::Rule& rule, const std::string& pa
   return absl::OkStatus();
 }
 
+// Rule.hosts: host patterns, each one of gateway.hosts or under one (as the broker's
+// rule compiler requires of the same field).
+absl::Status ValidateRuleHosts(const rules::v1::Rule& rule, const std::string& path,
+                               const std::string& source,
+                               const google::protobuf::RepeatedPtrField<std::string>& gateway) {
+  for (int h = 0; h < rule.hosts_size(); ++h) {
+    const std::string& host = rule.hosts(h);
+    const std::string key = absl::StrCat(path, ".hosts[", h, "]");
+    if (!IsHostPattern(host)) {
+      return ConfigError(source, key,
+                         absl::StrCat("\"", host,
+                                      "\" is not a lowercase DNS name, \"*.\" + a DNS name, or "
+                                      "\"*\""));
+    }
+    if (!gateway.empty() && std::none_of(gateway.begin(), gateway.end(),
+                                         [&](const auto& g) { return HostCovers(g, host); })) {
+      return ConfigError(source, key,
+                         absl::StrCat("\"", host, "\" is outside gateway.hosts (",
+                                      absl::StrJoin(gateway, ", "), ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // The rule's condition as blocks (one block testing nothing without `when`). A condition
 // no route can express leaves the rule to the WasmPlugin (`expressible` false), which
 // must then be configured: the error says why and where otherwise.
-absl::Status CompileCondition(const rules::v1::Rule& rule, const std::string& path, bool has_wasm,
-                              const std::string& source, CompiledRule* compiled) {
+absl::Status CompileConditionBlocks(const rules::v1::Rule& rule, const std::string& path,
+                                    bool has_wasm, const std::string& source,
+                                    CompiledRule* compiled) {
   if (!rule.has_when()) {
     compiled->blocks.push_back(Block{});
     return absl::OkStatus();
@@ -181,6 +208,19 @@ absl::Status CompileCondition(const rules::v1::Rule& rule, const std::string& pa
     return absl::OkStatus();
   }
   compiled->blocks = *std::move(dnf);
+  return absl::OkStatus();
+}
+
+// The blocks of the rule's condition, scoped to the rule's hosts.
+absl::Status CompileCondition(const rules::v1::Rule& rule, const std::string& path, bool has_wasm,
+                              const std::string& source, CompiledRule* compiled) {
+  absl::Status status = CompileConditionBlocks(rule, path, has_wasm, source, compiled);
+  if (!status.ok() || rule.hosts().empty()) return status;
+  // The rule's hosts scope every block (an `authority` match): a rule written for one
+  // team's hosts never answers another's.
+  std::vector<std::string> hosts(rule.hosts().begin(), rule.hosts().end());
+  std::sort(hosts.begin(), hosts.end());
+  for (Block& block : compiled->blocks) block.hosts = hosts;
   return absl::OkStatus();
 }
 
@@ -291,13 +331,24 @@ int LastWasmRule(const std::vector<CompiledRule>& rules) {
 // see the REST request.
 void WarnPathOrMethodUnderTranscoding(const EdgeConfig& config, int i, const rules::v1::Rule& rule,
                                       const Dnf& blocks, const std::string& source,
-                                      std::vector<std::string>* warnings) {
+                                      std::vector<std::string>* warnings,
+                                      const Composition* composition) {
   if (!TranscodingEnabled(config) || warnings == nullptr) return;
-  const bool tests_path_or_method =
+  bool tests_path_or_method =
       std::any_of(blocks.begin(), blocks.end(), [](const Block& b) { return b.path || b.method; });
+  std::string where = absl::StrCat(source, ": ", RulePath(i));
+  if (composition != nullptr) {
+    // A team's rule: its own condition decides (the path scope edgekit added covers the
+    // team's gRPC paths too), and the message points into the team's file.
+    auto origin = composition->rules.find(i);
+    if (origin != composition->rules.end()) {
+      tests_path_or_method = origin->second.tests_path_or_method;
+      where = absl::StrCat(origin->second.file_at, ": ", origin->second.key);
+    }
+  }
   if (!tests_path_or_method) return;
   warnings->push_back(absl::StrCat(
-      source, ": ", RulePath(i), ".when: warning: rule \"", rule.name(),
+      where, ".when: warning: rule \"", rule.name(),
       "\" tests the path or method: with transcoding on, transcoded requests are "
       "matched again on /<package>.<Service>/<Method> with method POST; this rule sees "
       "that path/method for them, not the REST one (a REST path test misses them, a "
@@ -326,7 +377,8 @@ DirectResponseRoute ToRoute(const rules::v1::Rule& rule, const CompiledRule& com
 absl::StatusOr<CompiledDirectResponses> CompileAsRoutes(const EdgeConfig& config,
                                                         const std::string& source,
                                                         std::vector<std::string>* warnings,
-                                                        bool allow_inexpressible) {
+                                                        bool allow_inexpressible,
+                                                        const Composition* composition = nullptr) {
   const DirectResponses& direct = config.direct_responses();
   if (absl::Status s = ValidateWasmSection(direct, source); !s.ok()) return s;
 
@@ -335,6 +387,11 @@ absl::StatusOr<CompiledDirectResponses> CompileAsRoutes(const EdgeConfig& config
   std::vector<CompiledRule> rules;
   EarlierRules earlier;
   for (int i = 0; i < direct.rules_size(); ++i) {
+    if (absl::Status s =
+            ValidateRuleHosts(direct.rules(i), RulePath(i), source, config.gateway().hosts());
+        !s.ok()) {
+      return s;
+    }
     absl::StatusOr<CompiledRule> compiled =
         CompileRule(direct, i, source, warnings, allow_inexpressible, &earlier);
     if (!compiled.ok()) return compiled.status();
@@ -349,7 +406,8 @@ absl::StatusOr<CompiledDirectResponses> CompileAsRoutes(const EdgeConfig& config
       out.wasm_rules.push_back(i);
       continue;
     }
-    WarnPathOrMethodUnderTranscoding(config, i, direct.rules(i), rules[i].blocks, source, warnings);
+    WarnPathOrMethodUnderTranscoding(config, i, direct.rules(i), rules[i].blocks, source, warnings,
+                                     composition);
     out.routes.push_back(ToRoute(direct.rules(i), rules[i]));
   }
   if (last_wasm >= 0) {
@@ -417,7 +475,8 @@ absl::StatusOr<bool> DirectResponsesInBroker(const EdgeConfig& config, const std
 
 absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(const EdgeConfig& config,
                                                                const std::string& source,
-                                                               std::vector<std::string>* warnings) {
+                                                               std::vector<std::string>* warnings,
+                                                               const Composition* composition) {
   const DirectResponses& direct = config.direct_responses();
   if (direct.rules_size() == 0) {
     return ConfigError(source, "direct_responses.rules",
@@ -426,7 +485,7 @@ absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(const EdgeConfig&
   absl::StatusOr<bool> in_broker = DirectResponsesInBroker(config, source);
   if (!in_broker.ok()) return in_broker.status();
   if (*in_broker) return direct_response_internal::CompileForBroker(config, source, warnings);
-  return CompileAsRoutes(config, source, warnings, direct.has_wasm());
+  return CompileAsRoutes(config, source, warnings, direct.has_wasm(), composition);
 }
 
 bool DirectResponseFeature::Enabled(const EdgeConfig& config) const {
@@ -440,7 +499,7 @@ void DirectResponseFeature::ApplyDefaults(EdgeConfig* config) const {
 absl::Status DirectResponseFeature::Validate(const EdgeConfig& config,
                                              const RenderContext& context) {
   absl::StatusOr<CompiledDirectResponses> compiled =
-      CompileDirectResponses(config, context.source, context.warnings);
+      CompileDirectResponses(config, context.source, context.warnings, context.composition);
   if (!compiled.ok()) return compiled.status();
   std::string auto_choice;
   if (context.notes != nullptr &&

@@ -92,9 +92,9 @@ void ApplyDirectResponseDefaults(edge::v1::EdgeConfig* config);
 // them. Errors are InvalidArgument
 // "<source>: direct_responses.<key.path>: <problem>"; warnings (large bodies, path or
 // method tests under transcoding) are appended to `warnings` when it is not null.
-absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(const edge::v1::EdgeConfig& config,
-                                                               const std::string& source,
-                                                               std::vector<std::string>* warnings);
+absl::StatusOr<CompiledDirectResponses> CompileDirectResponses(
+    const edge::v1::EdgeConfig& config, const std::string& source,
+    std::vector<std::string>* warnings, const Composition* composition = nullptr);
 
 // Writes `match` as one item of a VirtualService http[].match list.
 void EmitHttpMatch(Doc& d, const HttpMatch& match);

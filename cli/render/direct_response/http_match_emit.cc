@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
+#include "cli/edge/hosts.h"
 #include "cli/render/direct_response/string_match.h"
 
 namespace edgekit::cli {
@@ -44,6 +45,8 @@ void EmitStringMatch(Doc& d, const std::optional<StringMatch>& m) {
 HttpMatch ToHttpMatch(const Block& b) {
   HttpMatch m;
   m.uri = b.path;
+  if (!b.hosts.empty())
+    m.authority = StringMatch{StringMatch::Kind::kRegex, AuthorityRegex(b.hosts)};
   m.method = b.method;
   for (const auto& [name, t] : b.headers) {
     if (t.match) {

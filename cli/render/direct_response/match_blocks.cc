@@ -1,11 +1,13 @@
 #include "cli/render/direct_response/match_blocks.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "cli/edge/hosts.h"
 #include "cli/render/direct_response/string_match.h"
 
 namespace edgekit::cli::direct_response_internal {
@@ -76,6 +78,13 @@ MergeResult MergeMatch(std::optional<StringMatch>* into, const StringMatch& m,
 
 MergeResult AndBlocks(const Block& a, const Block& b, Block* out, std::string* why) {
   *out = a;
+  if (!b.hosts.empty() && b.hosts != a.hosts) {
+    if (!a.hosts.empty()) {
+      *why = "two different host scopes in one match";
+      return MergeResult::kInexpressible;
+    }
+    out->hosts = b.hosts;
+  }
   if (b.path && MergeMatch(&out->path, *b.path, "the path", why) != MergeResult::kOk) {
     return why->empty() ? MergeResult::kContradiction : MergeResult::kInexpressible;
   }
@@ -98,6 +107,15 @@ MergeResult AndBlocks(const Block& a, const Block& b, Block* out, std::string* w
 }
 
 bool Covers(const Block& outer, const Block& inner) {
+  if (!outer.hosts.empty()) {
+    if (inner.hosts.empty()) return false;
+    for (const std::string& host : inner.hosts) {
+      if (std::none_of(outer.hosts.begin(), outer.hosts.end(),
+                       [&](const std::string& pattern) { return HostCovers(pattern, host); })) {
+        return false;
+      }
+    }
+  }
   if (outer.path && !(inner.path && Implies(*inner.path, *outer.path))) return false;
   if (outer.method && !(inner.method && Implies(*inner.method, *outer.method))) return false;
   for (const auto& [name, o] : outer.headers) {
@@ -137,7 +155,7 @@ Dnf RemoveRedundantBlocks(const Dnf& blocks) {
 
 bool MatchesEveryRequest(const Dnf& blocks) {
   return blocks.size() == 1 && blocks[0].path == std::nullopt && blocks[0].method == std::nullopt &&
-         blocks[0].headers.empty();
+         blocks[0].headers.empty() && blocks[0].hosts.empty();
 }
 
 void CoverIndex::Add(const Block& block, int rule) {

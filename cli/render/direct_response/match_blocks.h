@@ -29,6 +29,9 @@ struct Block {
   std::optional<StringMatch> path;
   std::optional<StringMatch> method;
   std::map<std::string, HeaderTests> headers;
+  // The rule's hosts (Rule.hosts), sorted; empty: every host. Set on the blocks after the
+  // condition is compiled (conditions do not test the host), rendered as `authority`.
+  std::vector<std::string> hosts;
 };
 
 // An OR of AND-blocks (disjunctive normal form).

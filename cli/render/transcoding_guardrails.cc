@@ -1,0 +1,134 @@
+#include "cli/render/transcoding_guardrails.h"
+
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "cli/edge/config_checks.h"
+#include "rules/header_syntax.h"
+
+namespace edgekit::cli {
+namespace {
+
+// "/v1/{name=shelves/*}/books/{id}:get" -> v1, shelves, *, books, * (the verb dropped:
+// it only narrows the last segment).
+std::vector<std::string> TemplateSegments(const std::string& path_template) {
+  std::string path = path_template;
+  const size_t last_slash = path.rfind('/');
+  const size_t colon = path.find(':', last_slash == std::string::npos ? 0 : last_slash);
+  if (colon != std::string::npos && path.find('}', colon) == std::string::npos) {
+    path = path.substr(0, colon);
+  }
+  std::string flat;
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (path[i] != '{') {
+      flat.push_back(path[i]);
+      continue;
+    }
+    const size_t close = path.find('}', i);
+    if (close == std::string::npos) break;
+    const std::string inner = path.substr(i + 1, close - i - 1);
+    const size_t eq = inner.find('=');
+    flat += eq == std::string::npos ? "*" : inner.substr(eq + 1);
+    i = close;
+  }
+  std::vector<std::string> segments = absl::StrSplit(flat, '/', absl::SkipEmpty());
+  return segments;
+}
+
+bool IsWildcard(const std::string& segment) { return segment == "*" || segment == "**"; }
+
+// Some path of the template equals `path` (exact) or starts with it (prefix).
+bool Overlaps(const std::vector<std::string>& t, const std::string& path, bool prefix) {
+  std::vector<std::string> p = absl::StrSplit(path.substr(1), '/');  // path starts with '/'
+  for (size_t k = 0; k < p.size(); ++k) {
+    const bool last = k + 1 == p.size();
+    if (k >= t.size()) return false;  // the template's paths end before this one
+    if (t[k] == "**") return true;
+    if (last && prefix) {
+      // A partial last segment: a literal must start with it; a wildcard takes anything.
+      return IsWildcard(t[k]) || absl::StartsWith(t[k], p[k]);
+    }
+    if (IsWildcard(t[k])) {
+      if (p[k].empty()) return false;  // a segment variable is never empty
+      continue;
+    }
+    if (t[k] != p[k]) return false;
+  }
+  // Every segment of the path matched: a prefix is taken whatever follows; an exact
+  // path only when the template ends here too.
+  return prefix || p.size() == t.size() || (p.size() < t.size() && t[p.size()] == "**");
+}
+
+std::string Describe(const edge::v1::RouteMatch& m) {
+  if (m.has_exact()) return absl::StrCat("exact ", m.exact());
+  if (m.has_prefix()) return absl::StrCat("prefix ", m.prefix());
+  return absl::StrCat("regex ", m.regex());
+}
+
+}  // namespace
+
+bool TemplateOverlapsRoute(const std::string& path_template, const edge::v1::RouteMatch& match) {
+  const std::vector<std::string> t = TemplateSegments(path_template);
+  if (match.has_exact()) return Overlaps(t, match.exact(), /*prefix=*/false);
+  const std::string prefix =
+      match.has_prefix() ? match.prefix() : rules::RegexLiteralPrefix(match.regex());
+  if (prefix.empty() || prefix.front() != '/') return true;  // unknown: assume it does
+  return Overlaps(t, prefix, /*prefix=*/true);
+}
+
+absl::Status CheckPackageClaim(const BackendRef& backend, const std::string& service,
+                               const Composition& composition) {
+  if (backend.team.empty()) return absl::OkStatus();  // the platform's own
+  const TeamClaim* claim = composition.Team(backend.team);
+  if (claim == nullptr) return absl::OkStatus();
+  const size_t dot = service.rfind('.');
+  const std::string package = dot == std::string::npos ? "" : service.substr(0, dot);
+  for (const std::string& allowed : claim->grpc_packages) {
+    if (package == allowed || absl::StartsWith(package, allowed + ".")) return absl::OkStatus();
+  }
+  return ConfigError(backend.at, backend.key + ".services",
+                     absl::StrCat("service \"", service, "\" is in package \"", package,
+                                  "\", outside the grpc_packages of team ", backend.team, " (",
+                                  absl::StrJoin(claim->grpc_packages, ", "),
+                                  ") in the platform's file"));
+}
+
+absl::Status CheckBindingScope(const BackendRef& backend, const HttpRoute& binding,
+                               const edge::v1::EdgeConfig& config,
+                               const Composition& composition) {
+  const std::string what = absl::StrCat("binding ", binding.verb, " ", binding.path, " of ",
+                                        binding.method);
+  if (const TeamClaim* claim = composition.Team(backend.team);
+      claim != nullptr && !claim->path_prefixes.empty()) {
+    const std::string literal = binding.path.substr(0, binding.path.find_first_of("{*"));
+    if (!WithinPathPrefixes(literal, claim->path_prefixes)) {
+      return ConfigError(backend.at, backend.key,
+                         absl::StrCat(what, " is outside the path_prefixes of team ", backend.team,
+                                      " (", absl::StrJoin(claim->path_prefixes, ", "),
+                                      "): the transcoder would take those paths on every host"));
+    }
+  }
+  for (int j = 0; j < config.routes().http_size(); ++j) {
+    auto origin = composition.http_routes.find(j);
+    const std::string owner = origin == composition.http_routes.end() ? "" : origin->second.team;
+    if (owner == backend.team) continue;  // a team's own routes are its own business
+    const edge::v1::HttpRoute& route = config.routes().http(j);
+    if (!TemplateOverlapsRoute(binding.path, route.match())) continue;
+    const std::string route_where =
+        origin == composition.http_routes.end()
+            ? absl::StrCat("routes.http[", j, "] (", route.name(), ") of the platform's file")
+            : origin->second.where;
+    return ConfigError(
+        backend.at, backend.key,
+        absl::StrCat(what, backend.team.empty() ? "" : absl::StrCat(" (team ", backend.team, ")"),
+                     " takes paths of ", route_where, " (", Describe(route.match()),
+                     "): the transcoder matches its bindings on every host, before routing; "
+                     "change the binding or the route"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace edgekit::cli

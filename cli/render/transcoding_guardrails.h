@@ -1,0 +1,46 @@
+// The transcoder's guardrails for a gateway composed from team files
+// (team_composition.h): a team publishes only the proto packages the platform gave it,
+// and its google.api.http bindings stay inside its path prefixes and clear of every other
+// owner's routes. The transcoder matches bindings on every host, before routing, so a
+// binding overlapping another team's route would take that team's requests on its own
+// hosts.
+#ifndef EDGEKIT_CLI_RENDER_TRANSCODING_GUARDRAILS_H_
+#define EDGEKIT_CLI_RENDER_TRANSCODING_GUARDRAILS_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "cli/proto/http_routes.h"
+#include "cli/render/team_composition.h"
+#include "edgekit/edge/v1/edge_config.pb.h"
+
+namespace edgekit::cli {
+
+// Where a backend is, for messages: its team ("" for the platform's own), the file (with
+// line:col) and key.
+struct BackendRef {
+  std::string team;
+  std::string at;
+  std::string key;
+};
+
+// `service` ("payments.v1.Payments") is in one of the team's grpc_packages (a package
+// covers its subpackages).
+absl::Status CheckPackageClaim(const BackendRef& backend, const std::string& service,
+                               const Composition& composition);
+
+// `binding` (of a service of `backend`) lies within its team's path_prefixes and takes no
+// path of a route of another owner in config.routes().http.
+absl::Status CheckBindingScope(const BackendRef& backend, const HttpRoute& binding,
+                               const edge::v1::EdgeConfig& config,
+                               const Composition& composition);
+
+// Some path both the binding's path template and the route's path match could match.
+// Templates are compared segment by segment (`*` and `{var}` one segment, `**` the rest);
+// a regex route is taken as its literal prefix (so the test may see an overlap that is
+// not there, never the other way round).
+bool TemplateOverlapsRoute(const std::string& path_template, const edge::v1::RouteMatch& match);
+
+}  // namespace edgekit::cli
+
+#endif  // EDGEKIT_CLI_RENDER_TRANSCODING_GUARDRAILS_H_
