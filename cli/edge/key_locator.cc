@@ -57,12 +57,16 @@ std::string Format(const YAML::Mark& mark) {
 
 std::string LocateKeyPath(const YAML::Node& root, std::string_view path) {
   std::string found;
-  YAML::Node node = root;
+  // reset() rebinds a Node; `=` would overwrite the node it refers to (yaml-cpp's
+  // assignment copies into the referenced node), editing the document being read.
+  YAML::Node node;
+  node.reset(root);
   try {
     for (const Step& step : ParsePath(path)) {
       if (step.index) {
         if (!node.IsSequence() || step.n >= node.size()) break;
-        node = node[step.n];
+        const YAML::Node& sequence = node;
+        node.reset(sequence[step.n]);
         if (!node.Mark().is_null()) found = Format(node.Mark());
         continue;
       }
@@ -71,7 +75,7 @@ std::string LocateKeyPath(const YAML::Node& root, std::string_view path) {
       for (const auto& entry : node) {
         if (entry.first.IsScalar() && entry.first.Scalar() == step.key) {
           found = Format(entry.first.Mark());
-          node = entry.second;
+          node.reset(entry.second);
           matched = true;
           break;
         }

@@ -43,8 +43,8 @@ std::string RebaseIncludeEntry(const std::string& dir, const std::string& entry)
     if (eq == absl::string_view::npos) {
       parts.push_back(Join(dir, std::string(part)));
     } else {
-      parts.push_back(absl::StrCat(part.substr(0, eq + 1),
-                                   Join(dir, std::string(part.substr(eq + 1)))));
+      parts.push_back(
+          absl::StrCat(part.substr(0, eq + 1), Join(dir, std::string(part.substr(eq + 1)))));
     }
   }
   return absl::StrJoin(parts, ":");
@@ -110,9 +110,9 @@ void RebaseCidrsFiles(const std::string& dir, rules::v1::Condition* c) {
 // One team's file, loaded, with what messages need to point into it.
 struct TeamFile {
   const Team* team = nullptr;
-  std::string path;      // as opened (platform dir + config)
-  std::string dir;       // relative to the platform's directory, for rebasing paths
-  YAML::Node root;       // for line:col
+  std::string path;  // as opened (platform dir + config)
+  std::string dir;   // relative to the platform's directory, for rebasing paths
+  YAML::Node root;   // for line:col
   EdgeConfig config;
   std::vector<std::string> namespaces;
 };
@@ -169,8 +169,9 @@ absl::Status Composer::CheckTeamList(const EdgeConfig& config) {
                                                            "letters, digits and '-', at most 63)"));
     }
     if (auto [it, inserted] = names.emplace(t.name(), i); !inserted) {
-      return PlatformError(key + ".name", absl::StrCat("\"", t.name(), "\" is used twice (also teams[",
-                                                       it->second, "])"));
+      return PlatformError(
+          key + ".name",
+          absl::StrCat("\"", t.name(), "\" is used twice (also teams[", it->second, "])"));
     }
     if (t.config().empty()) {
       return PlatformError(key + ".config",
@@ -184,22 +185,23 @@ absl::Status Composer::CheckTeamList(const EdgeConfig& config) {
       const std::string& host = t.hosts(h);
       const std::string host_key = absl::StrCat(key, ".hosts[", h, "]");
       if (!IsHostPattern(host)) {
-        return PlatformError(host_key, absl::StrCat("\"", host, "\" is not a host (a lowercase DNS "
-                                                                "name, \"*.\" and a name, or \"*\")"));
+        return PlatformError(host_key, absl::StrCat("\"", host,
+                                                    "\" is not a host (a lowercase DNS "
+                                                    "name, \"*.\" and a name, or \"*\")"));
       }
       if (!gateway_hosts.empty() &&
           std::none_of(gateway_hosts.begin(), gateway_hosts.end(),
                        [&](const std::string& g) { return HostCovers(g, host); })) {
-        return PlatformError(host_key,
-                             absl::StrCat("\"", host, "\" is not one of gateway.hosts (",
-                                          absl::StrJoin(gateway_hosts, ", "),
-                                          ") nor under one of its wildcards"));
+        return PlatformError(host_key, absl::StrCat("\"", host, "\" is not one of gateway.hosts (",
+                                                    absl::StrJoin(gateway_hosts, ", "),
+                                                    ") nor under one of its wildcards"));
       }
     }
     for (int p = 0; p < t.path_prefixes_size(); ++p) {
       if (!absl::StartsWith(t.path_prefixes(p), "/")) {
-        return PlatformError(absl::StrCat(key, ".path_prefixes[", p, "]"),
-                             absl::StrCat("\"", t.path_prefixes(p), "\" does not start with \"/\""));
+        return PlatformError(
+            absl::StrCat(key, ".path_prefixes[", p, "]"),
+            absl::StrCat("\"", t.path_prefixes(p), "\" does not start with \"/\""));
       }
     }
     for (int p = 0; p < t.grpc_packages_size(); ++p) {
@@ -237,8 +239,8 @@ absl::Status Composer::CheckTeamList(const EdgeConfig& config) {
                   absl::StrCat("teams[", j, "]"),
                   absl::StrCat("teams ", a.name(), " (", a.config(), ") and ", b.name(), " (",
                                b.config(), ") both claim ", HostCovers(ha, hb) ? hb : ha,
-                               xa.size() >= xb.size() ? xa : xb, " (", a.name(), ": ", ha, xa,
-                               "; ", b.name(), ": ", hb, xb,
+                               xa.size() >= xb.size() ? xa : xb, " (", a.name(), ": ", ha, xa, "; ",
+                               b.name(), ": ", hb, xb,
                                "): give each team its own hosts or disjoint path_prefixes"));
             }
           }
@@ -256,9 +258,8 @@ absl::StatusOr<TeamFile> Composer::Load(const Team& team) {
   f.path = Join(DirOf(platform_), team.config());
   absl::StatusOr<EdgeConfig> loaded = LoadEdgeConfig(f.path);
   if (!loaded.ok()) {
-    return absl::Status(loaded.status().code(),
-                        absl::StrCat(loaded.status().message(), " (team ", team.name(), ", ",
-                                     platform_, ")"));
+    return absl::Status(loaded.status().code(), absl::StrCat(loaded.status().message(), " (team ",
+                                                             team.name(), ", ", platform_, ")"));
   }
   f.config = *std::move(loaded);
   absl::StatusOr<std::vector<YAML::Node>> docs = ReadYamlFile(f.path, kConfigYamlLimits);
@@ -301,10 +302,11 @@ absl::StatusOr<TeamFile> Composer::Load(const Team& team) {
   }
   const edge::v1::DirectResponses& d = c.direct_responses();
   if (d.has_engine() || d.has_wasm() || d.has_enabled()) {
-    return TeamError(f,
-                     d.has_engine() ? "direct_responses.engine"
-                                    : (d.has_wasm() ? "direct_responses.wasm" : "direct_responses.enabled"),
-                     absl::StrCat("who answers the rules is the platform's choice, in ", platform_));
+    return TeamError(
+        f,
+        d.has_engine() ? "direct_responses.engine"
+                       : (d.has_wasm() ? "direct_responses.wasm" : "direct_responses.enabled"),
+        absl::StrCat("who answers the rules is the platform's choice, in ", platform_));
   }
   return f;
 }
@@ -313,10 +315,10 @@ absl::Status Composer::CheckPath(const TeamFile& f, const std::string& key,
                                  const std::string& literal, const std::string& shown) const {
   const std::vector<std::string> prefixes = OwnedPathPrefixes(*f.team);
   if (WithinPathPrefixes(literal, prefixes)) return absl::OkStatus();
-  return TeamError(f, key,
-                   absl::StrCat("\"", shown, "\" is outside the path_prefixes of team ",
-                                f.team->name(), " (", absl::StrJoin(prefixes, ", "), ") in ",
-                                platform_));
+  return TeamError(
+      f, key,
+      absl::StrCat("\"", shown, "\" is outside the path_prefixes of team ", f.team->name(), " (",
+                   absl::StrJoin(prefixes, ", "), ") in ", platform_));
 }
 
 absl::Status Composer::CheckDestination(const TeamFile& f, const std::string& key,
@@ -355,8 +357,7 @@ absl::Status Composer::MergeRoutes(const TeamFile& f, EdgeConfig* config, Compos
                                               : (m.has_exact() ? m.exact() : m.prefix());
     const std::string match_key =
         key + (m.has_regex() ? ".match.regex" : (m.has_exact() ? ".match.exact" : ".match.prefix"));
-    if (absl::Status s =
-            CheckPath(f, match_key, literal, m.has_regex() ? m.regex() : literal);
+    if (absl::Status s = CheckPath(f, match_key, literal, m.has_regex() ? m.regex() : literal);
         !s.ok()) {
       return s;
     }
@@ -374,8 +375,7 @@ absl::Status Composer::MergeRoutes(const TeamFile& f, EdgeConfig* config, Compos
   return absl::OkStatus();
 }
 
-absl::Status Composer::MergeTranscoding(const TeamFile& f, EdgeConfig* config,
-                                        Composition* out) {
+absl::Status Composer::MergeTranscoding(const TeamFile& f, EdgeConfig* config, Composition* out) {
   if (!f.config.has_transcoding()) return absl::OkStatus();
   const edge::v1::Transcoding& t = f.config.transcoding();
   // The team's top-level fields are one backend, as in edge.yaml; then its backends.
@@ -414,7 +414,8 @@ absl::Status Composer::MergeTranscoding(const TeamFile& f, EdgeConfig* config,
       // edge.yaml's default include path is its own directory: the team file's.
       backend.add_include_paths(f.dir.empty() ? "." : f.dir);
     }
-    if (backend.has_descriptor_set()) backend.set_descriptor_set(Join(f.dir, backend.descriptor_set()));
+    if (backend.has_descriptor_set())
+      backend.set_descriptor_set(Join(f.dir, backend.descriptor_set()));
     *config->mutable_transcoding()->add_backends() = std::move(backend);
     out->backends[config->transcoding().backends_size() - 1] = OriginOf(f, key);
   }

@@ -89,18 +89,17 @@ absl::Status CheckPackageClaim(const BackendRef& backend, const std::string& ser
   for (const std::string& allowed : claim->grpc_packages) {
     if (package == allowed || absl::StartsWith(package, allowed + ".")) return absl::OkStatus();
   }
-  return ConfigError(backend.at, backend.key + ".services",
-                     absl::StrCat("service \"", service, "\" is in package \"", package,
-                                  "\", outside the grpc_packages of team ", backend.team, " (",
-                                  absl::StrJoin(claim->grpc_packages, ", "),
-                                  ") in the platform's file"));
+  return ConfigError(
+      backend.at, backend.key + ".services",
+      absl::StrCat("service \"", service, "\" is in package \"", package,
+                   "\", outside the grpc_packages of team ", backend.team, " (",
+                   absl::StrJoin(claim->grpc_packages, ", "), ") in the platform's file"));
 }
 
 absl::Status CheckBindingScope(const BackendRef& backend, const HttpRoute& binding,
-                               const edge::v1::EdgeConfig& config,
-                               const Composition& composition) {
-  const std::string what = absl::StrCat("binding ", binding.verb, " ", binding.path, " of ",
-                                        binding.method);
+                               const edge::v1::EdgeConfig& config, const Composition& composition) {
+  const std::string what =
+      absl::StrCat("binding ", binding.verb, " ", binding.path, " of ", binding.method);
   if (const TeamClaim* claim = composition.Team(backend.team);
       claim != nullptr && !claim->path_prefixes.empty()) {
     const std::string literal = binding.path.substr(0, binding.path.find_first_of("{*"));

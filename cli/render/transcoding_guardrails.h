@@ -32,8 +32,7 @@ absl::Status CheckPackageClaim(const BackendRef& backend, const std::string& ser
 // `binding` (of a service of `backend`) lies within its team's path_prefixes and takes no
 // path of a route of another owner in config.routes().http.
 absl::Status CheckBindingScope(const BackendRef& backend, const HttpRoute& binding,
-                               const edge::v1::EdgeConfig& config,
-                               const Composition& composition);
+                               const edge::v1::EdgeConfig& config, const Composition& composition);
 
 // Some path both the binding's path template and the route's path match could match.
 // Templates are compared segment by segment (`*` and `{var}` one segment, `**` the rest);
