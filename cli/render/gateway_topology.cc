@@ -9,28 +9,48 @@
 namespace edgekit::cli {
 
 bool GatewayTopologyFeature::Enabled(const edge::v1::EdgeConfig& config) const {
-  return config.gateway().has_num_trusted_proxies();
+  return config.gateway().has_num_trusted_proxies() ||
+         (transcoding_ != nullptr && transcoding_->descriptor_volume().has_value());
 }
 
 absl::Status GatewayTopologyFeature::Render(const edge::v1::EdgeConfig& config,
                                             const RenderContext& /*context*/,
                                             std::vector<RenderedFile>* files) {
+  const edge::v1::Gateway& gateway = config.gateway();
+  std::string comment = absl::StrCat(FindOutputFile(kGatewayValuesFile)->first_line, "\n",
+                                     "# istio/gateway -n ", gateway.namespace_(),
+                                     " --reuse-values -f` this file (merge into your values;\n"
+                                     "# Helm replaces lists, so merge `volumes` and "
+                                     "`volumeMounts` with yours).\n");
   Doc d;
-  d.Map().Key("podAnnotations").Map();
-  // The annotation's value is a ProxyConfig; it replaces meshConfig.defaultConfig's
-  // gatewayTopology for these pods only.
-  d.KV("proxy.istio.io/config", absl::StrCat("{\"gatewayTopology\": {\"numTrustedProxies\": ",
-                                             config.gateway().num_trusted_proxies(), "}}"));
-  d.EndMap().EndMap();
-  files->push_back(
-      {kGatewayValuesFile,
-       {d.Text(absl::StrCat(FindOutputFile(kGatewayValuesFile)->first_line, "\n",
-                            "# istio/gateway -n ", config.gateway().namespace_(),
-                            " --reuse-values -f` this file (merge into your values). The\n"
-                            "# gateway then takes the client address from x-forwarded-for past ",
-                            config.gateway().num_trusted_proxies(),
-                            " trusted\n# proxies (Istio gatewayTopology.numTrustedProxies); "
-                            "restart its pods to apply.\n"))}});
+  d.Map();
+  if (gateway.has_num_trusted_proxies()) {
+    d.Key("podAnnotations").Map();
+    // The annotation's value is a ProxyConfig; it replaces meshConfig.defaultConfig's
+    // gatewayTopology for these pods only.
+    d.KV("proxy.istio.io/config", absl::StrCat("{\"gatewayTopology\": {\"numTrustedProxies\": ",
+                                               gateway.num_trusted_proxies(), "}}"));
+    d.EndMap();
+    absl::StrAppend(&comment, "# The gateway takes the client address from x-forwarded-for past ",
+                    gateway.num_trusted_proxies(),
+                    " trusted\n# proxies (Istio gatewayTopology.numTrustedProxies); restart its "
+                    "pods to apply.\n");
+  }
+  if (transcoding_ != nullptr && transcoding_->descriptor_volume().has_value()) {
+    const DescriptorVolume& volume = *transcoding_->descriptor_volume();
+    d.Key("volumes").Seq().Map().KV("name", volume.volume_name);
+    d.Key("configMap").Map().KV("name", volume.config_map).EndMap();
+    d.EndMap().EndSeq();
+    // istio/gateway's `volumeMounts` go to the istio-proxy container: Envoy reads the file.
+    d.Key("volumeMounts").Seq().Map().KV("name", volume.volume_name);
+    d.KV("mountPath", kDescriptorMountPath).KV("readOnly", true);
+    d.EndMap().EndSeq();
+    absl::StrAppend(&comment, "# The transcoder's descriptor set is ConfigMap ", volume.config_map,
+                    ", mounted at\n# ", kDescriptorMountPath,
+                    " in istio-proxy (the EnvoyFilter reads ", volume.file_path, ").\n");
+  }
+  d.EndMap();
+  files->push_back({kGatewayValuesFile, {d.Text(comment)}});
   return absl::OkStatus();
 }
 

@@ -10,14 +10,19 @@
 #include <vector>
 
 #include "cli/render/feature.h"
+#include "cli/render/transcoding.h"
 #include "edgekit/edge/v1/edge_config.pb.h"
 
 namespace edgekit::cli {
 
 class GatewayTopologyFeature final : public Feature {
  public:
+  // `transcoding` (not owned) runs before it: its descriptor may need a volume.
+  explicit GatewayTopologyFeature(const TranscodingFeature* transcoding)
+      : transcoding_(transcoding) {}
   std::string_view Name() const override { return "gateway_topology"; }
-  // When gateway.num_trusted_proxies is set (its range is checked with the gateway).
+  // When gateway.num_trusted_proxies is set (its range is checked with the gateway), or
+  // the transcoder's descriptor is a ConfigMap the gateway pods must mount.
   bool Enabled(const edge::v1::EdgeConfig& config) const override;
   void ApplyDefaults(edge::v1::EdgeConfig* /*config*/) const override {}
   absl::Status Validate(const edge::v1::EdgeConfig& /*config*/,
@@ -26,6 +31,9 @@ class GatewayTopologyFeature final : public Feature {
   }
   absl::Status Render(const edge::v1::EdgeConfig& config, const RenderContext& context,
                       std::vector<RenderedFile>* files) override;
+
+ private:
+  const TranscodingFeature* transcoding_;
 };
 
 }  // namespace edgekit::cli

@@ -19,6 +19,7 @@ using edge::v1::EdgeConfig;
 
 RenderPipeline::RenderPipeline() {
   auto transcoding = std::make_unique<TranscodingFeature>();
+  const TranscodingFeature* transcoding_feature = transcoding.get();  // outlives the moves
   auto direct = std::make_unique<DirectResponseFeature>();
   auto routes = std::make_unique<RoutesFeature>(transcoding.get(), direct.get());
   auto ext_authz = std::make_unique<ExtAuthzFeature>(direct.get());
@@ -27,7 +28,7 @@ RenderPipeline::RenderPipeline() {
   features_.push_back(std::move(direct));
   features_.push_back(std::move(routes));
   features_.push_back(std::move(ext_authz));
-  features_.push_back(std::make_unique<GatewayTopologyFeature>());
+  features_.push_back(std::make_unique<GatewayTopologyFeature>(transcoding_feature));
 }
 
 void RenderPipeline::ApplyDefaults(EdgeConfig* config) const {

@@ -288,7 +288,8 @@ absl::StatusOr<TeamFile> Composer::Load(const Team& team) {
                                "unknown_query_parameters",
                                "ignored_query_parameters",
                                "max_request_body_size",
-                               "max_response_body_size"};
+                               "max_response_body_size",
+                               "prune_descriptor"};
   for (const char* field : filter_wide) {
     const auto* fd = t.GetDescriptor()->FindFieldByName(field);
     const bool set = fd->is_repeated() ? t.GetReflection()->FieldSize(t, fd) > 0

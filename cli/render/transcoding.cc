@@ -21,6 +21,7 @@
 #include "cli/edge/config_checks.h"
 #include "cli/edge/defaults.h"
 #include "cli/edge/edge_config.h"
+#include "cli/proto/descriptor_pruner.h"
 #include "cli/proto/http_routes.h"
 #include "cli/proto/proto_compiler.h"
 #include "cli/render/gzip.h"
@@ -28,6 +29,7 @@
 #include "cli/render/output_files.h"
 #include "cli/render/team_composition.h"
 #include "cli/render/transcoding_backends.h"
+#include "cli/render/transcoding_descriptor.h"
 #include "cli/render/transcoding_guardrails.h"
 #include "common/file_io.h"
 #include "google/protobuf/descriptor.pb.h"
@@ -243,13 +245,17 @@ absl::StatusOr<std::vector<std::string>> ServicesOfBackend(const Backend& backen
 }
 
 void EmitTranscoderPatch(Doc& d, const Transcoding& t, const std::vector<std::string>& services,
-                         const std::string& descriptor_base64) {
+                         const DescriptorPlacement& descriptor) {
   BeginInsertBeforeRouter(d, "envoy.filters.http.grpc_json_transcoder");
   d.Key("typed_config").Map();
   d.KV("@type",
        "type.googleapis.com/"
        "envoy.extensions.filters.http.grpc_json_transcoder.v3.GrpcJsonTranscoder");
-  d.KV("proto_descriptor_bin", descriptor_base64);
+  if (descriptor.volume.has_value()) {
+    d.KV("proto_descriptor", descriptor.volume->file_path);
+  } else {
+    d.KV("proto_descriptor_bin", descriptor.base64);
+  }
   d.StrSeq("services", services);
   const Transcoding::PrintOptions& print = t.print_options();
   d.Key("print_options").Map();
@@ -436,24 +442,24 @@ absl::StatusOr<TranscodingOutput> RenderTranscoding(const EdgeConfig& config,
   Descriptor merged_descriptor;
   merged_descriptor.bytes =
       backends.size() == 1 ? std::move(single_backend_bytes) : SerializeDescriptorSet(merged);
-  const Descriptor* descriptor = &merged_descriptor;
-
-  const std::string base64 = absl::Base64Escape(descriptor->bytes);
-  // kubectl's client-side apply stores the whole object in the
-  // kubectl.kubernetes.io/last-applied-configuration annotation, and annotations are
-  // limited to 256 KiB in total: a bigger proto_descriptor_bin makes `kubectl apply` fail.
-  if (base64.size() > kClientSideApplyLimitBytes) {
-    warnings->push_back(absl::StrCat(
-        source, ": transcoding: warning: proto_descriptor_bin is ", base64.size(),
-        " bytes (base64 of a ", descriptor->bytes.size(),
-        "-byte descriptor set), over the 262144-byte (256 KiB) annotation limit of "
-        "client-side `kubectl apply`: apply ",
-        t.name(),
-        " with `kubectl apply --server-side`, or mount the descriptor set into the gateway "
-        "pods (e.g. from a ConfigMap) and point the filter at the file with "
-        "`proto_descriptor: /path/in/pod` instead of proto_descriptor_bin; listing fewer "
-        "protos or services in transcoding also shrinks it"));
+  FileDescriptorSet shipped = merged;
+  if (t.prune_descriptor()) {
+    absl::StatusOr<FileDescriptorSet> pruned = PruneDescriptorSet(merged, services);
+    if (!pruned.ok()) {
+      return ConfigError(source, "transcoding", std::string(pruned.status().message()));
+    }
+    std::string bytes = SerializeDescriptorSet(*pruned);
+    // Unchanged by pruning: keep the bytes as they came (a prebuilt set stays as it is).
+    if (bytes != SerializeDescriptorSet(merged)) {
+      merged_descriptor.bytes = std::move(bytes);
+      shipped = *std::move(pruned);
+    }
   }
+  std::map<std::string, std::string> file_owner;
+  for (const auto& [name, origin] : file_origin) file_owner[name] = origin.first;
+  absl::StatusOr<DescriptorPlacement> placement =
+      PlaceDescriptor(merged_descriptor.bytes, shipped, file_owner, config, source, warnings);
+  if (!placement.ok()) return placement.status();
 
   Doc d;
   Header(d, "networking.istio.io/v1alpha3", "EnvoyFilter", t.name(), config.gateway().namespace_());
@@ -467,7 +473,7 @@ absl::StatusOr<TranscodingOutput> RenderTranscoding(const EdgeConfig& config,
   // compressor would see application/grpc on the way out and leave the body alone, and
   // the JSON the client gets would never be compressed.
   if (GzipEnabled(config)) EmitCompressorPatch(d, config);
-  EmitTranscoderPatch(d, t, services, base64);
+  EmitTranscoderPatch(d, t, services, *placement);
   d.EndSeq();
   d.EndMap().EndMap();  // spec, document
 
@@ -475,6 +481,10 @@ absl::StatusOr<TranscodingOutput> RenderTranscoding(const EdgeConfig& config,
   output.files.push_back(
       {kTranscodingFile,
        {d.Text(context.composition != nullptr ? context.composition->Comment() : "")}});
+  if (placement->volume.has_value()) {
+    output.files[0].documents.push_back(placement->config_map_document);
+    output.descriptor_volume = placement->volume;
+  }
   output.routes = std::move(routes);
   return output;
 }
@@ -497,6 +507,7 @@ absl::Status TranscodingFeature::Render(const EdgeConfig& config, const RenderCo
   if (!output.ok()) return output.status();
   files->insert(files->end(), output->files.begin(), output->files.end());
   routes_ = std::move(output->routes);
+  descriptor_volume_ = std::move(output->descriptor_volume);
   return absl::OkStatus();
 }
 

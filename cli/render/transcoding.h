@@ -6,6 +6,7 @@
 #define EDGEKIT_CLI_RENDER_TRANSCODING_H_
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,13 +15,10 @@
 #include "absl/status/statusor.h"
 #include "cli/render/feature.h"
 #include "cli/render/rendered_file.h"
+#include "cli/render/transcoding_descriptor.h"
 #include "edgekit/edge/v1/edge_config.pb.h"
 
 namespace edgekit::cli {
-
-// kubectl's client-side apply copies the object into an annotation, and annotations are
-// limited to 256 KiB: a base64 proto_descriptor_bin bigger than this gets a warning.
-inline constexpr size_t kClientSideApplyLimitBytes = 256 * 1024;
 
 // Fills the unset fields of config->transcoding() (if present) with their defaults.
 void ApplyTranscodingDefaults(edge::v1::EdgeConfig* config);
@@ -39,9 +37,12 @@ struct GrpcServiceRoute {
 };
 
 struct TranscodingOutput {
-  // The EnvoyFilter file (it carries the compressor too when gzip is enabled).
+  // The EnvoyFilter file (it carries the compressor too when gzip is enabled, and the
+  // descriptor's ConfigMap when it is too big to inline).
   std::vector<RenderedFile> files;
   std::vector<GrpcServiceRoute> routes;
+  // Set when the descriptor is a ConfigMap the gateway pods must mount.
+  std::optional<DescriptorVolume> descriptor_volume;
 };
 
 // Builds the descriptor set (compiling transcoding.proto_files, or reading
@@ -67,9 +68,12 @@ class TranscodingFeature final : public Feature {
 
   // After Render: the gRPC services the VirtualService must route (empty when disabled).
   const std::vector<GrpcServiceRoute>& routes() const { return routes_; }
+  // After Render: the ConfigMap volume the gateway pods must mount, if any.
+  const std::optional<DescriptorVolume>& descriptor_volume() const { return descriptor_volume_; }
 
  private:
   std::vector<GrpcServiceRoute> routes_;
+  std::optional<DescriptorVolume> descriptor_volume_;
 };
 
 }  // namespace edgekit::cli

@@ -15,6 +15,7 @@
 #include "cli/render/transcoding.h"
 #include "cli/validate/crd_validator.h"
 #include "common/yaml_proto.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"
 #include "tests/cli/cli_test_util.h"
@@ -69,10 +70,11 @@ RenderContext Context(std::vector<std::string>* warnings, const std::string& bas
   return context;
 }
 
+// The EnvoyFilter: the file's first document (a ConfigMap may follow it).
 YAML::Node FilterDoc(const TranscodingOutput& output) {
   EXPECT_EQ(output.files.size(), 1u);
   EXPECT_EQ(output.files[0].name, "transcoding.yaml");
-  EXPECT_EQ(output.files[0].documents.size(), 1u);
+  EXPECT_EQ(output.files[0].documents.size(), output.descriptor_volume.has_value() ? 2u : 1u);
   return YAML::Load(output.files[0].documents[0]);
 }
 
@@ -171,7 +173,9 @@ TEST(RenderTranscodingTest, DefaultServicesAreThoseWithBindings) {
   YAML::Node typed = TranscoderConfig(FilterDoc(*out));
   EXPECT_EQ(Services(typed), std::vector<std::string>{"shop.v1.Catalog"});
   FileDescriptorSet set = DecodeDescriptor(typed);
-  EXPECT_TRUE(HasService(set, "shop.v1.Admin"));  // in the set, just not transcoded
+  // Pruned: the set holds what the transcoded services need, not the other service.
+  EXPECT_TRUE(HasService(set, "shop.v1.Catalog"));
+  EXPECT_FALSE(HasService(set, "shop.v1.Admin"));
   ASSERT_EQ(out->routes.size(), 1u);
   EXPECT_EQ(out->routes[0].service, "shop.v1.Catalog");
 }
@@ -347,15 +351,20 @@ TEST(RenderTranscodingTest, OptionsReachTheFilter) {
 }
 
 // A proto whose descriptor set is well over 256 KiB once base64-encoded.
-std::string WriteBigProto(const std::string& dir) {
+// A proto of `messages` messages of 60 long-named fields. With `reachable`, the one
+// method's message M0 refers to every other one, so pruning keeps them all.
+std::string WriteBigProto(const std::string& dir, int messages = 120, bool reachable = false) {
   std::string proto =
       "syntax = \"proto3\";\npackage big.v1;\nimport \"google/api/annotations.proto\";\n"
       "service Big {\n  rpc Get(M0) returns (M0) { option (google.api.http) = { get: \"/v1/big\" "
       "}; }\n}\n";
-  for (int m = 0; m < 120; ++m) {
+  for (int m = 0; m < messages; ++m) {
     absl::StrAppend(&proto, "message M", m, " {\n");
     for (int f = 1; f <= 60; ++f) {
       absl::StrAppend(&proto, "  string a_rather_long_field_name_number_", f, " = ", f, ";\n");
+    }
+    for (int k = 1; reachable && m == 0 && k < messages; ++k) {
+      absl::StrAppend(&proto, "  M", k, " m", k, " = ", 100 + k, ";\n");
     }
     absl::StrAppend(&proto, "}\n");
   }
@@ -363,27 +372,86 @@ std::string WriteBigProto(const std::string& dir) {
   return dir + "/big.proto";
 }
 
-TEST(RenderTranscodingTest, WarnsWhenDescriptorIsOver256KiB) {
+size_t DescriptorBytes(const YAML::Node& typed) {
+  std::string bytes;
+  EXPECT_TRUE(absl::Base64Unescape(typed["proto_descriptor_bin"].as<std::string>(), &bytes));
+  return bytes.size();
+}
+
+TEST(RenderTranscodingTest, PruningShipsOnlyWhatTheMethodsNeed) {
+  // One method using M0 of a 40-message API: pruned, the other 39 stay home.
   std::string dir = MakeTempDir();
-  WriteBigProto(dir);
+  WriteBigProto(dir, 40);
+  std::vector<std::string> warnings;
+  const std::string yaml =
+      "transcoding:\n  proto_files: [big.proto]\n  destination: {host: big, port: 1}\n";
+  absl::StatusOr<TranscodingOutput> pruned =
+      RenderTranscoding(Config(yaml), Context(&warnings, dir));
+  absl::StatusOr<TranscodingOutput> whole =
+      RenderTranscoding(Config(yaml + "  prune_descriptor: false\n"), Context(&warnings, dir));
+  ASSERT_TRUE(pruned.ok()) << pruned.status();
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  const size_t pruned_bytes = DescriptorBytes(TranscoderConfig(FilterDoc(*pruned)));
+  const size_t whole_bytes = DescriptorBytes(TranscoderConfig(FilterDoc(*whole)));
+  EXPECT_LT(pruned_bytes * 10, whole_bytes) << pruned_bytes << " vs " << whole_bytes;
+  FileDescriptorSet set = DecodeDescriptor(TranscoderConfig(FilterDoc(*pruned)));
+  google::protobuf::DescriptorPool pool;
+  for (const auto& file : set.file()) ASSERT_NE(pool.BuildFile(file), nullptr) << file.name();
+  EXPECT_NE(pool.FindMethodByName("big.v1.Big.Get"), nullptr);
+  EXPECT_NE(pool.FindMessageTypeByName("big.v1.M0"), nullptr);
+  EXPECT_EQ(pool.FindMessageTypeByName("big.v1.M1"), nullptr);
+  EXPECT_NE(pool.FindExtensionByName("google.api.http"), nullptr);
+}
+
+TEST(RenderTranscodingTest, DescriptorOver256KiBIsAConfigMapMountedIntoTheGateway) {
+  std::string dir = MakeTempDir();
+  WriteBigProto(dir, 120, /*reachable=*/true);
   std::vector<std::string> warnings;
   EdgeConfig config =
       Config("transcoding:\n  proto_files: [big.proto]\n  destination: {host: big, port: 1}\n");
   absl::StatusOr<TranscodingOutput> out = RenderTranscoding(config, Context(&warnings, dir));
   ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->files[0].documents.size(), 2u);
   YAML::Node typed = TranscoderConfig(FilterDoc(*out));
-  EXPECT_GT(typed["proto_descriptor_bin"].as<std::string>().size(), kClientSideApplyLimitBytes);
+  EXPECT_FALSE(typed["proto_descriptor_bin"]);
+  EXPECT_EQ(typed["proto_descriptor"].as<std::string>(), "/etc/edgekit/transcoding/descriptor.pb");
+  YAML::Node config_map = YAML::Load(out->files[0].documents[1]);
+  EXPECT_EQ(config_map["kind"].as<std::string>(), "ConfigMap");
+  EXPECT_EQ(config_map["metadata"]["name"].as<std::string>(), "edgekit-transcoding-descriptor");
+  std::string bytes;
+  ASSERT_TRUE(
+      absl::Base64Unescape(config_map["binaryData"]["descriptor.pb"].as<std::string>(), &bytes));
+  EXPECT_GT(bytes.size() * 4 / 3, kClientSideApplyLimitBytes);
+  FileDescriptorSet set;
+  ASSERT_TRUE(set.ParseFromString(bytes));
+  EXPECT_TRUE(HasService(set, "big.v1.Big"));
+  ASSERT_TRUE(out->descriptor_volume.has_value());
   ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_TRUE(
-      absl::StartsWith(warnings[0], "test.yaml: transcoding: warning: proto_descriptor_bin is "))
+  EXPECT_TRUE(absl::StartsWith(warnings[0], "test.yaml: transcoding: note: the descriptor set is "))
       << warnings[0];
   EXPECT_TRUE(absl::StrContains(warnings[0], "kubectl apply --server-side")) << warnings[0];
-  EXPECT_TRUE(absl::StrContains(warnings[0], "proto_descriptor: ")) << warnings[0];
 
-  // A small one gets no warning.
+  // A small one stays inline, with no word.
   warnings.clear();
   ASSERT_TRUE(RenderTranscoding(Config(HelloYaml()), Context(&warnings, TestDataDir())).ok());
   EXPECT_TRUE(warnings.empty());
+}
+
+TEST(RenderTranscodingTest, DescriptorOverOneMiBIsAnErrorNamingTheLargestFiles) {
+  std::string dir = MakeTempDir();
+  WriteBigProto(dir, 450, /*reachable=*/true);
+  std::vector<std::string> warnings;
+  absl::StatusOr<TranscodingOutput> out = RenderTranscoding(
+      Config("transcoding:\n  proto_files: [big.proto]\n  destination: {host: big, port: 1}\n"),
+      Context(&warnings, dir));
+  ASSERT_FALSE(out.ok());
+  EXPECT_TRUE(
+      absl::StartsWith(out.status().message(), "test.yaml: transcoding: the descriptor set is "))
+      << out.status();
+  EXPECT_TRUE(absl::StrContains(out.status().message(),
+                                "after pruning, over the 1 MiB a ConfigMap holds; largest files: "
+                                "big.proto ("))
+      << out.status();
 }
 
 struct BadConfig {
@@ -565,19 +633,26 @@ TEST(RenderTranscodingCliTest, MissingProtoIsAnIoError) {
   EXPECT_NE(one_liner.err.find("/nonexistent/x.proto"), std::string::npos) << one_liner.err;
 }
 
-TEST(RenderTranscodingCliTest, BigDescriptorWarnsOnStderrAndStillWrites) {
+TEST(RenderTranscodingCliTest, BigDescriptorGoesToAConfigMapAndTheGatewayValuesMountIt) {
   std::string dir = MakeTempDir();
-  WriteBigProto(dir);
-  auto result = RunEdgekit(
-      {"render", "transcoding", "big.proto", "--destination", "big:1", "-o", dir + "/out"},
-      "/dev/null", dir);
+  WriteBigProto(dir, 120, /*reachable=*/true);
+  WriteStringToFile(dir + "/edge.yaml",
+                    "transcoding:\n  proto_files: [big.proto]\n  destination: {host: "
+                    "big.big.svc.cluster.local, port: 1}\n");
+  auto result = RunEdgekit({"render", "-f", "edge.yaml", "-o", dir + "/out"}, "/dev/null", dir);
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_NE(result.err.find("command line: transcoding: warning: proto_descriptor_bin is "),
+  EXPECT_NE(result.err.find("edge.yaml: transcoding: note: the descriptor set is "),
             std::string::npos)
       << result.err;
-  EXPECT_NE(result.err.find("256 KiB"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("--server-side"), std::string::npos) << result.err;
-  EXPECT_TRUE(FileExists(dir + "/out/transcoding.yaml"));
+  EXPECT_NE(ReadFileToString(dir + "/out/transcoding.yaml").find("kind: ConfigMap"),
+            std::string::npos);
+  YAML::Node values = YAML::LoadFile(dir + "/out/gateway-values.yaml");
+  EXPECT_EQ(values["volumes"][0]["configMap"]["name"].as<std::string>(),
+            "edgekit-transcoding-descriptor");
+  EXPECT_EQ(values["volumeMounts"][0]["mountPath"].as<std::string>(), "/etc/edgekit/transcoding");
+  EXPECT_EQ(values["volumeMounts"][0]["name"].as<std::string>(),
+            values["volumes"][0]["name"].as<std::string>());
 }
 
 TEST(RenderTranscodingCliTest, PrebuiltDescriptorGivesTheSameFilter) {

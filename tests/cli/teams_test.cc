@@ -162,33 +162,81 @@ TEST_F(TeamsTest, EachTeamsPathsReachItsOwnDestinationOnItsOwnHosts) {
     std::string want_route, want_destination;
   };
   const std::vector<Case> cases = {
-      {"GET", "shop.example.com", "/catalog/shoes", {}, "web.catalog", "catalog.web.svc.cluster.local"},
+      {"GET",
+       "shop.example.com",
+       "/catalog/shoes",
+       {},
+       "web.catalog",
+       "catalog.web.svc.cluster.local"},
       {"POST", "shop.example.com", "/cart", {}, "web.cart", "cart.web.svc.cluster.local"},
       {"DELETE", "shop.example.com", "/cart", {}, "default", "web.web.svc.cluster.local"},
       // web's paths on another team's host are not web's.
       {"GET", "api.example.com", "/catalog/shoes", {}, "default", "web.web.svc.cluster.local"},
-      {"GET", "api.example.com", "/v1/orders/7", {}, "orders.read", "orders.orders.svc.cluster.local"},
-      {"GET", "api.example.com", "/v1/orders/legacy/7", {}, "orders.legacy",
+      {"GET",
+       "api.example.com",
+       "/v1/orders/7",
+       {},
+       "orders.read",
+       "orders.orders.svc.cluster.local"},
+      {"GET",
+       "api.example.com",
+       "/v1/orders/legacy/7",
+       {},
+       "orders.legacy",
        "old.orders-legacy.svc.cluster.local"},
       {"GET", "shop.example.com", "/v1/orders/7", {}, "default", "web.web.svc.cluster.local"},
       // After transcoding, payments' gRPC path goes to payments' backend.
-      {"POST", "api.example.com", "/payments.v1.Payments/GetPayment", {},
-       "payments.grpc-payments-v1-payments", "payments-grpc.payments.svc.cluster.local"},
+      {"POST",
+       "api.example.com",
+       "/payments.v1.Payments/GetPayment",
+       {},
+       "payments.grpc-payments-v1-payments",
+       "payments-grpc.payments.svc.cluster.local"},
       // payments' rule answers on its host and prefixes only (gRPC path included).
-      {"GET", "api.example.com", "/v1/payments/1", {{"x-frozen", "1"}}, "direct-payments.frozen",
+      {"GET",
+       "api.example.com",
+       "/v1/payments/1",
+       {{"x-frozen", "1"}},
+       "direct-payments.frozen",
        "direct 423"},
-      {"POST", "api.example.com", "/payments.v1.Payments/GetPayment", {{"x-frozen", "1"}},
-       "direct-payments.frozen", "direct 423"},
-      {"GET", "api.example.com", "/v1/orders/7", {{"x-frozen", "1"}}, "orders.read",
+      {"POST",
+       "api.example.com",
+       "/payments.v1.Payments/GetPayment",
+       {{"x-frozen", "1"}},
+       "direct-payments.frozen",
+       "direct 423"},
+      {"GET",
+       "api.example.com",
+       "/v1/orders/7",
+       {{"x-frozen", "1"}},
+       "orders.read",
        "orders.orders.svc.cluster.local"},
-      {"GET", "shop.example.com", "/v1/payments/1", {{"x-frozen", "1"}}, "default",
+      {"GET",
+       "shop.example.com",
+       "/v1/payments/1",
+       {{"x-frozen", "1"}},
+       "default",
        "web.web.svc.cluster.local"},
       // ops' rule (a negation: answers nearly everything) answers on ops' hosts only.
-      {"GET", "grafana.internal.example.com", "/grafana/", {}, "direct-ops.staff-only", "direct 403"},
-      {"GET", "grafana.internal.example.com", "/grafana/", {{"x-staff", "yes"}}, "ops.grafana",
+      {"GET",
+       "grafana.internal.example.com",
+       "/grafana/",
+       {},
+       "direct-ops.staff-only",
+       "direct 403"},
+      {"GET",
+       "grafana.internal.example.com",
+       "/grafana/",
+       {{"x-staff", "yes"}},
+       "ops.grafana",
        "grafana.ops.svc.cluster.local"},
       {"GET", "shop.example.com", "/catalog/x", {}, "web.catalog", "catalog.web.svc.cluster.local"},
-      {"GET", "api.example.com", "/v1/orders/1", {}, "orders.read", "orders.orders.svc.cluster.local"},
+      {"GET",
+       "api.example.com",
+       "/v1/orders/1",
+       {},
+       "orders.read",
+       "orders.orders.svc.cluster.local"},
   };
   for (const Case& c : cases) {
     RouteRequest req;
@@ -207,8 +255,8 @@ TEST_F(TeamsTest, EachTeamsPathsReachItsOwnDestinationOnItsOwnHosts) {
   ASSERT_EQ(services.size(), 1u);
   EXPECT_EQ(services[0].as<std::string>(), "payments.v1.Payments");
   // Ownership in the output.
-  EXPECT_TRUE(absl::StrContains(Read("out/routes.yaml"),
-                                "#   payments (teams/payments/edge.yaml)\n"));
+  EXPECT_TRUE(
+      absl::StrContains(Read("out/routes.yaml"), "#   payments (teams/payments/edge.yaml)\n"));
 }
 
 TEST_F(TeamsTest, TeamOrderDoesNotChangeAByte) {
@@ -219,7 +267,8 @@ TEST_F(TeamsTest, TeamOrderDoesNotChangeAByte) {
   std::vector<std::string> entries;
   for (size_t at = reversed.find("  - name:", teams); at != std::string::npos;) {
     const size_t next = reversed.find("  - name:", at + 1);
-    entries.push_back(reversed.substr(at, next == std::string::npos ? std::string::npos : next - at));
+    entries.push_back(
+        reversed.substr(at, next == std::string::npos ? std::string::npos : next - at));
     at = next;
   }
   ASSERT_EQ(entries.size(), 4u);
@@ -235,7 +284,8 @@ TEST_F(TeamsTest, TeamOrderDoesNotChangeAByte) {
 TEST_F(TeamsTest, BrokerRulesAreScopedToTheirTeam) {
   // The platform lets the broker answer; the rules' scope is then the broker's.
   Write("platform.yaml",
-        absl::StrReplaceAll(kPlatform, {{"routes:\n", "direct_responses: {engine: broker}\nroutes:\n"}}));
+        absl::StrReplaceAll(kPlatform,
+                            {{"routes:\n", "direct_responses: {engine: broker}\nroutes:\n"}}));
   auto result = Render();
   ASSERT_EQ(result.exit_code, 0) << result.err;
   broker::v1::BrokerConfig config;
@@ -250,7 +300,8 @@ TEST_F(TeamsTest, BrokerRulesAreScopedToTheirTeam) {
     return i < 0 ? std::string("-") : (*set)->rules()[i].name;
   };
   EXPECT_EQ(answer("api.example.com", "/v1/payments/1", {{"x-frozen", "1"}}), "payments.frozen");
-  EXPECT_EQ(answer("api.example.com:443", "/v1/payments/1", {{"x-frozen", "1"}}), "payments.frozen");
+  EXPECT_EQ(answer("api.example.com:443", "/v1/payments/1", {{"x-frozen", "1"}}),
+            "payments.frozen");
   EXPECT_EQ(answer("api.example.com", "/v1/orders/1", {{"x-frozen", "1"}}), "-");
   EXPECT_EQ(answer("shop.example.com", "/v1/payments/1", {{"x-frozen", "1"}}), "-");
   EXPECT_EQ(answer("grafana.internal.example.com", "/", {}), "ops.staff-only");
@@ -261,8 +312,9 @@ TEST_F(TeamsTest, BrokerRulesAreScopedToTheirTeam) {
 // ---- Guardrails: each an error naming the team(s) and file(s) ----
 
 TEST_F(TeamsTest, RouteOutsideTheTeamsHosts) {
-  Write("teams/web/edge.yaml", absl::StrReplaceAll(kWeb, {{"    - name: cart\n",
-                                                           "    - name: cart\n      hosts: [api.example.com]\n"}}));
+  Write("teams/web/edge.yaml",
+        absl::StrReplaceAll(
+            kWeb, {{"    - name: cart\n", "    - name: cart\n      hosts: [api.example.com]\n"}}));
   EXPECT_TRUE(absl::StrContains(
       Error(),
       "teams/web/edge.yaml:7:15: routes.http[1].hosts[0]: \"api.example.com\" is not one of the "
@@ -282,11 +334,11 @@ TEST_F(TeamsTest, RouteOutsideTheTeamsPathPrefixes) {
 
 TEST_F(TeamsTest, DestinationOutsideTheTeamsNamespaces) {
   Write("teams/web/edge.yaml", absl::StrReplaceAll(kWeb, {{"cart.web.svc", "cart.payments.svc"}}));
-  EXPECT_TRUE(absl::StrContains(
-      Error(),
-      "teams/web/edge.yaml:8:21: routes.http[1].destination.host: "
-      "\"cart.payments.svc.cluster.local\" is in namespace payments, outside the "
-      "destination_namespaces of team web (web) in platform.yaml"))
+  EXPECT_TRUE(
+      absl::StrContains(Error(),
+                        "teams/web/edge.yaml:8:21: routes.http[1].destination.host: "
+                        "\"cart.payments.svc.cluster.local\" is in namespace payments, outside the "
+                        "destination_namespaces of team web (web) in platform.yaml"))
       << Error();
   Write("teams/web/edge.yaml",
         absl::StrReplaceAll(kWeb, {{"cart.web.svc.cluster.local", "cart.example.net"}}));
@@ -294,8 +346,9 @@ TEST_F(TeamsTest, DestinationOutsideTheTeamsNamespaces) {
 }
 
 TEST_F(TeamsTest, OverlappingClaims) {
-  Write("platform.yaml", absl::StrReplaceAll(kPlatform, {{"path_prefixes: [/v1/orders/]",
-                                                          "path_prefixes: [/v1/]"}}));
+  Write(
+      "platform.yaml",
+      absl::StrReplaceAll(kPlatform, {{"path_prefixes: [/v1/orders/]", "path_prefixes: [/v1/]"}}));
   EXPECT_TRUE(absl::StrContains(
       Error(),
       "platform.yaml:15:5: teams[2]: teams payments (teams/payments/edge.yaml) and orders "
@@ -307,15 +360,15 @@ TEST_F(TeamsTest, OverlappingClaims) {
   Write("platform.yaml",
         absl::StrReplaceAll(kPlatform, {{"hosts: [shop.example.com]\n",
                                          "hosts: [shop.example.com, a.internal.example.com]\n"}}));
-  EXPECT_TRUE(absl::StrContains(Error(), "teams web (teams/web/edge.yaml) and ops "
-                                         "(teams/ops/edge.yaml) both claim a.internal.example.com/"))
+  EXPECT_TRUE(absl::StrContains(Error(),
+                                "teams web (teams/web/edge.yaml) and ops "
+                                "(teams/ops/edge.yaml) both claim a.internal.example.com/"))
       << Error();
 }
 
 TEST_F(TeamsTest, ARouteTheSameAsAnotherOwnersIsRefusedNamingBoth) {
   // The platform's own route and a team's, on the same host and match.
-  Write("platform.yaml",
-        absl::StrReplaceAll(kPlatform, {{"routes:\n", R"(routes:
+  Write("platform.yaml", absl::StrReplaceAll(kPlatform, {{"routes:\n", R"(routes:
   http:
     - name: cart-v2
       hosts: [shop.example.com]
@@ -365,8 +418,9 @@ TEST_F(TeamsTest, GrpcPackagesAreClaimed) {
   Write("teams/ops/edge.yaml", absl::StrCat(kOps, "transcoding:\n  proto_files: [x.proto]\n"));
   Write("teams/payments/protos/payments.proto", kPaymentsProto);
   EXPECT_TRUE(absl::StrContains(
-      Error(), "teams/ops/edge.yaml:11:1: transcoding: team ops may publish no gRPC package "
-               "through the transcoder"))
+      Error(),
+      "teams/ops/edge.yaml:11:1: transcoding: team ops may publish no gRPC package "
+      "through the transcoder"))
       << Error();
 }
 
@@ -401,13 +455,15 @@ TEST_F(TeamsTest, TwoServicesBindingTheSameVerbAndTemplate) {
                                              {"{id}", "{ref}"},
                                              {"string id = 1; }", "string ref = 1; }"}}));
   Write("teams/ops/edge.yaml",
-        absl::StrCat(kOps, "transcoding:\n  proto_files: [ops.proto]\n  destination: {host: "
-                           "audit.ops.svc.cluster.local, port: 9000}\n"));
+        absl::StrCat(kOps,
+                     "transcoding:\n  proto_files: [ops.proto]\n  destination: {host: "
+                     "audit.ops.svc.cluster.local, port: 9000}\n"));
   EXPECT_TRUE(absl::StrContains(
-      Error(), "teams/payments/edge.yaml:1:1: transcoding: payments.v1.Payments/GetPayment binds "
-               "GET /v1/payments/{id}, as ops.v1.Payments/GetPayment (transcoding of team ops "
-               "(teams/ops/edge.yaml:11:1)) already does: two services may not bind the same "
-               "verb and path template"))
+      Error(),
+      "teams/payments/edge.yaml:1:1: transcoding: payments.v1.Payments/GetPayment binds "
+      "GET /v1/payments/{id}, as ops.v1.Payments/GetPayment (transcoding of team ops "
+      "(teams/ops/edge.yaml:11:1)) already does: two services may not bind the same "
+      "verb and path template"))
       << Error();
 }
 
@@ -427,14 +483,16 @@ service Orders {
 )");
   Write("teams/orders/edge.yaml",
         absl::StrReplaceAll(Read("teams/orders/edge.yaml"),
-                            {{"destination: {host: orders-grpc", "services: [orders.v1.Orders]\n  destination: {host: orders-grpc"}}));
+                            {{"destination: {host: orders-grpc",
+                              "services: [orders.v1.Orders]\n  destination: {host: orders-grpc"}}));
   const std::string err = Error();
   // Merged in team-name order: orders' file first, so payments' is the one refused.
   EXPECT_TRUE(absl::StrContains(
-      err, "teams/payments/edge.yaml:1:1: transcoding.proto_files: payments.proto differs from "
-           "the file of the same name in transcoding.proto_files of team orders "
-           "(teams/orders/edge.yaml:9:1): the gateway's one transcoder loads one merged "
-           "descriptor set, so shared files must be identical"))
+      err,
+      "teams/payments/edge.yaml:1:1: transcoding.proto_files: payments.proto differs from "
+      "the file of the same name in transcoding.proto_files of team orders "
+      "(teams/orders/edge.yaml:9:1): the gateway's one transcoder loads one merged "
+      "descriptor set, so shared files must be identical"))
       << err;
   // The same file (a shared common proto): merged silently.
   Write("teams/orders/protos/payments.proto", kPaymentsProto);
@@ -481,17 +539,18 @@ TEST_F(TeamsTest, TeamListErrorsNameTheEntry) {
        "teams[1].path_prefixes[0]: \"v1/payments/\" does not start with \"/\""},
       {"grpc_packages: [payments.v1]", "grpc_packages: [payments-v1]",
        "teams[1].grpc_packages[0]: \"payments-v1\" is not a proto package name"},
-      {"config: teams/web/edge.yaml", "config: teams/web/missing.yaml",
-       "teams/web/missing.yaml"},
+      {"config: teams/web/edge.yaml", "config: teams/web/missing.yaml", "teams/web/missing.yaml"},
   };
   for (const Case& c : cases) {
     Write("platform.yaml", absl::StrReplaceAll(kPlatform, {{c.from, c.to}}));
     auto result = Render();
     EXPECT_NE(result.exit_code, 0);
-    EXPECT_TRUE(absl::StrContains(result.err, c.want)) << "want: " << c.want << "\ngot: " << result.err;
+    EXPECT_TRUE(absl::StrContains(result.err, c.want))
+        << "want: " << c.want << "\ngot: " << result.err;
   }
   // A missing file is an I/O error (exit 3) naming the team.
-  Write("platform.yaml", absl::StrReplaceAll(kPlatform, {{"teams/web/edge.yaml", "teams/web/nope.yaml"}}));
+  Write("platform.yaml",
+        absl::StrReplaceAll(kPlatform, {{"teams/web/edge.yaml", "teams/web/nope.yaml"}}));
   auto result = Render();
   EXPECT_EQ(result.exit_code, 3) << result.err;
   EXPECT_TRUE(absl::StrContains(result.err, "(team web, platform.yaml)")) << result.err;
@@ -500,8 +559,9 @@ TEST_F(TeamsTest, TeamListErrorsNameTheEntry) {
 TEST_F(TeamsTest, ATeamsRuleErrorPointsIntoItsFile) {
   Write("teams/ops/edge.yaml",
         absl::StrReplaceAll(kOps, {{"{not: {header: {name: x-staff, exact: \"yes\"}}}", "\n"}}));
-  EXPECT_TRUE(absl::StrContains(Error(), "teams/ops/edge.yaml:9:7: direct_responses.rules[0].when: "
-                                         "an empty condition"))
+  EXPECT_TRUE(absl::StrContains(Error(),
+                                "teams/ops/edge.yaml:9:7: direct_responses.rules[0].when: "
+                                "an empty condition"))
       << Error();
 }
 
