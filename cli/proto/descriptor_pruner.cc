@@ -118,8 +118,7 @@ absl::StatusOr<FileDescriptorSet> PruneDescriptorSet(const FileDescriptorSet& se
     }
     const bool changed = pruned.message_type_size() != file.message_type_size() ||
                          pruned.enum_type_size() != file.enum_type_size() ||
-                         pruned.service_size() != file.service_size() ||
-                         file.extension_size() > 0;
+                         pruned.service_size() != file.service_size() || file.extension_size() > 0;
     if (changed) pruned.clear_source_code_info();
     // Imports of files still in the set, public ones remapped; weak ones dropped.
     pruned.clear_dependency();

@@ -1,5 +1,7 @@
 #include "cli/render/team_composition.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <set>
 #include <utility>
@@ -409,7 +411,12 @@ absl::Status Composer::MergeTranscoding(const TeamFile& f, EdgeConfig* config, C
       }
     }
     // Paths in the team's file are relative to it; the merged config's to platform.yaml.
-    for (std::string& file : *backend.mutable_proto_files()) file = Join(f.dir, file);
+    // A proto file next to the team file is named from the platform's directory; else it
+    // stays a path under one of the include paths (protoc's two readings, as in edge.yaml).
+    for (std::string& file : *backend.mutable_proto_files()) {
+      const std::string rebased = Join(f.dir, file);
+      if (access(Join(DirOf(platform_), rebased).c_str(), F_OK) == 0) file = rebased;
+    }
     for (std::string& dir : *backend.mutable_include_paths()) dir = RebaseIncludeEntry(f.dir, dir);
     if (backend.include_paths().empty() && !backend.proto_files().empty()) {
       // edge.yaml's default include path is its own directory: the team file's.

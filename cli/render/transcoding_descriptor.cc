@@ -40,14 +40,13 @@ absl::StatusOr<DescriptorPlacement> PlaceDescriptor(
     std::sort(sizes.rbegin(), sizes.rend());
     std::vector<std::string> largest;
     for (size_t i = 0; i < sizes.size() && i < 5; ++i) largest.push_back(sizes[i].second);
-    return ConfigError(
-        source, "transcoding",
-        absl::StrCat("the descriptor set is ", KiB(bytes.size()),
-                     t.prune_descriptor() ? " after pruning" : "",
-                     ", over the 1 MiB a ConfigMap holds; largest files: ",
-                     absl::StrJoin(largest, "; "),
-                     t.prune_descriptor() ? "" : "; turn prune_descriptor on, or",
-                     " transcode fewer services or split the API"));
+    return ConfigError(source, "transcoding",
+                       absl::StrCat("the descriptor set is ", KiB(bytes.size()),
+                                    t.prune_descriptor() ? " after pruning" : "",
+                                    ", over the 1 MiB a ConfigMap holds; largest files: ",
+                                    absl::StrJoin(largest, "; "),
+                                    t.prune_descriptor() ? "" : "; turn prune_descriptor on, or",
+                                    " transcode fewer services or split the API"));
   }
   DescriptorVolume volume;
   volume.config_map = absl::StrCat(t.name(), "-descriptor");
@@ -64,13 +63,13 @@ absl::StatusOr<DescriptorPlacement> PlaceDescriptor(
       "mounted into the gateway pods (gateway-values.yaml).\n# Apply with `kubectl apply "
       "--server-side`, and roll the gateway pods after a change.\n"));
   out.volume = std::move(volume);
-  warnings->push_back(absl::StrCat(
-      source, ": transcoding: note: the descriptor set is ", KiB(bytes.size()),
-      " (base64 ", KiB(out.base64.size()),
-      "), over the 256 KiB client-side `kubectl apply` stores: rendered as ConfigMap ",
-      out.volume->config_map, " mounted at ", kDescriptorMountPath,
-      " in the gateway pods (see gateway-values.yaml); apply it with `kubectl apply "
-      "--server-side`"));
+  warnings->push_back(
+      absl::StrCat(source, ": transcoding: note: the descriptor set is ", KiB(bytes.size()),
+                   " (base64 ", KiB(out.base64.size()),
+                   "), over the 256 KiB client-side `kubectl apply` stores: rendered as ConfigMap ",
+                   out.volume->config_map, " mounted at ", kDescriptorMountPath,
+                   " in the gateway pods (see gateway-values.yaml); apply it with `kubectl apply "
+                   "--server-side`"));
   return out;
 }
 

@@ -36,9 +36,9 @@ struct DescriptorVolume {
 };
 
 struct DescriptorPlacement {
-  std::string base64;                     // the descriptor set, base64
+  std::string base64;                      // the descriptor set, base64
   std::optional<DescriptorVolume> volume;  // set: in a ConfigMap, not inline
-  std::string config_map_document;        // the ConfigMap, when `volume`
+  std::string config_map_document;         // the ConfigMap, when `volume`
 };
 
 // Decides where `bytes` (the serialized `set`) goes. `file_owner` names, by file, the

@@ -6,6 +6,7 @@
 // holds (the Greeter's `POST /say` binding; the rules in broker.yaml, not in routes).
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "tests/cli/cli_test_util.h"
 #include "tests/cli/istio_test_util.h"
+#include "tests/testing/route_evaluator.h"
 #include "yaml-cpp/yaml.h"
 
 namespace edgekit::cli {
@@ -34,7 +36,8 @@ using ::edgekit::cli::testing::WriteStringToFile;
 std::string CrdFile() { return EDGEKIT_SHARED_SCHEMAS "/istio-crds.gen.yaml"; }
 
 struct Example {
-  const char* name;  // under examples/
+  const char* name;    // under examples/
+  const char* config;  // the file rendered, in that folder
   std::vector<std::string> files;
   std::vector<std::string> kinds;  // of the Istio objects, in file order
   const char* broker_summary;      // in the broker's --check-config output
@@ -48,7 +51,7 @@ std::string Rendered(const Example& e) { return Dir(e) + "/rendered"; }
 // in edge.yaml must resolve against the file's own directory).
 std::string RenderExample(const Example& e) {
   const std::string out = MakeTempDir() + "/rendered";
-  auto result = RunCommand({EDGEKIT_CLI_BINARY, "render", "-f", Dir(e) + "/edge.yaml", "-o", out},
+  auto result = RunCommand({EDGEKIT_CLI_BINARY, "render", "-f", Dir(e) + "/" + e.config, "-o", out},
                            "/dev/null", "/");
   EXPECT_EQ(result.exit_code, 0) << result.err;
   // No warnings; the one line render may print is its note on the engine `auto` chose.
@@ -110,15 +113,23 @@ INSTANTIATE_TEST_SUITE_P(
     Examples, ExampleTest,
     ::testing::Values(
         Example{"helloworld",
+                "edge.yaml",
                 {"broker.yaml", "ext-authz-istio-operator.yaml", "ext-authz-istiod-values.yaml",
                  "ext-authz.yaml", "routes.yaml", "transcoding.yaml"},
                 {"ServiceEntry", "AuthorizationPolicy", "VirtualService", "EnvoyFilter"},
                 "budget=0.05"},
         Example{"broker-rules",
+                "edge.yaml",
                 {"broker.yaml", "ext-authz-istio-operator.yaml", "ext-authz-istiod-values.yaml",
                  "ext-authz.yaml", "gateway-values.yaml", "routes.yaml"},
                 {"ServiceEntry", "AuthorizationPolicy", "VirtualService"},
-                "direct_responses=3 rules (3 CIDRs)"}),
+                "direct_responses=3 rules (3 CIDRs)"},
+        Example{"multi-team",
+                "platform.yaml",
+                {"broker.yaml", "ext-authz-istio-operator.yaml", "ext-authz-istiod-values.yaml",
+                 "ext-authz.yaml", "routes.yaml", "transcoding.yaml"},
+                {"ServiceEntry", "AuthorizationPolicy", "VirtualService", "EnvoyFilter"},
+                "upstream=dns:///authz.auth.svc.cluster.local:9000"}),
     [](const ::testing::TestParamInfo<Example>& param) {
       std::string name = param.param.name;
       std::replace(name.begin(), name.end(), '-', '_');
@@ -175,6 +186,58 @@ TEST(BrokerRulesExampleTest, RulesAreInTheBrokerNotInRoutes) {
   EXPECT_EQ(direct["num_trusted_proxies"].as<int>(), 2);
   const YAML::Node vs = YAML::Load(ReadFileToString(dir + "/routes.yaml"));
   for (const auto& route : vs["spec"]["http"]) EXPECT_FALSE(route["directResponse"]);
+}
+
+}  // namespace
+}  // namespace edgekit::cli
+
+namespace edgekit::cli {
+namespace {
+
+// The multi-team example, request by request through its checked-in VirtualService.
+TEST(MultiTeamExampleTest, EachTeamsRequestsReachItsBackendOnItsHosts) {
+  const YAML::Node vs =
+      YAML::Load(ReadFileToString(EDGEKIT_SOURCE_DIR "/examples/multi-team/rendered/routes.yaml"));
+  struct Case {
+    const char* method;
+    const char* host;
+    const char* path;
+    std::map<std::string, std::string> headers;
+    const char* want;
+  };
+  const std::vector<Case> cases = {
+      {"GET", "shop.example.com", "/catalog/shoes", {}, "storefront.catalog"},
+      {"GET", "shop.example.com", "/assets/app.css", {}, "storefront.assets"},
+      {"GET", "shop.example.com", "/", {}, "default"},
+      {"GET", "api.example.com", "/v1/orders/7", {}, "orders.read"},
+      {"PUT", "api.example.com", "/v1/orders/7", {}, "orders.write"},
+      {"GET", "api.example.com", "/v1/orders/7/invoice", {}, "orders.legacy-invoices"},
+      {"POST",
+       "api.example.com",
+       "/payments.v1.Payments/GetPayment",
+       {},
+       "payments.grpc-payments-v1-payments"},
+      {"POST",
+       "api.example.com",
+       "/payments.v1.Payments/GetPayment",
+       {{"x-payments-frozen", "1"}},
+       "direct-payments.frozen"},
+      {"GET", "api.example.com", "/v1/orders/7", {{"x-payments-frozen", "1"}}, "orders.read"},
+      {"GET", "grafana.internal.example.com", "/grafana/", {}, "direct-ops.staff-only"},
+      {"GET", "grafana.internal.example.com", "/grafana/", {{"x-staff", "yes"}}, "ops.grafana"},
+      {"GET", "shop.example.com", "/catalog/shoes", {{"x-staff", "no"}}, "storefront.catalog"},
+  };
+  for (const Case& c : cases) {
+    ::edgekit::testing::RouteRequest req;
+    req.method = c.method;
+    req.host = c.host;
+    req.path = c.path;
+    req.headers = c.headers;
+    EXPECT_EQ(
+        ::edgekit::testing::EvaluateRoutes(vs, req, ::edgekit::testing::MissingHeader::kNoMatch),
+        c.want)
+        << c.method << " " << c.host << c.path;
+  }
 }
 
 }  // namespace
