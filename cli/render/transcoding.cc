@@ -369,7 +369,10 @@ absl::StatusOr<TranscodingOutput> RenderTranscoding(const EdgeConfig& config,
                            absl::StrCat(file.name(), " differs from the file of the same name in ",
                                         it->second.first,
                                         ": the gateway's one transcoder loads one merged "
-                                        "descriptor set, so shared files must be identical"));
+                                        "descriptor set, so shared files must be identical "
+                                        "(name proto files by their package's path, e.g. "
+                                        "payments/v1/payments.proto, so that different files "
+                                        "never share a name)"));
       }
     }
     absl::StatusOr<std::vector<HttpRoute>> bindings = ListHttpRoutes(descriptor->set);
@@ -415,6 +418,8 @@ absl::StatusOr<TranscodingOutput> RenderTranscoding(const EdgeConfig& config,
   // Two services binding the same verb and path template: the transcoder would take the
   // first for both, and the second's REST callers would silently reach the wrong backend.
   std::map<std::pair<std::string, std::string>, std::string> template_owner;
+  std::optional<BindingGuard> guard;
+  if (context.composition != nullptr) guard.emplace(config, *context.composition);
   for (const HttpRoute& binding : *all_bindings) {
     const std::string service = ServiceOf(binding.method);
     auto owner = service_backend.find(service);
@@ -432,11 +437,8 @@ absl::StatusOr<TranscodingOutput> RenderTranscoding(const EdgeConfig& config,
                        ") already does: two services may not bind the same verb and path "
                        "template"));
     }
-    if (context.composition != nullptr) {
-      if (absl::Status s = CheckBindingScope(Ref(backend), binding, config, *context.composition);
-          !s.ok()) {
-        return s;
-      }
+    if (guard.has_value()) {
+      if (absl::Status s = guard->Check(Ref(backend), binding); !s.ok()) return s;
     }
   }
   Descriptor merged_descriptor;

@@ -70,15 +70,6 @@ std::string Describe(const edge::v1::RouteMatch& m) {
 
 }  // namespace
 
-bool TemplateOverlapsRoute(const std::string& path_template, const edge::v1::RouteMatch& match) {
-  const std::vector<std::string> t = TemplateSegments(path_template);
-  if (match.has_exact()) return Overlaps(t, match.exact(), /*prefix=*/false);
-  const std::string prefix =
-      match.has_prefix() ? match.prefix() : rules::RegexLiteralPrefix(match.regex());
-  if (prefix.empty() || prefix.front() != '/') return true;  // unknown: assume it does
-  return Overlaps(t, prefix, /*prefix=*/true);
-}
-
 absl::Status CheckPackageClaim(const BackendRef& backend, const std::string& service,
                                const Composition& composition) {
   if (backend.team.empty()) return absl::OkStatus();  // the platform's own
@@ -96,11 +87,29 @@ absl::Status CheckPackageClaim(const BackendRef& backend, const std::string& ser
                    absl::StrJoin(claim->grpc_packages, ", "), ") in the platform's file"));
 }
 
-absl::Status CheckBindingScope(const BackendRef& backend, const HttpRoute& binding,
-                               const edge::v1::EdgeConfig& config, const Composition& composition) {
+BindingGuard::BindingGuard(const edge::v1::EdgeConfig& config, const Composition& composition)
+    : composition_(composition) {
+  for (int j = 0; j < config.routes().http_size(); ++j) {
+    const edge::v1::HttpRoute& route = config.routes().http(j);
+    auto origin = composition.http_routes.find(j);
+    Route r;
+    r.owner = origin == composition.http_routes.end() ? "" : origin->second.team;
+    const edge::v1::RouteMatch& m = route.match();
+    r.exact = m.has_exact();
+    r.path = m.has_exact() ? m.exact()
+                           : (m.has_prefix() ? m.prefix() : rules::RegexLiteralPrefix(m.regex()));
+    r.where = origin == composition.http_routes.end()
+                  ? absl::StrCat("routes.http[", j, "] (", route.name(), ") of the platform's file")
+                  : origin->second.where;
+    r.describe = Describe(m);
+    routes_.push_back(std::move(r));
+  }
+}
+
+absl::Status BindingGuard::Check(const BackendRef& backend, const HttpRoute& binding) const {
   const std::string what =
       absl::StrCat("binding ", binding.verb, " ", binding.path, " of ", binding.method);
-  if (const TeamClaim* claim = composition.Team(backend.team);
+  if (const TeamClaim* claim = composition_.Team(backend.team);
       claim != nullptr && !claim->path_prefixes.empty()) {
     const std::string literal = binding.path.substr(0, binding.path.find_first_of("{*"));
     if (!WithinPathPrefixes(literal, claim->path_prefixes)) {
@@ -110,20 +119,17 @@ absl::Status CheckBindingScope(const BackendRef& backend, const HttpRoute& bindi
                                       "): the transcoder would take those paths on every host"));
     }
   }
-  for (int j = 0; j < config.routes().http_size(); ++j) {
-    auto origin = composition.http_routes.find(j);
-    const std::string owner = origin == composition.http_routes.end() ? "" : origin->second.team;
-    if (owner == backend.team) continue;  // a team's own routes are its own business
-    const edge::v1::HttpRoute& route = config.routes().http(j);
-    if (!TemplateOverlapsRoute(binding.path, route.match())) continue;
-    const std::string route_where =
-        origin == composition.http_routes.end()
-            ? absl::StrCat("routes.http[", j, "] (", route.name(), ") of the platform's file")
-            : origin->second.where;
+  const std::vector<std::string> segments = TemplateSegments(binding.path);
+  for (const Route& route : routes_) {
+    if (route.owner == backend.team) continue;  // a team's own routes are its own business
+    const bool overlaps = route.path.empty() || route.path.front() != '/'
+                              ? true  // a regex with no literal start: assume it does
+                              : Overlaps(segments, route.path, /*prefix=*/!route.exact);
+    if (!overlaps) continue;
     return ConfigError(
         backend.at, backend.key,
         absl::StrCat(what, backend.team.empty() ? "" : absl::StrCat(" (team ", backend.team, ")"),
-                     " takes paths of ", route_where, " (", Describe(route.match()),
+                     " takes paths of ", route.where, " (", route.describe,
                      "): the transcoder matches its bindings on every host, before routing; "
                      "change the binding or the route"));
   }

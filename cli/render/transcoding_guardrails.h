@@ -8,6 +8,7 @@
 #define EDGEKIT_CLI_RENDER_TRANSCODING_GUARDRAILS_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "cli/proto/http_routes.h"
@@ -29,16 +30,31 @@ struct BackendRef {
 absl::Status CheckPackageClaim(const BackendRef& backend, const std::string& service,
                                const Composition& composition);
 
-// `binding` (of a service of `backend`) lies within its team's path_prefixes and takes no
-// path of a route of another owner in config.routes().http.
-absl::Status CheckBindingScope(const BackendRef& backend, const HttpRoute& binding,
-                               const edge::v1::EdgeConfig& config, const Composition& composition);
+// Checks bindings against the routes of config.routes().http, worked out once (a
+// gateway of 2,000 routes and 300 bindings makes 600,000 pairs: no regex is compiled
+// per pair).
+class BindingGuard {
+ public:
+  BindingGuard(const edge::v1::EdgeConfig& config, const Composition& composition);
 
-// Some path both the binding's path template and the route's path match could match.
-// Templates are compared segment by segment (`*` and `{var}` one segment, `**` the rest);
-// a regex route is taken as its literal prefix (so the test may see an overlap that is
-// not there, never the other way round).
-bool TemplateOverlapsRoute(const std::string& path_template, const edge::v1::RouteMatch& match);
+  // `binding` (of a service of `backend`) lies within its team's path_prefixes and takes
+  // no path of a route of another owner: some path the binding's template and the route
+  // could both match, templates compared segment by segment (`*` and `{var}` one segment,
+  // `**` the rest), a regex route taken as its literal prefix (so an overlap may be seen
+  // that is not there, never the other way round).
+  absl::Status Check(const BackendRef& backend, const HttpRoute& binding) const;
+
+ private:
+  struct Route {
+    std::string owner;   // team, "" for the platform's own
+    bool exact = false;  // `path` is an exact path, else a literal prefix
+    std::string path;
+    std::string where;     // for messages
+    std::string describe;  // "prefix /v1/"
+  };
+  const Composition& composition_;
+  std::vector<Route> routes_;
+};
 
 }  // namespace edgekit::cli
 
