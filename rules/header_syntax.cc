@@ -48,6 +48,12 @@ std::string PathRegexProblem(const std::string& regex) {
   return "";
 }
 
+std::string CaseInsensitivePathRegex(const v1::StringCondition& test) {
+  if (test.has_exact()) return absl::StrCat("(?i)", RE2::QuoteMeta(test.exact()));
+  if (test.has_prefix()) return absl::StrCat("(?i)", RE2::QuoteMeta(test.prefix()), ".*");
+  return absl::StrCat("(?i)(?:", test.regex(), ")");
+}
+
 std::string RegexLiteralPrefix(const std::string& regex) {
   RE2 re(regex, RE2::Quiet);
   std::string min, max;

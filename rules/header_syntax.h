@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "edgekit/rules/v1/rules.pb.h"
+
 namespace edgekit::rules {
 
 // An HTTP header name as Istio and the broker want it in a test: a lowercase RFC 9110 token. ""
@@ -21,6 +23,10 @@ bool IsHeaderValue(const std::string& v);
 // whose matches all sort before "/" or from "0" on never matches a path. Used by the
 // rules (both engines) and the CLI's HTTP routes, where "v1/.*" is an easy slip.
 std::string PathRegexProblem(const std::string& regex);
+
+// A path test with ignore_case as the RE2 regex both engines run: "(?i)" and the exact
+// path quoted, the prefix quoted then ".*", or the regex grouped.
+std::string CaseInsensitivePathRegex(const v1::StringCondition& test);
 
 // The literal start every string the RE2 regex matches shares (the common prefix of the
 // bounds of PossibleMatchRange); "" when unknown.

@@ -117,6 +117,17 @@ absl::StatusOr<Node> CompilePath(const v1::StringCondition& s, const std::string
   if (s.has_exact() + s.has_prefix() + s.has_regex() != 1) {
     return Error(path, "set exactly one of exact, prefix, regex");
   }
+  if (s.ignore_case()) {
+    // Checked as written first (a prefix must start with "/", a regex compile), then
+    // run as the case-insensitive regex the routes engine renders too.
+    v1::StringCondition plain = s;
+    plain.clear_ignore_case();
+    absl::StatusOr<Node> checked = CompilePath(plain, path);
+    if (!checked.ok()) return checked.status();
+    v1::StringCondition as_regex;
+    as_regex.set_regex(CaseInsensitivePathRegex(s));
+    return CompilePath(as_regex, path);
+  }
   if (s.has_regex()) {
     n.test = Node::Test::kRegex;
     absl::StatusOr<std::unique_ptr<RE2>> re = CompileRegex(s.regex(), path + ".regex");

@@ -88,6 +88,11 @@ absl::Status ValidateGateway(const EdgeConfig& config, const std::string& source
                        absl::StrCat("\"", gateway.namespace_(),
                                     "\" is not a valid Kubernetes namespace (RFC 1123 label)"));
   }
+  if (gateway.has_path_normalization() &&
+      gateway.path_normalization() == edge::v1::Gateway::PATH_NORMALIZATION_UNSPECIFIED) {
+    return ConfigError(source, "gateway.path_normalization",
+                       "must be NONE, BASE, MERGE_SLASHES or DECODE_AND_MERGE_SLASHES");
+  }
   if (gateway.has_num_trusted_proxies() && gateway.num_trusted_proxies() > 64) {
     return ConfigError(source, "gateway.num_trusted_proxies",
                        absl::StrCat("must be in [0, 64], got ", gateway.num_trusted_proxies()));

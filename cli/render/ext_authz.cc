@@ -82,6 +82,15 @@ void ExtensionProviders(Doc& d, const edge::v1::ExtAuthz& authz) {
   d.EndMap().EndMap().EndSeq();
 }
 
+// meshConfig.pathNormalization, when gateway.path_normalization is set.
+void PathNormalization(Doc& d, const EdgeConfig& config) {
+  if (!config.gateway().has_path_normalization()) return;
+  d.Key("pathNormalization").Map();
+  d.KV("normalization",
+       edge::v1::Gateway::PathNormalization_Name(config.gateway().path_normalization()));
+  d.EndMap();
+}
+
 std::string RenderIstioOperator(const EdgeConfig& config) {
   const edge::v1::ExtAuthz& authz = config.ext_authz();
   Doc d;
@@ -89,6 +98,7 @@ std::string RenderIstioOperator(const EdgeConfig& config) {
          authz.istio_namespace());
   d.Key("spec").Map().Key("meshConfig").Map();
   ExtensionProviders(d, authz);
+  PathNormalization(d, config);
   d.EndMap().EndMap().EndMap();
   return d.Text(absl::StrCat(
       FindOutputFile(kIstioOperatorFile)->first_line, "\n",
@@ -100,6 +110,7 @@ std::string RenderIstiodValues(const EdgeConfig& config) {
   Doc d;
   d.Map().Key("meshConfig").Map();
   ExtensionProviders(d, config.ext_authz());
+  PathNormalization(d, config);
   d.EndMap().EndMap();
   return d.Text(
       absl::StrCat(FindOutputFile(kIstiodValuesFile)->first_line, "\n", "# -n ",

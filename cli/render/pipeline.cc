@@ -51,6 +51,15 @@ absl::Status RenderPipeline::Validate(const EdgeConfig& config, const RenderCont
         ": no feature enabled: add a routes (http or default_destination), gzip, transcoding, "
         "direct_responses or ext_authz section"));
   }
+  if (config.gateway().has_path_normalization() && !ExtAuthzEnabled(config) &&
+      context.warnings != nullptr) {
+    context.warnings->push_back(absl::StrCat(
+        context.source,
+        ": gateway.path_normalization: warning: written only into the mesh config outputs of "
+        "ext_authz, which is off: set meshConfig.pathNormalization.normalization: ",
+        edge::v1::Gateway::PathNormalization_Name(config.gateway().path_normalization()),
+        " in istiod's values yourself"));
+  }
   validated_ = true;
   return absl::OkStatus();
 }

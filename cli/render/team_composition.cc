@@ -87,15 +87,16 @@ std::vector<std::string> OwnedPathPrefixes(const Team& team) {
   return prefixes;
 }
 
-bool TestsPathOrMethod(const rules::v1::Condition& c) {
-  if (c.has_path() || c.has_method()) return true;
+// The condition tests the path (or, with `method`, the method) anywhere in it.
+bool TestsPathOrMethod(const rules::v1::Condition& c, bool method = true) {
+  if (c.has_path() || (method && c.has_method())) return true;
   for (const auto& sub : c.all()) {
-    if (TestsPathOrMethod(sub)) return true;
+    if (TestsPathOrMethod(sub, method)) return true;
   }
   for (const auto& sub : c.any()) {
-    if (TestsPathOrMethod(sub)) return true;
+    if (TestsPathOrMethod(sub, method)) return true;
   }
-  return c.has_not_() && TestsPathOrMethod(c.not_());
+  return c.has_not_() && TestsPathOrMethod(c.not_(), method);
 }
 
 // client_ip.cidrs_file paths, relative to the team's file, made relative to the
@@ -465,6 +466,7 @@ absl::Status Composer::MergeRules(const TeamFile& f, EdgeConfig* config, Composi
     *config->mutable_direct_responses()->add_rules() = std::move(rule);
     Origin origin = OriginOf(f, absl::StrCat("direct_responses.rules[", i, "]"));
     origin.tests_path_or_method = rules[i].has_when() && TestsPathOrMethod(rules[i].when());
+    origin.tests_path = rules[i].has_when() && TestsPathOrMethod(rules[i].when(), /*method=*/false);
     out->rules[config->direct_responses().rules_size() - 1] = std::move(origin);
   }
   return absl::OkStatus();

@@ -36,6 +36,7 @@ struct Origin {
   std::string key;      // "routes.http[0]", in the team's file
   // For a rule: its own condition (before edgekit scoped it) tests the path or method.
   bool tests_path_or_method = false;
+  bool tests_path = false;  // its own condition tests the path
 };
 
 struct TeamClaim {

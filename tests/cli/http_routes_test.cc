@@ -381,3 +381,65 @@ ext_authz: {upstream_target: "authz.auth.svc.cluster.local:9000"}
 
 }  // namespace
 }  // namespace edgekit::cli
+
+namespace edgekit::cli {
+namespace {
+
+// Path rules can be walked around with //admin (slashes not merged by Istio's default
+// normalization) and /Admin (Envoy never changes case): render says so, renders the
+// normalization into the mesh config, and offers case-insensitive path tests.
+constexpr char kAdminRule[] = R"(gateway: {hosts: [api.example.com]}
+direct_responses:
+  engine: ENGINE
+  rules:
+    - name: admin
+      when: {path: {prefix: /admin, ignore_case: true}}
+      respond: {status: 403}
+routes:
+  default_destination: {host: web.web.svc.cluster.local, port: 80}
+ext_authz: {upstream_target: "authz.auth.svc.cluster.local:9000"}
+)";
+
+TEST(PathNormalizationTest, ARuleOnThePathIsWarnedAboutUntilSlashesAreMerged) {
+  Rendered plain = RenderText(absl::StrReplaceAll(kAdminRule, {{"ENGINE", "routes"}}));
+  ASSERT_EQ(plain.result.exit_code, 0) << plain.result.err;
+  EXPECT_TRUE(absl::StrContains(
+      plain.result.err,
+      "edge.yaml: gateway.path_normalization: warning: rule \"admin\" tests the path, and Envoy "
+      "does not merge slashes with Istio's default normalization (BASE)"))
+      << plain.result.err;
+  Rendered merged = RenderText(absl::StrReplaceAll(
+      kAdminRule, {{"ENGINE", "routes"},
+                   {"gateway: {hosts: [api.example.com]}",
+                    "gateway: {hosts: [api.example.com], path_normalization: merge_slashes}"}}));
+  ASSERT_EQ(merged.result.exit_code, 0) << merged.result.err;
+  EXPECT_FALSE(absl::StrContains(merged.result.err, "warning")) << merged.result.err;
+  for (const char* file : {"/ext-authz-istiod-values.yaml", "/ext-authz-istio-operator.yaml"}) {
+    const std::string text = testing::ReadFileToString(merged.dir + file);
+    EXPECT_TRUE(absl::StrContains(text, "pathNormalization:\n")) << file << "\n" << text;
+    EXPECT_TRUE(absl::StrContains(text, "normalization: MERGE_SLASHES")) << file << "\n" << text;
+  }
+  EXPECT_TRUE(absl::StrContains(
+      RenderError("gateway: {path_normalization: PATH_NORMALIZATION_UNSPECIFIED}\n"
+                  "routes: {default_destination: {host: a.b.svc.cluster.local, port: 1}}\n"),
+      "gateway.path_normalization: must be NONE, BASE, MERGE_SLASHES or DECODE_AND_MERGE_SLASHES"));
+}
+
+TEST(PathNormalizationTest, IgnoreCaseHoldsInTheRoutesEngine) {
+  Rendered r = RenderText(absl::StrReplaceAll(kAdminRule, {{"ENGINE", "routes"}}));
+  ASSERT_EQ(r.result.exit_code, 0) << r.result.err;
+  YAML::Node vs = YAML::Load(r.routes);
+  for (const char* path : {"/admin", "/Admin/users", "/ADMIN?x=1"}) {
+    RouteRequest req;
+    req.host = "api.example.com";
+    req.path = absl::StrContains(path, "?") ? std::string(path).substr(0, 6) : path;
+    EXPECT_EQ(EvaluateRoutes(vs, req, MissingHeader::kNoMatch), "direct-admin") << path;
+  }
+  RouteRequest other;
+  other.host = "api.example.com";
+  other.path = "/public";
+  EXPECT_EQ(EvaluateRoutes(vs, other, MissingHeader::kNoMatch), "default");
+}
+
+}  // namespace
+}  // namespace edgekit::cli

@@ -567,3 +567,32 @@ TEST_F(TeamsTest, ATeamsRuleErrorPointsIntoItsFile) {
 
 }  // namespace
 }  // namespace edgekit::cli
+
+namespace edgekit::cli {
+namespace {
+
+TEST(PathNormalizationBrokerTest, IgnoreCaseHoldsInTheBrokersRuleLibrary) {
+  rules::v1::Rule rule;
+  rule.set_name("admin");
+  rule.mutable_when()->mutable_path()->set_prefix("/admin");
+  rule.mutable_when()->mutable_path()->set_ignore_case(true);
+  rule.mutable_respond()->set_status(403);
+  google::protobuf::RepeatedPtrField<rules::v1::Rule> list;
+  *list.Add() = rule;
+  absl::StatusOr<std::shared_ptr<const rules::RuleSet>> set =
+      rules::RuleSet::Compile(list, {}, "direct_responses");
+  ASSERT_TRUE(set.ok()) << set.status();
+  for (const char* path : {"/admin", "/Admin/users", "/ADMIN"}) {
+    ::edgekit::testing::FakeRequest req("GET", path, "api.example.com", {}, nullptr);
+    EXPECT_EQ((*set)->Match(req), 0) << path;
+  }
+  ::edgekit::testing::FakeRequest other("GET", "/public", "api.example.com", {}, nullptr);
+  EXPECT_EQ((*set)->Match(other), -1);
+  // Checked as written: a prefix without "/" is still refused.
+  rule.mutable_when()->mutable_path()->set_prefix("admin");
+  *list.Mutable(0) = rule;
+  EXPECT_FALSE(rules::RuleSet::Compile(list, {}, "direct_responses").ok());
+}
+
+}  // namespace
+}  // namespace edgekit::cli

@@ -158,6 +158,14 @@ absl::StatusOr<StringMatch> ConditionCompiler::ToMatch(const rules::v1::StringCo
                                                        const std::string& path) {
   const int set = s.has_exact() + s.has_prefix() + s.has_regex();
   if (set != 1) return ConfigError(source_, path, "set exactly one of exact, prefix, regex");
+  if (s.ignore_case()) {
+    // Checked as written, then matched as the broker's rule library runs it.
+    rules::v1::StringCondition plain = s;
+    plain.clear_ignore_case();
+    absl::StatusOr<StringMatch> checked = ToMatch(plain, path);
+    if (!checked.ok()) return checked.status();
+    return StringMatch{StringMatch::Kind::kRegex, rules::CaseInsensitivePathRegex(s)};
+  }
   // Envoy matches `uri` against the :path, which always starts with "/" (CONNECT and
   // "OPTIONS *" requests are not routed by path): a test of anything else never holds.
   if (s.has_exact() || s.has_prefix()) {

@@ -449,6 +449,53 @@ absl::StatusOr<bool> AutoInBroker(const EdgeConfig& config, const std::string& s
                      : routes.status();
 }
 
+bool TestsPath(const rules::v1::Condition& c) {
+  if (c.has_path()) return true;
+  for (const auto& sub : c.all()) {
+    if (TestsPath(sub)) return true;
+  }
+  for (const auto& sub : c.any()) {
+    if (TestsPath(sub)) return true;
+  }
+  return c.has_not_() && TestsPath(c.not_());
+}
+
+// A rule testing the path sees it as Envoy normalized it, and Istio's default (BASE) does
+// not merge slashes: `prefix: /admin` answers /admin but lets //admin through to a backend
+// that may well serve it as /admin (CVE-2021-31920 is this class for
+// AuthorizationPolicy). Said once, naming the rules, unless the gateway merges slashes.
+void WarnPathRulesWithoutSlashMerging(const EdgeConfig& config, const RenderContext& context) {
+  if (context.warnings == nullptr) return;
+  const auto normalization = config.gateway().path_normalization();
+  if (normalization == edge::v1::Gateway::MERGE_SLASHES ||
+      normalization == edge::v1::Gateway::DECODE_AND_MERGE_SLASHES) {
+    return;
+  }
+  std::vector<std::string> named;
+  int count = 0;
+  const auto& rules = config.direct_responses().rules();
+  for (int i = 0; i < rules.size(); ++i) {
+    const rules::v1::Rule& rule = rules[i];
+    bool tests_path = rule.has_when() && TestsPath(rule.when());
+    if (context.composition != nullptr) {
+      // A team's rule: the path scope edgekit added is not the team's test.
+      auto origin = context.composition->rules.find(i);
+      if (origin != context.composition->rules.end()) tests_path = origin->second.tests_path;
+    }
+    if (!tests_path) continue;
+    if (++count <= 3) named.push_back(absl::StrCat("\"", rule.name(), "\""));
+  }
+  if (count == 0) return;
+  context.warnings->push_back(absl::StrCat(
+      context.source, ": gateway.path_normalization: warning: rule", count > 1 ? "s " : " ",
+      absl::StrJoin(named, ", "), count > 3 ? absl::StrCat(" and ", count - 3, " more") : "",
+      count > 1 ? " test" : " tests",
+      " the path, and Envoy does not merge slashes with Istio's default normalization (BASE): "
+      "//admin passes a rule on /admin and reaches a backend that may serve it as /admin. "
+      "Set gateway.path_normalization: MERGE_SLASHES (or DECODE_AND_MERGE_SLASHES; written "
+      "into the mesh config), and use `ignore_case: true` where backends ignore case"));
+}
+
 }  // namespace
 
 void ApplyDirectResponseDefaults(EdgeConfig* config) {
@@ -501,6 +548,7 @@ absl::Status DirectResponseFeature::Validate(const EdgeConfig& config,
   absl::StatusOr<CompiledDirectResponses> compiled =
       CompileDirectResponses(config, context.source, context.warnings, context.composition);
   if (!compiled.ok()) return compiled.status();
+  WarnPathRulesWithoutSlashMerging(config, context);
   std::string auto_choice;
   if (context.notes != nullptr &&
       DirectResponsesInBroker(config, context.source, &auto_choice).ok() && !auto_choice.empty()) {
