@@ -266,6 +266,19 @@ def case_render(ctx):
     r = ctx.render_raw("--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.podMonitor.enabled=true")
     check(r.returncode != 0 and "enable one" in r.stderr, f"both monitors must fail: {r.stderr}")
 
+    # The transcoder's descriptor ConfigMap (what `edgekit render` writes past 256 KiB),
+    # mounted into istio-proxy where the EnvoyFilter's proto_descriptor points.
+    check(not one(docs, "Deployment")["spec"]["template"]["spec"]["containers"][0].get("volumeMounts"),
+          "no descriptor mount by default")
+    _, docs5 = ctx.render("--set", "proxy.transcodingDescriptorConfigMap=edgekit-transcoding-descriptor")
+    pod = one(docs5, "Deployment")["spec"]["template"]["spec"]
+    proxy = [c for c in pod["containers"] if c["name"] == "istio-proxy"][0]
+    mount = proxy["volumeMounts"][0]
+    check(mount["mountPath"] == "/etc/edgekit/transcoding" and mount["readOnly"], f"descriptor mount: {mount}")
+    vol = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+    check(len(vol) == 1 and vol[0]["configMap"]["name"] == "edgekit-transcoding-descriptor",
+          f"descriptor volume: {pod['volumes']}")
+
     # Toggles off.
     _, docs4 = ctx.render("--set", "dashboard.enabled=false,extAuthz.enabled=false,podDisruptionBudget.enabled=false")
     kinds = {d["kind"] for d in docs4}
