@@ -438,10 +438,8 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSet::Compile(
     HostSet rule_hosts;
     if (absl::Status s = CompileHosts(rule.hosts(), rule_path, &rule_hosts); !s.ok()) return s;
     for (int h = 0; h < rule.hosts_size(); ++h) {
-      // A wildcard is inside the set's hosts when one of its names is.
       const std::string& host = rule.hosts(h);
-      const std::string probe = absl::StartsWith(host, "*.") ? "x" + host.substr(1) : host;
-      if (host == "*" ? !set->hosts_.every_host : !set->hosts_.Contains(probe)) {
+      if (!set->hosts_.Covers(host)) {
         return Error(absl::StrCat(rule_path, ".hosts[", h, "]"),
                      absl::StrCat("\"", host, "\" is outside the hosts of ", path, ".hosts"));
       }
@@ -470,6 +468,19 @@ bool RuleSet::HostSet::Contains(absl::string_view host) const {
   // virtual-host domains do, but not "example.com" itself.
   for (size_t dot = host.find('.'); dot != absl::string_view::npos; dot = host.find('.', dot + 1)) {
     if (dot > 0 && wildcard_suffixes.contains(host.substr(dot))) return true;
+  }
+  return false;
+}
+
+bool RuleSet::HostSet::Covers(const std::string& pattern) const {
+  if (every_host) return true;
+  if (pattern == "*") return false;
+  if (!absl::StartsWith(pattern, "*.")) return Contains(pattern);
+  // "*.a.example.com" lies inside "*.a.example.com" and "*.example.com", never inside
+  // named hosts (it stands for names not listed).
+  const absl::string_view suffix = absl::string_view(pattern).substr(1);  // ".a.example.com"
+  for (size_t dot = 0; dot != absl::string_view::npos; dot = suffix.find('.', dot + 1)) {
+    if (wildcard_suffixes.contains(suffix.substr(dot))) return true;
   }
   return false;
 }

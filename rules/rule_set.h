@@ -114,6 +114,8 @@ class RuleSet {
     absl::flat_hash_set<std::string> wildcard_suffixes;  // ".example.com" for "*.example.com"
     // `host`: lowercase, without its port.
     bool Contains(absl::string_view host) const;
+    // Every host `pattern` ("api.example.com", "*.example.com", "*") names is in the set.
+    bool Covers(const std::string& pattern) const;
   };
 
  private:

@@ -166,13 +166,20 @@ absl::Status CheckHeaders(const std::string& source, const std::string& key,
   return absl::OkStatus();
 }
 
+// Hosts sorted; a list holding "*" is every host, which the table writes as no hosts
+// (an authority regex for "*" would match only a literal "*").
+std::vector<std::string> EveryHostIsEmpty(std::vector<std::string> hosts) {
+  if (std::find(hosts.begin(), hosts.end(), "*") != hosts.end()) return {};
+  std::sort(hosts.begin(), hosts.end());
+  return hosts;
+}
+
 RouteTableEntry EntryOf(const HttpRoute& route, int index) {
   RouteTableEntry e;
   e.kind = RouteTableEntry::Kind::kHttp;
   e.name = route.name();
   e.where = absl::StrCat("routes.http[", index, "] (", route.name(), ")");
-  e.hosts.assign(route.hosts().begin(), route.hosts().end());
-  std::sort(e.hosts.begin(), e.hosts.end());
+  e.hosts = EveryHostIsEmpty({route.hosts().begin(), route.hosts().end()});
   const edge::v1::RouteMatch& m = route.match();
   if (m.has_exact()) e.path = {StringMatch::Kind::kExact, m.exact()};
   if (m.has_prefix()) e.path = {StringMatch::Kind::kPrefix, m.prefix()};
@@ -319,9 +326,11 @@ absl::StatusOr<RouteTable> BuildRouteTable(const EdgeConfig& config,
       absl::StrAppend(&e.where, " (team ", grpc.team, ")");
     }
     // After transcoding the path is /<package>.<Service>/<Method> and Envoy matches the
-    // routes again: the gRPC route takes that path on every host, as the transcoder's
-    // bindings match on every host.
+    // routes again. A single author's gRPC route serves every host, as the transcoder's
+    // bindings match on every host; a team's serves the team's hosts, where its rules
+    // answer too (elsewhere the transcoded request finds no route of the team's).
     e.path = {StringMatch::Kind::kPrefix, absl::StrCat("/", grpc.service, "/")};
+    e.hosts = EveryHostIsEmpty(grpc.hosts);
     e.destination = grpc.destination;
     if (auto [it, inserted] = names.emplace(e.name, e.where); !inserted) {
       return ConfigError(
@@ -347,22 +356,27 @@ absl::StatusOr<RouteTable> BuildRouteTable(const EdgeConfig& config,
       facts.push_back(std::move(f));
     }
   }
-  // A route an earlier one covers never matches. Only paths can rule a pair out cheaply,
-  // so that test comes first.
+  // A route an earlier one covers would never match. When the cover goes one way only,
+  // the covered (narrower) route moves before the first route covering it, so it is
+  // reached whatever the sort key said (a wildcard host against a named one, a header's
+  // presence against its value). Cover is a partial order: inserting each route before
+  // the first one covering it keeps every earlier move valid. Only routes covering each
+  // other (the same requests) are an error. Paths rule most pairs out cheaply.
   for (size_t j = 1; j < table.routes.size(); ++j) {
     for (size_t i = 0; i < j; ++i) {
       if (!Covers(table.routes[i], facts[i], table.routes[j], facts[j])) continue;
       const RouteTableEntry& a = table.routes[i];
       const RouteTableEntry& b = table.routes[j];
-      const bool same = a.path == b.path && a.hosts == b.hosts && a.methods == b.methods &&
-                        a.headers == b.headers;
-      return ConfigError(source, "routes",
-                         absl::StrCat(b.where, " can never match: ", a.where,
-                                      same ? " has the same hosts and match ("
-                                           : " comes first and takes every request it would (",
-                                      Describe(a.path), a.hosts.empty() ? ", every host" : "",
-                                      same ? "); give each request to one route"
-                                           : "); make one of them more specific"));
+      if (Covers(b, facts[j], a, facts[i])) {
+        return ConfigError(
+            source, "routes",
+            absl::StrCat(b.where, " can never match: ", a.where, " has the same hosts and match (",
+                         Describe(a.path), a.hosts.empty() ? ", every host" : "",
+                         "); give each request to one route"));
+      }
+      std::rotate(table.routes.begin() + i, table.routes.begin() + j, table.routes.begin() + j + 1);
+      std::rotate(facts.begin() + i, facts.begin() + j, facts.begin() + j + 1);
+      break;
     }
   }
   if (config.routes().has_default_destination()) {

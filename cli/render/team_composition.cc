@@ -223,11 +223,24 @@ absl::Status Composer::CheckTeamList(const EdgeConfig& config) {
     }
   }
   // Two teams may share a host only with disjoint path prefixes: else one team's routes
-  // and rules could take the other's requests.
+  // and rules could take the other's requests. Proto packages are paths too
+  // (/<package>.<Service>/), on every host: no package may be inside another team's.
   for (int i = 0; i < config.teams_size(); ++i) {
     for (int j = i + 1; j < config.teams_size(); ++j) {
       const Team& a = config.teams(i);
       const Team& b = config.teams(j);
+      for (const std::string& pa : a.grpc_packages()) {
+        for (const std::string& pb : b.grpc_packages()) {
+          if (pa == pb || absl::StartsWith(pa, pb + ".") || absl::StartsWith(pb, pa + ".")) {
+            return PlatformError(
+                absl::StrCat("teams[", j, "].grpc_packages"),
+                absl::StrCat("teams ", a.name(), " (", a.config(), ") and ", b.name(), " (",
+                             b.config(), ") both claim proto package ",
+                             pa.size() >= pb.size() ? pa : pb, " (", a.name(), ": ", pa, "; ",
+                             b.name(), ": ", pb, "): a package belongs to one team"));
+          }
+        }
+      }
       std::vector<std::string> pa(a.path_prefixes().begin(), a.path_prefixes().end());
       std::vector<std::string> pb(b.path_prefixes().begin(), b.path_prefixes().end());
       if (pa.empty()) pa.push_back("/");

@@ -403,7 +403,12 @@ absl::StatusOr<TranscodingOutput> RenderTranscoding(const EdgeConfig& config,
                                         ": a gRPC service has one destination"));
       }
       services.push_back(service);
-      routes.push_back({service, backend.spec.destination(), backend.team});
+      GrpcServiceRoute route{service, backend.spec.destination(), backend.team, {}};
+      if (const TeamClaim* claim =
+              context.composition != nullptr ? context.composition->Team(backend.team) : nullptr) {
+        route.hosts = claim->hosts;
+      }
+      routes.push_back(std::move(route));
     }
   }
 

@@ -34,6 +34,9 @@ struct GrpcServiceRoute {
   std::string service;
   edge::v1::Destination destination;
   std::string team;  // the owning team when composed from team files ("" otherwise)
+  // The team's hosts: its gRPC route serves those only (empty: every host), so its
+  // transcoded and gRPC traffic reaches it only where its rules run too.
+  std::vector<std::string> hosts;
 };
 
 struct TranscodingOutput {

@@ -12,15 +12,10 @@
 namespace edgekit::cli {
 namespace {
 
-// "/v1/{name=shelves/*}/books/{id}:get" -> v1, shelves, *, books, * (the verb dropped:
-// it only narrows the last segment).
-std::vector<std::string> TemplateSegments(const std::string& path_template) {
-  std::string path = path_template;
-  const size_t last_slash = path.rfind('/');
-  const size_t colon = path.find(':', last_slash == std::string::npos ? 0 : last_slash);
-  if (colon != std::string::npos && path.find('}', colon) == std::string::npos) {
-    path = path.substr(0, colon);
-  }
+// "/v1/{name=shelves/*}/books/{id}:get" -> v1, shelves, *, books, *:get. The verb stays
+// on the last segment: "/v1/payments:search" is the path Envoy sees. A segment holding a
+// "*" (a variable with a verb) is taken as a wildcard.
+std::vector<std::string> TemplateSegments(const std::string& path) {
   std::string flat;
   for (size_t i = 0; i < path.size(); ++i) {
     if (path[i] != '{') {
@@ -38,7 +33,7 @@ std::vector<std::string> TemplateSegments(const std::string& path_template) {
   return segments;
 }
 
-bool IsWildcard(const std::string& segment) { return segment == "*" || segment == "**"; }
+bool IsWildcard(const std::string& segment) { return segment.find('*') != std::string::npos; }
 
 // Some path of the template equals `path` (exact) or starts with it (prefix).
 bool Overlaps(const std::vector<std::string>& t, const std::string& path, bool prefix) {
@@ -60,6 +55,17 @@ bool Overlaps(const std::vector<std::string>& t, const std::string& path, bool p
   // Every segment of the path matched: a prefix is taken whatever follows; an exact
   // path only when the template ends here too.
   return prefix || p.size() == t.size() || (p.size() < t.size() && t[p.size()] == "**");
+}
+
+// Some path both templates match: segment by segment, a literal equal to a literal, a
+// wildcard (or a segment holding one) to anything, `**` to the rest.
+bool TemplatesOverlap(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  for (size_t k = 0; k < a.size() && k < b.size(); ++k) {
+    if (a[k] == "**" || b[k] == "**") return true;
+    const bool wild = a[k].find('*') != std::string::npos || b[k].find('*') != std::string::npos;
+    if (!wild && a[k] != b[k]) return false;
+  }
+  return a.size() == b.size();
 }
 
 std::string Describe(const edge::v1::RouteMatch& m) {
@@ -104,9 +110,18 @@ BindingGuard::BindingGuard(const edge::v1::EdgeConfig& config, const Composition
     r.describe = Describe(m);
     routes_.push_back(std::move(r));
   }
+  // A team's path prefixes are its own even before it routes them.
+  for (const TeamClaim& team : composition.teams) {
+    for (const std::string& prefix : team.path_prefixes) {
+      routes_.push_back(
+          Route{team.name, false, prefix,
+                absl::StrCat("the path_prefixes of team ", team.name, " (", team.file, ")"),
+                absl::StrCat("prefix ", prefix)});
+    }
+  }
 }
 
-absl::Status BindingGuard::Check(const BackendRef& backend, const HttpRoute& binding) const {
+absl::Status BindingGuard::Check(const BackendRef& backend, const HttpRoute& binding) {
   const std::string what =
       absl::StrCat("binding ", binding.verb, " ", binding.path, " of ", binding.method);
   if (const TeamClaim* claim = composition_.Team(backend.team);
@@ -133,6 +148,21 @@ absl::Status BindingGuard::Check(const BackendRef& backend, const HttpRoute& bin
                      "): the transcoder matches its bindings on every host, before routing; "
                      "change the binding or the route"));
   }
+  // Another owner's binding taking some of the same paths: the transcoder would pick one
+  // of them for both.
+  for (const Binding& other : bindings_) {
+    if (other.owner == backend.team || other.verb != binding.verb) continue;
+    if (!TemplatesOverlap(other.segments, segments)) continue;
+    return ConfigError(backend.at, backend.key,
+                       absl::StrCat(what, " takes paths of ", other.where,
+                                    ": the transcoder would send both to one service"));
+  }
+  bindings_.push_back(
+      Binding{backend.team, binding.verb, segments,
+              absl::StrCat("binding ", binding.verb, " ", binding.path, " of ", binding.method,
+                           backend.team.empty()
+                               ? ""
+                               : absl::StrCat(" (team ", backend.team, ", ", backend.at, ")"))});
   return absl::OkStatus();
 }
 

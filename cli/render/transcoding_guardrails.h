@@ -42,7 +42,9 @@ class BindingGuard {
   // could both match, templates compared segment by segment (`*` and `{var}` one segment,
   // `**` the rest), a regex route taken as its literal prefix (so an overlap may be seen
   // that is not there, never the other way round).
-  absl::Status Check(const BackendRef& backend, const HttpRoute& binding) const;
+  // Also against the other teams' path_prefixes and the bindings of other owners checked
+  // before it (which it records).
+  absl::Status Check(const BackendRef& backend, const HttpRoute& binding);
 
  private:
   struct Route {
@@ -52,8 +54,15 @@ class BindingGuard {
     std::string where;     // for messages
     std::string describe;  // "prefix /v1/"
   };
+  struct Binding {
+    std::string owner;
+    std::string verb;
+    std::vector<std::string> segments;
+    std::string where;
+  };
   const Composition& composition_;
-  std::vector<Route> routes_;
+  std::vector<Route> routes_;  // routes.http, then the teams' path prefixes
+  std::vector<Binding> bindings_;
 };
 
 }  // namespace edgekit::cli

@@ -283,13 +283,30 @@ TEST(HttpRoutesTest, ARouteAnotherCoversIsRefusedNamingBoth) {
   Rendered ok = RenderText(two("      match: {prefix: /api}\n",
                                "      hosts: [api.example.com]\n      match: {prefix: /api}\n"));
   EXPECT_EQ(ok.result.exit_code, 0) << ok.result.err;
-  // Any value of x-a comes first (same rank, name order) and takes x-a: 1's requests.
-  EXPECT_TRUE(absl::StrContains(
-      RenderError(two("      match: {prefix: /a, headers: {x-a: {present: true}}}\n",
-                      "      match: {prefix: /a, headers: {x-a: {exact: \"1\"}}}\n")),
-      "routes: routes.http[1] (second) can never match: routes.http[0] (first) comes first "
-      "and takes every request it would (prefix /a, every host); make one of them more "
-      "specific"));
+  // x-a present covers x-a: 1 (same rank by the sort key; "first" sorts first by name):
+  // the narrower route moves before it, and both stay reachable.
+  Rendered headers = RenderText(two("      match: {prefix: /a, headers: {x-a: {present: true}}}\n",
+                                    "      match: {prefix: /a, headers: {x-a: {exact: \"1\"}}}\n"));
+  ASSERT_EQ(headers.result.exit_code, 0) << headers.result.err;
+  YAML::Node vs = YAML::Load(headers.routes);
+  EXPECT_EQ(RouteNames(vs), (std::vector<std::string>{"second", "first"}));
+  RouteRequest one;
+  one.host = "shop.example.com";
+  one.path = "/a";
+  one.headers = {{"x-a", "1"}};
+  EXPECT_EQ(EvaluateRoutes(vs, one, MissingHeader::kNoMatch), "second");
+  one.headers = {{"x-a", "2"}};
+  EXPECT_EQ(EvaluateRoutes(vs, one, MissingHeader::kNoMatch), "first");
+  // A wildcard host covers a named one, whatever the names say.
+  Rendered wildcard = RenderText(absl::StrCat(
+      "gateway: {hosts: [\"*.example.com\"]}\nroutes:\n  http:\n",
+      "    - name: aa-all\n      hosts: [\"*.example.com\"]\n      match: {prefix: /x}\n",
+      "      destination: {host: a.a.svc.cluster.local, port: 80}\n",
+      "    - name: zz-billing\n      hosts: [billing.example.com]\n      match: {prefix: /x}\n",
+      "      destination: {host: b.b.svc.cluster.local, port: 80}\n"));
+  ASSERT_EQ(wildcard.result.exit_code, 0) << wildcard.result.err;
+  EXPECT_EQ(RouteNames(YAML::Load(wildcard.routes)),
+            (std::vector<std::string>{"zz-billing", "aa-all"}));
   // Fewer methods sort first: GET alone before GET and POST, both reachable.
   Rendered methods = RenderText(two("      match: {prefix: /a, methods: [GET, POST]}\n",
                                     "      match: {prefix: /a, methods: [GET]}\n"));

@@ -192,6 +192,14 @@ TEST_F(TeamsTest, EachTeamsPathsReachItsOwnDestinationOnItsOwnHosts) {
        {},
        "payments.grpc-payments-v1-payments",
        "payments-grpc.payments.svc.cluster.local"},
+      // ... on payments' hosts only: elsewhere no team route takes the gRPC path, so
+      // neither its backend nor (around its rule) anything of payments' is reached.
+      {"POST",
+       "shop.example.com",
+       "/payments.v1.Payments/GetPayment",
+       {},
+       "default",
+       "web.web.svc.cluster.local"},
       // payments' rule answers on its host and prefixes only (gRPC path included).
       {"GET",
        "api.example.com",
@@ -445,14 +453,15 @@ class TeamsGrpcTest : public TeamsTest {
   }
 };
 
-TEST_F(TeamsTest, TwoServicesBindingTheSameVerbAndTemplate) {
-  // ops (whole hosts, so any path is its own) publishes a service on payments' template.
+TEST_F(TeamsTest, ABindingInAnotherTeamsPathPrefixes) {
+  // ops (whole hosts) publishes a service on payments' paths: payments has no route there
+  // yet, but the prefix is payments', and the transcoder matches on every host.
   Write("platform.yaml", absl::StrReplaceAll(kPlatform, {{"hosts: [\"*.internal.example.com\"]",
                                                           "hosts: [\"*.internal.example.com\"]\n"
                                                           "    grpc_packages: [ops.v1]"}}));
   Write("teams/ops/ops.proto",
         absl::StrReplaceAll(kPaymentsProto, {{"package payments.v1;", "package ops.v1;"},
-                                             {"{id}", "{ref}"},
+                                             {"{id}", "{ref}/refund"},
                                              {"string id = 1; }", "string ref = 1; }"}}));
   Write("teams/ops/edge.yaml",
         absl::StrCat(kOps,
@@ -460,10 +469,62 @@ TEST_F(TeamsTest, TwoServicesBindingTheSameVerbAndTemplate) {
                      "audit.ops.svc.cluster.local, port: 9000}\n"));
   EXPECT_TRUE(absl::StrContains(
       Error(),
-      "teams/payments/edge.yaml:1:1: transcoding: payments.v1.Payments/GetPayment binds "
-      "GET /v1/payments/{id}, as ops.v1.Payments/GetPayment (transcoding of team ops "
+      "teams/ops/edge.yaml:11:1: transcoding: binding GET /v1/payments/{ref}/refund of "
+      "ops.v1.Payments/GetPayment (team ops) takes paths of the path_prefixes of team "
+      "payments (teams/payments/edge.yaml) (prefix /v1/payments/): the transcoder "
+      "matches its bindings on every host, before routing; change the binding or the "
+      "route"))
+      << Error();
+}
+
+TEST_F(TeamsTest, BindingsOfTwoTeamsOnTheSamePaths) {
+  // Two whole-host teams publish gRPC on one unclaimed path: the same template is refused
+  // as such, an overlapping one (a literal against a variable) too.
+  Write("platform.yaml",
+        absl::StrReplaceAll(kPlatform,
+                            {{"hosts: [\"*.internal.example.com\"]",
+                              "hosts: [\"*.internal.example.com\"]\n"
+                              "    grpc_packages: [ops.v1]"},
+                             {"    hosts: [shop.example.com]\n",
+                              "    hosts: [shop.example.com]\n    grpc_packages: [web.v1]\n"}}));
+  auto publish = [&](const std::string& team, const std::string& package, const std::string& path) {
+    Write(absl::StrCat("teams/", team, "/", team, ".proto"),
+          absl::StrReplaceAll(kPaymentsProto,
+                              {{"package payments.v1;", absl::StrCat("package ", package, ";")},
+                               {"/v1/payments/{id}", path}}));
+    Write(absl::StrCat("teams/", team, "/edge.yaml"),
+          absl::StrCat(team == "ops" ? kOps : kWeb, "transcoding:\n  proto_files: [", team,
+                       ".proto]\n  destination: {host: grpc.", team,
+                       ".svc.cluster.local, port: 9000}\n"));
+  };
+  publish("ops", "ops.v1", "/v2/things/{id}");
+  publish("web", "web.v1", "/v2/things/{id}");
+  EXPECT_TRUE(absl::StrContains(
+      Error(),
+      "teams/web/edge.yaml:9:1: transcoding: web.v1.Payments/GetPayment binds GET "
+      "/v2/things/{id}, as ops.v1.Payments/GetPayment (transcoding of team ops "
       "(teams/ops/edge.yaml:11:1)) already does: two services may not bind the same "
       "verb and path template"))
+      << Error();
+  publish("web", "web.v1", "/v2/things/special");
+  EXPECT_TRUE(absl::StrContains(
+      Error(),
+      "teams/web/edge.yaml:9:1: transcoding: binding GET /v2/things/special of "
+      "web.v1.Payments/GetPayment takes paths of binding GET /v2/things/{id} of "
+      "ops.v1.Payments/GetPayment (team ops, teams/ops/edge.yaml:11:1): the transcoder "
+      "would send both to one service"))
+      << Error();
+}
+
+TEST_F(TeamsTest, NestedProtoPackagesOfTwoTeams) {
+  Write("platform.yaml", absl::StrReplaceAll(kPlatform, {{"hosts: [\"*.internal.example.com\"]",
+                                                          "hosts: [\"*.internal.example.com\"]\n"
+                                                          "    grpc_packages: [payments]"}}));
+  EXPECT_TRUE(
+      absl::StrContains(Error(),
+                        "teams[3].grpc_packages: teams payments (teams/payments/edge.yaml) and ops "
+                        "(teams/ops/edge.yaml) both claim proto package payments.v1 (payments: "
+                        "payments.v1; ops: payments): a package belongs to one team"))
       << Error();
 }
 
