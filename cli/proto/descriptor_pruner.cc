@@ -2,6 +2,8 @@
 
 #include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
@@ -64,6 +66,25 @@ class Needs {
   std::set<std::string> whole_;
 };
 
+// What importing `name` gives a file once pruned: `name` itself when kept, else the kept
+// files it forwards with `import public` (transitively).
+std::vector<std::string> KeptImports(
+    const std::string& name, const std::map<std::string, const FileDescriptorProto*>& by_name,
+    const std::map<std::string, int>& kept) {
+  if (kept.count(name) > 0) return {name};
+  std::vector<std::string> out;
+  auto it = by_name.find(name);
+  if (it == by_name.end()) return out;
+  const FileDescriptorProto& file = *it->second;
+  for (int index : file.public_dependency()) {
+    if (index < 0 || index >= file.dependency_size()) continue;
+    for (std::string& dep : KeptImports(file.dependency(index), by_name, kept)) {
+      out.push_back(std::move(dep));
+    }
+  }
+  return out;
+}
+
 std::string FullName(const FileDescriptorProto& file, const std::string& name) {
   return file.package().empty() ? name : absl::StrCat(file.package(), ".", name);
 }
@@ -93,6 +114,8 @@ absl::StatusOr<FileDescriptorSet> PruneDescriptorSet(const FileDescriptorSet& se
 
   FileDescriptorSet out;
   std::map<std::string, int> kept;  // file name -> index in `out`
+  std::map<std::string, const FileDescriptorProto*> by_name;
+  for (const FileDescriptorProto& file : set.file()) by_name[file.name()] = &file;
   for (const FileDescriptorProto& file : set.file()) {
     if (needs.Whole(file.name())) {
       kept[file.name()] = out.file_size();
@@ -120,15 +143,20 @@ absl::StatusOr<FileDescriptorSet> PruneDescriptorSet(const FileDescriptorSet& se
                          pruned.enum_type_size() != file.enum_type_size() ||
                          pruned.service_size() != file.service_size() || file.extension_size() > 0;
     if (changed) pruned.clear_source_code_info();
-    // Imports of files still in the set, public ones remapped; weak ones dropped.
+    // Imports of files still in the set, public ones remapped; weak ones dropped. A
+    // dropped import may have forwarded types with `import public`: its kept public
+    // imports take its place, or the types reached through it would no longer resolve.
     pruned.clear_dependency();
     pruned.clear_public_dependency();
     pruned.clear_weak_dependency();
     std::set<int> public_deps(file.public_dependency().begin(), file.public_dependency().end());
+    std::set<std::string> added;
     for (int i = 0; i < file.dependency_size(); ++i) {
-      if (kept.count(file.dependency(i)) == 0) continue;
-      if (public_deps.count(i) > 0) pruned.add_public_dependency(pruned.dependency_size());
-      pruned.add_dependency(file.dependency(i));
+      for (const std::string& dep : KeptImports(file.dependency(i), by_name, kept)) {
+        if (!added.insert(dep).second) continue;
+        if (public_deps.count(i) > 0) pruned.add_public_dependency(pruned.dependency_size());
+        pruned.add_dependency(dep);
+      }
     }
     kept[file.name()] = out.file_size();
     *out.add_file() = std::move(pruned);

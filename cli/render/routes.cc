@@ -175,7 +175,9 @@ bool RoutesFeature::Enabled(const EdgeConfig& config) const { return RoutesNeede
 void RoutesFeature::ApplyDefaults(EdgeConfig* config) const { ApplyRoutingDefaults(config); }
 
 absl::Status RoutesFeature::Validate(const EdgeConfig& config, const RenderContext& context) {
-  return ValidateRoutingConfig(config, context.source);
+  absl::Status status = ValidateRoutingConfig(config, context.source);
+  if (status.ok() || context.composition == nullptr) return status;
+  return Relocate(status, context.source, "routes.http", context.composition->http_routes);
 }
 
 absl::Status RoutesFeature::Render(const EdgeConfig& config, const RenderContext& context,

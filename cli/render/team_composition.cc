@@ -8,6 +8,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -16,6 +17,7 @@
 #include "cli/edge/hosts.h"
 #include "cli/edge/key_locator.h"
 #include "cli/render/route_table.h"
+#include "cli/render/team_claims.h"
 #include "common/yaml_stream.h"
 #include "rules/header_syntax.h"
 #include "rules/rule_set.h"
@@ -61,20 +63,6 @@ std::string NamespaceOf(const std::string& host) {
   return "";
 }
 
-bool PrefixesOverlap(const std::string& a, const std::string& b) {
-  return absl::StartsWith(a, b) || absl::StartsWith(b, a);
-}
-
-bool IsPackageName(const std::string& s) {
-  for (absl::string_view part : absl::StrSplit(s, '.')) {
-    if (part.empty() || absl::ascii_isdigit(part.front())) return false;
-    for (char c : part) {
-      if (!absl::ascii_isalnum(c) && c != '_') return false;
-    }
-  }
-  return true;
-}
-
 // The paths a team owns on its hosts: its path_prefixes and, with them, the gRPC paths of
 // its packages ("/payments.v1."), where its transcoded requests are routed (so its
 // rules see them too). Empty: the whole host.
@@ -97,6 +85,28 @@ bool TestsPathOrMethod(const rules::v1::Condition& c, bool method = true) {
     if (TestsPathOrMethod(sub, method)) return true;
   }
   return c.has_not_() && TestsPathOrMethod(c.not_(), method);
+}
+
+// Every request `c` holds for has a path inside `prefixes`: a path test whose literal
+// start lies inside (not ignore_case: "/ADMIN" is not inside "/admin"), an `all` with such
+// a test, an `any` of only such tests.
+bool StaysWithin(const rules::v1::Condition& c, const std::vector<std::string>& prefixes) {
+  if (c.has_path()) {
+    const rules::v1::StringCondition& p = c.path();
+    if (p.ignore_case()) return false;
+    const std::string literal = p.has_regex() ? rules::RegexLiteralPrefix(p.regex())
+                                              : (p.has_exact() ? p.exact() : p.prefix());
+    return WithinPathPrefixes(literal, prefixes);
+  }
+  if (!c.all().empty()) {
+    return std::any_of(c.all().begin(), c.all().end(),
+                       [&](const rules::v1::Condition& sub) { return StaysWithin(sub, prefixes); });
+  }
+  if (!c.any().empty()) {
+    return std::all_of(c.any().begin(), c.any().end(),
+                       [&](const rules::v1::Condition& sub) { return StaysWithin(sub, prefixes); });
+  }
+  return false;
 }
 
 // client_ip.cidrs_file paths, relative to the team's file, made relative to the
@@ -122,10 +132,8 @@ struct TeamFile {
 
 class Composer {
  public:
-  Composer(std::string platform_path, const YAML::Node& platform_root)
-      : platform_(std::move(platform_path)), platform_root_(platform_root) {}
+  explicit Composer(std::string platform_path) : platform_(std::move(platform_path)) {}
 
-  absl::Status CheckTeamList(const EdgeConfig& config);
   absl::StatusOr<TeamFile> Load(const Team& team);
   absl::Status Merge(const TeamFile& file, EdgeConfig* config, Composition* out);
 
@@ -133,9 +141,6 @@ class Composer {
   // "<file>:<line>:<col>: <key>: <what>" for a key of a team's file.
   absl::Status TeamError(const TeamFile& f, const std::string& key, const std::string& what) const {
     return WithKeyLocation(ConfigError(f.path, key, what), f.path, f.root);
-  }
-  absl::Status PlatformError(const std::string& key, const std::string& what) const {
-    return WithKeyLocation(ConfigError(platform_, key, what), platform_, platform_root_);
   }
   Origin OriginOf(const TeamFile& f, const std::string& key) const {
     const std::string at = LocateKeyPath(f.root, key);
@@ -155,117 +160,7 @@ class Composer {
   absl::Status MergeRules(const TeamFile& f, EdgeConfig* config, Composition* out);
 
   std::string platform_;
-  YAML::Node platform_root_;
 };
-
-absl::Status Composer::CheckTeamList(const EdgeConfig& config) {
-  const auto& gateway_hosts = config.gateway().hosts();
-  std::map<std::string, int> names;
-  for (int i = 0; i < config.teams_size(); ++i) {
-    const Team& t = config.teams(i);
-    const std::string key = absl::StrCat("teams[", i, "]");
-    if (!IsDns1123Label(t.name())) {
-      return PlatformError(key + ".name",
-                           t.name().empty() ? "required: the team's name, e.g. payments"
-                                            : absl::StrCat("\"", t.name(),
-                                                           "\" is not a Kubernetes name (lowercase "
-                                                           "letters, digits and '-', at most 63)"));
-    }
-    if (auto [it, inserted] = names.emplace(t.name(), i); !inserted) {
-      return PlatformError(
-          key + ".name",
-          absl::StrCat("\"", t.name(), "\" is used twice (also teams[", it->second, "])"));
-    }
-    if (t.config().empty()) {
-      return PlatformError(key + ".config",
-                           "required: the team's file, relative to this one, e.g. "
-                           "teams/payments/edge.yaml");
-    }
-    if (t.hosts().empty()) {
-      return PlatformError(key + ".hosts", "required: the hosts the team may route");
-    }
-    for (int h = 0; h < t.hosts_size(); ++h) {
-      const std::string& host = t.hosts(h);
-      const std::string host_key = absl::StrCat(key, ".hosts[", h, "]");
-      if (!IsHostPattern(host)) {
-        return PlatformError(host_key, absl::StrCat("\"", host,
-                                                    "\" is not a host (a lowercase DNS "
-                                                    "name, \"*.\" and a name, or \"*\")"));
-      }
-      if (!gateway_hosts.empty() &&
-          std::none_of(gateway_hosts.begin(), gateway_hosts.end(),
-                       [&](const std::string& g) { return HostCovers(g, host); })) {
-        return PlatformError(host_key, absl::StrCat("\"", host, "\" is not one of gateway.hosts (",
-                                                    absl::StrJoin(gateway_hosts, ", "),
-                                                    ") nor under one of its wildcards"));
-      }
-    }
-    for (int p = 0; p < t.path_prefixes_size(); ++p) {
-      if (!absl::StartsWith(t.path_prefixes(p), "/")) {
-        return PlatformError(
-            absl::StrCat(key, ".path_prefixes[", p, "]"),
-            absl::StrCat("\"", t.path_prefixes(p), "\" does not start with \"/\""));
-      }
-    }
-    for (int p = 0; p < t.grpc_packages_size(); ++p) {
-      if (!IsPackageName(t.grpc_packages(p))) {
-        return PlatformError(absl::StrCat(key, ".grpc_packages[", p, "]"),
-                             absl::StrCat("\"", t.grpc_packages(p),
-                                          "\" is not a proto package name such as payments.v1"));
-      }
-    }
-    for (int n = 0; n < t.destination_namespaces_size(); ++n) {
-      if (!IsDns1123Label(t.destination_namespaces(n))) {
-        return PlatformError(absl::StrCat(key, ".destination_namespaces[", n, "]"),
-                             absl::StrCat("\"", t.destination_namespaces(n),
-                                          "\" is not a Kubernetes namespace name"));
-      }
-    }
-  }
-  // Two teams may share a host only with disjoint path prefixes: else one team's routes
-  // and rules could take the other's requests. Proto packages are paths too
-  // (/<package>.<Service>/), on every host: no package may be inside another team's.
-  for (int i = 0; i < config.teams_size(); ++i) {
-    for (int j = i + 1; j < config.teams_size(); ++j) {
-      const Team& a = config.teams(i);
-      const Team& b = config.teams(j);
-      for (const std::string& pa : a.grpc_packages()) {
-        for (const std::string& pb : b.grpc_packages()) {
-          if (pa == pb || absl::StartsWith(pa, pb + ".") || absl::StartsWith(pb, pa + ".")) {
-            return PlatformError(
-                absl::StrCat("teams[", j, "].grpc_packages"),
-                absl::StrCat("teams ", a.name(), " (", a.config(), ") and ", b.name(), " (",
-                             b.config(), ") both claim proto package ",
-                             pa.size() >= pb.size() ? pa : pb, " (", a.name(), ": ", pa, "; ",
-                             b.name(), ": ", pb, "): a package belongs to one team"));
-          }
-        }
-      }
-      std::vector<std::string> pa(a.path_prefixes().begin(), a.path_prefixes().end());
-      std::vector<std::string> pb(b.path_prefixes().begin(), b.path_prefixes().end());
-      if (pa.empty()) pa.push_back("/");
-      if (pb.empty()) pb.push_back("/");
-      for (const std::string& ha : a.hosts()) {
-        for (const std::string& hb : b.hosts()) {
-          if (!HostsOverlap(ha, hb)) continue;
-          for (const std::string& xa : pa) {
-            for (const std::string& xb : pb) {
-              if (!PrefixesOverlap(xa, xb)) continue;
-              return PlatformError(
-                  absl::StrCat("teams[", j, "]"),
-                  absl::StrCat("teams ", a.name(), " (", a.config(), ") and ", b.name(), " (",
-                               b.config(), ") both claim ", HostCovers(ha, hb) ? hb : ha,
-                               xa.size() >= xb.size() ? xa : xb, " (", a.name(), ": ", ha, xa, "; ",
-                               b.name(), ": ", hb, xb,
-                               "): give each team its own hosts or disjoint path_prefixes"));
-            }
-          }
-        }
-      }
-    }
-  }
-  return absl::OkStatus();
-}
 
 absl::StatusOr<TeamFile> Composer::Load(const Team& team) {
   TeamFile f;
@@ -425,16 +320,41 @@ absl::Status Composer::MergeTranscoding(const TeamFile& f, EdgeConfig* config, C
       }
     }
     // Paths in the team's file are relative to it; the merged config's to platform.yaml.
-    // A proto file next to the team file is named from the platform's directory; else it
-    // stays a path under one of the include paths (protoc's two readings, as in edge.yaml).
-    for (std::string& file : *backend.mutable_proto_files()) {
-      const std::string rebased = Join(f.dir, file);
-      if (access(Join(DirOf(platform_), rebased).c_str(), F_OK) == 0) file = rebased;
-    }
     for (std::string& dir : *backend.mutable_include_paths()) dir = RebaseIncludeEntry(f.dir, dir);
     if (backend.include_paths().empty() && !backend.proto_files().empty()) {
       // edge.yaml's default include path is its own directory: the team file's.
       backend.add_include_paths(f.dir.empty() ? "." : f.dir);
+    }
+    // A proto file is found next to the team file, else under one of the team's include
+    // paths (protoc's two readings, as in edge.yaml), and named by its path from the
+    // platform's directory: never a same-named file of the platform's or another team's.
+    const std::string platform_dir = DirOf(platform_);
+    auto exists = [&](const std::string& path) {
+      return access(Join(platform_dir, path).c_str(), F_OK) == 0;
+    };
+    for (std::string& file : *backend.mutable_proto_files()) {
+      if (exists(Join(f.dir, file))) {
+        file = Join(f.dir, file);
+        continue;
+      }
+      bool found = false;
+      for (const std::string& entry : backend.include_paths()) {
+        for (absl::string_view dir : absl::StrSplit(entry, ':', absl::SkipEmpty())) {
+          if (found || dir.find('=') != absl::string_view::npos) continue;
+          if (exists(Join(std::string(dir), file))) {
+            file = Join(std::string(dir), file);
+            found = true;
+          }
+        }
+      }
+      const bool virtual_paths =
+          std::any_of(backend.include_paths().begin(), backend.include_paths().end(),
+                      [](const std::string& e) { return e.find('=') != std::string::npos; });
+      if (!found && !virtual_paths) {
+        return TeamError(f, key + ".proto_files",
+                         absl::StrCat("\"", file, "\" is neither next to ", f.path,
+                                      " nor under one of its include_paths"));
+      }
     }
     if (backend.has_descriptor_set())
       backend.set_descriptor_set(Join(f.dir, backend.descriptor_set()));
@@ -463,7 +383,10 @@ absl::Status Composer::MergeRules(const TeamFile& f, EdgeConfig* config, Composi
     // Scoped by construction: the team's hosts, and its path prefixes ANDed with the
     // rule's condition, so no rule can answer another team's requests.
     if (rule.hosts().empty()) *rule.mutable_hosts() = f.team->hosts();
-    if (!prefixes.empty()) {
+    // A condition that keeps the rule inside the prefixes already (its own path test) is
+    // left as it is: ANDing a prefix into a regex test would leave no route able to hold
+    // it.
+    if (!prefixes.empty() && !(rule.has_when() && StaysWithin(rule.when(), prefixes))) {
       rules::v1::Condition scope;
       rules::v1::Condition* within = prefixes.size() == 1 ? &scope : nullptr;
       for (const std::string& p : prefixes) {
@@ -499,6 +422,24 @@ bool WithinPathPrefixes(const std::string& path, const std::vector<std::string>&
                      [&](const std::string& p) { return absl::StartsWith(path, p); });
 }
 
+absl::Status Relocate(const absl::Status& status, const std::string& source,
+                      const std::string& section, const std::map<int, Origin>& origins) {
+  const std::string message(status.message());
+  const std::string head = absl::StrCat(source, ": ", section, "[");
+  if (status.ok() || !absl::StartsWith(message, head)) return status;
+  const size_t close = message.find(']', head.size());
+  int index = 0;
+  if (close == std::string::npos ||
+      !absl::SimpleAtoi(message.substr(head.size(), close - head.size()), &index)) {
+    return status;
+  }
+  auto origin = origins.find(index);
+  if (origin == origins.end()) return status;
+  return absl::Status(status.code(),
+                      absl::StrCat(origin->second.file_at, ": ", origin->second.key,
+                                   message.substr(close + 1), " (team ", origin->second.team, ")"));
+}
+
 const TeamClaim* Composition::Team(const std::string& name) const {
   for (const TeamClaim& t : teams) {
     if (t.name == name) return &t;
@@ -519,8 +460,8 @@ absl::StatusOr<Composition> ComposeTeams(const std::string& platform_path, EdgeC
   YAML::Node platform_root;
   absl::StatusOr<std::vector<YAML::Node>> docs = ReadYamlFile(platform_path, kConfigYamlLimits);
   if (docs.ok() && !docs->empty()) platform_root = (*docs)[0];
-  Composer composer(platform_path, platform_root);
-  if (absl::Status s = composer.CheckTeamList(*config); !s.ok()) return s;
+  if (absl::Status s = CheckTeamClaims(*config, platform_path, platform_root); !s.ok()) return s;
+  Composer composer(platform_path);
 
   // Merged in name order, so the order of the list changes no byte of the output.
   std::vector<Team> teams(config->teams().begin(), config->teams().end());

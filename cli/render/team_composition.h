@@ -64,6 +64,12 @@ struct Composition {
 absl::StatusOr<Composition> ComposeTeams(const std::string& platform_path,
                                          edge::v1::EdgeConfig* config);
 
+// `status` ("<source>: <section>[N]<rest>") about an item merged from a team's file,
+// pointed at that file instead: "<team file>:<line>:<col>: <key><rest> (team T)".
+// Unchanged when the index is not a team's (or the message has another shape).
+absl::Status Relocate(const absl::Status& status, const std::string& source,
+                      const std::string& section, const std::map<int, Origin>& origins);
+
 // `path` (a route's or binding's literal start, or an exact path) lies within `prefixes`
 // (empty: anywhere).
 bool WithinPathPrefixes(const std::string& path, const std::vector<std::string>& prefixes);

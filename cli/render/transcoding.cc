@@ -301,7 +301,7 @@ absl::Status ValidateTranscodingConfig(const EdgeConfig& config, const std::stri
   if (absl::Status s = CheckKubernetesName(source, "transcoding.name", t.name()); !s.ok()) {
     return s;
   }
-  std::set<std::string> listed_services;
+  std::map<std::string, std::string> listed_services;
   for (const Backend& backend : BackendsOf(t, source, composition)) {
     if (absl::Status s = ValidateBackend(backend, &listed_services); !s.ok()) return s;
   }

@@ -58,7 +58,8 @@ std::vector<Backend> BackendsOf(const Transcoding& t, const std::string& source,
   return backends;
 }
 
-absl::Status ValidateBackend(const Backend& backend, std::set<std::string>* listed_services) {
+absl::Status ValidateBackend(const Backend& backend,
+                             std::map<std::string, std::string>* listed_services) {
   const std::string& source = backend.source;
   const TranscodingBackend& t = backend.spec;
   const std::string& k = backend.key;
@@ -96,8 +97,11 @@ absl::Status ValidateBackend(const Backend& backend, std::set<std::string>* list
                                       "\" is not a fully qualified gRPC service name such as "
                                       "\"helloworld.Greeter\""));
     }
-    if (!listed_services->insert(t.services(i)).second) {
-      return ConfigError(source, key, absl::StrCat("\"", t.services(i), "\" is listed twice"));
+    if (auto [it, inserted] = listed_services->emplace(t.services(i), Label(backend, key));
+        !inserted) {
+      return ConfigError(
+          source, key,
+          absl::StrCat("\"", t.services(i), "\" is listed twice (also ", it->second, ")"));
     }
   }
   if (!t.has_destination()) {

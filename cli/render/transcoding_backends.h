@@ -5,7 +5,7 @@
 #ifndef EDGEKIT_CLI_RENDER_TRANSCODING_BACKENDS_H_
 #define EDGEKIT_CLI_RENDER_TRANSCODING_BACKENDS_H_
 
-#include <set>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -33,8 +33,10 @@ std::vector<Backend> BackendsOf(const edge::v1::Transcoding& t, const std::strin
                                 const Composition* composition);
 
 // A backend's own checks (descriptor source, services, destination); `listed_services`
-// collects the services listed so far, so one listed twice is an error.
-absl::Status ValidateBackend(const Backend& backend, std::set<std::string>* listed_services);
+// collects the services listed so far (and where), so one listed twice is an error
+// naming both places.
+absl::Status ValidateBackend(const Backend& backend,
+                             std::map<std::string, std::string>* listed_services);
 
 // What messages call a backend's key: just the key in a single edge.yaml; with the team
 // and its file when composed.

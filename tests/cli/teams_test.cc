@@ -561,6 +561,35 @@ service Orders {
   EXPECT_EQ(result.exit_code, 0) << result.err;
 }
 
+TEST_F(TeamsTest, ATeamsProtoFileIsFoundInItsOwnFolderOnly) {
+  // A same-named file next to platform.yaml is not the team's.
+  ASSERT_EQ(std::system(absl::StrCat("mkdir -p ", dir_, "/payments/v1").c_str()), 0);
+  Write("payments/v1/payments.proto", kPaymentsProto);
+  Write("teams/payments/edge.yaml",
+        absl::StrReplaceAll(kPayments, {{"proto_files: [protos/payments.proto]",
+                                         "proto_files: [payments/v1/payments.proto]"}}));
+  EXPECT_TRUE(absl::StrContains(
+      Error(),
+      "teams/payments/edge.yaml:2:3: transcoding.proto_files: "
+      "\"payments/v1/payments.proto\" is neither next to teams/payments/edge.yaml nor "
+      "under one of its include_paths"))
+      << Error();
+}
+
+TEST_F(TeamsTest, AnErrorAboutAMergedRulePointsIntoTheTeamsFile) {
+  // The platform's maintenance rule answers everything: ops' rule after it never can.
+  Write("platform.yaml",
+        absl::StrReplaceAll(kPlatform, {{"routes:\n",
+                                         "direct_responses:\n  rules:\n"
+                                         "    - name: maintenance\n"
+                                         "      respond: {status: 503}\nroutes:\n"}}));
+  EXPECT_TRUE(absl::StrContains(
+      Error(),
+      "teams/ops/edge.yaml:8:7: direct_responses.rules[0]: rule \"ops.staff-only\" can "
+      "never answer: rule \"maintenance\" before it matches every request (team ops)"))
+      << Error();
+}
+
 TEST_F(TeamsTest, TeamFilesHoldNothingGatewayWide) {
   struct Case {
     std::string text, want;

@@ -548,7 +548,11 @@ absl::Status DirectResponseFeature::Validate(const EdgeConfig& config,
                                              const RenderContext& context) {
   absl::StatusOr<CompiledDirectResponses> compiled =
       CompileDirectResponses(config, context.source, context.warnings, context.composition);
-  if (!compiled.ok()) return compiled.status();
+  if (!compiled.ok()) {
+    if (context.composition == nullptr) return compiled.status();
+    return Relocate(compiled.status(), context.source, "direct_responses.rules",
+                    context.composition->rules);
+  }
   WarnPathRulesWithoutSlashMerging(config, context);
   std::string auto_choice;
   if (context.notes != nullptr &&
