@@ -7,11 +7,12 @@
 // literal prefix every path they match starts with (a prefix's own length; for a regex,
 // the common start of the shortest and longest strings RE2 says it can match), longest
 // first, a regex before a prefix of the same length; then routes with methods before
-// routes without (fewer methods first), more headers before fewer, fewer hosts before more (all
-// hosts last); then by name. Istio takes the first route that matches, so a more specific route is
-// never shadowed by a broader one whatever order the file lists them in. A route that an
-// earlier one covers entirely (same or wider hosts, methods, fewer headers, a path match
-// taking all of its paths) can never match: an error naming both.
+// routes without (fewer methods first), more headers before fewer, fewer hosts before
+// more (all hosts last); then by name. Then a route that one sorted before it covers
+// entirely (same or wider hosts and methods, a subset of its headers, a path match taking
+// all of its paths) moves before that one. Istio takes the first route that matches, so a
+// narrower route is never shadowed by a broader one whatever order the file lists them
+// in; two routes covering each other (the same requests) are an error naming both.
 #ifndef EDGEKIT_CLI_RENDER_ROUTE_TABLE_H_
 #define EDGEKIT_CLI_RENDER_ROUTE_TABLE_H_
 
