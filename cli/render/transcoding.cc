@@ -91,25 +91,6 @@ std::vector<std::string> ServicesIn(const FileDescriptorSet& set) {
   return services;
 }
 
-// "/v1/{name=shelves/*}/books/{id}" -> "/v1/shelves/*/books/*": two templates that
-// match the same paths compare equal whatever their variables are called.
-std::string TemplateShape(const std::string& path) {
-  std::string out;
-  for (size_t i = 0; i < path.size(); ++i) {
-    if (path[i] != '{') {
-      out.push_back(path[i]);
-      continue;
-    }
-    const size_t close = path.find('}', i);
-    if (close == std::string::npos) return path;
-    const std::string inner = path.substr(i + 1, close - i - 1);
-    const size_t eq = inner.find('=');
-    out += eq == std::string::npos ? "*" : inner.substr(eq + 1);
-    i = close;
-  }
-  return out;
-}
-
 // The descriptor set and its serialized bytes (what goes into proto_descriptor_bin).
 struct Descriptor {
   FileDescriptorSet set;
@@ -431,7 +412,8 @@ absl::StatusOr<TranscodingOutput> RenderTranscoding(const EdgeConfig& config,
     if (owner == service_backend.end()) continue;
     const Backend& backend = *owner->second;
     auto [it, inserted] = template_owner.emplace(
-        std::make_pair(binding.verb, TemplateShape(binding.path)), binding.method);
+        std::make_pair(binding.verb, absl::StrJoin(TemplateSegments(binding.path), "/")),
+        binding.method);
     if (!inserted && ServiceOf(it->second) != service) {
       return ConfigError(
           backend.source, backend.key,

@@ -12,27 +12,6 @@
 namespace edgekit::cli {
 namespace {
 
-// "/v1/{name=shelves/*}/books/{id}:get" -> v1, shelves, *, books, *:get. The verb stays
-// on the last segment: "/v1/payments:search" is the path Envoy sees. A segment holding a
-// "*" (a variable with a verb) is taken as a wildcard.
-std::vector<std::string> TemplateSegments(const std::string& path) {
-  std::string flat;
-  for (size_t i = 0; i < path.size(); ++i) {
-    if (path[i] != '{') {
-      flat.push_back(path[i]);
-      continue;
-    }
-    const size_t close = path.find('}', i);
-    if (close == std::string::npos) break;
-    const std::string inner = path.substr(i + 1, close - i - 1);
-    const size_t eq = inner.find('=');
-    flat += eq == std::string::npos ? "*" : inner.substr(eq + 1);
-    i = close;
-  }
-  std::vector<std::string> segments = absl::StrSplit(flat, '/', absl::SkipEmpty());
-  return segments;
-}
-
 bool IsWildcard(const std::string& segment) { return segment.find('*') != std::string::npos; }
 
 // Some path of the template equals `path` (exact) or starts with it (prefix).
@@ -75,6 +54,24 @@ std::string Describe(const edge::v1::RouteMatch& m) {
 }
 
 }  // namespace
+
+std::vector<std::string> TemplateSegments(const std::string& path) {
+  std::string flat;
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (path[i] != '{') {
+      flat.push_back(path[i]);
+      continue;
+    }
+    const size_t close = path.find('}', i);
+    if (close == std::string::npos) break;
+    const std::string inner = path.substr(i + 1, close - i - 1);
+    const size_t eq = inner.find('=');
+    flat += eq == std::string::npos ? "*" : inner.substr(eq + 1);
+    i = close;
+  }
+  std::vector<std::string> segments = absl::StrSplit(flat, '/', absl::SkipEmpty());
+  return segments;
+}
 
 absl::Status CheckPackageClaim(const BackendRef& backend, const std::string& service,
                                const Composition& composition) {

@@ -17,6 +17,11 @@
 
 namespace edgekit::cli {
 
+// A path template's segments, variables flattened to what they match:
+// "/v1/{name=shelves/*}/books/{id}:get" -> v1, shelves, *, books, *:get (the verb stays
+// on the last segment). Two templates with the same segments match the same paths.
+std::vector<std::string> TemplateSegments(const std::string& path);
+
 // Where a backend is, for messages: its team ("" for the platform's own), the file (with
 // line:col) and key.
 struct BackendRef {

@@ -2,11 +2,12 @@
 // kept (nested types, enums, types reached through fields of nested types, the
 // google.api.http option's files), what it does not is dropped, `import public`
 // forwarding survives the forwarding file being dropped, and the result always builds.
+#include "cli/proto/descriptor_pruner.h"
+
 #include <algorithm>
 #include <string>
 #include <vector>
 
-#include "cli/proto/descriptor_pruner.h"
 #include "cli/proto/proto_compiler.h"
 #include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
