@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "cli/edge/config_checks.h"
 #include "cli/edge/edge_config.h"
@@ -372,9 +373,14 @@ absl::Status Composer::MergeRules(const TeamFile& f, EdgeConfig* config, Composi
   absl::StatusOr<std::shared_ptr<const rules::RuleSet>> compiled =
       rules::RuleSet::Compile(rules, f.team->hosts(), "direct_responses");
   if (!compiled.ok()) {
-    return WithKeyLocation(absl::Status(compiled.status().code(),
-                                        absl::StrCat(f.path, ": ", compiled.status().message())),
-                           f.path, f.root);
+    // The rule set's hosts are the team's here, not a key of the team's file.
+    const std::string message = absl::StrReplaceAll(
+        compiled.status().message(), {{"the hosts of direct_responses.hosts",
+                                       absl::StrCat("the hosts of team ", f.team->name(), " (",
+                                                    absl::StrJoin(f.team->hosts(), ", "), ")")}});
+    return WithKeyLocation(
+        absl::Status(compiled.status().code(), absl::StrCat(f.path, ": ", message)), f.path,
+        f.root);
   }
   const std::vector<std::string> prefixes = OwnedPathPrefixes(*f.team);
   for (int i = 0; i < rules.size(); ++i) {

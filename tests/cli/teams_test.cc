@@ -686,3 +686,93 @@ TEST(PathNormalizationBrokerTest, IgnoreCaseHoldsInTheBrokersRuleLibrary) {
 
 }  // namespace
 }  // namespace edgekit::cli
+
+namespace edgekit::cli {
+namespace {
+
+// Review findings, each pinned: a rule's wildcard host is inside the team's hosts only
+// when a wildcard of the team's covers it; "*" is every host, never a literal authority;
+// a team rule whose own regex stays inside the team's prefixes is not re-scoped (it stays
+// a route); a binding's verb is part of its path.
+class TeamsReviewTest : public TeamsTest {};
+
+TEST_F(TeamsReviewTest, ARulesWildcardHostMustBeCoveredByTheTeamsHosts) {
+  Write("teams/web/edge.yaml", absl::StrCat(kWeb, R"(direct_responses:
+  rules:
+    - name: everywhere
+      hosts: ["*.example.com"]
+      when: {header: {name: x-a, present: true}}
+      respond: {status: 403}
+)"));
+  EXPECT_TRUE(absl::StrContains(Error(),
+                                "teams/web/edge.yaml:12:15: direct_responses.rules[0]."
+                                "hosts[0]: \"*.example.com\" is outside the hosts of "
+                                "team web (shop.example.com)"))
+      << Error();
+}
+
+TEST_F(TeamsReviewTest, AStarHostIsEveryHostNotALiteralAuthority) {
+  Write("platform.yaml",
+        absl::StrReplaceAll(kPlatform, {{"hosts: [shop.example.com, api.example.com",
+                                         "hosts: [\"*\", shop.example.com, api.example.com"}}));
+  Write("teams/web/edge.yaml",
+        absl::StrReplaceAll(kWeb,
+                            {{"    - name: cart\n", "    - name: cart\n      hosts: [\"*\"]\n"}}));
+  // web's hosts are [shop.example.com]: "*" is wider, refused.
+  EXPECT_TRUE(absl::StrContains(Error(),
+                                "routes.http[1].hosts[0]: \"*\" is not one of the hosts "
+                                "of team web"))
+      << Error();
+  // In a single edge.yaml, a route on "*" has no authority match and takes every host.
+  Write("single.yaml", R"(gateway: {hosts: ["*"]}
+routes:
+  http:
+    - name: all
+      hosts: ["*"]
+      match: {prefix: /x}
+      destination: {host: a.a.svc.cluster.local, port: 80}
+)");
+  auto result =
+      testing::RunCommand({EDGEKIT_CLI_BINARY, "render", "-f", "single.yaml"}, "/dev/null", dir_);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_FALSE(absl::StrContains(result.out, "authority")) << result.out;
+}
+
+TEST_F(TeamsReviewTest, ARuleWhosePathStaysInsideThePrefixesStaysARoute) {
+  Write("teams/orders/edge.yaml", absl::StrCat(kOrders, R"(direct_responses:
+  rules:
+    - name: old-ids
+      when: {path: {regex: "/v1/orders/0[0-9]*"}}
+      respond: {status: 410}
+)"));
+  auto result = Render();
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(absl::StrContains(result.err, "auto chose routes")) << result.err;
+  YAML::Node vs = YAML::Load(Read("out/routes.yaml"));
+  RouteRequest req;
+  req.host = "api.example.com";
+  req.path = "/v1/orders/007";
+  EXPECT_EQ(EvaluateRoutes(vs, req, MissingHeader::kNoMatch), "direct-orders.old-ids");
+  req.host = "shop.example.com";
+  EXPECT_EQ(EvaluateRoutes(vs, req, MissingHeader::kNoMatch), "default");
+}
+
+TEST_F(TeamsReviewTest, ABindingsVerbIsPartOfItsPath) {
+  // ops routes /v1/payments:search on its hosts; payments binds POST /v1/payments:search.
+  Write("platform.yaml", absl::StrReplaceAll(kPlatform, {{"path_prefixes: [/v1/payments/]",
+                                                          "path_prefixes: [/v1/payments]"}}));
+  Write("teams/payments/protos/payments.proto",
+        absl::StrReplaceAll(kPaymentsProto, {{"get: \"/v1/payments/{id}\"",
+                                              "post: \"/v1/payments:search\" body: \"*\""}}));
+  Write("teams/ops/edge.yaml",
+        absl::StrReplaceAll(
+            kOps, {{"match: {prefix: /grafana/}", "match: {exact: /v1/payments:search}"}}));
+  EXPECT_TRUE(absl::StrContains(Error(),
+                                "binding POST /v1/payments:search of "
+                                "payments.v1.Payments/GetPayment (team payments) takes "
+                                "paths of teams/ops/edge.yaml:3:7"))
+      << Error();
+}
+
+}  // namespace
+}  // namespace edgekit::cli
