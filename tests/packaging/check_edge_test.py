@@ -97,7 +97,35 @@ def main():
         expect(rc != 0 and "FAILED: edgekit validate" in se and "EnvoyFilter" in se,
                "objects the CRDs do not accept: want a validate failure", rc, so, se)
 
-        # 5. Setup mistakes get a clear message, not a bash error.
+        # 5. A transcoder descriptor over 256 KiB: transcoding.yaml holds its ConfigMap (a
+        #    core object no CRD describes); the file still validates, the EnvoyFilter in it
+        #    in full.
+        big = os.path.join(tmp, "big")
+        os.makedirs(big)
+        proto = ['syntax = "proto3";', "package big.v1;", 'import "google/api/annotations.proto";',
+                 'service Big { rpc Get(M0) returns (M0) { option (google.api.http) = '
+                 '{get: "/v1/big"}; } }']
+        for m in range(120):
+            fields = [f"  string a_rather_long_field_name_number_{i} = {i};" for i in range(1, 61)]
+            if m == 0:
+                fields += [f"  M{k} m{k} = {100 + k};" for k in range(1, 120)]
+            proto.append(f"message M{m} {{\n" + "\n".join(fields) + "\n}")
+        with open(os.path.join(big, "big.proto"), "w") as f:
+            f.write("\n".join(proto) + "\n")
+        with open(os.path.join(big, "edge.yaml"), "w") as f:
+            f.write("transcoding:\n  proto_files: [big.proto]\n"
+                    "  destination: {host: big.big.svc.cluster.local, port: 9000}\n")
+        env = dict(base, EDGEKIT=edgekit, EDGEKIT_CRDS=args.crds)
+        rc, so, se = run(args.script, [os.path.join(big, "edge.yaml"), os.path.join(tmp, "bigout")],
+                         env)
+        expect(rc == 0, "a descriptor in a ConfigMap: want exit 0", rc, so, se)
+        expect(re.search(r"transcoding\.yaml\s+object\s+ConfigMap,EnvoyFilter \(the ConfigMap",
+                         so) is not None,
+               "transcoding.yaml with its ConfigMap not reported as such", rc, so, se)
+        expect("no CRD schema for v1 ConfigMap" in se and "0 errors" in se,
+               "the ConfigMap file was not validated with the rest checked", rc, so, se)
+
+        # 6. Setup mistakes get a clear message, not a bash error.
         env = dict(base, EDGEKIT_CRDS=args.crds)
         rc, so, se = run(args.script, [args.edge, os.path.join(tmp, "nopath")], env)
         expect(rc != 0 and "edgekit is not on PATH" in se, "no edgekit: want a message",
