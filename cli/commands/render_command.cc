@@ -5,6 +5,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/commands/shared_flags.h"
+#include "cli/edge/config_paths.h"
 #include "cli/edge/edge_config.h"
 #include "cli/render/output_writer.h"
 #include "cli/render/pipeline.h"
@@ -28,9 +29,8 @@ absl::Status RunRender(const RenderOptions& options) {
       return absl::InvalidArgumentError("render: give -f edge.yaml");
     }
     context.source = options.config_file;
-    const size_t slash = options.config_file.rfind('/');
-    if (slash != std::string::npos) {
-      context.base_dir = slash == 0 ? "/" : options.config_file.substr(0, slash);
+    if (const std::string dir = DirectoryOf(options.config_file); !dir.empty()) {
+      context.base_dir = dir;
     }
     absl::StatusOr<EdgeConfig> loaded = LoadEdgeConfig(options.config_file);
     if (!loaded.ok()) return loaded.status();

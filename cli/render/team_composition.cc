@@ -14,11 +14,14 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "cli/edge/config_checks.h"
+#include "cli/edge/config_paths.h"
 #include "cli/edge/edge_config.h"
 #include "cli/edge/hosts.h"
 #include "cli/edge/key_locator.h"
+#include "cli/render/direct_response/direct_response.h"
 #include "cli/render/route_table.h"
 #include "cli/render/team_claims.h"
+#include "cli/render/transcoding_backends.h"
 #include "common/yaml_stream.h"
 #include "rules/header_syntax.h"
 #include "rules/rule_set.h"
@@ -28,32 +31,6 @@ namespace {
 
 using edge::v1::EdgeConfig;
 using edge::v1::Team;
-
-std::string DirOf(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return "";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-std::string Join(const std::string& dir, const std::string& path) {
-  if (dir.empty() || dir == "." || path.empty() || path.front() == '/') return path;
-  return absl::StrCat(dir, dir.back() == '/' ? "" : "/", path);
-}
-
-// An include path entry (DIR1:DIR2, VIRTUAL=DIR) with every directory moved under `dir`.
-std::string RebaseIncludeEntry(const std::string& dir, const std::string& entry) {
-  std::vector<std::string> parts;
-  for (absl::string_view part : absl::StrSplit(entry, ':', absl::SkipEmpty())) {
-    const size_t eq = part.find('=');
-    if (eq == absl::string_view::npos) {
-      parts.push_back(Join(dir, std::string(part)));
-    } else {
-      parts.push_back(
-          absl::StrCat(part.substr(0, eq + 1), Join(dir, std::string(part.substr(eq + 1)))));
-    }
-  }
-  return absl::StrJoin(parts, ":");
-}
 
 // The namespace of "<service>.<namespace>[.svc[.cluster.local]]", or "".
 std::string NamespaceOf(const std::string& host) {
@@ -74,18 +51,6 @@ std::vector<std::string> OwnedPathPrefixes(const Team& team) {
     prefixes.push_back(absl::StrCat("/", package, "."));
   }
   return prefixes;
-}
-
-// The condition tests the path (or, with `method`, the method) anywhere in it.
-bool TestsPathOrMethod(const rules::v1::Condition& c, bool method = true) {
-  if (c.has_path() || (method && c.has_method())) return true;
-  for (const auto& sub : c.all()) {
-    if (TestsPathOrMethod(sub, method)) return true;
-  }
-  for (const auto& sub : c.any()) {
-    if (TestsPathOrMethod(sub, method)) return true;
-  }
-  return c.has_not_() && TestsPathOrMethod(c.not_(), method);
 }
 
 // Every request `c` holds for has a path inside `prefixes`: a path test whose literal
@@ -114,7 +79,7 @@ bool StaysWithin(const rules::v1::Condition& c, const std::vector<std::string>& 
 // platform's (as every path of the merged config is).
 void RebaseCidrsFiles(const std::string& dir, rules::v1::Condition* c) {
   if (c->has_client_ip() && c->client_ip().has_cidrs_file()) {
-    c->mutable_client_ip()->set_cidrs_file(Join(dir, c->client_ip().cidrs_file()));
+    c->mutable_client_ip()->set_cidrs_file(ResolvePath(dir, c->client_ip().cidrs_file()));
   }
   for (rules::v1::Condition& sub : *c->mutable_all()) RebaseCidrsFiles(dir, &sub);
   for (rules::v1::Condition& sub : *c->mutable_any()) RebaseCidrsFiles(dir, &sub);
@@ -166,8 +131,8 @@ class Composer {
 absl::StatusOr<TeamFile> Composer::Load(const Team& team) {
   TeamFile f;
   f.team = &team;
-  f.dir = DirOf(team.config());
-  f.path = Join(DirOf(platform_), team.config());
+  f.dir = DirectoryOf(team.config());
+  f.path = ResolvePath(DirectoryOf(platform_), team.config());
   absl::StatusOr<EdgeConfig> loaded = LoadEdgeConfig(f.path);
   if (!loaded.ok()) {
     return absl::Status(loaded.status().code(), absl::StrCat(loaded.status().message(), " (team ",
@@ -293,15 +258,8 @@ absl::Status Composer::MergeTranscoding(const TeamFile& f, EdgeConfig* config, C
   const edge::v1::Transcoding& t = f.config.transcoding();
   // The team's top-level fields are one backend, as in edge.yaml; then its backends.
   std::vector<std::pair<std::string, edge::v1::TranscodingBackend>> backends;
-  if (t.has_descriptor_set() || !t.proto_files().empty() || t.has_destination() ||
-      !t.services().empty() || t.backends().empty()) {
-    edge::v1::TranscodingBackend top;
-    *top.mutable_proto_files() = t.proto_files();
-    *top.mutable_include_paths() = t.include_paths();
-    if (t.has_descriptor_set()) top.set_descriptor_set(t.descriptor_set());
-    *top.mutable_services() = t.services();
-    if (t.has_destination()) *top.mutable_destination() = t.destination();
-    backends.emplace_back("transcoding", std::move(top));
+  if (std::optional<edge::v1::TranscodingBackend> top = TopLevelBackend(t)) {
+    backends.emplace_back("transcoding", *std::move(top));
   }
   for (int i = 0; i < t.backends_size(); ++i) {
     backends.emplace_back(absl::StrCat("transcoding.backends[", i, "]"), t.backends(i));
@@ -321,7 +279,7 @@ absl::Status Composer::MergeTranscoding(const TeamFile& f, EdgeConfig* config, C
       }
     }
     // Paths in the team's file are relative to it; the merged config's to platform.yaml.
-    for (std::string& dir : *backend.mutable_include_paths()) dir = RebaseIncludeEntry(f.dir, dir);
+    for (std::string& dir : *backend.mutable_include_paths()) dir = ResolveIncludeEntry(f.dir, dir);
     if (backend.include_paths().empty() && !backend.proto_files().empty()) {
       // edge.yaml's default include path is its own directory: the team file's.
       backend.add_include_paths(f.dir.empty() ? "." : f.dir);
@@ -329,21 +287,21 @@ absl::Status Composer::MergeTranscoding(const TeamFile& f, EdgeConfig* config, C
     // A proto file is found next to the team file, else under one of the team's include
     // paths (protoc's two readings, as in edge.yaml), and named by its path from the
     // platform's directory: never a same-named file of the platform's or another team's.
-    const std::string platform_dir = DirOf(platform_);
+    const std::string platform_dir = DirectoryOf(platform_);
     auto exists = [&](const std::string& path) {
-      return access(Join(platform_dir, path).c_str(), F_OK) == 0;
+      return access(ResolvePath(platform_dir, path).c_str(), F_OK) == 0;
     };
     for (std::string& file : *backend.mutable_proto_files()) {
-      if (exists(Join(f.dir, file))) {
-        file = Join(f.dir, file);
+      if (exists(ResolvePath(f.dir, file))) {
+        file = ResolvePath(f.dir, file);
         continue;
       }
       bool found = false;
       for (const std::string& entry : backend.include_paths()) {
         for (absl::string_view dir : absl::StrSplit(entry, ':', absl::SkipEmpty())) {
           if (found || dir.find('=') != absl::string_view::npos) continue;
-          if (exists(Join(std::string(dir), file))) {
-            file = Join(std::string(dir), file);
+          if (exists(ResolvePath(std::string(dir), file))) {
+            file = ResolvePath(std::string(dir), file);
             found = true;
           }
         }
@@ -358,7 +316,7 @@ absl::Status Composer::MergeTranscoding(const TeamFile& f, EdgeConfig* config, C
       }
     }
     if (backend.has_descriptor_set())
-      backend.set_descriptor_set(Join(f.dir, backend.descriptor_set()));
+      backend.set_descriptor_set(ResolvePath(f.dir, backend.descriptor_set()));
     *config->mutable_transcoding()->add_backends() = std::move(backend);
     out->backends[config->transcoding().backends_size() - 1] = OriginOf(f, key);
   }

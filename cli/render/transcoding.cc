@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "cli/edge/config_checks.h"
+#include "cli/edge/config_paths.h"
 #include "cli/edge/defaults.h"
 #include "cli/edge/edge_config.h"
 #include "cli/proto/descriptor_pruner.h"
@@ -53,30 +54,6 @@ bool IsQueryParameterName(const std::string& s) {
   return true;
 }
 
-// A path from the config, relative to the edge.yaml's directory.
-std::string Resolve(const std::string& base_dir, const std::string& path) {
-  if (path.empty() || path == "-" || path.front() == '/' || base_dir.empty() || base_dir == ".") {
-    return path;
-  }
-  return absl::StrCat(base_dir, base_dir.back() == '/' ? "" : "/", path);
-}
-
-// An include path entry in protoc syntax (DIR1:DIR2, VIRTUAL=DIR) with every directory
-// resolved against `base_dir`.
-std::string ResolveIncludeEntry(const std::string& base_dir, const std::string& entry) {
-  std::vector<std::string> parts;
-  for (absl::string_view part_view : absl::StrSplit(entry, ':', absl::SkipEmpty())) {
-    std::string part(part_view);
-    const size_t eq = part.find('=');
-    if (eq != std::string::npos && access(Resolve(base_dir, part).c_str(), F_OK) != 0) {
-      parts.push_back(absl::StrCat(part.substr(0, eq + 1), Resolve(base_dir, part.substr(eq + 1))));
-    } else {
-      parts.push_back(Resolve(base_dir, part));
-    }
-  }
-  return absl::StrJoin(parts, ":");
-}
-
 std::string ServiceOf(const std::string& method) { return method.substr(0, method.find('/')); }
 
 std::vector<std::string> ServicesIn(const FileDescriptorSet& set) {
@@ -105,7 +82,7 @@ absl::StatusOr<Descriptor> LoadDescriptor(const Backend& backend, const RenderCo
   const std::string& source = backend.source;
   if (t.has_descriptor_set()) {
     out.key = absl::StrCat(backend.key, ".descriptor_set");
-    const std::string path = Resolve(context.base_dir, t.descriptor_set());
+    const std::string path = ResolvePath(context.base_dir, t.descriptor_set());
     absl::StatusOr<std::string> bytes = ReadFileOrStdin(path, std::cin);
     if (!bytes.ok()) {
       return absl::Status(bytes.status().code(),
@@ -128,7 +105,7 @@ absl::StatusOr<Descriptor> LoadDescriptor(const Backend& backend, const RenderCo
   for (const std::string& file : t.proto_files()) {
     // A file next to the edge.yaml, else a path relative to an include directory (protoc
     // takes both).
-    const std::string resolved = Resolve(context.base_dir, file);
+    const std::string resolved = ResolvePath(context.base_dir, file);
     compile.inputs.push_back(access(resolved.c_str(), F_OK) == 0 ? resolved : file);
   }
   if (t.include_paths().empty()) {
@@ -163,7 +140,7 @@ absl::StatusOr<Descriptor> LoadDescriptor(const Backend& backend, const RenderCo
     }
     std::string detail(status.message());
     for (int i = 0; i < t.proto_files_size(); ++i) {
-      const std::string resolved = Resolve(context.base_dir, t.proto_files(i));
+      const std::string resolved = ResolvePath(context.base_dir, t.proto_files(i));
       if (compile.inputs[i] != resolved && absl::StrContains(detail, compile.inputs[i])) {
         absl::StrAppend(&detail, " (neither ", resolved, " nor under an include path)");
         break;

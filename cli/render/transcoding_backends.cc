@@ -30,18 +30,25 @@ bool IsServiceName(const std::string& s) {
   return true;
 }
 
+std::optional<TranscodingBackend> TopLevelBackend(const Transcoding& t) {
+  if (!(t.has_descriptor_set() || !t.proto_files().empty() || !t.services().empty() ||
+        t.has_destination() || !t.include_paths().empty() || t.backends().empty())) {
+    return std::nullopt;
+  }
+  TranscodingBackend top;
+  *top.mutable_proto_files() = t.proto_files();
+  *top.mutable_include_paths() = t.include_paths();
+  if (t.has_descriptor_set()) top.set_descriptor_set(t.descriptor_set());
+  *top.mutable_services() = t.services();
+  if (t.has_destination()) *top.mutable_destination() = t.destination();
+  return top;
+}
+
 std::vector<Backend> BackendsOf(const Transcoding& t, const std::string& source,
                                 const Composition* composition) {
   std::vector<Backend> backends;
-  if (t.has_descriptor_set() || !t.proto_files().empty() || !t.services().empty() ||
-      t.has_destination() || !t.include_paths().empty() || t.backends().empty()) {
-    Backend top{"transcoding", {}, source, ""};
-    *top.spec.mutable_proto_files() = t.proto_files();
-    *top.spec.mutable_include_paths() = t.include_paths();
-    if (t.has_descriptor_set()) top.spec.set_descriptor_set(t.descriptor_set());
-    *top.spec.mutable_services() = t.services();
-    if (t.has_destination()) *top.spec.mutable_destination() = t.destination();
-    backends.push_back(std::move(top));
+  if (std::optional<TranscodingBackend> top = TopLevelBackend(t)) {
+    backends.push_back(Backend{"transcoding", *std::move(top), source, ""});
   }
   for (int i = 0; i < t.backends_size(); ++i) {
     Backend b{absl::StrCat("transcoding.backends[", i, "]"), t.backends(i), source, ""};

@@ -6,6 +6,7 @@
 #define EDGEKIT_CLI_RENDER_TRANSCODING_BACKENDS_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@ struct Backend {
   std::string source;  // the file messages name: edge.yaml, or "<team file>:<line>:<col>"
   std::string team;    // the owning team, when composed from team files
 };
+
+// The backend the top-level fields of `t` make: when any of them is given, or when there
+// is no transcoding.backends entry (then its own checks say what is missing).
+std::optional<edge::v1::TranscodingBackend> TopLevelBackend(const edge::v1::Transcoding& t);
 
 // The backends of `t`, in order: the top-level one first (when its fields are given, or
 // when there is no other), then transcoding.backends, named after their team's file when

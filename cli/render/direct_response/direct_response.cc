@@ -450,17 +450,6 @@ absl::StatusOr<bool> AutoInBroker(const EdgeConfig& config, const std::string& s
                      : routes.status();
 }
 
-bool TestsPath(const rules::v1::Condition& c) {
-  if (c.has_path()) return true;
-  for (const auto& sub : c.all()) {
-    if (TestsPath(sub)) return true;
-  }
-  for (const auto& sub : c.any()) {
-    if (TestsPath(sub)) return true;
-  }
-  return c.has_not_() && TestsPath(c.not_());
-}
-
 // A rule testing the path sees it as Envoy normalized it, and Istio's default (BASE) does
 // not merge slashes: `prefix: /admin` answers /admin but lets //admin through to a backend
 // that may well serve it as /admin (CVE-2021-31920 is this class for
@@ -477,7 +466,7 @@ void WarnPathRulesWithoutSlashMerging(const EdgeConfig& config, const RenderCont
   const auto& rules = config.direct_responses().rules();
   for (int i = 0; i < rules.size(); ++i) {
     const rules::v1::Rule& rule = rules[i];
-    bool tests_path = rule.has_when() && TestsPath(rule.when());
+    bool tests_path = rule.has_when() && TestsPathOrMethod(rule.when(), /*method=*/false);
     if (context.composition != nullptr) {
       // A team's rule: the path scope edgekit added is not the team's test.
       auto origin = context.composition->rules.find(i);
@@ -498,6 +487,17 @@ void WarnPathRulesWithoutSlashMerging(const EdgeConfig& config, const RenderCont
 }
 
 }  // namespace
+
+bool TestsPathOrMethod(const rules::v1::Condition& c, bool method) {
+  if (c.has_path() || (method && c.has_method())) return true;
+  for (const auto& sub : c.all()) {
+    if (TestsPathOrMethod(sub, method)) return true;
+  }
+  for (const auto& sub : c.any()) {
+    if (TestsPathOrMethod(sub, method)) return true;
+  }
+  return c.has_not_() && TestsPathOrMethod(c.not_(), method);
+}
 
 void ApplyDirectResponseDefaults(EdgeConfig* config) {
   if (!config->has_direct_responses()) return;

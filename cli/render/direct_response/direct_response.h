@@ -33,6 +33,7 @@
 #include "cli/render/feature.h"
 #include "cli/render/manifest_doc.h"
 #include "edgekit/edge/v1/edge_config.pb.h"
+#include "edgekit/rules/v1/rules.pb.h"
 
 namespace edgekit::cli {
 
@@ -108,6 +109,9 @@ std::string RenderDirectResponseWasm(const edge::v1::EdgeConfig& config,
 // Whether the broker answers the rules when edge.yaml is rendered as it is: engine
 // BROKER, or AUTO with a rule no route can express, no wasm.image and ext_authz through
 // the broker. Errors as CompileDirectResponses.
+// The condition tests the path (or, with `method`, the method) anywhere in it.
+bool TestsPathOrMethod(const rules::v1::Condition& c, bool method = true);
+
 // `auto_choice` (optional) is set, for AUTO, to what it chose and why.
 absl::StatusOr<bool> DirectResponsesInBroker(const edge::v1::EdgeConfig& config,
                                              const std::string& source,
