@@ -10,20 +10,6 @@
 
 namespace edgekit::broker {
 
-std::optional<rules::IpAddress> ClientAddress(absl::string_view tcp_peer,
-                                              std::optional<absl::string_view> xff,
-                                              uint32_t num_trusted_proxies) {
-  if (num_trusted_proxies > 0 && xff.has_value()) {
-    const std::vector<absl::string_view> entries = absl::StrSplit(*xff, ',');
-    if (entries.size() > num_trusted_proxies) {
-      const absl::string_view entry =
-          absl::StripAsciiWhitespace(entries[entries.size() - 1 - num_trusted_proxies]);
-      if (std::optional<rules::IpAddress> address = rules::ParseIpAddress(entry)) return address;
-    }
-  }
-  return rules::ParseIpAddress(tcp_peer);
-}
-
 envoy::service::auth::v3::CheckRequest* ParseCheckRequest(const grpc::ByteBuffer& request,
                                                           google::protobuf::Arena* arena) {
   std::vector<grpc::Slice> slices;
@@ -61,8 +47,9 @@ CheckRequestView::CheckRequestView(const envoy::service::auth::v3::CheckRequest&
       if (!inserted) absl::StrAppend(&it->second, ",", value);
     }
   }
-  client_ip_ = ClientAddress(request.attributes().source().address().socket_address().address(),
-                             header("x-forwarded-for"), num_trusted_proxies);
+  client_ip_ =
+      rules::ClientAddress(request.attributes().source().address().socket_address().address(),
+                           header("x-forwarded-for"), num_trusted_proxies);
 }
 
 std::optional<absl::string_view> CheckRequestView::header(absl::string_view name) const {

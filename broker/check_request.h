@@ -14,20 +14,10 @@
 #include "envoy/service/auth/v3/external_auth.pb.h"
 #include "google/protobuf/arena.h"
 #include "grpcpp/support/byte_buffer.h"
+#include "rules/client_address.h"
 #include "rules/rule_set.h"
 
 namespace edgekit::broker {
-
-// The client address Envoy itself takes as the client's (checked in Envoy's connection
-// manager, mutateRequestHeaders): with use_remote_address and xff_num_trusted_hops = N
-// (Istio gatewayTopology.numTrustedProxies on a gateway), the N-th entry from the right of
-// the x-forwarded-for the gateway received, falling back to the TCP peer when there are
-// fewer entries or that one is not an IP address. Envoy then appends the TCP peer to
-// x-forwarded-for before ext_authz runs, so in `xff` as the Check call carries it the
-// entry is the (N+1)-th from the right. nullopt when neither is an address.
-std::optional<rules::IpAddress> ClientAddress(absl::string_view tcp_peer,
-                                              std::optional<absl::string_view> xff,
-                                              uint32_t num_trusted_proxies);
 
 // An arena whose first block is part of the object: declared on the stack, a typical
 // Check (a dozen headers) parses into it without a heap allocation per header.

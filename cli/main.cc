@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "cli/commands/command.h"
 #include "cli/commands/descriptor_command.h"
+#include "cli/commands/explain_command.h"
 #include "cli/commands/render_command.h"
 #include "cli/commands/render_direct_response_command.h"
 #include "cli/commands/render_ext_authz_command.h"
@@ -71,6 +72,8 @@ int main(int argc, char** argv) {
   commands.push_back(edgekit::cli::AddRenderTranscodingCommand(*render.app));
   commands.push_back(edgekit::cli::AddRenderDirectResponseCommand(*render.app));
   commands.push_back(render);
+  commands.push_back(edgekit::cli::AddExplainCommand(app));
+  commands.push_back(edgekit::cli::AddTestCommand(app));
   commands.push_back(edgekit::cli::AddVersionCommand(app));
 
   try {

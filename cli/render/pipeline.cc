@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "cli/edge/config_paths.h"
 #include "cli/edge/edge_config.h"
 #include "cli/render/direct_response/direct_response.h"
 #include "cli/render/ext_authz.h"
@@ -93,6 +94,37 @@ absl::StatusOr<std::vector<RenderedFile>> RenderEdgeConfig(const EdgeConfig& con
   RenderPipeline pipeline;
   if (absl::Status s = pipeline.Validate(config, context); !s.ok()) return s;
   return pipeline.Render(config, context);
+}
+
+absl::StatusOr<RenderedEdge> RenderEdge(EdgeConfig config, const std::string& source,
+                                        const std::string& base_dir) {
+  RenderedEdge out;
+  out.base_dir = base_dir;
+  RenderContext context;
+  context.source = source;
+  context.base_dir = base_dir;
+  context.warnings = &out.warnings;
+  context.notes = &out.notes;
+  // A platform file: every team's file merged in first, checked against its claims.
+  absl::StatusOr<Composition> composition = ComposeTeams(source, &config);
+  if (!composition.ok()) return composition.status();
+  out.composition = *std::move(composition);
+  if (!out.composition.teams.empty()) context.composition = &out.composition;
+  RenderPipeline pipeline;
+  pipeline.ApplyDefaults(&config);
+  if (absl::Status valid = pipeline.Validate(config, context); !valid.ok()) return valid;
+  absl::StatusOr<std::vector<RenderedFile>> rendered = pipeline.Render(config, context);
+  if (!rendered.ok()) return rendered.status();
+  out.files = *std::move(rendered);
+  out.config = std::move(config);
+  return out;
+}
+
+absl::StatusOr<RenderedEdge> RenderEdgeFile(const std::string& path) {
+  absl::StatusOr<EdgeConfig> loaded = LoadEdgeConfig(path);
+  if (!loaded.ok()) return loaded.status();
+  const std::string dir = DirectoryOf(path);
+  return RenderEdge(*std::move(loaded), path, dir.empty() ? "." : dir);
 }
 
 }  // namespace edgekit::cli

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "cli/render/feature.h"
 #include "cli/render/rendered_file.h"
+#include "cli/render/team_composition.h"
 #include "edgekit/edge/v1/edge_config.pb.h"
 
 namespace edgekit::cli {
@@ -43,6 +44,25 @@ absl::Status ValidateEdgeConfig(const edge::v1::EdgeConfig& config, const std::s
 // Validates (defaults already applied) and renders.
 absl::StatusOr<std::vector<RenderedFile>> RenderEdgeConfig(const edge::v1::EdgeConfig& config,
                                                            const RenderContext& context);
+
+// An edge.yaml (or platform.yaml) rendered in memory: what `render` writes and what
+// `explain` / `test` read back.
+struct RenderedEdge {
+  edge::v1::EdgeConfig config;  // composed, defaults applied
+  Composition composition;      // teams empty for a single author
+  std::vector<RenderedFile> files;
+  std::vector<std::string> warnings;  // "<source>: <key.path>: warning: ..."
+  std::vector<std::string> notes;     // what edgekit decided (RenderContext.notes)
+  std::string base_dir = ".";         // the file's directory
+};
+
+// Loads `path` ("-" reads stdin), composes its teams, applies defaults, validates and
+// renders. Errors as RunRender's (InvalidArgument "<source>: <key.path>: ...", NotFound...).
+absl::StatusOr<RenderedEdge> RenderEdgeFile(const std::string& path);
+
+// The same for a config already built (the `render` one-liners); `source` names it.
+absl::StatusOr<RenderedEdge> RenderEdge(edge::v1::EdgeConfig config, const std::string& source,
+                                        const std::string& base_dir);
 
 }  // namespace edgekit::cli
 

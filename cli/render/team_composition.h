@@ -45,6 +45,7 @@ struct TeamClaim {
   std::vector<std::string> hosts;
   std::vector<std::string> path_prefixes;  // empty: the whole host
   std::vector<std::string> grpc_packages;
+  std::vector<std::string> cases;  // case files, resolved against platform.yaml's directory
 };
 
 struct Composition {

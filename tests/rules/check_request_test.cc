@@ -44,7 +44,7 @@ std::string Text(const std::optional<rules::IpAddress>& a) {
 }
 
 std::string Client(absl::string_view peer, std::optional<absl::string_view> xff, uint32_t n) {
-  return Text(ClientAddress(peer, xff, n));
+  return Text(rules::ClientAddress(peer, xff, n));
 }
 
 constexpr absl::string_view kXff = "198.51.100.1, 198.51.100.2, 198.51.100.3";

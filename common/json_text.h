@@ -1,0 +1,17 @@
+// JSON text for the CLI's machine-readable outputs (`edgekit routes -o json`, `edgekit
+// explain -o json`): one string escaper, so every JSON edgekit prints quotes the same way.
+#ifndef EDGEKIT_COMMON_JSON_TEXT_H_
+#define EDGEKIT_COMMON_JSON_TEXT_H_
+
+#include <string>
+#include <string_view>
+
+namespace edgekit {
+
+// `text` as a JSON string literal, quotes included: '"', '\\' and control characters
+// escaped, UTF-8 passed through.
+std::string JsonString(std::string_view text);
+
+}  // namespace edgekit
+
+#endif  // EDGEKIT_COMMON_JSON_TEXT_H_
