@@ -137,29 +137,26 @@ TEST(ExplainTest, TheTraceShowsEachStageInEnvoysOrder) {
 
 TEST(ExplainTest, ExclusionsNameTheirSource) {
   const std::string edge = kExamples + "/edge/edge.yaml";
-  CommandResult by_path = RunEdgekit({"explain", "-f", edge, "--host", "api.example.com",
-                                      "--path", "/public/a?b=c", "--client-ip", "192.0.2.1"});
+  CommandResult by_path = RunEdgekit({"explain", "-f", edge, "--host", "api.example.com", "--path",
+                                      "/public/a?b=c", "--client-ip", "192.0.2.1"});
   EXPECT_NE(by_path.out.find("excluded: the path matches notPaths \"/public/*\" "
                              "(ext_authz.excluded_paths)"),
             std::string::npos)
       << by_path.out;
-  CommandResult by_peer = RunEdgekit({"explain", "-f", edge, "--host", "api.example.com",
-                                      "--path", "/v1", "--client-ip", "10.9.8.7", "--xff",
-                                      "198.51.100.1"});
+  CommandResult by_peer = RunEdgekit({"explain", "-f", edge, "--host", "api.example.com", "--path",
+                                      "/v1", "--client-ip", "10.9.8.7", "--xff", "198.51.100.1"});
   EXPECT_NE(by_peer.out.find("excluded: the TCP peer 10.9.8.7 is in notIpBlocks \"10.0.0.0/8\""),
             std::string::npos)
       << by_peer.out;
   // x-forwarded-for is not the TCP peer: a client claiming 10.x is still sent to ext_authz.
-  CommandResult spoofed = RunEdgekit({"explain", "-f", edge, "--host", "api.example.com",
-                                      "--path", "/v1", "--client-ip", "192.0.2.1", "--xff",
-                                      "10.0.0.1"});
+  CommandResult spoofed = RunEdgekit({"explain", "-f", edge, "--host", "api.example.com", "--path",
+                                      "/v1", "--client-ip", "192.0.2.1", "--xff", "10.0.0.1"});
   EXPECT_NE(spoofed.out.find("ext_authz: called"), std::string::npos) << spoofed.out;
 }
 
 TEST(ExplainTest, JsonOutcomeForMachines) {
-  CommandResult r = RunEdgekit({"explain", "-f", kExamples + "/multi-team/platform.yaml",
-                                "--host", "api.example.com", "--path", "/v1/orders/7", "-o",
-                                "json"});
+  CommandResult r = RunEdgekit({"explain", "-f", kExamples + "/multi-team/platform.yaml", "--host",
+                                "api.example.com", "--path", "/v1/orders/7", "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   google::protobuf::Struct json;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(r.out, &json).ok()) << r.out;
@@ -198,7 +195,7 @@ TEST(ExplainTest, BadCaseFilesAreRefusedWithFileAndLine) {
        "{destination: d}}\n",
        "[0].expect: direct and route exclude each other"},
       {"name: a\n", "a case file is one YAML list"},
-      {"- name: a\n  request: {host: x}\n  expect: {auth: called\n", ":3:"},  // syntax
+      {"- name: a\n  request: {host: x}\n  expect: {auth: called\n", ":4:1: invalid YAML"},
   };
   int i = 0;
   for (const Bad& b : bad) {
@@ -242,8 +239,8 @@ TEST(ExplainTest, JUnitReportNamesFailuresWithTheirTrace) {
                     "- name: \"<broken> & wrong\"\n  request: {host: shop.example.com}\n"
                     "  expect: {direct: {status: 418}}\n");
   const std::string report = dir + "/junit.xml";
-  CommandResult r = RunEdgekit(
-      {"test", "-f", kExamples + "/broker-rules/edge.yaml", cases, "--junit", report});
+  CommandResult r =
+      RunEdgekit({"test", "-f", kExamples + "/broker-rules/edge.yaml", cases, "--junit", report});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   const std::string xml = ReadFileToString(report);
   EXPECT_NE(xml.find("<testsuites name=\"edgekit test\" tests=\"2\" failures=\"1\">"),
@@ -258,10 +255,10 @@ TEST(ExplainTest, JUnitReportNamesFailuresWithTheirTrace) {
 
 TEST(ExplainTest, ATeamChangeThatBreaksATeamsCaseFailsThePlatformsRun) {
   const std::string dir = MakeTempDir();
-  ASSERT_EQ(std::system(("cp -r " + ShellQuote(kExamples + "/multi-team") + " " +
-                         ShellQuote(dir + "/mt"))
-                            .c_str()),
-            0);
+  ASSERT_EQ(
+      std::system(("cp -r " + ShellQuote(kExamples + "/multi-team") + " " + ShellQuote(dir + "/mt"))
+                      .c_str()),
+      0);
   // The orders team points its reads at another service.
   const std::string orders = dir + "/mt/teams/orders/edge.yaml";
   std::string text = ReadFileToString(orders);

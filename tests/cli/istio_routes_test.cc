@@ -112,8 +112,8 @@ TEST(IstioRoutesTest, QueryParamsFirstValueUndecoded) {
 }
 
 TEST(IstioRoutesTest, BlocksAreOredKeysAnded) {
-  const YAML::Node vs = WithMatch(
-      "{uri: {prefix: /a}, method: {exact: POST}}, {uri: {prefix: /b}}");
+  const YAML::Node vs =
+      WithMatch("{uri: {prefix: /a}, method: {exact: POST}}, {uri: {prefix: /b}}");
   EXPECT_EQ(Taken(vs, Req("/a", {}, "POST")), "a");
   EXPECT_EQ(Taken(vs, Req("/a", {}, "GET")), "fallback");
   EXPECT_EQ(Taken(vs, Req("/b", {}, "GET")), "a");
@@ -124,10 +124,10 @@ TEST(IstioRoutesTest, BlocksAreOredKeysAnded) {
 }
 
 TEST(IstioRoutesTest, DirectResponsesAndNoRoute) {
-  const YAML::Node vs = Vs(
-      "    - name: teapot\n      match: [{uri: {exact: /tea}}]\n"
-      "      directResponse: {status: 418, body: {string: short and stout}}\n"
-      "      headers: {response: {set: {content-type: text/plain}}}\n");
+  const YAML::Node vs =
+      Vs("    - name: teapot\n      match: [{uri: {exact: /tea}}]\n"
+         "      directResponse: {status: 418, body: {string: short and stout}}\n"
+         "      headers: {response: {set: {content-type: text/plain}}}\n");
   absl::StatusOr<RouteVerdict> v = EvaluateVirtualService(vs, Req("/tea"));
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->direct);
@@ -141,8 +141,7 @@ TEST(IstioRoutesTest, DirectResponsesAndNoRoute) {
 }
 
 TEST(IstioRoutesTest, WhatIsNotModelledIsAnErrorNamingTheRoute) {
-  absl::StatusOr<RouteVerdict> v =
-      EvaluateVirtualService(WithMatch("{port: 8080}"), Req("/"));
+  absl::StatusOr<RouteVerdict> v = EvaluateVirtualService(WithMatch("{port: 8080}"), Req("/"));
   ASSERT_FALSE(v.ok());
   EXPECT_NE(v.status().message().find("route \"a\" match[0]: match key \"port\""),
             std::string::npos)

@@ -64,13 +64,17 @@ TEST(PathTemplateTest, EveryFormOfTheGrammar) {
       // {var=segments} with literals and wildcards inside
       {"/v1/{name=shelves/*}", "/v1/shelves/s1", true, {{"name", "shelves/s1"}}},
       {"/v1/{name=shelves/*}", "/v1/racks/s1", false, {}},
-      {"/v1/{name=shelves/*/books/*}", "/v1/shelves/s1/books/b2", true,
+      {"/v1/{name=shelves/*/books/*}",
+       "/v1/shelves/s1/books/b2",
+       true,
        {{"name", "shelves/s1/books/b2"}}},
       {"/v1/{name=**}", "/v1/a/b/c", true, {{"name", "a/b/c"}}},
       {"/v1/{name=shelves/**}", "/v1/shelves/a/b", true, {{"name", "shelves/a/b"}}},
       // nested field paths, several variables
       {"/v1/{book.shelf.id}/x", "/v1/s9/x", true, {{"book.shelf.id", "s9"}}},
-      {"/v1/shelves/{shelf}/books/{book}", "/v1/shelves/s/books/b", true,
+      {"/v1/shelves/{shelf}/books/{book}",
+       "/v1/shelves/s/books/b",
+       true,
        {{"shelf", "s"}, {"book", "b"}}},
       // custom verbs
       {"/v1/books:publish", "/v1/books:publish", true, {}},
