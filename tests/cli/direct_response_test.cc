@@ -22,7 +22,7 @@
 #include "re2/re2.h"
 #include "tests/cli/cli_test_util.h"
 #include "tests/cli/istio_test_util.h"
-#include "tests/testing/route_evaluator.h"
+#include "tests/testing/simple_route_evaluator.h"
 #include "yaml-cpp/yaml.h"
 
 namespace edgekit::cli {

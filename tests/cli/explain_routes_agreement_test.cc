@@ -2,7 +2,7 @@
 // methods, headers and host scopes, plus direct-response rules answered by routes) and
 // every request over a small universe, the route `edgekit explain` reports equals the one
 // a deliberately simple, independent first-match evaluator (tests/testing/
-// route_evaluator.h, kept apart from the product's) picks in the rendered VirtualService.
+// simple_route_evaluator.h, kept apart from the product's) picks in the rendered VirtualService.
 #include <random>
 #include <string>
 #include <vector>
@@ -12,7 +12,7 @@
 #include "cli/explain/explainer.h"
 #include "cli/render/pipeline.h"
 #include "gtest/gtest.h"
-#include "tests/testing/route_evaluator.h"
+#include "tests/testing/simple_route_evaluator.h"
 #include "yaml-cpp/yaml.h"
 
 namespace edgekit::cli {

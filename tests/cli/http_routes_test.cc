@@ -18,15 +18,14 @@
 #include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"
 #include "tests/cli/cli_test_util.h"
-#include "tests/testing/route_evaluator.h"
+#include "tests/testing/route_request.h"
 #include "yaml-cpp/yaml.h"
 
 namespace edgekit::cli {
 namespace {
 
-using ::edgekit::testing::EvaluateRoutes;
-using ::edgekit::testing::MissingHeader;
 using ::edgekit::testing::RouteRequest;
+using ::edgekit::testing::RouteTaken;
 
 constexpr char kGateway[] = R"(gateway:
   namespace: edge
@@ -145,8 +144,7 @@ TEST(HttpRoutesTest, EachRequestReachesItsRouteOnItsHosts) {
     req.host = c.host;
     req.path = c.path;
     req.headers = c.headers;
-    EXPECT_EQ(EvaluateRoutes(vs, req, MissingHeader::kNoMatch), c.want)
-        << c.method << " " << c.host << c.path;
+    EXPECT_EQ(RouteTaken(vs, req), c.want) << c.method << " " << c.host << c.path;
   }
   EXPECT_EQ(Destination(vs, "catalog-item"), "items.catalog.svc.cluster.local");
   EXPECT_EQ(Destination(vs, "orders-write"), "orders-write.orders.svc.cluster.local");
@@ -294,9 +292,9 @@ TEST(HttpRoutesTest, ARouteAnotherCoversIsRefusedNamingBoth) {
   one.host = "shop.example.com";
   one.path = "/a";
   one.headers = {{"x-a", "1"}};
-  EXPECT_EQ(EvaluateRoutes(vs, one, MissingHeader::kNoMatch), "second");
+  EXPECT_EQ(RouteTaken(vs, one), "second");
   one.headers = {{"x-a", "2"}};
-  EXPECT_EQ(EvaluateRoutes(vs, one, MissingHeader::kNoMatch), "first");
+  EXPECT_EQ(RouteTaken(vs, one), "first");
   // A wildcard host covers a named one, whatever the names say.
   Rendered wildcard = RenderText(absl::StrCat(
       "gateway: {hosts: [\"*.example.com\"]}\nroutes:\n  http:\n",
@@ -450,12 +448,12 @@ TEST(PathNormalizationTest, IgnoreCaseHoldsInTheRoutesEngine) {
     RouteRequest req;
     req.host = "api.example.com";
     req.path = absl::StrContains(path, "?") ? std::string(path).substr(0, 6) : path;
-    EXPECT_EQ(EvaluateRoutes(vs, req, MissingHeader::kNoMatch), "direct-admin") << path;
+    EXPECT_EQ(RouteTaken(vs, req), "direct-admin") << path;
   }
   RouteRequest other;
   other.host = "api.example.com";
   other.path = "/public";
-  EXPECT_EQ(EvaluateRoutes(vs, other, MissingHeader::kNoMatch), "default");
+  EXPECT_EQ(RouteTaken(vs, other), "default");
 }
 
 }  // namespace

@@ -18,15 +18,14 @@
 #include "rules/rule_set.h"
 #include "tests/cli/cli_test_util.h"
 #include "tests/testing/fake_request.h"
-#include "tests/testing/route_evaluator.h"
+#include "tests/testing/route_request.h"
 #include "yaml-cpp/yaml.h"
 
 namespace edgekit::cli {
 namespace {
 
-using ::edgekit::testing::EvaluateRoutes;
-using ::edgekit::testing::MissingHeader;
 using ::edgekit::testing::RouteRequest;
+using ::edgekit::testing::RouteTaken;
 
 constexpr char kPlatform[] = R"(gateway:
   namespace: edge
@@ -252,7 +251,7 @@ TEST_F(TeamsTest, EachTeamsPathsReachItsOwnDestinationOnItsOwnHosts) {
     req.host = c.host;
     req.path = c.path;
     req.headers = c.headers;
-    const std::string route = EvaluateRoutes(vs, req, MissingHeader::kNoMatch);
+    const std::string route = RouteTaken(vs, req);
     EXPECT_EQ(route, c.want_route) << c.method << " " << c.host << c.path;
     EXPECT_EQ(Destination(vs, route), c.want_destination) << c.method << " " << c.host << c.path;
   }
@@ -752,9 +751,9 @@ TEST_F(TeamsReviewTest, ARuleWhosePathStaysInsideThePrefixesStaysARoute) {
   RouteRequest req;
   req.host = "api.example.com";
   req.path = "/v1/orders/007";
-  EXPECT_EQ(EvaluateRoutes(vs, req, MissingHeader::kNoMatch), "direct-orders.old-ids");
+  EXPECT_EQ(RouteTaken(vs, req), "direct-orders.old-ids");
   req.host = "shop.example.com";
-  EXPECT_EQ(EvaluateRoutes(vs, req, MissingHeader::kNoMatch), "default");
+  EXPECT_EQ(RouteTaken(vs, req), "default");
 }
 
 TEST_F(TeamsReviewTest, ABindingsVerbIsPartOfItsPath) {

@@ -14,7 +14,7 @@
 #include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"
 #include "tests/cli/cli_test_util.h"
-#include "tests/testing/route_evaluator.h"
+#include "tests/testing/route_request.h"
 #include "yaml-cpp/yaml.h"
 
 namespace edgekit::cli {
@@ -116,8 +116,7 @@ TEST_F(TranscodingBackendsTest, OneTranscoderEachServiceToItsOwnDestination) {
     req.method = "POST";
     req.host = "api.example.com";
     req.path = path;
-    const std::string name =
-        ::edgekit::testing::EvaluateRoutes(vs, req, ::edgekit::testing::MissingHeader::kNoMatch);
+    const std::string name = ::edgekit::testing::RouteTaken(vs, req);
     for (const auto& route : vs["spec"]["http"]) {
       if (route["name"].as<std::string>() == name) {
         return route["route"][0]["destination"]["host"].as<std::string>();

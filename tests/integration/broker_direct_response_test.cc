@@ -30,7 +30,7 @@
 #include "re2/re2.h"
 #include "tests/integration/running_broker.h"
 #include "tests/integration/test_util.h"
-#include "tests/testing/route_evaluator.h"
+#include "tests/testing/route_request.h"
 #include "yaml-cpp/yaml.h"
 
 namespace edgekit::testing {
@@ -388,9 +388,9 @@ TEST(BrokerDirectResponses, GeneratedRulesAnswerAsFirstMatchWithNoUpstreamCall) 
 // The whole path a request takes on the gateway, from an edge.yaml rendered by the CLI:
 // the broker (ext_authz runs first) with the broker.yaml `edgekit render` wrote, then,
 // for requests it lets through, the VirtualService routes render wrote (evaluated by
-// tests/testing/route_evaluator.h). The result must equal first-match evaluation of the
-// rules for the gateway's hosts, and a request for another host must pass the broker
-// untouched (the rules are scoped to gateway.hosts).
+// the product's evaluator, cli/explain/istio_routes.h). The result must equal first-match
+// evaluation of the rules for the gateway's hosts, and a request for another host must pass the
+// broker untouched (the rules are scoped to gateway.hosts).
 TEST(BrokerDirectResponses, RenderedEdgeYamlThroughBrokerThenRoutesEqualsFirstMatch) {
   auto upstream = StartUpstream(absl::Microseconds(100));
   std::mt19937 rng(777);
@@ -456,9 +456,7 @@ TEST(BrokerDirectResponses, RenderedEdgeYamlThroughBrokerThenRoutesEqualsFirstMa
       route_request.path = r.path;
       route_request.method = r.method;
       for (const auto& [k, v] : r.headers) route_request.headers[k] = v;
-      outcome = served(r.host) ? edgekit::testing::EvaluateRoutes(
-                                     vs, route_request, edgekit::testing::MissingHeader::kNoMatch)
-                               : "";
+      outcome = served(r.host) ? edgekit::testing::RouteTaken(vs, route_request) : "";
     }
     const std::string want = want_rule >= 0 ? absl::StrCat("rule-", want_rule)
                              : in_scope     ? "default"

@@ -1,24 +1,20 @@
-// A tiny evaluator of VirtualService HTTP routes as Envoy runs them (match blocks OR'd,
-// keys AND'd, first matching route wins), for tests that check what rendered routes do:
-// the direct-response compiler's (tests/cli) and the broker-then-routes end-to-end test
-// (tests/integration), and routes.http's (tests/cli). Header-only.
-#ifndef EDGEKIT_TESTS_TESTING_ROUTE_EVALUATOR_H_
-#define EDGEKIT_TESTS_TESTING_ROUTE_EVALUATOR_H_
+// A deliberately simple evaluator of VirtualService HTTP routes (match blocks OR'd, keys
+// AND'd, first matching route wins), written apart from the product's
+// (cli/explain/istio_routes.h) so the two can be compared: the explain agreement test, and
+// the direct-response compiler's test, which checks rendered routes under both of Envoy's
+// behaviours for a missing header in withoutHeaders (the product models Istio >= 1.22's
+// only). Full paths, no query-string handling: give it paths without '?'. Header-only.
+#ifndef EDGEKIT_TESTS_TESTING_SIMPLE_ROUTE_EVALUATOR_H_
+#define EDGEKIT_TESTS_TESTING_SIMPLE_ROUTE_EVALUATOR_H_
 
 #include <map>
 #include <string>
 
 #include "re2/re2.h"
+#include "tests/testing/route_request.h"
 #include "yaml-cpp/yaml.h"
 
 namespace edgekit::testing {
-
-struct RouteRequest {
-  std::string path = "/";
-  std::string host = "example.com";  // :authority, as the client sent it (maybe with a port)
-  std::string method = "GET";
-  std::map<std::string, std::string> headers;
-};
 
 // How a value matcher in withoutHeaders treats a missing header: Envoy's default (no
 // match), or Istio >= 1.22's treat_missing_header_as_empty (tested as "").
@@ -69,4 +65,4 @@ inline std::string EvaluateRoutes(const YAML::Node& vs, const RouteRequest& r,
 
 }  // namespace edgekit::testing
 
-#endif  // EDGEKIT_TESTS_TESTING_ROUTE_EVALUATOR_H_
+#endif  // EDGEKIT_TESTS_TESTING_SIMPLE_ROUTE_EVALUATOR_H_
