@@ -12,7 +12,6 @@
 #include "absl/strings/strip.h"
 #include "cli/explain/authz_policy.h"
 #include "cli/explain/istio_routes.h"
-#include "cli/explain/yaml_at.h"
 #include "rules/ip_set.h"
 
 namespace edgekit::cli::explain {
@@ -317,10 +316,10 @@ absl::StatusOr<Explanation> Walk(const GatewayModel& model, const HttpRequest& r
   }
 
   // 6. The route.
-  const YAML::Node* vs = nullptr;
-  for (const YAML::Node& v : model.virtual_services) {
-    for (const auto& h : At(v, {"spec", "hosts"})) {
-      if (vs == nullptr && HostMatchesPattern(r.host(), h.as<std::string>())) vs = &v;
+  const VirtualServiceMatcher* vs = nullptr;
+  for (const VirtualServiceMatcher& v : model.virtual_services) {
+    for (const std::string& h : v.hosts()) {
+      if (vs == nullptr && HostMatchesPattern(r.host(), h)) vs = &v;
     }
   }
   if (model.virtual_services.empty()) {
@@ -336,29 +335,24 @@ absl::StatusOr<Explanation> Walk(const GatewayModel& model, const HttpRequest& r
          {}});
     e.direct = Explanation::Direct{"gateway", "", "", 404, "", {}};
   } else {
-    absl::StatusOr<RouteVerdict> verdict = EvaluateVirtualService(*vs, r);
-    if (!verdict.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "explain: VirtualService ", At((*vs), {"metadata", "name"}).as<std::string>(""), ": ",
-          verdict.status().message()));
-    }
-    const std::string vs_name = At((*vs), {"metadata", "name"}).as<std::string>("");
+    const RouteVerdict verdict = vs->Evaluate(r);
+    const std::string& vs_name = vs->name();
     const std::string seen = absl::StrCat(" (", r.method(), " ", r.path_without_query(), ")");
-    if (verdict->index < 0) {
+    if (verdict.index < 0) {
       e.steps.push_back(
           {"route", absl::StrCat("404: no route of ", vs_name, " matches", seen), {}});
       e.direct = Explanation::Direct{"gateway", "", "", 404, "", {}};
-    } else if (verdict->direct) {
-      Explanation::Direct d{"routes",        verdict->name, model.TeamOf(verdict->name),
-                            verdict->status, verdict->body, verdict->response_headers};
+    } else if (verdict.direct) {
+      Explanation::Direct d{"routes",       verdict.name, model.TeamOf(verdict.name),
+                            verdict.status, verdict.body, verdict.response_headers};
       e.steps.push_back(
           {"route",
-           absl::StrCat("route ", Quoted(verdict->name), " answers ", DescribeAnswer(d), seen),
+           absl::StrCat("route ", Quoted(verdict.name), " answers ", DescribeAnswer(d), seen),
            {}});
       e.direct = std::move(d);
     } else {
-      Explanation::Route route{verdict->name, model.TeamOf(verdict->name),
-                               verdict->destination_host, verdict->destination_port};
+      Explanation::Route route{verdict.name, model.TeamOf(verdict.name), verdict.destination_host,
+                               verdict.destination_port};
       Step step{"route",
                 absl::StrCat("route ", Quoted(route.name), " -> ", route.host,
                              route.port != 0 ? absl::StrCat(":", route.port) : "", seen),

@@ -8,6 +8,17 @@ namespace edgekit::cli::explain {
 
 using Step = Explanation::Step;
 
+namespace {
+
+std::string EngineText(const Explanation::Direct& d) {
+  if (d.engine == "broker") return absl::StrCat("the broker (rule ", d.rule, ")");
+  if (d.engine == "wasm") return absl::StrCat("the Wasm plugin (rule ", d.rule, ")");
+  if (d.engine == "routes") return absl::StrCat("the VirtualService (route ", d.rule, ")");
+  return "the gateway itself";
+}
+
+}  // namespace
+
 std::string FormatExplanationText(const Explanation& e) {
   std::string out;
   int n = 1;
@@ -17,9 +28,7 @@ std::string FormatExplanationText(const Explanation& e) {
   }
   std::string verdict;
   if (e.direct.has_value()) {
-    verdict = absl::StrCat("answered by the ", e.direct->engine,
-                           e.direct->rule.empty() ? "" : absl::StrCat(" (", e.direct->rule, ")"),
-                           " with ", e.direct->status);
+    verdict = absl::StrCat("answered ", e.direct->status, " by ", EngineText(*e.direct));
   } else if (e.route.has_value()) {
     verdict = absl::StrCat("routed to ", e.route->host,
                            e.route->port != 0 ? absl::StrCat(":", e.route->port) : "", " by ",

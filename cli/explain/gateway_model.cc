@@ -209,7 +209,9 @@ absl::StatusOr<GatewayModel> GatewayModel::Load(const EdgeConfig& config,
         } else if (kind == "VirtualService") {
           for (const auto& g : At(doc, {"spec", "gateways"})) {
             if (g.as<std::string>() == model.gateway) {
-              model.virtual_services.push_back(doc);
+              absl::StatusOr<VirtualServiceMatcher> vs = VirtualServiceMatcher::Compile(doc);
+              if (!vs.ok()) return ModelError(file.name, vs.status().message());
+              model.virtual_services.push_back(*std::move(vs));
               break;
             }
           }

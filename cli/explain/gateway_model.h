@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "cli/explain/istio_routes.h"
 #include "cli/explain/path_template.h"
 #include "cli/explain/request.h"
 #include "cli/proto/http_routes.h"
@@ -64,7 +65,7 @@ struct GatewayModel {
   std::optional<RuleEngineModel> broker;
   std::optional<RuleEngineModel> wasm;
   std::optional<TranscoderModel> transcoder;
-  std::vector<YAML::Node> virtual_services;  // bound to `gateway`, in output order
+  std::vector<VirtualServiceMatcher> virtual_services;  // bound to `gateway`, in order
   std::optional<CompressorModel> compressor;
   std::set<std::string> teams;  // names of the composed teams (empty: one author)
 

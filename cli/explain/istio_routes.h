@@ -26,6 +26,7 @@
 #define EDGEKIT_CLI_EXPLAIN_ISTIO_ROUTES_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -57,9 +58,34 @@ struct RouteVerdict {
 // syntax) as Envoy picks a virtual host.
 bool HostMatchesPattern(absl::string_view host, absl::string_view pattern);
 
-// Evaluates `vs` (a parsed VirtualService document). InvalidArgument for what is not
-// modelled (a match key such as `port` or `sourceLabels`, a route with several
-// destinations) or a regex RE2 refuses, naming the route.
+// One VirtualService compiled for evaluation: every match block parsed and every regex
+// compiled once, so a request costs no parsing (`edgekit test` runs thousands).
+class VirtualServiceMatcher {
+ public:
+  // InvalidArgument for what is not modelled (a match key such as `port` or
+  // `sourceLabels`, a route with several destinations or neither route nor
+  // directResponse) or a regex RE2 refuses, naming the route.
+  static absl::StatusOr<VirtualServiceMatcher> Compile(const YAML::Node& vs);
+
+  RouteVerdict Evaluate(const GatewayRequest& request) const;
+
+  const std::string& name() const { return name_; }
+  const std::vector<std::string>& hosts() const { return hosts_; }
+
+  struct Route;  // istio_routes.cc
+
+  VirtualServiceMatcher();
+  ~VirtualServiceMatcher();
+  VirtualServiceMatcher(VirtualServiceMatcher&&) noexcept;
+  VirtualServiceMatcher& operator=(VirtualServiceMatcher&&) noexcept;
+
+ private:
+  std::string name_;
+  std::vector<std::string> hosts_;
+  std::vector<Route> routes_;
+};
+
+// Compile and Evaluate in one step (tests).
 absl::StatusOr<RouteVerdict> EvaluateVirtualService(const YAML::Node& vs,
                                                     const GatewayRequest& request);
 
