@@ -35,8 +35,9 @@ std::string FormatExplanationText(const Explanation& e) {
                            e.route->name);
     if (e.grpc.has_value()) absl::StrAppend(&verdict, " as gRPC ", e.grpc->method);
   }
-  absl::StrAppend(&out, "=> ", verdict, "; ext_authz ", AuthName(e.auth), "; gzip ",
-                  e.gzip ? "yes" : "no", "\n");
+  absl::StrAppend(&out, "=> ", verdict, "; ext_authz ",
+                  e.auth == Explanation::Auth::kNotConfigured ? "not configured" : AuthName(e.auth),
+                  "; gzip ", e.gzip ? "yes" : "no", "\n");
   return out;
 }
 

@@ -284,5 +284,57 @@ TEST(ExplainTest, ATeamChangeThatBreaksATeamsCaseFailsThePlatformsRun) {
   EXPECT_NE(missing.err.find("teams/ops/missing.yaml"), std::string::npos) << missing.err;
 }
 
+TEST(ExplainTest, TranscoderQueryPolicyGrpcPassThroughAndWasmRules) {
+  const std::string dir = MakeTempDir();
+  ASSERT_EQ(std::system(("cp " + ShellQuote(kExamples + "/helloworld/greeter.proto") + " " +
+                         ShellQuote(dir))
+                            .c_str()),
+            0);
+  auto edge = [&](const std::string& policy) {
+    WriteStringToFile(dir + "/edge.yaml",
+                      "gateway: {hosts: [hello.example.com]}\n"
+                      "transcoding:\n  proto_files: [greeter.proto]\n"
+                      "  destination: {host: greeter.default.svc.cluster.local, port: 50051}\n"
+                      "  unknown_query_parameters: " +
+                          policy + "\n");
+    return dir + "/edge.yaml";
+  };
+  auto explain = [&](const std::string& file, std::vector<std::string> extra) {
+    std::vector<std::string> args = {"explain",           "-f", file,  "--host",
+                                     "hello.example.com", "-X", "POST"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return RunEdgekit(args).out;
+  };
+  // A field of the request binds; another name is refused (REJECT), ignored (IGNORE).
+  EXPECT_NE(explain(edge("REJECT"), {"--path", "/say?name=x"}).find("-> gRPC helloworld"),
+            std::string::npos);
+  const std::string rejected = explain(edge("REJECT"), {"--path", "/say?bogus=1"});
+  EXPECT_NE(rejected.find("rejected with 400: query parameter \"bogus\" names no field"),
+            std::string::npos)
+      << rejected;
+  EXPECT_NE(rejected.find("=> answered 400 by the gateway itself"), std::string::npos);
+  EXPECT_NE(explain(edge("IGNORE"), {"--path", "/say?bogus=1"}).find("-> gRPC helloworld"),
+            std::string::npos);
+  // gRPC requests are not transcoded; application/grpc-web is not gRPC to the filter.
+  const std::string grpc =
+      explain(edge("IGNORE"), {"--path", "/say", "-H", "content-type: application/grpc"});
+  EXPECT_NE(grpc.find("passed through: already a gRPC request"), std::string::npos) << grpc;
+  EXPECT_NE(grpc.find("404: no route of edgekit-routes matches (POST /say)"), std::string::npos);
+  EXPECT_NE(explain(edge("IGNORE"), {"--path", "/say", "-H", "content-type: application/grpc-web"})
+                .find("-> gRPC helloworld"),
+            std::string::npos);
+
+  // Rules routes cannot express go to the Wasm plugin, which runs before the routes.
+  const std::string wasm = EDGEKIT_SOURCE_DIR "/tests/cli/testdata/direct_response/wasm.yaml";
+  CommandResult by_wasm =
+      RunEdgekit({"explain", "-f", wasm, "--host", "x.example.com", "-H", "x-tenant: a"});
+  EXPECT_NE(by_wasm.out.find("wasm: rule \"tenant-mismatch\" answers 403"), std::string::npos)
+      << by_wasm.out;
+  CommandResult by_route = RunEdgekit({"explain", "-f", wasm, "--host", "x.example.com", "--path",
+                                       "/coffee", "-H", "x-tenant: a", "-H", "x-token-tenant: a"});
+  EXPECT_NE(by_route.out.find("wasm: no rule holds"), std::string::npos) << by_route.out;
+  EXPECT_NE(by_route.out.find("route \"direct-teapot\" answers 418"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace edgekit::cli::testing
