@@ -204,6 +204,38 @@ TEST(DirectResponseEngineTest, ARuleAnExclusionWouldHideIsAnErrorNamingBoth) {
                    "respond: {status: 403}}\n") +
              excluded_cidr);
   EXPECT_EQ(r.exit_code, 0) << r.err;
+  // Behind trusted proxies the exclusion tests the TCP peer and the rule the client from
+  // x-forwarded-for: no client test keeps the rule clear, so a blocked client behind a
+  // proxy in the excluded network would pass. Refused, saying why.
+  r = Render(Rules("broker",
+                   "    - {name: other-net, when: {client_ip: {cidrs: [198.51.100.0/24]}}, "
+                   "respond: {status: 403}}\n") +
+             excluded_cidr);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::string trusted = Rules("broker",
+                              "    - {name: other-net, when: {client_ip: {cidrs: [198.51.100.0/24]}}, "
+                              "respond: {status: 403}}\n") +
+                        excluded_cidr;
+  trusted.replace(trusted.find("gateway: {"), 10, "gateway: {num_trusted_proxies: 1, ");
+  r = Render(trusted);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("rule \"other-net\": requests whose TCP peer is in "
+                               "\"203.0.113.128/25\" (ext_authz.excluded_cidrs[0]) never reach "
+                               "the broker, whatever client x-forwarded-for names"));
+  // Path tests are judged through nested all / any: every alternative of an `any` leaves
+  // the excluded path out, and one item of a nested `all` does.
+  r = Render(Rules("broker",
+                   "    - {name: scoped, when: {all: [{any: [{path: {prefix: /api/}}, {path: "
+                   "{exact: /cart}}]}, {all: [{path: {prefix: /a}}, {header: {name: x-a, "
+                   "present: true}}]}]}, respond: {status: 403}}\n") +
+             excluded_path);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = Render(Rules("broker",
+                   "    - {name: leaky, when: {any: [{path: {prefix: /api/}}, {header: {name: "
+                   "x-a, present: true}}]}, respond: {status: 403}}\n") +
+             excluded_path);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("rule \"leaky\" can match requests to \"/healthz\""));
 }
 
 TEST(DirectResponseEngineTest, NumTrustedProxiesOutOfRangeIsRefused) {

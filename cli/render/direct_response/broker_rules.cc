@@ -15,16 +15,24 @@ namespace {
 
 using rules::v1::Condition;
 
-// The tests every request a condition matches must pass: the condition itself, or each
-// item of a top-level `all`.
-std::vector<const Condition*> Conjuncts(const Condition& c) {
-  std::vector<const Condition*> out;
+// Whether no request `c` matches can have what `leaf_avoids` rules out, judged through
+// `all` (one item that avoids it is enough) and `any` (every item must), down to single
+// tests. Sound, not complete: a test leaf_avoids cannot judge counts as "can have it".
+template <typename LeafAvoids>
+bool ConditionAvoids(const Condition& c, const LeafAvoids& leaf_avoids) {
   if (c.all_size() > 0) {
-    for (const Condition& item : c.all()) out.push_back(&item);
-  } else {
-    out.push_back(&c);
+    for (const Condition& item : c.all()) {
+      if (ConditionAvoids(item, leaf_avoids)) return true;
+    }
+    return false;
   }
-  return out;
+  if (c.any_size() > 0) {
+    for (const Condition& item : c.any()) {
+      if (!ConditionAvoids(item, leaf_avoids)) return false;
+    }
+    return true;
+  }
+  return leaf_avoids(c);
 }
 
 // An Istio notPaths entry: exact, "prefix*", "*suffix" or "*".
@@ -82,8 +90,13 @@ bool Overlap(const std::pair<rules::IpAddress, rules::IpAddress>& a,
   return a.first <= b.second && b.first <= a.second;
 }
 
-// True when no client passing `test` can be in `excluded` (a CIDR).
-bool ClientTestAvoids(const Condition& test, const std::string& excluded) {
+// True when no client passing `test` can be in `excluded` (a CIDR). Only when the client
+// the rules test is the TCP peer (no trusted proxies): notIpBlocks tests the peer (Envoy
+// RBAC direct_remote_ip), while with trusted proxies the rules test the address taken from
+// x-forwarded-for, so no client test keeps a rule clear of a peer exclusion.
+bool ClientTestAvoids(const Condition& test, const std::string& excluded,
+                      uint32_t trusted_proxies) {
+  if (trusted_proxies > 0) return false;
   const auto range = rules::CidrRange(excluded);
   if (!range) return false;
   if (test.has_client_ip()) {
@@ -109,12 +122,12 @@ absl::Status CheckNotHidden(const edge::v1::EdgeConfig& config, const std::strin
   const auto& rule_list = config.direct_responses().rules();
   for (int i = 0; i < rule_list.size(); ++i) {
     const rules::v1::Rule& rule = rule_list[i];
-    const std::vector<const Condition*> tests =
-        rule.has_when() ? Conjuncts(rule.when()) : std::vector<const Condition*>{};
     for (int j = 0; j < authz.excluded_paths_size(); ++j) {
       const PathPattern excluded = ParsePattern(authz.excluded_paths(j));
-      bool avoids = false;
-      for (const Condition* t : tests) avoids = avoids || PathTestAvoids(*t, excluded);
+      const bool avoids =
+          rule.has_when() && ConditionAvoids(rule.when(), [&](const Condition& t) {
+            return PathTestAvoids(t, excluded);
+          });
       if (!avoids) {
         return ConfigError(
             source, absl::StrCat("direct_responses.rules[", i, "]"),
@@ -126,20 +139,32 @@ absl::Status CheckNotHidden(const edge::v1::EdgeConfig& config, const std::strin
                          "...]`)"));
       }
     }
+    const uint32_t trusted = config.gateway().num_trusted_proxies();
     for (int j = 0; j < authz.excluded_cidrs_size(); ++j) {
-      bool avoids = false;
-      for (const Condition* t : tests) {
-        avoids = avoids || ClientTestAvoids(*t, authz.excluded_cidrs(j));
-      }
-      if (!avoids) {
+      const bool avoids =
+          rule.has_when() && ConditionAvoids(rule.when(), [&](const Condition& t) {
+            return ClientTestAvoids(t, authz.excluded_cidrs(j), trusted);
+          });
+      if (avoids) continue;
+      if (trusted > 0) {
         return ConfigError(
             source, absl::StrCat("direct_responses.rules[", i, "]"),
-            absl::StrCat("rule \"", rule.name(), "\" can match clients in \"",
-                         authz.excluded_cidrs(j), "\" (ext_authz.excluded_cidrs[", j,
-                         "]), which the AuthorizationPolicy never sends to the broker, so the "
-                         "rule would not see them: remove the exclusion, or give the rule a "
-                         "client_ip test that leaves them out"));
+            absl::StrCat(
+                "rule \"", rule.name(), "\": requests whose TCP peer is in \"",
+                authz.excluded_cidrs(j), "\" (ext_authz.excluded_cidrs[", j,
+                "]) never reach the broker, whatever client x-forwarded-for names: the "
+                "exclusion tests the peer, while with gateway.num_trusted_proxies ", trusted,
+                " the rule tests the client behind the proxies, so no client_ip test keeps "
+                "the rule clear of it (a client the rule blocks, behind a proxy in that "
+                "network, would pass). Remove the exclusion, or exclude by path"));
       }
+      return ConfigError(
+          source, absl::StrCat("direct_responses.rules[", i, "]"),
+          absl::StrCat("rule \"", rule.name(), "\" can match clients in \"",
+                       authz.excluded_cidrs(j), "\" (ext_authz.excluded_cidrs[", j,
+                       "]), which the AuthorizationPolicy never sends to the broker, so the "
+                       "rule would not see them: remove the exclusion, or give the rule a "
+                       "client_ip test that leaves them out"));
     }
   }
   return absl::OkStatus();
