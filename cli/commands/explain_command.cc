@@ -72,9 +72,14 @@ absl::Status RunTest(const TestOptions& options) {
   absl::StatusOr<explain::GatewayModel> model = GatewayOf(*rendered);
   if (!model.ok()) return model.status();
 
-  std::vector<std::string> paths = options.files;
+  // Each file with where it was named: the command line, or a team in platform.yaml.
+  std::vector<std::pair<std::string, std::string>> paths;
+  for (const std::string& f : options.files) paths.emplace_back(f, "");
   for (const TeamClaim& t : rendered->composition.teams) {
-    paths.insert(paths.end(), t.cases.begin(), t.cases.end());
+    for (const std::string& f : t.cases) {
+      paths.emplace_back(f,
+                         absl::StrCat(options.config_file, ": teams[name=", t.name, "].cases: "));
+    }
   }
   if (paths.empty()) {
     return UsageError(
@@ -83,9 +88,11 @@ absl::Status RunTest(const TestOptions& options) {
   }
   // Every file is read and checked before any case runs: a bad file fails the whole run.
   std::vector<explain::CaseFile> files;
-  for (const std::string& path : paths) {
+  for (const auto& [path, named_in] : paths) {
     absl::StatusOr<explain::CaseFile> file = explain::LoadCaseFile(path);
-    if (!file.ok()) return file.status();
+    if (!file.ok()) {
+      return absl::Status(file.status().code(), absl::StrCat(named_in, file.status().message()));
+    }
     files.push_back(*std::move(file));
   }
   std::vector<explain::CaseResult> results;

@@ -136,6 +136,30 @@ std::optional<Explanation::Direct> RuleAnswer(const RuleEngineModel& engine,
   return d;
 }
 
+// Why the client address is the TCP peer when trusted hops are configured: the header is
+// missing, too short, or the entry the hops point at is not an address ("" otherwise).
+std::string TrustedHopNote(const GatewayRequest& r, uint32_t trusted) {
+  if (trusted == 0 || !r.peer().has_value()) return "";
+  std::optional<absl::string_view> xff = r.header("x-forwarded-for");
+  const std::vector<absl::string_view> entries =
+      xff.has_value() ? absl::StrSplit(*xff, ',') : std::vector<absl::string_view>();
+  // `entries` ends with the peer Envoy appended.
+  if (entries.size() <= 1)
+    return "no x-forwarded-for was received: the client address is the TCP peer";
+  if (entries.size() <= trusted) {
+    return absl::StrCat("x-forwarded-for as received has ", entries.size() - 1,
+                        entries.size() == 2 ? " entry" : " entries", ", fewer than the ", trusted,
+                        " trusted proxies: the client address is the TCP peer");
+  }
+  const absl::string_view entry = absl::StripAsciiWhitespace(entries[entries.size() - 1 - trusted]);
+  if (!rules::ParseIpAddress(entry).has_value()) {
+    return absl::StrCat("x-forwarded-for entry \"", entry, "\" (", trusted,
+                        " from the right) is not an IP address: the client address is the "
+                        "TCP peer");
+  }
+  return "";
+}
+
 // A local reply sent by a filter before the compressor (ext_authz, Wasm) never passes
 // through it: Envoy encodes a local reply only through the filters ahead of its sender.
 Explanation NoGzipForEarlyReply(const GatewayModel& model, Explanation e) {
@@ -163,6 +187,8 @@ const char* AuthName(Explanation::Auth auth) {
       return "called";
     case Explanation::Auth::kExcluded:
       return "excluded";
+    case Explanation::Auth::kNotReached:
+      return "not_reached";
     default:
       return "not_configured";
   }
@@ -195,6 +221,25 @@ absl::StatusOr<Explanation> Walk(const GatewayModel& model, const HttpRequest& r
                          e.client_address.empty() ? "unknown" : e.client_address,
                          trusted > 0 ? absl::StrCat(" (", trusted, " trusted proxies)") : "")
           : "TCP peer not given (--client-ip): client_ip rules and excluded_cidrs do not hold");
+  if (std::string note = TrustedHopNote(r, trusted); !note.empty()) {
+    first.details.push_back(std::move(note));
+  }
+  if (e.method != absl::AsciiStrToUpper(e.method)) {
+    first.details.push_back(absl::StrCat("method \"", e.method,
+                                         "\" is not uppercase: methods are case-sensitive, and "
+                                         "Envoy matches it as written (a GET route does not)"));
+  }
+  // Envoy's connection manager refuses a path with a fragment before any filter runs
+  // (conn_manager_utility.cc maybeNormalizePath, runtime guard
+  // http_reject_path_with_fragment, on by default).
+  if (e.received_path.find('#') != std::string::npos) {
+    first.summary = absl::StrCat("400: the path has a fragment ('#'): ", e.method, " ",
+                                 e.received_path, " (host ", e.host, ")");
+    e.steps.push_back(std::move(first));
+    e.auth = Explanation::Auth::kNotReached;
+    e.direct = Explanation::Direct{"gateway", "", "", 400, "", {}};
+    return e;
+  }
   e.steps.push_back(std::move(first));
 
   // 2. ext_authz.

@@ -38,7 +38,8 @@ struct Explanation {
   std::string method, host, path, received_path;
   std::string client_address;  // as the rules see it; "" unknown
 
-  enum class Auth { kNotConfigured, kCalled, kExcluded };
+  // kNotReached: the connection manager refused the request before any filter.
+  enum class Auth { kNotConfigured, kCalled, kExcluded, kNotReached };
   Auth auth = Auth::kNotConfigured;
 
   // An answer the gateway gives itself: a rule (engine broker / wasm / routes) or the
@@ -73,7 +74,8 @@ struct Explanation {
 
 absl::StatusOr<Explanation> Explain(const GatewayModel& model, const HttpRequest& request);
 
-const char* AuthName(Explanation::Auth auth);  // "not_configured", "called", "excluded"
+// "not_configured", "called", "excluded", "not_reached"
+const char* AuthName(Explanation::Auth auth);
 
 // The steps, numbered, then a one-line verdict.
 std::string FormatExplanationText(const Explanation& e);

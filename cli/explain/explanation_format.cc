@@ -1,6 +1,7 @@
 // The text and JSON forms of an Explanation (explainer.h).
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "cli/explain/explainer.h"
 #include "common/json_text.h"
 
@@ -36,8 +37,8 @@ std::string FormatExplanationText(const Explanation& e) {
     if (e.grpc.has_value()) absl::StrAppend(&verdict, " as gRPC ", e.grpc->method);
   }
   absl::StrAppend(&out, "=> ", verdict, "; ext_authz ",
-                  e.auth == Explanation::Auth::kNotConfigured ? "not configured" : AuthName(e.auth),
-                  "; gzip ", e.gzip ? "yes" : "no", "\n");
+                  absl::StrReplaceAll(AuthName(e.auth), {{"_", " "}}), "; gzip ",
+                  e.gzip ? "yes" : "no", "\n");
   return out;
 }
 

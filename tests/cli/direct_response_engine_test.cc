@@ -212,10 +212,11 @@ TEST(DirectResponseEngineTest, ARuleAnExclusionWouldHideIsAnErrorNamingBoth) {
                    "respond: {status: 403}}\n") +
              excluded_cidr);
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  std::string trusted = Rules("broker",
-                              "    - {name: other-net, when: {client_ip: {cidrs: [198.51.100.0/24]}}, "
-                              "respond: {status: 403}}\n") +
-                        excluded_cidr;
+  std::string trusted =
+      Rules("broker",
+            "    - {name: other-net, when: {client_ip: {cidrs: [198.51.100.0/24]}}, "
+            "respond: {status: 403}}\n") +
+      excluded_cidr;
   trusted.replace(trusted.find("gateway: {"), 10, "gateway: {num_trusted_proxies: 1, ");
   r = Render(trusted);
   EXPECT_EQ(r.exit_code, 1);

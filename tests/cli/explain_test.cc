@@ -154,6 +154,31 @@ TEST(ExplainTest, ExclusionsNameTheirSource) {
   EXPECT_NE(spoofed.out.find("ext_authz: called"), std::string::npos) << spoofed.out;
 }
 
+TEST(ExplainTest, RequestNotesAndTheConnectionManagersRefusals) {
+  const std::string edge = kExamples + "/broker-rules/edge.yaml";  // 2 trusted proxies
+  auto explain = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"explain",          "-f",          edge,      "--host",
+                                     "shop.example.com", "--client-ip", "10.0.0.1"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return RunEdgekit(args).out;
+  };
+  const std::string fragment = explain({"--path", "/a#b"});
+  EXPECT_NE(fragment.find("1. request: 400: the path has a fragment ('#')"), std::string::npos)
+      << fragment;
+  EXPECT_NE(fragment.find("=> answered 400 by the gateway itself; ext_authz not reached"),
+            std::string::npos)
+      << fragment;
+  EXPECT_EQ(fragment.find("2. ext_authz"), std::string::npos) << "no filter runs";
+  EXPECT_NE(explain({"-X", "get"}).find("method \"get\" is not uppercase"), std::string::npos);
+  EXPECT_NE(explain({"--xff", "garbage, 10.0.0.9"})
+                .find("x-forwarded-for entry \"garbage\" (2 from the right) is not an IP "
+                      "address: the client address is the TCP peer"),
+            std::string::npos);
+  EXPECT_NE(explain({"--xff", "203.0.113.7"}).find("has 1 entry, fewer than the 2 trusted"),
+            std::string::npos);
+  EXPECT_NE(explain({}).find("no x-forwarded-for was received"), std::string::npos);
+}
+
 TEST(ExplainTest, JsonOutcomeForMachines) {
   CommandResult r = RunEdgekit({"explain", "-f", kExamples + "/multi-team/platform.yaml", "--host",
                                 "api.example.com", "--path", "/v1/orders/7", "-o", "json"});
@@ -281,6 +306,8 @@ TEST(ExplainTest, ATeamChangeThatBreaksATeamsCaseFailsThePlatformsRun) {
   WriteStringToFile(dir + "/mt/platform.yaml", platform);
   CommandResult missing = RunEdgekit({"test", "-f", dir + "/mt/platform.yaml"});
   EXPECT_EQ(missing.exit_code, 3) << missing.out << missing.err;
+  EXPECT_NE(missing.err.find("platform.yaml: teams[name=ops].cases: "), std::string::npos)
+      << missing.err;
   EXPECT_NE(missing.err.find("teams/ops/missing.yaml"), std::string::npos) << missing.err;
 }
 

@@ -124,10 +124,9 @@ absl::Status CheckNotHidden(const edge::v1::EdgeConfig& config, const std::strin
     const rules::v1::Rule& rule = rule_list[i];
     for (int j = 0; j < authz.excluded_paths_size(); ++j) {
       const PathPattern excluded = ParsePattern(authz.excluded_paths(j));
-      const bool avoids =
-          rule.has_when() && ConditionAvoids(rule.when(), [&](const Condition& t) {
-            return PathTestAvoids(t, excluded);
-          });
+      const bool avoids = rule.has_when() && ConditionAvoids(rule.when(), [&](const Condition& t) {
+                            return PathTestAvoids(t, excluded);
+                          });
       if (!avoids) {
         return ConfigError(
             source, absl::StrCat("direct_responses.rules[", i, "]"),
@@ -141,10 +140,9 @@ absl::Status CheckNotHidden(const edge::v1::EdgeConfig& config, const std::strin
     }
     const uint32_t trusted = config.gateway().num_trusted_proxies();
     for (int j = 0; j < authz.excluded_cidrs_size(); ++j) {
-      const bool avoids =
-          rule.has_when() && ConditionAvoids(rule.when(), [&](const Condition& t) {
-            return ClientTestAvoids(t, authz.excluded_cidrs(j), trusted);
-          });
+      const bool avoids = rule.has_when() && ConditionAvoids(rule.when(), [&](const Condition& t) {
+                            return ClientTestAvoids(t, authz.excluded_cidrs(j), trusted);
+                          });
       if (avoids) continue;
       if (trusted > 0) {
         return ConfigError(
@@ -153,7 +151,8 @@ absl::Status CheckNotHidden(const edge::v1::EdgeConfig& config, const std::strin
                 "rule \"", rule.name(), "\": requests whose TCP peer is in \"",
                 authz.excluded_cidrs(j), "\" (ext_authz.excluded_cidrs[", j,
                 "]) never reach the broker, whatever client x-forwarded-for names: the "
-                "exclusion tests the peer, while with gateway.num_trusted_proxies ", trusted,
+                "exclusion tests the peer, while with gateway.num_trusted_proxies ",
+                trusted,
                 " the rule tests the client behind the proxies, so no client_ip test keeps "
                 "the rule clear of it (a client the rule blocks, behind a proxy in that "
                 "network, would pass). Remove the exclusion, or exclude by path"));
