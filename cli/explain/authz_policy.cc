@@ -1,5 +1,7 @@
 #include "cli/explain/authz_policy.h"
 
+#include <initializer_list>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -22,103 +24,92 @@ bool InCidrs(const YAML::Node& cidrs, const std::optional<rules::IpAddress>& add
   return false;
 }
 
-// Whether one AuthorizationPolicy rule holds, and if not the first reason why.
+// Fails for a field of `node` outside `modelled` ("operation.hosts is not modelled").
+absl::Status OnlyModelled(const YAML::Node& node, absl::string_view what,
+                          std::initializer_list<absl::string_view> modelled) {
+  for (const auto& key : node) {
+    const std::string k = key.first.as<std::string>();
+    bool known = false;
+    for (absl::string_view m : modelled) known = known || k == m;
+    if (!known) return absl::InvalidArgumentError(absl::StrCat(what, ".", k, " is not modelled"));
+  }
+  return absl::OkStatus();
+}
+
+// One `to[].operation`: "" when it holds, else why not.
+absl::StatusOr<std::string> OperationFails(const YAML::Node& op, const GatewayRequest& r) {
+  if (absl::Status s =
+          OnlyModelled(op, "operation", {"paths", "notPaths", "notPorts", "methods", "notMethods"});
+      !s.ok()) {
+    return s;
+  }
+  const std::string path(r.path_without_query());
+  if (op["paths"]) {
+    bool hit = false;
+    for (const auto& p : op["paths"]) hit = hit || AuthzPathMatches(p.as<std::string>(), path);
+    if (!hit) return std::string("the path is in none of paths");
+  }
+  for (const auto& p : op["notPaths"]) {
+    if (AuthzPathMatches(p.as<std::string>(), path)) {
+      return absl::StrCat("the path matches notPaths ", Quoted(p.as<std::string>()),
+                          " (ext_authz.excluded_paths)");
+    }
+  }
+  if (op["methods"]) {
+    bool hit = false;
+    for (const auto& m : op["methods"]) hit = hit || m.as<std::string>() == r.method();
+    if (!hit) return std::string("the method is in none of methods");
+  }
+  for (const auto& m : op["notMethods"]) {
+    if (m.as<std::string>() == r.method()) return std::string("the method is in notMethods");
+  }
+  // notPorts holds the ext_authz loopback listener's port: client requests arrive on the
+  // gateway's public listeners, never on it.
+  return std::string();
+}
+
+// One `from[].source`: "" when it holds, else why not. ipBlocks test the TCP peer (Envoy
+// RBAC direct_remote_ip), not x-forwarded-for.
+absl::StatusOr<std::string> SourceFails(const YAML::Node& source, const GatewayRequest& r) {
+  if (absl::Status s = OnlyModelled(source, "source", {"ipBlocks", "notIpBlocks"}); !s.ok()) {
+    return s;
+  }
+  std::string which;
+  if (source["ipBlocks"] && !InCidrs(source["ipBlocks"], r.peer(), &which)) {
+    return std::string("the TCP peer is in none of ipBlocks");
+  }
+  if (InCidrs(source["notIpBlocks"], r.peer(), &which)) {
+    return absl::StrCat("the TCP peer ", r.peer_text(), " is in notIpBlocks ", Quoted(which),
+                        " (ext_authz.excluded_cidrs)");
+  }
+  return std::string();
+}
+
+// A list of `to` or `from` items holds when one item does; absent, it holds. When none
+// does, `why_not` gets the first item's reason.
+template <typename ItemFails>
+absl::StatusOr<bool> AnyItemHolds(const YAML::Node& items, const char* field,
+                                  const ItemFails& item_fails, const GatewayRequest& r,
+                                  std::string* why_not) {
+  if (!items) return true;
+  std::string first_reason;
+  for (const auto& item : items) {
+    absl::StatusOr<std::string> fails = item_fails(item[field], r);
+    if (!fails.ok()) return fails.status();
+    if (fails->empty()) return true;
+    if (first_reason.empty()) first_reason = *fails;
+  }
+  *why_not = first_reason;
+  return false;
+}
+
+// Whether one AuthorizationPolicy rule holds (its `to` and its `from`), and if not why.
 absl::StatusOr<bool> AuthzRuleHolds(const YAML::Node& rule, const GatewayRequest& r,
                                     std::string* why_not) {
   if (rule["when"]) return absl::InvalidArgumentError("`when` conditions are not modelled");
-  if (rule["to"]) {
-    bool any = false;
-    std::string first_reason;
-    for (const auto& to : rule["to"]) {
-      const YAML::Node op = to["operation"];
-      for (const auto& key : op) {
-        const std::string k = key.first.as<std::string>();
-        if (k != "paths" && k != "notPaths" && k != "notPorts" && k != "methods" &&
-            k != "notMethods") {
-          return absl::InvalidArgumentError(absl::StrCat("operation.", k, " is not modelled"));
-        }
-      }
-      std::string reason;
-      bool holds = true;
-      const std::string path(r.path_without_query());
-      if (op["paths"]) {
-        bool hit = false;
-        for (const auto& p : op["paths"]) hit = hit || AuthzPathMatches(p.as<std::string>(), path);
-        if (!hit) {
-          holds = false;
-          reason = "the path is in none of paths";
-        }
-      }
-      for (const auto& p : op["notPaths"]) {
-        if (holds && AuthzPathMatches(p.as<std::string>(), path)) {
-          holds = false;
-          reason = absl::StrCat("the path matches notPaths ", Quoted(p.as<std::string>()),
-                                " (ext_authz.excluded_paths)");
-        }
-      }
-      if (holds && op["methods"]) {
-        bool hit = false;
-        for (const auto& m : op["methods"]) hit = hit || m.as<std::string>() == r.method();
-        if (!hit) {
-          holds = false;
-          reason = "the method is in none of methods";
-        }
-      }
-      for (const auto& m : op["notMethods"]) {
-        if (holds && m.as<std::string>() == r.method()) {
-          holds = false;
-          reason = "the method is in notMethods";
-        }
-      }
-      // notPorts holds the ext_authz loopback listener's port: client requests arrive on
-      // the gateway's public listeners, never on it.
-      if (holds) {
-        any = true;
-        break;
-      }
-      if (first_reason.empty()) first_reason = reason;
-    }
-    if (!any) {
-      *why_not = first_reason;
-      return false;
-    }
-  }
-  if (rule["from"]) {
-    bool any = false;
-    std::string first_reason;
-    for (const auto& from : rule["from"]) {
-      const YAML::Node source = from["source"];
-      for (const auto& key : source) {
-        const std::string k = key.first.as<std::string>();
-        if (k != "ipBlocks" && k != "notIpBlocks") {
-          return absl::InvalidArgumentError(absl::StrCat("source.", k, " is not modelled"));
-        }
-      }
-      std::string which;
-      bool holds = true;
-      std::string reason;
-      // ipBlocks test the TCP peer (Envoy RBAC direct_remote_ip), not x-forwarded-for.
-      if (source["ipBlocks"] && !InCidrs(source["ipBlocks"], r.peer(), &which)) {
-        holds = false;
-        reason = "the TCP peer is in none of ipBlocks";
-      }
-      if (holds && InCidrs(source["notIpBlocks"], r.peer(), &which)) {
-        holds = false;
-        reason = absl::StrCat("the TCP peer ", r.peer_text(), " is in notIpBlocks ", Quoted(which),
-                              " (ext_authz.excluded_cidrs)");
-      }
-      if (holds) {
-        any = true;
-        break;
-      }
-      if (first_reason.empty()) first_reason = reason;
-    }
-    if (!any) {
-      *why_not = first_reason;
-      return false;
-    }
-  }
-  return true;
+  absl::StatusOr<bool> to = AnyItemHolds(rule["to"], "operation", OperationFails, r, why_not);
+  if (!to.ok() || !*to) return to;
+  return AnyItemHolds(rule["from"], "source", SourceFails, r, why_not);
 }
 
 }  // namespace

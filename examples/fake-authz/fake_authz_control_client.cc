@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/json_text.h"
 #include "grpcpp/grpcpp.h"
 
 namespace edgekit::fakeauthz {
@@ -13,31 +14,6 @@ namespace {
 
 absl::Status FromGrpc(const grpc::Status& s) {
   return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
-}
-
-// JSON string escaping for the few characters that can appear in metadata and names.
-std::string Quote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppend(&out, "\\u00", absl::Hex(c, absl::kZeroPad2));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
 }
 
 }  // namespace
@@ -82,14 +58,15 @@ std::string StatsToJson(const v1::GetStatsResponse& stats) {
   absl::StrAppend(&latency, ",\"trailing_metadata\":{",
                   absl::StrJoin(trailers, ",",
                                 [](std::string* out, const auto& kv) {
-                                  absl::StrAppend(out, Quote(kv.first), ":", Quote(kv.second));
+                                  absl::StrAppend(out, JsonString(kv.first), ":",
+                                                  JsonString(kv.second));
                                 }),
                   "}}");
   return absl::StrCat("{\"checks_received\":", stats.checks_received(),
                       ",\"checks_cancelled\":", stats.checks_cancelled(), ",\"answered\":{",
                       absl::StrJoin(answered, ",",
                                     [](std::string* out, const auto& kv) {
-                                      absl::StrAppend(out, Quote(kv.first), ":", kv.second);
+                                      absl::StrAppend(out, JsonString(kv.first), ":", kv.second);
                                     }),
                       "},\"allowed\":", stats.allowed(), ",\"denied\":", stats.denied(),
                       ",\"latency\":", latency, "}");

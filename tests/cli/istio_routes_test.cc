@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/explain/authz_policy.h"
 #include "cli/explain/request.h"
 #include "gtest/gtest.h"
 
@@ -209,6 +210,54 @@ TEST(GatewayRequestTest, BadRequestsAreRefusedByName) {
   r.xff = "1.2.3.4";
   r.headers = {{"X-Forwarded-For", "5.6.7.8"}};
   EXPECT_NE(problem(r).find("given twice"), std::string::npos);
+}
+
+// The CUSTOM AuthorizationPolicy as Istio translates it: rules OR'd, `to` and `from`
+// AND'd, items OR'd; paths exact / prefix* / *suffix / *, on the path without query;
+// ipBlocks on the TCP peer; what is not modelled is an error.
+TEST(AuthzPolicyTest, RulesToFromAndPathForms) {
+  auto calls = [](const std::string& rules, const std::string& path, const std::string& peer,
+                  const std::string& method = "GET") -> std::string {
+    AuthzModel policy{"p", YAML::Load(rules)};
+    HttpRequest h;
+    h.host = "h";
+    h.path = path;
+    h.method = method;
+    h.client_ip = peer;
+    h.xff = "10.9.9.9";  // never what ipBlocks test
+    absl::StatusOr<GatewayRequest> r = GatewayRequest::Make(h, PathNormalization::kBase, 1);
+    EXPECT_TRUE(r.ok());
+    std::string why;
+    absl::StatusOr<bool> called = CustomPolicyCalls(policy, *r, &why);
+    if (!called.ok()) return "error: " + std::string(called.status().message());
+    return *called ? "called" : "excluded: " + why;
+  };
+  const std::string excl =
+      "[{to: [{operation: {notPaths: [/healthz, /public/*, '*.png']}}], "
+      "from: [{source: {notIpBlocks: [10.0.0.0/8]}}]}]";
+  EXPECT_EQ(calls(excl, "/v1", "192.0.2.1"), "called");
+  EXPECT_EQ(calls(excl, "/healthz?x=1", "192.0.2.1"),
+            "excluded: the path matches notPaths \"/healthz\" (ext_authz.excluded_paths)");
+  EXPECT_EQ(calls(excl, "/public/a", "192.0.2.1").substr(0, 8), "excluded");
+  EXPECT_EQ(calls(excl, "/img/a.png", "192.0.2.1").substr(0, 8), "excluded");
+  EXPECT_EQ(calls(excl, "/publicx", "192.0.2.1"), "called");
+  EXPECT_EQ(calls(excl, "/v1", "10.1.2.3"),
+            "excluded: the TCP peer 10.1.2.3 is in notIpBlocks \"10.0.0.0/8\" "
+            "(ext_authz.excluded_cidrs)");
+  // A second rule that holds sends the request anyway (rules are OR'd).
+  EXPECT_EQ(calls("[{to: [{operation: {paths: [/a]}}]}, {to: [{operation: {methods: [POST]}}]}]",
+                  "/b", "192.0.2.1", "POST"),
+            "called");
+  EXPECT_EQ(calls("[{to: [{operation: {paths: ['*']}}]}]", "/", "192.0.2.1"), "called");
+  EXPECT_EQ(calls("[{from: [{source: {ipBlocks: [192.0.2.0/24]}}]}]", "/", "198.51.100.1"),
+            "excluded: the TCP peer is in none of ipBlocks");
+  EXPECT_EQ(calls("[{to: [{operation: {notMethods: [GET]}}]}]", "/", "192.0.2.1"),
+            "excluded: the method is in notMethods");
+  EXPECT_EQ(calls("[]", "/", "192.0.2.1").substr(0, 8), "excluded");  // no rule: never applies
+  EXPECT_EQ(calls("[{to: [{operation: {hosts: [a]}}]}]", "/", "192.0.2.1"),
+            "error: explain: AuthorizationPolicy p: operation.hosts is not modelled");
+  EXPECT_EQ(calls("[{when: [{key: 'request.auth.claims[iss]'}]}]", "/", "192.0.2.1"),
+            "error: explain: AuthorizationPolicy p: `when` conditions are not modelled");
 }
 
 }  // namespace
