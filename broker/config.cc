@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "broker/upstream_target.h"
 #include "common/grpc_codes.h"
 #include "common/syntax.h"
 #include "common/yaml_proto.h"
@@ -125,6 +126,11 @@ absl::Status ValidateUpstream(const edgekit::broker::v1::Upstream& config, bool 
     return Invalid("upstream.target",
                    "required: the auth service's gRPC target, e.g. \"authz:8080\" (or set "
                    "direct_responses.rules_only for a broker that only answers its rules)");
+  }
+  // The syntax startup needs (a port, a scheme it knows), checked here so that
+  // --check-config and render refuse what startup would.
+  if (absl::StatusOr<ParsedTarget> parsed = ParseUpstreamTarget(config.target()); !parsed.ok()) {
+    return parsed.status();
   }
   out->target = config.target();
   // An explicitly empty path counts as unset, so a flag can switch off a file's TLS.

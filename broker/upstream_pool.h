@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "broker/settings.h"
+#include "broker/upstream_target.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
@@ -33,17 +34,6 @@ struct UpstreamEndpoint {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<grpc::GenericStub> stub;
 };
-
-// How a target is to be resolved; exposed for tests.
-struct ParsedTarget {
-  enum class Kind { kDns, kStatic, kPassThrough };
-  Kind kind = Kind::kDns;
-  std::string host;                    // kDns: name or address literal
-  std::string port;                    // kDns
-  std::vector<std::string> addresses;  // kStatic / kPassThrough: per-endpoint targets
-  std::string authority;               // :authority and default TLS name
-};
-absl::StatusOr<ParsedTarget> ParseUpstreamTarget(const std::string& target);
 
 class UpstreamPool {
  public:

@@ -144,7 +144,7 @@ TEST(ValidateBrokerConfigTest, BoundaryValuesAreAccepted) {
            "limits: {max_message_bytes: 1073741824}",
            "listen: 0.0.0.0:65535",
            "worker_threads: 0",
-           "upstream: {target: x, ca_file: /ca.pem}",
+           "upstream: {target: 'x:1', ca_file: /ca.pem}",
        }) {
     const absl::StatusOr<BrokerSettings> settings = Validate(yaml);
     EXPECT_TRUE(settings.ok()) << yaml << ": " << settings.status();
@@ -193,21 +193,31 @@ INSTANTIATE_TEST_SUITE_P(
                 "upstream.target: required: the auth service's gRPC target, e.g. "
                 "\"authz:8080\" (or set direct_responses.rules_only for a broker that only "
                 "answers its rules)"},
-        BadCase{"upstream: {target: x, ca_file: ca, cert_file: c}",
+        // The target's syntax, as startup needs it: a target without a port used to pass
+        // here (and --check-config, and render) and stop the broker at startup.
+        BadCase{"upstream: {target: authz.auth.svc.cluster.local}",
+                "upstream.target: expected HOST:PORT, dns:///HOST:PORT, ipv4:ADDR:PORT[,...] "
+                "or unix:PATH, got \"authz.auth.svc.cluster.local\""},
+        BadCase{"upstream: {target: 'dns:///authz.auth.svc.cluster.local'}",
+                "upstream.target: expected HOST:PORT, dns:///HOST:PORT, ipv4:ADDR:PORT[,...] "
+                "or unix:PATH, got \"dns:///authz.auth.svc.cluster.local\""},
+        BadCase{"upstream: {target: 'ipv4:10.0.0.1'}",
+                "upstream.target: expected ADDRESS:PORT items, got \"ipv4:10.0.0.1\""},
+        BadCase{"upstream: {target: 'x:1', ca_file: ca, cert_file: c}",
                 "upstream.key_file: required when upstream.cert_file is set"},
-        BadCase{"upstream: {target: x, ca_file: ca, key_file: k}",
+        BadCase{"upstream: {target: 'x:1', ca_file: ca, key_file: k}",
                 "upstream.cert_file: required when upstream.key_file is set"},
-        BadCase{"upstream: {target: x, cert_file: c, key_file: k}",
+        BadCase{"upstream: {target: 'x:1', cert_file: c, key_file: k}",
                 "upstream.ca_file: required when upstream.cert_file and upstream.key_file "
                 "are set (client certificates need TLS)"},
-        BadCase{"upstream: {target: x, default_deadline: '5'}",
+        BadCase{"upstream: {target: 'x:1', default_deadline: '5'}",
                 "upstream.default_deadline: expected a duration such as \"250ms\", \"1.5s\" "
                 "or \"2m\", got \"5\""},
-        BadCase{"upstream: {target: x, default_deadline: 0s}",
+        BadCase{"upstream: {target: 'x:1', default_deadline: 0s}",
                 "upstream.default_deadline: must be > 0, got \"0s\""},
-        BadCase{"upstream: {target: x, resolve_interval: -1s}",
+        BadCase{"upstream: {target: 'x:1', resolve_interval: -1s}",
                 "upstream.resolve_interval: must be > 0, got \"-1s\""},
-        BadCase{"upstream: {target: x, resolve_interval: inf}",
+        BadCase{"upstream: {target: 'x:1', resolve_interval: inf}",
                 "upstream.resolve_interval: must be finite, got \"inf\""},
         // hedging
         BadCase{"hedging: {max_attempts: 9}", "hedging.max_attempts: must be in [1, 5], got 9"},

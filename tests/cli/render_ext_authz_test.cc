@@ -109,8 +109,7 @@ TEST(RenderExtAuthzTest, LoopbackWiresProviderToItsOwnHedgingListener) {
 }
 
 TEST(RenderExtAuthzTest, LoopbackObjectsPassCrdsAndSemanticChecks) {
-  if (!FileExists(CrdFile()))
-    GTEST_SKIP() << CrdFile() << " not found (from CI: ../shared/schemas)";
+  if (!FileExists(CrdFile())) FAIL() << CrdFile() << " not found (from CI: ../shared/schemas)";
   absl::StatusOr<CrdRegistry> registry = CrdRegistry::FromFile(CrdFile());
   ASSERT_TRUE(registry.ok()) << registry.status();
   auto result = RunEdgekit(kLoopback);
@@ -161,6 +160,22 @@ TEST(RenderExtAuthzTest, HedgingSettingsReachBrokerYamlAndTheBrokerAcceptsThem) 
   const std::string summary = check.out + check.err;
   EXPECT_NE(summary.find("127.0.0.1:9292"), std::string::npos) << summary;
   EXPECT_NE(summary.find("0.9"), std::string::npos) << summary;
+}
+
+// A target the broker could not start with (no port) used to render, pass the broker's
+// --check-config and stop the broker at startup: render refuses it now, naming it.
+TEST(RenderExtAuthzTest, AnUpstreamTargetTheBrokerCannotStartWithIsRefused) {
+  for (const std::string target :
+       {"authz.auth.svc.cluster.local", "dns:///authz.auth.svc.cluster.local"}) {
+    const std::string dir = MakeTempDir() + "/out";
+    auto result = RunEdgekit({"render", "ext-authz", "--upstream", target, "-o", dir});
+    EXPECT_EQ(result.exit_code, 1) << target;
+    EXPECT_NE(result.err.find("upstream.target: expected HOST:PORT, dns:///HOST:PORT"),
+              std::string::npos)
+        << result.err;
+    EXPECT_NE(result.err.find("got \"" + target + "\""), std::string::npos) << result.err;
+    EXPECT_FALSE(FileExists(dir));
+  }
 }
 
 TEST(RenderExtAuthzTest, BadSettingsAreRefusedWithKeyPath) {

@@ -48,6 +48,16 @@ TEST(BrokerProcess, CheckConfigValidatesAndExits) {
   EXPECT_THAT(check.Output(), HasSubstr("budget=0.2"));  // the flag wins over the file
 }
 
+// --check-config parses what startup parses: a target startup cannot use is refused here.
+TEST(BrokerProcess, CheckConfigRefusesATargetStartupCannotUse) {
+  for (const std::string target :
+       {"authz.auth.svc.cluster.local", "dns:///authz.auth.svc.cluster.local"}) {
+    ChildProcess check(kBroker, {"--upstream", target, "--check-config"});
+    EXPECT_EQ(check.Wait(std::chrono::seconds(10)), std::optional<int>(2)) << target;
+    EXPECT_THAT(check.Output(), HasSubstr("upstream.target: expected HOST:PORT"));
+  }
+}
+
 TEST(BrokerProcess, SigtermUnderLoadLosesNoCall) {
   auto upstream = StartUpstream(absl::Milliseconds(50));
   RunningBroker broker(upstream->address(), {"--drain-timeout", "5s", "--max-attempts", "1"});
