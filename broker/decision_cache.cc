@@ -87,7 +87,6 @@ std::shared_ptr<const cache::Entry> DecisionCache::Admit(std::string response,
   entry->response = std::move(response);
   entry->initial_metadata = std::move(initial);
   entry->trailing_metadata = std::move(trailing);
-  entry->deny = deny;
   entry->fresh_until = now + absl::ToChronoNanoseconds(ttl);
   entry->stale_until = entry->fresh_until + absl::ToChronoNanoseconds(settings_.stale_ttl);
   return entry;

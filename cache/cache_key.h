@@ -53,8 +53,6 @@ class KeyBuilder {
  public:
   KeyBuilder(KeySpec spec, const Secret& secret);
 
-  const KeySpec& spec() const { return spec_; }
-
   // The key of `request`, or nullopt when it carries none of the key headers (such a
   // request is not cached). Every element is length-prefixed and tagged, so no two
   // different inputs encode alike (an absent header differs from an empty one).

@@ -32,7 +32,6 @@ struct Entry {
   std::string response;
   Metadata initial_metadata;
   Metadata trailing_metadata;
-  bool deny = false;
   CacheTime fresh_until;  // served as a hit before this
   CacheTime stale_until;  // after fresh_until, served only when the upstream fails
 

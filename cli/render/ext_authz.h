@@ -8,7 +8,6 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -44,7 +43,6 @@ class ExtAuthzFeature final : public Feature {
  public:
   // `direct` (validated before this feature) says whether the broker answers the rules.
   explicit ExtAuthzFeature(const DirectResponseFeature* direct) : direct_(direct) {}
-  std::string_view Name() const override { return "ext_authz"; }
   bool Enabled(const edge::v1::EdgeConfig& config) const override;
   void ApplyDefaults(edge::v1::EdgeConfig* config) const override;
   absl::Status Validate(const edge::v1::EdgeConfig& config, const RenderContext& context) override;

@@ -9,7 +9,6 @@
 #ifndef EDGEKIT_CLI_RENDER_FEATURE_H_
 #define EDGEKIT_CLI_RENDER_FEATURE_H_
 
-#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -21,9 +20,6 @@ namespace edgekit::cli {
 class Feature {
  public:
   virtual ~Feature() = default;
-
-  // The edge.yaml section it renders ("gzip", "transcoding", ...).
-  virtual std::string_view Name() const = 0;
 
   // Whether the config turns it on (its section is present and not `enabled: false`).
   virtual bool Enabled(const edge::v1::EdgeConfig& config) const = 0;

@@ -6,7 +6,6 @@
 #ifndef EDGEKIT_CLI_RENDER_GATEWAY_TOPOLOGY_H_
 #define EDGEKIT_CLI_RENDER_GATEWAY_TOPOLOGY_H_
 
-#include <string_view>
 #include <vector>
 
 #include "cli/render/feature.h"
@@ -20,7 +19,6 @@ class GatewayTopologyFeature final : public Feature {
   // `transcoding` (not owned) runs before it: its descriptor may need a volume.
   explicit GatewayTopologyFeature(const TranscodingFeature* transcoding)
       : transcoding_(transcoding) {}
-  std::string_view Name() const override { return "gateway_topology"; }
   // When gateway.num_trusted_proxies is set (its range is checked with the gateway), or
   // the transcoder's descriptor is a ConfigMap the gateway pods must mount.
   bool Enabled(const edge::v1::EdgeConfig& config) const override;

@@ -6,7 +6,6 @@
 #define EDGEKIT_CLI_RENDER_GZIP_H_
 
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "cli/render/feature.h"
@@ -24,7 +23,6 @@ std::string RenderGzipFilter(const edge::v1::EdgeConfig& config);
 
 class GzipFeature final : public Feature {
  public:
-  std::string_view Name() const override { return "gzip"; }
   bool Enabled(const edge::v1::EdgeConfig& config) const override;
   void ApplyDefaults(edge::v1::EdgeConfig* config) const override;
   absl::Status Validate(const edge::v1::EdgeConfig& config, const RenderContext& context) override;

@@ -3,9 +3,11 @@
 //   defaults:  gateway, then each feature's section (enabled or not)
 //   validate:  gateway, then each enabled feature; at least one must be enabled
 //   render:    each enabled feature, in order: gzip, transcoding, direct_responses,
-//              routes (needs the two before it), ext_authz
+//              routes (needs the two before it), ext_authz, gateway_topology (the
+//              istio/gateway values: trusted proxies, the descriptor's volume)
 // and the files sorted as output_files.h lists them. Nothing is written here (see
-// output_writer.h): a failure anywhere leaves no output behind.
+// output_writer.h): a failure anywhere leaves no output behind. RenderEdgeFile is the
+// whole of it for one file (teams composed first), for render, explain and test.
 #ifndef EDGEKIT_CLI_RENDER_PIPELINE_H_
 #define EDGEKIT_CLI_RENDER_PIPELINE_H_
 

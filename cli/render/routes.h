@@ -9,7 +9,6 @@
 #define EDGEKIT_CLI_RENDER_ROUTES_H_
 
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -40,7 +39,6 @@ class RoutesFeature final : public Feature {
  public:
   RoutesFeature(const TranscodingFeature* transcoding, const DirectResponseFeature* direct)
       : transcoding_(transcoding), direct_(direct) {}
-  std::string_view Name() const override { return "routes"; }
   bool Enabled(const edge::v1::EdgeConfig& config) const override;
   void ApplyDefaults(edge::v1::EdgeConfig* config) const override;
   absl::Status Validate(const edge::v1::EdgeConfig& config, const RenderContext& context) override;

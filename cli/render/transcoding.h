@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -62,7 +61,6 @@ absl::StatusOr<TranscodingOutput> RenderTranscoding(const edge::v1::EdgeConfig& 
 // The feature: Render runs RenderTranscoding and keeps the services for the routes.
 class TranscodingFeature final : public Feature {
  public:
-  std::string_view Name() const override { return "transcoding"; }
   bool Enabled(const edge::v1::EdgeConfig& config) const override;
   void ApplyDefaults(edge::v1::EdgeConfig* config) const override;
   absl::Status Validate(const edge::v1::EdgeConfig& config, const RenderContext& context) override;

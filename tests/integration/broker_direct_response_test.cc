@@ -335,6 +335,9 @@ TEST(BrokerDirectResponses, GeneratedRulesAnswerAsFirstMatchWithNoUpstreamCall) 
   RunningBroker broker(upstream->address(), {"--config", path, "--max-attempts", "1"});
   CheckClient client(absl::StrCat("127.0.0.1:", broker.port));
   int answered_total = 0, forwarded_total = 0;
+  // Answers per rule name over all rounds: the rule names stay ("rule-0".."rule-11"), so
+  // edgekit_broker_direct_responses_total{rule} keeps counting across reloads.
+  std::vector<int> answered_by_rule(12, 0);
   for (int round = 0; round < 5; ++round) {
     const edgekit::broker::v1::DirectResponses rules = RandomRules(rng, 12);
     if (round > 0) {  // every round after the first is a reload by file change
@@ -378,7 +381,12 @@ TEST(BrokerDirectResponses, GeneratedRulesAnswerAsFirstMatchWithNoUpstreamCall) 
         << "round " << round;
     answered_total += 400 - forwarded;
     forwarded_total += forwarded;
-    (void)per_rule;
+    // The broker counted each answer under the rule that gave it.
+    for (int r = 0; r < rules.rules_size(); ++r) {
+      answered_by_rule[r] += per_rule[r];
+      EXPECT_EQ(DirectResponses(broker, absl::StrCat("rule-", r)), answered_by_rule[r])
+          << "round " << round << " rule-" << r;
+    }
   }
   // The generator must exercise both outcomes, or the test proves little.
   EXPECT_GT(answered_total, 200);

@@ -25,7 +25,6 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -121,7 +120,6 @@ absl::StatusOr<bool> DirectResponsesInBroker(const edge::v1::EdgeConfig& config,
 // Render writes direct-response-wasm.yaml when some rule needs the WasmPlugin.
 class DirectResponseFeature final : public Feature {
  public:
-  std::string_view Name() const override { return "direct_responses"; }
   bool Enabled(const edge::v1::EdgeConfig& config) const override;
   void ApplyDefaults(edge::v1::EdgeConfig* config) const override;
   absl::Status Validate(const edge::v1::EdgeConfig& config, const RenderContext& context) override;
