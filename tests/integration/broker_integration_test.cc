@@ -252,7 +252,7 @@ TEST(BrokerIntegration, HedgeOnASingleEndpointStillGoes) {
 TEST(BrokerIntegration, ExtraAttemptsCarryPreviousRpcAttemptsOnTheWire) {
   const std::string nghttpd = "/usr/sbin/nghttpd";
   if (access(nghttpd.c_str(), X_OK) != 0) {
-    GTEST_SKIP() << "nghttpd (Debian package nghttp2-server) is not installed";
+    FAIL() << "nghttpd (Debian package nghttp2-server) is not installed";
   }
   const int port = edgekit::testing::FreePort();
   edgekit::testing::ChildProcess wire(nghttpd, {"--no-tls", "-v", std::to_string(port)});

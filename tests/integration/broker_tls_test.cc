@@ -48,7 +48,7 @@ class BrokerTls : public ::testing::Test {
     openssl_ok_ = std::system(script.c_str()) == 0;
   }
   void SetUp() override {
-    if (!openssl_ok_) GTEST_SKIP() << "openssl could not make test certificates";
+    if (!openssl_ok_) FAIL() << "openssl could not make test certificates";
   }
 
   std::unique_ptr<FakeAuthzServer> StartUpstream(bool require_client_cert) {
