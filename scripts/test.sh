@@ -12,31 +12,35 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each phase's heading says when it starts, so a log shows where the time goes.
+phase() { echo "== $* (at $((SECONDS / 60))m$((SECONDS % 60))s)"; }
+trap 'phase done' EXIT
+
 scripts/install-deps.sh
 jobs=$(nproc)
 
-echo "== Format (.clang-format)"
+phase "Format (.clang-format)"
 scripts/format.sh --check
 
-echo "== Release build"
+phase "Release build"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$jobs"
-echo "== Tests (Release)"
+phase "Tests (Release)"
 ctest --test-dir build --output-on-failure -j"$jobs"
 
-echo "== clang build (-Wthread-safety)"
+phase "clang build (-Wthread-safety)"
 # Every target, at -O0 without -g (no debugger looks at these objects): the cheapest
 # build that still compiles all of our code. Its unit tests run too (half a minute).
 CXX=clang++ cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O0 \
   >/dev/null
 cmake --build build-clang -j"$jobs"
-echo "== Tests (clang: unit)"
+phase "Tests (clang: unit)"
 ctest --test-dir build-clang --output-on-failure -j"$jobs" -L unit
 
-echo "== ASan + UBSan build"
+phase "ASan + UBSan build"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DEDGEKIT_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs"
-echo "== Tests (ASan + UBSan: unit, integration)"
+phase "Tests (ASan + UBSan: unit, integration)"
 # halt_on_error makes any report fail the test; gRPC keeps process-wide state alive
 # until exit, which LeakSanitizer would report as leaks that are not ours: see
 # tests/sanitizer/lsan.supp.
@@ -45,7 +49,7 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export LSAN_OPTIONS="suppressions=$PWD/tests/sanitizer/lsan.supp:print_suppressions=0"
 ctest --test-dir build-asan --output-on-failure -j"$jobs" -L 'unit|integration'
 
-echo "== Fuzzing (clang libFuzzer + ASan + UBSan, ${EDGEKIT_FUZZ_SECONDS:-60} s per target)"
+phase "Fuzzing (clang libFuzzer + ASan + UBSan, ${EDGEKIT_FUZZ_SECONDS:-60} s per target)"
 CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGEKIT_FUZZ=ON \
   -DEDGEKIT_BUILD_TESTS=ON >/dev/null
 cmake --build build-fuzz -j"$jobs" --target edgekit_fuzzers

@@ -100,42 +100,61 @@ PY
   add "$dir" tests/fuzz/regressions/"$target"/*
 }
 
+# One target: its regressions, then SECONDS of fuzzing. Its report goes to
+# $work-<target>.report (printed in target order once all are done); exit 1 on a finding.
+fuzz_one() {
+  local target=$1 fuzzer="$bin/${1}_fuzzer" report="$work-$1.report"
+  {
+    echo "== $target: regressions"
+    local regressions=(tests/fuzz/regressions/"$target"/*)
+    if [ -e "${regressions[0]}" ] &&
+       ! "$fuzzer" -timeout=10 -rss_limit_mb=2048 "${regressions[@]}" \
+         > "$work-$target-regressions.log" 2>&1; then
+      tail -40 "$work-$target-regressions.log"
+      echo "fuzz: $target: a regression input fails again"
+      return 1
+    fi
+    seed "$target"
+    local corpus="$work/corpus-$target"  # fresh each run: what this run found, nothing older
+    rm -rf "$corpus" && mkdir -p "$corpus"
+    echo "== $target: ${seconds}s"
+    local dict=(-dict=tests/fuzz/yaml.dict)  # YAML tokens; a CheckRequest is binary protobuf
+    if [ "$target" = check_request ]; then dict=(); fi
+    if ! "$fuzzer" "$corpus" "$work/seed-$target" -max_total_time="$seconds" -timeout=10 \
+         -rss_limit_mb=2048 -max_len=65536 "${dict[@]}" -print_final_stats=1 \
+         -artifact_prefix="$artifacts/$target-" > "$work-$target.log" 2>&1; then
+      tail -60 "$work-$target.log"
+      echo "fuzz: $target: finding in $artifacts"
+      return 1
+    fi
+    grep -E "stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added" \
+      "$work-$target.log" | sed "s/^/  /"
+    echo "  corpus: $(ls "$work/seed-$target" | wc -l) seeds, $(ls "$corpus" | wc -l) new inputs"
+  } > "$report" 2>&1
+}
+
 failed=0
 mkdir -p "$artifacts"
 crds=$EDGEKIT_CRDS
-for target in yaml_proto edge_config manifest broker_config rules_config check_request; do
-  if [ "$target" = manifest ] && [ ! -f "$crds" ]; then
-    echo "== manifest: skipped: no Istio CRDs at $crds (set EDGEKIT_CRDS)" >&2
-    continue
-  fi
-  fuzzer="$bin/${target}_fuzzer"
-  [ -x "$fuzzer" ] || { echo "fuzz: $fuzzer not built" >&2; exit 1; }
-  echo "== $target: regressions"
-  regressions=(tests/fuzz/regressions/"$target"/*)
-  if [ -e "${regressions[0]}" ] &&
-     ! "$fuzzer" -timeout=10 -rss_limit_mb=2048 "${regressions[@]}" \
-       > "$work-$target-regressions.log" 2>&1; then
-    tail -40 "$work-$target-regressions.log" >&2
-    echo "fuzz: $target: a regression input fails again" >&2
-    failed=1
-    continue
-  fi
-  seed "$target"
-  corpus="$work/corpus-$target"  # fresh each run: what this run found, nothing older
-  rm -rf "$corpus" && mkdir -p "$corpus"
-  echo "== $target: ${seconds}s"
-  dict=(-dict=tests/fuzz/yaml.dict)  # YAML tokens; a CheckRequest is binary protobuf
-  if [ "$target" = check_request ]; then dict=(); fi
-  if ! "$fuzzer" "$corpus" "$work/seed-$target" -max_total_time="$seconds" -timeout=10 \
-       -rss_limit_mb=2048 -max_len=65536 "${dict[@]}" -print_final_stats=1 \
-       -artifact_prefix="$artifacts/$target-" > "$work-$target.log" 2>&1; then
-    tail -60 "$work-$target.log" >&2
-    echo "fuzz: $target: finding in $artifacts" >&2
-    failed=1
-    continue
-  fi
-  grep -E "stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added" \
-    "$work-$target.log" | sed "s/^/  /"
-  echo "  corpus: $(ls "$work/seed-$target" | wc -l) seeds, $(ls "$corpus" | wc -l) new inputs"
+targets=(yaml_proto edge_config manifest broker_config rules_config check_request)
+for target in "${targets[@]}"; do
+  [ -x "$bin/${target}_fuzzer" ] || { echo "fuzz: $bin/${target}_fuzzer not built" >&2; exit 1; }
+done
+if [ ! -f "$crds" ]; then
+  echo "fuzz: manifest: no Istio CRDs at $crds (../shared/schemas next to the repository, or set EDGEKIT_CRDS)" >&2
+  exit 1
+fi
+# One target per core at a time: each still fuzzes for SECONDS on a core of its own, and
+# the run takes SECONDS x targets / cores instead of SECONDS x targets.
+parallel=$(nproc)
+pids=()
+for target in "${targets[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do wait -n || true; done
+  fuzz_one "$target" &
+  pids+=($!)
+done
+for i in "${!targets[@]}"; do
+  if ! wait "${pids[$i]}"; then failed=1; fi
+  cat "$work-${targets[$i]}.report" >&2
 done
 exit $failed
