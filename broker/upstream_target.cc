@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -26,7 +28,11 @@ bool SplitHostPort(absl::string_view hostport, std::string* host, std::string* p
     *host = std::string(hostport.substr(0, colon));
     *port = std::string(hostport.substr(colon + 1));
   }
-  return !host->empty() && !port->empty() && std::all_of(port->begin(), port->end(), ::isdigit);
+  int number = 0;
+  // A port gRPC can dial: digits only, 1..65535.
+  return !host->empty() && !port->empty() &&
+         std::all_of(port->begin(), port->end(), [](char c) { return absl::ascii_isdigit(c); }) &&
+         port->size() <= 5 && absl::SimpleAtoi(*port, &number) && number >= 1 && number <= 65535;
 }
 
 }  // namespace

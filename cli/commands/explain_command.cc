@@ -104,7 +104,7 @@ absl::Status RunTest(const TestOptions& options) {
       absl::StatusOr<explain::Explanation> e =
           explain::Explain(*model, explain::ToHttpRequest(c.request()));
       if (!e.ok()) {
-        result.error = absl::StrCat("request: ", e.status().message());
+        result.error = absl::StrCat("cannot explain this request: ", e.status().message());
       } else {
         result.mismatches = explain::CompareExpectation(c.expect(), *e);
         result.trace = explain::FormatExplanationText(*e);

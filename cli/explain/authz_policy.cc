@@ -131,8 +131,8 @@ absl::StatusOr<bool> CustomPolicyCalls(const AuthzModel& policy, const GatewayRe
     std::string reason;
     absl::StatusOr<bool> holds = AuthzRuleHolds(rule, r, &reason);
     if (!holds.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "explain: AuthorizationPolicy ", policy.policy_name, ": ", holds.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("AuthorizationPolicy ", policy.policy_name, ": ", holds.status().message()));
     }
     if (*holds) called = true;
     if (why_not->empty()) *why_not = reason;

@@ -220,7 +220,12 @@ absl::StatusOr<Explanation> Walk(const GatewayModel& model, const HttpRequest& r
           ? absl::StrCat("TCP peer ", r.peer_text(), "; client address for rules ",
                          e.client_address.empty() ? "unknown" : e.client_address,
                          trusted > 0 ? absl::StrCat(" (", trusted, " trusted proxies)") : "")
-          : "TCP peer not given (--client-ip): client_ip rules and excluded_cidrs do not hold");
+          : absl::StrCat(
+                "TCP peer not given (--client-ip): excluded_cidrs do not hold; ",
+                e.client_address.empty()
+                    ? "client_ip rules do not hold either"
+                    : absl::StrCat("client address for rules ", e.client_address,
+                                   " from x-forwarded-for (", trusted, " trusted proxies)")));
   if (std::string note = TrustedHopNote(r, trusted); !note.empty()) {
     first.details.push_back(std::move(note));
   }

@@ -35,6 +35,8 @@ std::string FormatExplanationText(const Explanation& e) {
                            e.route->port != 0 ? absl::StrCat(":", e.route->port) : "", " by ",
                            e.route->name);
     if (e.grpc.has_value()) absl::StrAppend(&verdict, " as gRPC ", e.grpc->method);
+  } else {
+    verdict = "on to routes edgekit did not render (explain cannot see them)";
   }
   absl::StrAppend(&out, "=> ", verdict, "; ext_authz ",
                   absl::StrReplaceAll(AuthName(e.auth), {{"_", " "}}), "; gzip ",

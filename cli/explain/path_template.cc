@@ -152,11 +152,14 @@ struct TemplateMatcher::Node {
   std::unique_ptr<Node> star;
   std::unique_ptr<Node> double_star;
   bool is_double_star = false;  // this node is a `**`: it consumes further segments itself
-  std::map<std::pair<std::string, std::string>, int> results;  // (verb, method) -> binding
+  // Keyed as the library keys them (path_matcher_node.cc): HTTP method + custom verb,
+  // looked up with the request's, then "*" alone (a `*` binding without a verb answers
+  // any method and any verb; one with a verb is never found).
+  std::map<std::string, int> results;
 
   const int* Result(const std::string& verb, absl::string_view method) const {
-    auto it = results.find({verb, std::string(method)});
-    if (it == results.end()) it = results.find({verb, "*"});
+    auto it = results.find(absl::StrCat(method, verb));
+    if (it == results.end()) it = results.find("*");
     return it == results.end() ? nullptr : &it->second;
   }
 
@@ -210,7 +213,7 @@ absl::Status TemplateMatcher::Add(absl::string_view http_method, absl::string_vi
     }
   }
   auto [it, inserted] =
-      node->results.try_emplace({parsed->verb, std::string(http_method)}, bindings_.size());
+      node->results.try_emplace(absl::StrCat(http_method, parsed->verb), bindings_.size());
   if (!inserted) {
     return absl::AlreadyExistsError(
         absl::StrCat(http_method, " ", path_template, " is bound twice"));

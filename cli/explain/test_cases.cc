@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/explain/yaml_at.h"
+#include "common/json_text.h"
 #include "common/yaml_proto.h"
 #include "common/yaml_stream.h"
 
@@ -48,7 +49,8 @@ std::string ActualAnswer(const Explanation& a) {
                       a.direct->rule.empty() ? "" : absl::StrCat(" (", Q(a.direct->rule), ")"));
 }
 
-std::string XmlEscape(absl::string_view s) {
+std::string XmlEscape(absl::string_view raw) {
+  const std::string s = ValidUtf8(std::string_view(raw.data(), raw.size()));  // XML: UTF-8
   std::string out;
   for (char c : s) {
     switch (c) {

@@ -13,8 +13,13 @@ namespace edgekit::cli::explain {
 inline YAML::Node At(const YAML::Node& root, std::initializer_list<const char*> keys) {
   YAML::Node node = root;
   for (const char* key : keys) {
-    if (!node || !node.IsMap() || !node[key]) return YAML::Node(YAML::NodeType::Undefined);
-    node.reset(node[key]);  // reset rebinds; = would assign into the document
+    if (!node || !node.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+    // Looked up through a const reference: the mutable operator[] would add the missing
+    // key to the document.
+    const YAML::Node& map = node;
+    YAML::Node child = map[key];
+    if (!child) return YAML::Node(YAML::NodeType::Undefined);
+    node.reset(child);  // reset rebinds; = would assign into the document
   }
   return node;
 }

@@ -201,6 +201,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"upstream: {target: 'dns:///authz.auth.svc.cluster.local'}",
                 "upstream.target: expected HOST:PORT, dns:///HOST:PORT, ipv4:ADDR:PORT[,...] "
                 "or unix:PATH, got \"dns:///authz.auth.svc.cluster.local\""},
+        BadCase{"upstream: {target: 'authz:99999'}",
+                "upstream.target: expected HOST:PORT, dns:///HOST:PORT, ipv4:ADDR:PORT[,...] "
+                "or unix:PATH, got \"authz:99999\""},
+        BadCase{"upstream: {target: 'authz:0'}",
+                "upstream.target: expected HOST:PORT, dns:///HOST:PORT, ipv4:ADDR:PORT[,...] "
+                "or unix:PATH, got \"authz:0\""},
         BadCase{"upstream: {target: 'ipv4:10.0.0.1'}",
                 "upstream.target: expected ADDRESS:PORT items, got \"ipv4:10.0.0.1\""},
         BadCase{"upstream: {target: 'x:1', ca_file: ca, cert_file: c}",

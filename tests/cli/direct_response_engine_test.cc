@@ -237,6 +237,22 @@ TEST(DirectResponseEngineTest, ARuleAnExclusionWouldHideIsAnErrorNamingBoth) {
              excluded_path);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("rule \"leaky\" can match requests to \"/healthz\""));
+  // A test without case matches other spellings; a prefix with '?' sees the query, which
+  // notPaths do not: neither keeps a rule clear of /healthz.
+  for (const std::string when :
+       {"{path: {exact: /HEALTHZ, ignore_case: true}}", "{path: {prefix: '/healthz?probe'}}"}) {
+    r = Render(Rules("broker", "    - {name: sly, when: " + when + ", respond: {status: 403}}\n") +
+               excluded_path);
+    EXPECT_EQ(r.exit_code, 1) << when;
+    EXPECT_THAT(r.err, HasSubstr("rule \"sly\" can match requests to \"/healthz\""));
+  }
+  // A cidrs_file is the broker's to read: its networks may include the excluded one.
+  r = Render(Rules("broker",
+                   "    - {name: listed, when: {client_ip: {cidrs_file: blocklist.txt}}, "
+                   "respond: {status: 403}}\n") +
+             excluded_cidr);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("rule \"listed\" can match clients in \"203.0.113.128/25\""));
 }
 
 TEST(DirectResponseEngineTest, NumTrustedProxiesOutOfRangeIsRefused) {

@@ -177,6 +177,23 @@ TEST(ExplainTest, RequestNotesAndTheConnectionManagersRefusals) {
   EXPECT_NE(explain({"--xff", "203.0.113.7"}).find("has 1 entry, fewer than the 2 trusted"),
             std::string::npos);
   EXPECT_NE(explain({}).find("no x-forwarded-for was received"), std::string::npos);
+  // Without the TCP peer, the client still comes from x-forwarded-for past the hops.
+  const std::string no_peer = RunEdgekit({"explain", "-f", edge, "--host", "shop.example.com",
+                                          "--xff", "203.0.113.7, 10.0.0.9"})
+                                  .out;
+  EXPECT_NE(no_peer.find("TCP peer not given (--client-ip): excluded_cidrs do not hold; client "
+                         "address for rules 203.0.113.7 from x-forwarded-for (2 trusted proxies)"),
+            std::string::npos)
+      << no_peer;
+  EXPECT_NE(no_peer.find("rule \"blocklist\" answers 403"), std::string::npos) << no_peer;
+  // An edge that renders no routes ends on the routes explain cannot see.
+  const std::string unrouted = RunEdgekit({"explain", "-f", kExamples + "/edge/edge.yaml", "--host",
+                                           "api.example.com", "--client-ip", "192.0.2.1"})
+                                   .out;
+  EXPECT_NE(unrouted.find("=> on to routes edgekit did not render (explain cannot see them); "
+                          "ext_authz called"),
+            std::string::npos)
+      << unrouted;
 }
 
 TEST(ExplainTest, JsonOutcomeForMachines) {

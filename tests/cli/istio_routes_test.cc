@@ -255,9 +255,9 @@ TEST(AuthzPolicyTest, RulesToFromAndPathForms) {
             "excluded: the method is in notMethods");
   EXPECT_EQ(calls("[]", "/", "192.0.2.1").substr(0, 8), "excluded");  // no rule: never applies
   EXPECT_EQ(calls("[{to: [{operation: {hosts: [a]}}]}]", "/", "192.0.2.1"),
-            "error: explain: AuthorizationPolicy p: operation.hosts is not modelled");
+            "error: AuthorizationPolicy p: operation.hosts is not modelled");
   EXPECT_EQ(calls("[{when: [{key: 'request.auth.claims[iss]'}]}]", "/", "192.0.2.1"),
-            "error: explain: AuthorizationPolicy p: `when` conditions are not modelled");
+            "error: AuthorizationPolicy p: `when` conditions are not modelled");
 }
 
 }  // namespace

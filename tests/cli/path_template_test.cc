@@ -147,6 +147,18 @@ TEST(PathTemplateTest, MethodsAreKeysAndStarMatchesAny) {
   EXPECT_EQ(m.Lookup("GET", "/v1/custom"), std::nullopt);
 }
 
+// The library keys results by method + verb and falls back to "*" alone: a `*` binding
+// without a verb answers any method and verb; a `*` binding with a verb is never found.
+TEST(PathTemplateTest, StarMethodFallbackIgnoresTheVerbAsTheLibraryDoes) {
+  TemplateMatcher m;
+  ASSERT_TRUE(m.Add("*", "/v1/{x}", 1).ok());
+  ASSERT_TRUE(m.Add("*", "/v2/{x}:go", 2).ok());
+  ASSERT_TRUE(m.Add("POST", "/v3/{x}:go", 3).ok());
+  EXPECT_EQ(m.Lookup("GET", "/v1/a:go")->id, 1);  // "go" is a verb here (binding 2, 3)
+  EXPECT_EQ(m.Lookup("GET", "/v2/a:go"), std::nullopt);
+  EXPECT_EQ(m.Lookup("POST", "/v3/a:go")->id, 3);
+}
+
 TEST(PathTemplateTest, TheSameMethodAndTemplateTwiceIsRefused) {
   TemplateMatcher m;
   ASSERT_TRUE(m.Add("GET", "/v1/{a}", 1).ok());

@@ -53,6 +53,10 @@ PathPattern ParsePattern(const std::string& p) {
 bool PathTestAvoids(const Condition& test, const PathPattern& excluded) {
   if (test.has_path()) {
     const rules::v1::StringCondition& s = test.path();
+    // Without case, the test also matches other spellings of the excluded path; a prefix
+    // is tested on the whole :path, query included, while notPaths see it without.
+    if (s.ignore_case()) return false;
+    if (s.has_prefix() && s.prefix().find_first_of("?#") != std::string::npos) return false;
     switch (excluded.kind) {
       case PathPattern::Kind::kAny:
         return false;
@@ -100,6 +104,8 @@ bool ClientTestAvoids(const Condition& test, const std::string& excluded,
   const auto range = rules::CidrRange(excluded);
   if (!range) return false;
   if (test.has_client_ip()) {
+    // A cidrs_file is read by the broker, not here: its networks may be anywhere.
+    if (test.client_ip().has_cidrs_file()) return false;
     for (const std::string& cidr : test.client_ip().cidrs()) {
       const auto r = rules::CidrRange(cidr);
       if (!r || Overlap(*r, *range)) return false;
