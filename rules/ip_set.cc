@@ -159,4 +159,8 @@ bool IpSet::Contains(const IpAddress& address) const {
   return address <= it->last;
 }
 
+std::string FormatIpAddress(const IpAddress& address) {
+  return Format(address, address.hi == 0 && (address.lo >> 32) == 0xffff);
+}
+
 }  // namespace edgekit::rules

@@ -31,6 +31,10 @@ struct IpAddress {
 // "192.0.2.1", "2001:db8::1" (no brackets, no port, no zone); nullopt otherwise.
 std::optional<IpAddress> ParseIpAddress(absl::string_view text);
 
+// The address as text: an IPv4 (or IPv4-mapped) address dotted, "203.0.113.7"; an IPv6
+// one in its canonical form, "2001:db8::5".
+std::string FormatIpAddress(const IpAddress& address);
+
 // The first and last address of a CIDR or single address as IpSet::Build accepts it;
 // nullopt for anything Build refuses.
 std::optional<std::pair<IpAddress, IpAddress>> CidrRange(absl::string_view cidr);

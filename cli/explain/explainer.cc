@@ -1,8 +1,5 @@
 #include "cli/explain/explainer.h"
 
-#include <map>
-#include <set>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -22,17 +19,7 @@ using Step = Explanation::Step;
 std::string Quoted(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
 
 std::string AddressText(const std::optional<rules::IpAddress>& a) {
-  if (!a.has_value()) return "";
-  if (a->hi == 0 && (a->lo >> 32) == 0xffff) {
-    const uint32_t v4 = static_cast<uint32_t>(a->lo);
-    return absl::StrCat(v4 >> 24, ".", (v4 >> 16) & 255, ".", (v4 >> 8) & 255, ".", v4 & 255);
-  }
-  std::vector<std::string> groups;
-  for (int i = 3; i >= 0; --i)
-    groups.push_back(absl::StrCat(absl::Hex((a->hi >> (16 * i)) & 0xffff)));
-  for (int i = 3; i >= 0; --i)
-    groups.push_back(absl::StrCat(absl::Hex((a->lo >> (16 * i)) & 0xffff)));
-  return absl::StrJoin(groups, ":");
+  return a.has_value() ? rules::FormatIpAddress(*a) : "";
 }
 
 // Envoy's compressor choice (compressor_filter.cc chooseEncoding): the highest q among
