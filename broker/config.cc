@@ -269,6 +269,7 @@ absl::Status ValidateDirectResponses(const edgekit::broker::v1::DirectResponses&
   rules::RuleSet::Options options;
   options.read_files = files.read_files;
   options.base_dir = files.files_dir;
+  options.dry_run = config.dry_run();
   absl::StatusOr<std::shared_ptr<const rules::RuleSet>> compiled =
       rules::RuleSet::Compile(config.rules(), config.hosts(), "direct_responses", options);
   if (!compiled.ok()) return compiled.status();

@@ -430,8 +430,9 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSet::Compile(
       return Error(rule_path + ".name", absl::StrCat("\"", rule.name(), "\" is used twice (also ",
                                                      path, ".rules[", it->second, "])"));
     }
+    // A catch-all in dry run answers nothing, so rules after it still can.
     if (!set->conditions_.empty() && set->conditions_.back() == nullptr &&
-        set->rule_hosts_.back().every_host) {
+        set->rule_hosts_.back().every_host && !set->rules_.back().dry_run) {
       return Error(rule_path, absl::StrCat("can never answer: ", path, ".rules[", i - 1,
                                            "] has no `when` and answers every request"));
     }
@@ -454,7 +455,7 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSet::Compile(
     }
     set->conditions_.push_back(std::move(condition));
     set->rule_hosts_.push_back(std::move(rule_hosts));
-    set->rules_.push_back(Rule{rule.name(), *std::move(response)});
+    set->rules_.push_back(Rule{rule.name(), *std::move(response), rule.dry_run() || options.dry_run});
   }
   set->cidr_count_ = state.cidrs;
   set->files_ = std::move(state.files);
@@ -485,12 +486,12 @@ bool RuleSet::HostSet::Covers(const std::string& pattern) const {
   return false;
 }
 
-int RuleSet::Match(const RequestView& request) const {
-  if (rules_.empty()) return -1;
+int RuleSet::Match(const RequestView& request, int from) const {
+  if (rules_.empty() || from >= static_cast<int>(rules_.size())) return -1;
   std::string buffer;
   const absl::string_view host = HostName(request.host(), &buffer);
   if (!hosts_.Contains(host)) return -1;
-  for (size_t i = 0; i < conditions_.size(); ++i) {
+  for (size_t i = std::max(from, 0); i < conditions_.size(); ++i) {
     if (!rule_hosts_[i].Contains(host)) continue;
     if (conditions_[i] == nullptr || Holds(*conditions_[i], request)) return static_cast<int>(i);
   }

@@ -66,6 +66,8 @@ class RuleSet {
   struct Rule {
     std::string name;
     RuleResponse respond;
+    // Evaluated and reported, never answered: matching goes on past it (Match's `from`).
+    bool dry_run = false;
   };
 
   // Validates and compiles `rules` (first match wins) applying to requests for `hosts`
@@ -80,6 +82,8 @@ class RuleSet {
     // which writes the path for a broker whose files it cannot see; tests; fuzzers).
     bool read_files = false;
     std::string base_dir;
+    // The whole section is in dry run: every rule is, whatever its own `dry_run`.
+    bool dry_run = false;
   };
   static absl::StatusOr<std::shared_ptr<const RuleSet>> Compile(
       const google::protobuf::RepeatedPtrField<v1::Rule>& rules,
@@ -95,8 +99,9 @@ class RuleSet {
   RuleSet& operator=(const RuleSet&) = delete;
   ~RuleSet();
 
-  // The index of the first rule that holds for `request`, or -1.
-  int Match(const RequestView& request) const;
+  // The index of the first rule from `from` on that holds for `request`, or -1. A
+  // caller that meets a dry-run rule asks again from the index after it.
+  int Match(const RequestView& request, int from = 0) const;
 
   const std::vector<Rule>& rules() const { return rules_; }
   size_t size() const { return rules_.size(); }
