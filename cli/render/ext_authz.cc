@@ -303,6 +303,8 @@ edgekit::broker::v1::BrokerConfig BrokerConfigFor(const EdgeConfig& config, bool
       direct->set_num_trusted_proxies(config.gateway().num_trusted_proxies());
     }
     if (rules_only) direct->set_rules_only(true);
+    // Per rule, dry_run is in the rules copied above; this is the whole section's.
+    if (config.direct_responses().dry_run()) direct->set_dry_run(true);
   }
   return broker;
 }

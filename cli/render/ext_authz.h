@@ -28,8 +28,8 @@ std::vector<RenderedFile> RenderExtAuthzFiles(const edge::v1::EdgeConfig& config
 // What broker.yaml holds: checked with the broker's own ValidateBrokerConfig, then
 // serialized as it is (so what is checked is what is written). With `with_rules` the
 // direct-response rules go in too (direct_responses: hosts = gateway.hosts, the rules in
-// edge.yaml order, num_trusted_proxies = gateway.num_trusted_proxies, rules_only for a
-// rules-only broker).
+// edge.yaml order with their dry_run, num_trusted_proxies = gateway.num_trusted_proxies,
+// rules_only for a rules-only broker, dry_run = direct_responses.dry_run).
 edgekit::broker::v1::BrokerConfig BrokerConfigFor(const edge::v1::EdgeConfig& config,
                                                   bool with_rules);
 

@@ -326,10 +326,15 @@ absl::Status Composer::MergeTranscoding(const TeamFile& f, EdgeConfig* config, C
 absl::Status Composer::MergeRules(const TeamFile& f, EdgeConfig* config, Composition* out) {
   if (!f.config.has_direct_responses()) return absl::OkStatus();
   const auto& rules = f.config.direct_responses().rules();
+  // A team may put its own rules in dry run, one by one or all at once (the section's
+  // dry_run becomes each rule's: the platform's section is not the team's to set).
+  const bool team_dry_run = f.config.direct_responses().dry_run();
   // The rule language's own checks, against the team's file and hosts (a rule's `hosts`
   // must lie within them).
+  rules::RuleSet::Options options;
+  options.dry_run = team_dry_run;
   absl::StatusOr<std::shared_ptr<const rules::RuleSet>> compiled =
-      rules::RuleSet::Compile(rules, f.team->hosts(), "direct_responses");
+      rules::RuleSet::Compile(rules, f.team->hosts(), "direct_responses", options);
   if (!compiled.ok()) {
     // The rule set's hosts are the team's here, not a key of the team's file.
     const std::string message = absl::StrReplaceAll(
@@ -344,6 +349,7 @@ absl::Status Composer::MergeRules(const TeamFile& f, EdgeConfig* config, Composi
   for (int i = 0; i < rules.size(); ++i) {
     rules::v1::Rule rule = rules[i];
     rule.set_name(absl::StrCat(f.team->name(), ".", rules[i].name()));
+    if (team_dry_run) rule.set_dry_run(true);
     // Scoped by construction: the team's hosts, and its path prefixes ANDed with the
     // rule's condition, so no rule can answer another team's requests.
     if (rule.hosts().empty()) *rule.mutable_hosts() = f.team->hosts();

@@ -202,8 +202,10 @@ absl::StatusOr<CompiledDirectResponses> CompileForBroker(const edge::v1::EdgeCon
     return ConfigError(source, "direct_responses.wasm",
                        "only for engine routes: the broker answers every rule itself");
   }
-  absl::StatusOr<std::shared_ptr<const rules::RuleSet>> compiled =
-      rules::RuleSet::Compile(direct.rules(), config.gateway().hosts(), "direct_responses");
+  rules::RuleSet::Options options;
+  options.dry_run = direct.dry_run();  // a dry-run catch-all leaves later rules reachable
+  absl::StatusOr<std::shared_ptr<const rules::RuleSet>> compiled = rules::RuleSet::Compile(
+      direct.rules(), config.gateway().hosts(), "direct_responses", options);
   if (!compiled.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": ", compiled.status().message()));
   }

@@ -20,6 +20,7 @@
 #include "cli/edge/hosts.h"
 #include "cli/render/direct_response/broker_rules.h"
 #include "cli/render/direct_response/condition_compiler.h"
+#include "cli/render/direct_response/dry_run.h"
 #include "cli/render/direct_response/http_match_emit.h"
 #include "cli/render/direct_response/match_blocks.h"
 #include "cli/render/output_files.h"
@@ -508,13 +509,20 @@ void ApplyDirectResponseDefaults(EdgeConfig* config) {
 
 absl::StatusOr<bool> DirectResponsesInBroker(const EdgeConfig& config, const std::string& source,
                                              std::string* auto_choice) {
-  switch (config.direct_responses().engine()) {
+  const DirectResponses& direct = config.direct_responses();
+  // A rule in dry run is counted, never answered: only the broker can do that.
+  const bool dry_run = !direct_response_internal::DryRunKey(direct).empty();
+  switch (direct.engine()) {
     case DirectResponses::ROUTES:
+      if (dry_run) return direct_response_internal::DryRunNeedsBrokerEngine(direct, source);
       return false;
     case DirectResponses::BROKER:
       return true;
     case DirectResponses::AUTO:
     case DirectResponses::ENGINE_UNSPECIFIED:  // not set: the default, auto
+      if (dry_run) {
+        return direct_response_internal::AutoInBrokerForDryRun(config, source, auto_choice);
+      }
       return AutoInBroker(config, source, auto_choice);
     default:
       return ConfigError(source, "direct_responses.engine", "must be routes, broker or auto");

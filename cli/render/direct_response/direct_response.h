@@ -17,7 +17,8 @@
 // (DESIGN.md "Facts for manifests"). A condition routes cannot
 // express (a negated path or method, two headers compared with each other, two regexes
 // on one header in one block) goes, with every rule before it, to a WasmPlugin when
-// `direct_responses.wasm.image` is set, and is otherwise an error saying why.
+// `direct_responses.wasm.image` is set, and is otherwise an error saying why. A rule in
+// dry run (counted, not answered) needs the broker engine (dry_run.h).
 #ifndef EDGEKIT_CLI_RENDER_DIRECT_RESPONSE_DIRECT_RESPONSE_H_
 #define EDGEKIT_CLI_RENDER_DIRECT_RESPONSE_DIRECT_RESPONSE_H_
 
@@ -105,12 +106,14 @@ void EmitHttpMatch(Doc& d, const HttpMatch& match);
 std::string RenderDirectResponseWasm(const edge::v1::EdgeConfig& config,
                                      const CompiledDirectResponses& compiled);
 
-// Whether the broker answers the rules when edge.yaml is rendered as it is: engine
-// BROKER, or AUTO with a rule no route can express, no wasm.image and ext_authz through
-// the broker. Errors as CompileDirectResponses.
 // The condition tests the path (or, with `method`, the method) anywhere in it.
 bool TestsPathOrMethod(const rules::v1::Condition& c, bool method = true);
 
+// Whether the broker answers the rules when edge.yaml is rendered as it is: engine
+// BROKER, or AUTO with ext_authz through the broker and either a rule in dry run
+// (dry_run.h: only the broker counts a rule without answering) or a rule no route can
+// express and no wasm.image. Errors as CompileDirectResponses; a rule in dry run with
+// engine ROUTES is one.
 // `auto_choice` (optional) is set, for AUTO, to what it chose and why.
 absl::StatusOr<bool> DirectResponsesInBroker(const edge::v1::EdgeConfig& config,
                                              const std::string& source,
