@@ -105,12 +105,24 @@ std::string UnknownQueryParameter(const TranscoderModel& t, absl::string_view pa
   return "";
 }
 
-// Step 3/4: a rule engine's first matching rule, as an answer.
+// Step 3/4: a rule engine's first matching rule that is not in dry run, as an answer.
+// The dry-run rules that hold before it (or, with no answer, at all) go to `e->dry_run`
+// and each gets a step: the broker counts them and goes on with the next rule.
 std::optional<Explanation::Direct> RuleAnswer(const RuleEngineModel& engine,
                                               const GatewayRequest& r, const char* name,
-                                              const GatewayModel& model) {
+                                              const GatewayModel& model, Explanation* e) {
   if (engine.rules == nullptr) return std::nullopt;
-  const int index = engine.rules->Match(r);
+  int index = engine.rules->Match(r);
+  while (index >= 0 && engine.rules->rules()[static_cast<size_t>(index)].dry_run) {
+    const std::string& rule = engine.rules->rules()[static_cast<size_t>(index)].name;
+    e->dry_run.push_back({name, rule, model.TeamOf(rule)});
+    e->steps.push_back(
+        {name,
+         absl::StrCat("rule ", Quoted(rule), " matches (dry run: counted, not answered)"),
+         {absl::StrCat("edgekit_broker_direct_responses_total{rule=", Quoted(rule),
+                       ", mode=\"dry_run\"} counts it; the rules after it are tried")}});
+    index = engine.rules->Match(r, index + 1);
+  }
   if (index < 0) return std::nullopt;
   const rules::RuleSet::Rule& rule = engine.rules->rules()[static_cast<size_t>(index)];
   Explanation::Direct d;
@@ -251,21 +263,23 @@ absl::StatusOr<Explanation> Walk(const GatewayModel& model, const HttpRequest& r
   }
 
   // 3. The broker, inside the Check call.
+  auto none_answers = [&e] { return e.dry_run.empty() ? "no rule holds" : "no other rule holds"; };
   if (model.broker.has_value()) {
     if (e.auth != Explanation::Auth::kCalled) {
       e.steps.push_back({"broker", "not reached: ext_authz does not call it for this request", {}});
-    } else if (auto answer = RuleAnswer(*model.broker, r, "broker", model)) {
+    } else if (auto answer = RuleAnswer(*model.broker, r, "broker", model, &e)) {
       e.steps.push_back(
           {"broker",
            absl::StrCat("rule ", Quoted(answer->rule), " answers ", DescribeAnswer(*answer)),
            {"answered inside the Check call: the auth service is not called"}});
       e.direct = std::move(answer);
     } else if (model.broker->rules_only) {
-      e.steps.push_back({"broker", "no rule holds; rules-only broker: allowed", {}});
+      e.steps.push_back(
+          {"broker", absl::StrCat(none_answers(), "; rules-only broker: allowed"), {}});
     } else {
       e.steps.push_back(
           {"broker",
-           absl::StrCat(model.broker->rules == nullptr ? "no rules" : "no rule holds",
+           absl::StrCat(model.broker->rules == nullptr ? "no rules" : none_answers(),
                         "; forwarded to the auth service"),
            {"its answer decides (explain cannot know it): what follows assumes it allows"}});
     }
@@ -278,7 +292,7 @@ absl::StatusOr<Explanation> Walk(const GatewayModel& model, const HttpRequest& r
 
   // 4. The Wasm plugin.
   if (model.wasm.has_value()) {
-    if (auto answer = RuleAnswer(*model.wasm, r, "wasm", model)) {
+    if (auto answer = RuleAnswer(*model.wasm, r, "wasm", model, &e)) {
       e.steps.push_back(
           {"wasm",
            absl::StrCat("rule ", Quoted(answer->rule), " answers ", DescribeAnswer(*answer)),

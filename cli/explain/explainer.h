@@ -4,7 +4,8 @@
 //   2. ext_authz: the CUSTOM AuthorizationPolicy decides whether it is called at all
 //   3. the broker's direct-response rules, answered inside the Check call, before any
 //      call to the auth service (then the auth service's answer, which explain cannot
-//      know: what follows assumes it allows)
+//      know: what follows assumes it allows); a rule in dry run is counted, not
+//      answered, and the rules after it are tried
 //   4. the Wasm plugin's rules (your module; explain assumes it implements edgekit's rules)
 //   5. the gRPC-JSON transcoder: a binding rewrites the request to POST /pkg.Service/Method
 //      and the route is matched again
@@ -53,6 +54,16 @@ struct Explanation {
     std::vector<std::pair<std::string, std::string>> headers;
   };
   std::optional<Direct> direct;
+
+  // Rules that held in dry run (rules.v1.Rule.dry_run), in order: the broker counts each
+  // (edgekit_broker_direct_responses_total{mode="dry_run"}) and answers with none, so the
+  // walk went on to the rules after it, then auth and routes.
+  struct DryRun {
+    std::string engine;  // broker
+    std::string rule;
+    std::string team;
+  };
+  std::vector<DryRun> dry_run;
 
   struct Grpc {
     std::string method;   // package.Service/Method

@@ -38,6 +38,13 @@ std::string FormatExplanationText(const Explanation& e) {
   } else {
     verdict = "on to routes edgekit did not render (explain cannot see them)";
   }
+  if (!e.dry_run.empty()) {
+    std::vector<std::string> names;
+    for (const Explanation::DryRun& d : e.dry_run)
+      names.push_back(absl::StrCat("\"", d.rule, "\""));
+    absl::StrAppend(&verdict, "; dry run matched ", absl::StrJoin(names, ", "),
+                    " (counted, not answered)");
+  }
   absl::StrAppend(&out, "=> ", verdict, "; ext_authz ",
                   absl::StrReplaceAll(AuthName(e.auth), {{"_", " "}}), "; gzip ",
                   e.gzip ? "yes" : "no", "\n");
@@ -81,6 +88,13 @@ std::string FormatExplanationJson(const Explanation& e) {
   } else {
     absl::StrAppend(&out, "null");
   }
+  // The dry-run rules that held: counted by the broker, not answered (always a list).
+  std::vector<std::string> dry_run;
+  for (const Explanation::DryRun& d : e.dry_run) {
+    dry_run.push_back(absl::StrCat("{\"engine\": ", JsonString(d.engine), ", \"rule\": ",
+                                   JsonString(d.rule), ", \"team\": ", JsonString(d.team), "}"));
+  }
+  absl::StrAppend(&out, ",\n    \"dry_run\": [", absl::StrJoin(dry_run, ", "), "]");
   absl::StrAppend(&out, ",\n    \"grpc\": ");
   if (e.grpc.has_value()) {
     absl::StrAppend(&out, "{\"method\": ", JsonString(e.grpc->method),

@@ -40,13 +40,21 @@ bool ExpectsSomething(const Expectation& e) {
 
 std::string Q(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
 
+// What happened, with the dry-run rules that held (they count, they never answer: a
+// case expecting their status fails, and says why).
 std::string ActualAnswer(const Explanation& a) {
+  std::string out;
   if (!a.direct.has_value()) {
-    return a.route.has_value() ? absl::StrCat("routed to ", a.route->host, " by ", Q(a.route->name))
-                               : "no answer";
+    out = a.route.has_value() ? absl::StrCat("routed to ", a.route->host, " by ", Q(a.route->name))
+                              : "no answer";
+  } else {
+    out = absl::StrCat(a.direct->status, " from the ", a.direct->engine,
+                       a.direct->rule.empty() ? "" : absl::StrCat(" (", Q(a.direct->rule), ")"));
   }
-  return absl::StrCat(a.direct->status, " from the ", a.direct->engine,
-                      a.direct->rule.empty() ? "" : absl::StrCat(" (", Q(a.direct->rule), ")"));
+  for (const Explanation::DryRun& d : a.dry_run) {
+    absl::StrAppend(&out, "; rule ", Q(d.rule), " matched in dry run (counted, not answered)");
+  }
+  return out;
 }
 
 std::string XmlEscape(absl::string_view raw) {
