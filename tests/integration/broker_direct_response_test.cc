@@ -3,22 +3,28 @@
 // first-match evaluation written here (independently of rules/) says, with no upstream
 // call for an answered request; reloads when the --config file changes (a ConfigMap's
 // symlink swap included), bad rules refused at startup and at reload with the old rules
-// kept, and a reload under load that drops no call and never mixes two rule sets.
+// kept, a reload under load that drops no call and never mixes two rule sets, and
+// `edgekit explain` agreeing with the broker on rendered configs (dry-run rules included).
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "cli/commands/explain_command.h"
 #include "cli/explain/explainer.h"
 #include "cli/render/pipeline.h"
@@ -159,6 +165,18 @@ bool Holds(const Condition& c, const Request& r) {
 int FirstMatch(const edgekit::broker::v1::DirectResponses& d, const Request& r) {
   for (int i = 0; i < d.rules_size(); ++i) {
     if (!d.rules(i).has_when() || Holds(d.rules(i).when(), r)) return i;
+  }
+  return -1;
+}
+
+// First match with dry run: rules in dry run (their own flag, or the whole section's)
+// that hold before the answering rule go to `dry` (in order) and do not answer.
+int FirstAnswer(const edgekit::broker::v1::DirectResponses& d, const Request& r,
+                std::vector<int>* dry) {
+  for (int i = 0; i < d.rules_size(); ++i) {
+    if (d.rules(i).has_when() && !Holds(d.rules(i).when(), r)) continue;
+    if (!d.dry_run() && !d.rules(i).dry_run()) return i;
+    dry->push_back(i);
   }
   return -1;
 }
@@ -319,10 +337,33 @@ void ReplaceFile(const std::string& path, const std::string& text) {
   ASSERT_EQ(std::rename(tmp.c_str(), path.c_str()), 0);
 }
 
+// edgekit_broker_direct_responses_total summed over the series of `rule` whose labels
+// include `mode` ("" = every mode: mode="enforce" for answers, mode="dry_run" for dry-run
+// matches), whatever the order of the labels.
+double DirectResponseCount(const std::string& metrics, const std::string& rule,
+                           const std::string& mode = "") {
+  const std::string head = "edgekit_broker_direct_responses_total{";
+  double sum = 0;
+  std::istringstream in(metrics);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!absl::StartsWith(line, head)) continue;
+    const size_t close = line.find("} ", head.size());
+    if (close == std::string::npos) continue;
+    const std::vector<std::string> labels =
+        absl::StrSplit(line.substr(head.size(), close - head.size()), ',');
+    auto has = [&](const std::string& label) {
+      return std::find(labels.begin(), labels.end(), label) != labels.end();
+    };
+    if (!has(absl::StrCat("rule=\"", rule, "\""))) continue;
+    if (!mode.empty() && !has(absl::StrCat("mode=\"", mode, "\""))) continue;
+    sum += std::strtod(line.c_str() + close + 2, nullptr);
+  }
+  return sum;
+}
+
 double DirectResponses(RunningBroker& broker, const std::string& rule) {
-  return MetricValue(broker.Metrics(), "edgekit_broker_direct_responses_total",
-                     absl::StrCat("rule=\"", rule, "\""))
-      .value_or(0);
+  return DirectResponseCount(broker.Metrics(), rule);
 }
 
 // ---- Tests ----
@@ -854,6 +895,153 @@ TEST(BrokerDirectResponses, ExplainAgreesWithTheRealBrokerOnGeneratedConfigs) {
   EXPECT_GT(forwarded, 1000);
   std::printf("explain and the broker agree on %d requests: %d answered, %d forwarded\n", compared,
               answered, forwarded);
+}
+
+// Dry run, three ways: the rules' reference evaluation here, `edgekit explain` on what
+// `edgekit render` wrote, and the broker binary loaded with that broker.yaml must agree
+// that a dry-run rule which holds answers nothing: the request goes on to the rules after
+// it (one may answer) or to the auth service. Generated edge.yaml files put random rules
+// in dry run (some configs the whole section, some with a dry-run rule without `when`
+// in the middle, which must not hide the rules after it), half with engine auto (which
+// must choose the broker). The broker's counters must equal explain's per rule:
+// edgekit_broker_direct_responses_total{mode="dry_run"} for each dry-run match, and
+// {mode="enforce"} for each answer.
+TEST(BrokerDirectResponses, ExplainAndTheBrokerAgreeThatADryRunMatchForwards) {
+  auto upstream = StartUpstream(absl::Microseconds(100));
+  std::mt19937 rng(20261207);
+  const std::vector<std::string> hosts = {"shop.example.com", "a.api.example.com",
+                                          "Shop.Example.com:8443", "other.example.org"};
+  auto in_scope = [](std::string host) {  // gateway.hosts below
+    host = host.substr(0, host.find(':'));
+    std::transform(host.begin(), host.end(), host.begin(), ::tolower);
+    return host == "shop.example.com" || absl::EndsWith(host, ".api.example.com");
+  };
+  int compared = 0, dry_then_answered = 0, dry_then_forwarded = 0, answered = 0;
+  for (int config_no = 0; config_no < 6; ++config_no) {
+    edgekit::broker::v1::DirectResponses rules = RandomRules(rng, 6 + config_no);
+    for (auto& rule : *rules.mutable_rules()) {
+      rule.set_dry_run(std::uniform_int_distribution<int>(0, 9)(rng) < 4);
+    }
+    if (config_no % 2 == 1) {  // a dry-run rule for every request, in the middle
+      edgekit::rules::v1::Rule everything;
+      everything.set_name("everything");
+      everything.set_dry_run(true);
+      everything.mutable_respond()->set_status(503);
+      rules.mutable_rules()->Add(std::move(everything));
+      std::rotate(rules.mutable_rules()->begin() + 2, rules.mutable_rules()->end() - 1,
+                  rules.mutable_rules()->end());
+    }
+    const bool whole_section = config_no == 4;
+    if (whole_section) rules.set_dry_run(true);
+    edgekit::edge::v1::EdgeConfig edge;
+    edge.mutable_gateway()->add_hosts("shop.example.com");
+    edge.mutable_gateway()->add_hosts("*.api.example.com");
+    edge.mutable_gateway()->set_num_trusted_proxies(1);
+    auto* direct = edge.mutable_direct_responses();
+    direct->set_engine(config_no % 2 == 0 ? edgekit::edge::v1::DirectResponses::AUTO
+                                          : edgekit::edge::v1::DirectResponses::BROKER);
+    *direct->mutable_rules() = rules.rules();
+    if (whole_section) direct->set_dry_run(true);
+    edge.mutable_ext_authz()->set_upstream_target("authz.auth.svc.cluster.local:8080");
+    edge.mutable_routes()->mutable_default_destination()->set_host("web.default.svc.cluster.local");
+    edge.mutable_routes()->mutable_default_destination()->set_port(8080);
+    absl::StatusOr<cli::RenderedEdge> rendered = cli::RenderEdge(edge, "edge.yaml", ".");
+    ASSERT_TRUE(rendered.ok()) << rendered.status();
+    absl::StatusOr<cli::explain::GatewayModel> model = cli::GatewayOf(*rendered);
+    ASSERT_TRUE(model.ok()) << model.status();
+    std::string broker_yaml;
+    for (const cli::RenderedFile& f : rendered->files) {
+      if (f.name == "broker.yaml") broker_yaml = f.documents.at(0);
+    }
+    // Auto chose the broker, and the dry run is in what it loads.
+    const YAML::Node written = YAML::Load(broker_yaml)["direct_responses"];
+    ASSERT_TRUE(written) << "config " << config_no << "\n" << broker_yaml;
+    ASSERT_EQ(written["rules"].size(), static_cast<size_t>(rules.rules_size()));
+    EXPECT_EQ(written["dry_run"] && written["dry_run"].as<bool>(), whole_section);
+    for (int i = 0; i < rules.rules_size(); ++i) {
+      const YAML::Node flag = written["rules"][i]["dry_run"];
+      EXPECT_EQ(flag && flag.as<bool>(), rules.rules(i).dry_run()) << broker_yaml;
+    }
+    RunningBroker broker(
+        upstream->address(),
+        {"--config", WriteTempFile(absl::StrCat("dry", config_no, ".yaml"), broker_yaml),
+         "--max-attempts", "1"});
+    CheckClient client(absl::StrCat("127.0.0.1:", broker.port));
+    upstream->Stats(/*reset=*/true);
+    std::map<std::string, int> dry_by_rule, enforced_by_rule;
+    int forwarded = 0;
+    for (int i = 0; i < 500; ++i) {
+      Request r = RandomRequest(rng);
+      r.host = Pick(rng, hosts);
+      std::optional<std::string> received;  // x-forwarded-for without the peer Envoy appends
+      const size_t last = r.xff.rfind(',');
+      if (last != std::string::npos) received = r.xff.substr(0, last);
+      cli::explain::HttpRequest request;
+      request.method = r.method;
+      request.host = r.host;
+      request.path = r.path;
+      request.headers = r.headers;
+      request.client_ip = r.peer;
+      request.xff = received;
+      absl::StatusOr<cli::explain::Explanation> e = cli::explain::Explain(*model, request);
+      ASSERT_TRUE(e.ok()) << e.status();
+      std::vector<int> want_dry;
+      const int want = in_scope(r.host) ? FirstAnswer(rules, r, &want_dry) : -1;
+      const RawCheckResult got = client.CheckRaw(ToCheckRequest(r));
+      ASSERT_TRUE(got.status.ok()) << got.status.error_message();
+      const std::string where = absl::StrCat("config ", config_no, " request ", i, " ", r.method,
+                                             " ", r.host, r.path, " peer ", r.peer, " xff ", r.xff,
+                                             "\n", cli::explain::FormatExplanationText(*e));
+      ++compared;
+      // The dry-run matches: the reference's and explain's, in order.
+      std::vector<std::string> want_names, explained;
+      for (int d : want_dry) want_names.push_back(rules.rules(d).name());
+      for (const auto& d : e->dry_run) explained.push_back(d.rule);
+      ASSERT_EQ(explained, want_names) << where;
+      for (const std::string& name : explained) ++dry_by_rule[name];
+      const bool explain_answers = e->direct.has_value() && e->direct->engine == "broker";
+      ASSERT_EQ(explain_answers, want >= 0) << where;
+      if (want < 0) {
+        ++forwarded;
+        dry_then_forwarded += !want_dry.empty();
+        EXPECT_EQ(got.response.status().code(), 0) << where << "the broker answered";
+        EXPECT_FALSE(got.response.has_denied_response()) << where;
+        continue;
+      }
+      ++answered;
+      dry_then_answered += !want_dry.empty();
+      ++enforced_by_rule[rules.rules(want).name()];
+      EXPECT_EQ(e->direct->rule, rules.rules(want).name()) << where;
+      ASSERT_NE(got.response.status().code(), 0) << where << "the broker forwarded";
+      const auto& denied = got.response.denied_response();
+      EXPECT_EQ(static_cast<uint32_t>(denied.status().code()), e->direct->status) << where;
+      EXPECT_EQ(denied.body(), e->direct->body) << where;
+    }
+    // Exactly the requests nothing answered reached the auth service, and the broker
+    // counted each dry-run match and each answer under its rule and mode.
+    EXPECT_EQ(upstream->Stats().checks_received, static_cast<uint64_t>(forwarded))
+        << "config " << config_no;
+    const std::string metrics = broker.Metrics();
+    for (const auto& rule : rules.rules()) {
+      EXPECT_EQ(DirectResponseCount(metrics, rule.name(), "dry_run"), dry_by_rule[rule.name()])
+          << "config " << config_no << " rule " << rule.name() << "\n"
+          << metrics;
+      EXPECT_EQ(DirectResponseCount(metrics, rule.name(), "enforce"), enforced_by_rule[rule.name()])
+          << "config " << config_no << " rule " << rule.name();
+    }
+    if (whole_section) {
+      EXPECT_EQ(forwarded, 500) << "the section is in dry run: nothing is answered";
+    }
+  }
+  EXPECT_EQ(compared, 3000);
+  // Both ways a dry run goes on must be exercised, or the test proves little.
+  EXPECT_GT(dry_then_answered, 100);
+  EXPECT_GT(dry_then_forwarded, 100);
+  EXPECT_GT(answered, 300);
+  std::printf(
+      "dry run: %d requests, %d answered (%d after a dry-run match), %d forwarded after "
+      "a dry-run match\n",
+      compared, answered, dry_then_answered, dry_then_forwarded);
 }
 
 }  // namespace
