@@ -122,7 +122,7 @@ INSTANTIATE_TEST_SUITE_P(
                 {"broker.yaml", "ext-authz-istio-operator.yaml", "ext-authz-istiod-values.yaml",
                  "ext-authz.yaml", "gateway-values.yaml", "routes.yaml"},
                 {"ServiceEntry", "AuthorizationPolicy", "VirtualService"},
-                "direct_responses=3 rules (3 CIDRs)"},
+                "direct_responses=4 rules (3 CIDRs)"},
         Example{"multi-team",
                 "platform.yaml",
                 {"broker.yaml", "ext-authz-istio-operator.yaml", "ext-authz-istiod-values.yaml",
@@ -169,18 +169,21 @@ TEST(HelloworldExampleTest, DescriptorCarriesTheGreeterBinding) {
   EXPECT_FALSE(http[2]["match"]) << "the last route is the catch-all";
 }
 
-// The broker answers all three rules (one order, before any Check upstream): they are
-// in broker.yaml, scoped to the gateway's hosts, with the trusted proxies, and no route
-// answers directly.
+// The broker answers all four rules (one order, before any Check upstream; the third
+// only in dry run): they are in broker.yaml, scoped to the gateway's hosts, with the
+// trusted proxies, and no route answers directly.
 TEST(BrokerRulesExampleTest, RulesAreInTheBrokerNotInRoutes) {
   const std::string dir = EDGEKIT_SOURCE_DIR "/examples/broker-rules/rendered";
   const YAML::Node broker = YAML::Load(ReadFileToString(dir + "/broker.yaml"));
   const YAML::Node direct = broker["direct_responses"];
   ASSERT_TRUE(direct);
-  ASSERT_EQ(direct["rules"].size(), 3u);
+  ASSERT_EQ(direct["rules"].size(), 4u);
   EXPECT_EQ(direct["rules"][0]["name"].as<std::string>(), "blocklist");
   EXPECT_EQ(direct["rules"][1]["name"].as<std::string>(), "tenant-mismatch");
-  EXPECT_EQ(direct["rules"][2]["name"].as<std::string>(), "need-foo-and-bar");
+  EXPECT_EQ(direct["rules"][2]["name"].as<std::string>(), "legacy-app");
+  EXPECT_TRUE(direct["rules"][2]["dry_run"].as<bool>());
+  EXPECT_EQ(direct["rules"][3]["name"].as<std::string>(), "need-foo-and-bar");
+  for (int i : {0, 1, 3}) EXPECT_FALSE(direct["rules"][i]["dry_run"]) << i;
   EXPECT_EQ(direct["hosts"][0].as<std::string>(), "shop.example.com");
   EXPECT_EQ(direct["num_trusted_proxies"].as<int>(), 2);
   const YAML::Node vs = YAML::Load(ReadFileToString(dir + "/routes.yaml"));
