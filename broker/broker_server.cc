@@ -1,4 +1,5 @@
-// Wiring and lifecycle of the broker; the per-call logic is in hedged_call.cc.
+// Wiring and lifecycle of the broker; the per-call logic is in server_call.cc, the
+// stages in check_pipeline.cc, the upstream attempts in hedged_forward.cc.
 #include "broker/broker_server.h"
 
 #include <chrono>
@@ -18,33 +19,47 @@ constexpr auto kTickInterval = std::chrono::milliseconds(100);
 
 }  // namespace
 
-BrokerServer::BrokerServer(const BrokerSettings& settings) : settings_(settings) {}
+BrokerServer::BrokerServer(const BrokerSettings& settings)
+    : settings_(settings), cache_secret_(cache::RandomSecret()) {}
 
 absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerSettings& settings) {
   std::unique_ptr<BrokerServer> self(new BrokerServer(settings));
   self->metrics_ = std::make_unique<BrokerMetrics>();
-  self->direct_responses_ =
-      std::make_unique<DirectResponseStage>(settings.direct_responses, *self->metrics_);
   if (!settings.direct_responses.rules_only) {
     auto pool = UpstreamPool::Create(settings.upstream, settings.max_message_bytes);
     if (!pool.ok()) return pool.status();
     self->pool_ = *std::move(pool);
   }
-  self->cache_ = std::make_unique<DecisionCacheStage>(settings.cache, *self->metrics_);
   self->hedging_ = std::make_unique<HedgingController>(settings.hedging);
   self->timers_ = std::make_unique<TimerQueue>();
 
+  CallConfig initial;
+  initial.direct_responses = self->MakeDirectResponses(settings.direct_responses);
+  initial.cache =
+      std::make_shared<DecisionCache>(settings.cache, self->cache_secret_, *self->metrics_);
+  initial.hedging = self->hedging_->active();
+  initial.latency = self->hedging_->window();
+  if (self->pool_ != nullptr) initial.endpoints = self->pool_->endpoints();
+  self->config_ = std::make_unique<CallConfigHolder>(std::move(initial));
+  if (self->pool_ != nullptr) {
+    // A change in the resolved endpoints is a new snapshot for calls from then on.
+    self->pool_->OnEndpointsChanged(
+        [config = self->config_.get()](std::shared_ptr<const UpstreamPool::Snapshot> endpoints) {
+          config->Update([&](CallConfig& next) { next.endpoints = std::move(endpoints); });
+        });
+    self->forwarder_ = std::make_unique<HedgedForwarder>(self->pool_.get(), self->hedging_.get(),
+                                                         self->metrics_.get());
+  }
+
   CallEnvironment& env = self->env_;
+  self->pipeline_ = std::make_unique<CheckPipeline>(settings);
   env.service = &self->service_;
-  env.pool = self->pool_.get();
-  env.direct_responses = self->direct_responses_.get();
-  env.cache = self->cache_.get();
-  env.hedging = self->hedging_.get();
+  env.pipeline = self->pipeline_.get();
+  env.forwarder = self->forwarder_.get();
+  env.config = self->config_.get();
   env.metrics = self->metrics_.get();
-  env.timers = self->timers_.get();
-  env.forward_methods = settings.forward_methods;
+  env.scheduler = self->timers_.get();
   env.default_deadline = settings.upstream.default_deadline;
-  env.max_inflight = settings.max_inflight;
   env.ready = &self->ready_;
 
   grpc::ServerBuilder builder;
@@ -72,8 +87,8 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerSe
   // a reload that turns the cache on needs no restart to get it.
   auto admin = AdminHttpServer::Start(
       settings.metrics_listen, self->metrics_->shared_registry(), &self->ready_, {},
-      [cache = self->cache_.get()]() -> size_t {
-        const size_t flushed = cache->Flush();
+      [server = self.get()]() -> size_t {
+        const size_t flushed = server->FlushCache();
         LogInfo(absl::StrCat("cache: flushed ", flushed, " entries (POST /cache/flush)"));
         return flushed;
       });
@@ -83,12 +98,12 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerSe
   }
   self->admin_ = *std::move(admin);
 
-  for (int i = 0; i < kListeners; ++i) HedgedCall::Listen(&env, self->queue_.get());
+  for (int i = 0; i < kListeners; ++i) ServerCall::Listen(&env, self->queue_.get());
   for (int i = 0; i < workers; ++i) {
     self->workers_.emplace_back([cq = self->queue_.get()] {
       void* tag;
       bool ok;
-      while (cq->Next(&tag, &ok)) HedgedCall::OnEvent(tag, ok);
+      while (cq->Next(&tag, &ok)) ServerCall::OnCompletion(tag, ok);
     });
   }
   if (self->pool_ != nullptr) self->pool_->Start();
@@ -119,21 +134,48 @@ void BrokerServer::Tick() {
                              : "not ready: no upstream endpoint is connected");
     last_ready_ = ready;
   }
-  // env_.timers, not timers_: Shutdown resets timers_ while this may be running.
-  env_.timers->Schedule(std::chrono::steady_clock::now() + kTickInterval, [this] { Tick(); });
+  // env_.scheduler, not timers_: Shutdown resets timers_ while this may be running.
+  env_.scheduler->Schedule(std::chrono::steady_clock::now() + kTickInterval, [this] { Tick(); });
+}
+
+std::shared_ptr<const DirectResponses> BrokerServer::MakeDirectResponses(
+    const DirectResponseSettings& settings) {
+  DirectResponseSettings effective = settings;
+  // rules_only keeps its startup value: it decides whether an upstream exists.
+  effective.rules_only = settings_.direct_responses.rules_only;
+  auto rules = std::make_shared<const DirectResponses>(effective, *metrics_);
+  metrics_->direct_response_rules->Set(static_cast<double>(rules->rule_count()));
+  metrics_->direct_response_cidrs->Set(static_cast<double>(rules->cidr_count()));
+  return rules;
 }
 
 void BrokerServer::ApplyHedgingSettings(const HedgingSettings& settings) {
   hedging_->Reconfigure(settings);
+  config_->Update([&](CallConfig& next) {
+    next.hedging = hedging_->active();
+    next.latency = hedging_->window();
+  });
 }
 
 void BrokerServer::ApplyDirectResponseSettings(const DirectResponseSettings& settings) {
-  direct_responses_->Replace(settings);
+  std::shared_ptr<const DirectResponses> rules = MakeDirectResponses(settings);
+  config_->Update([&](CallConfig& next) { next.direct_responses = std::move(rules); });
 }
 
 bool BrokerServer::ApplyCacheSettings(const CacheSettings& settings) {
-  return cache_->Replace(settings);
+  // A change to any cache setting starts an empty cache (an old key definition's entries
+  // must not answer under the new one); equal settings keep the entries.
+  if (config_->Get()->cache->settings() == settings) return false;
+  // Built before publishing: calls keep using the old cache meanwhile.
+  auto next_cache = std::make_shared<DecisionCache>(settings, cache_secret_, *metrics_);
+  std::shared_ptr<DecisionCache> previous;
+  config_->Update([&](CallConfig& next) { previous = std::exchange(next.cache, next_cache); });
+  previous->Retire();
+  next_cache->Flush();  // rewrites the gauges after the previous cache's last update
+  return true;
 }
+
+size_t BrokerServer::FlushCache() { return config_->Get()->cache->Flush(); }
 
 void BrokerServer::MarkNotReady() {
   not_ready_.store(true);

@@ -1,7 +1,8 @@
 // The running broker: the gRPC server on --listen (the forwarded methods plus
-// grpc.health.v1.Health/Check, see hedged_call.h), worker threads polling one shared
-// completion queue, the
-// upstream pool, the hedging controller, the timer thread, and the admin HTTP server.
+// grpc.health.v1.Health/Check, see server_call.h), worker threads polling one shared
+// completion queue, the check pipeline, the upstream pool and the hedged forwarder, the
+// hedging controller, the configuration snapshot calls read (call_config.h), the timer
+// thread, and the admin HTTP server.
 // main.cc only parses flags, handles signals and calls into this class; tests start it
 // in-process on port 0.
 #ifndef EDGEKIT_BROKER_BROKER_SERVER_H_
@@ -14,10 +15,14 @@
 
 #include "absl/status/statusor.h"
 #include "broker/admin_http.h"
+#include "broker/call_config.h"
+#include "broker/check_pipeline.h"
+#include "broker/decision_cache.h"
 #include "broker/direct_responses.h"
-#include "broker/hedged_call.h"
+#include "broker/hedged_forward.h"
 #include "broker/hedging_controller.h"
 #include "broker/metrics.h"
+#include "broker/server_call.h"
 #include "broker/settings.h"
 #include "broker/upstream_pool.h"
 #include "common/timer_queue.h"
@@ -41,6 +46,8 @@ class BrokerServer {
 
   // SIGHUP: new hedging settings for calls that start from now on.
   void ApplyHedgingSettings(const HedgingSettings& settings);
+  // Empties the cache in force; returns the entries dropped (POST /cache/flush).
+  size_t FlushCache();
   // A reload: new direct-response rules for calls that start from now on.
   void ApplyDirectResponseSettings(const DirectResponseSettings& settings);
   // A reload: cache settings for calls that start from now on. Any change starts an
@@ -58,13 +65,18 @@ class BrokerServer {
  private:
   explicit BrokerServer(const BrokerSettings& settings);
   void Tick();  // every 100 ms on the timer thread: hedge delay, readiness
+  // The rules for a CallConfig, with the rule gauges set.
+  std::shared_ptr<const DirectResponses> MakeDirectResponses(
+      const DirectResponseSettings& settings);
 
   const BrokerSettings settings_;
   std::unique_ptr<BrokerMetrics> metrics_;
-  std::unique_ptr<DirectResponseStage> direct_responses_;
-  std::unique_ptr<DecisionCacheStage> cache_;
+  const cache::Secret cache_secret_;    // one per process, so a reload keeps keys comparable
   std::unique_ptr<UpstreamPool> pool_;  // null on a rules-only broker
   std::unique_ptr<HedgingController> hedging_;
+  std::unique_ptr<CallConfigHolder> config_;
+  std::unique_ptr<CheckPipeline> pipeline_;
+  std::unique_ptr<HedgedForwarder> forwarder_;  // null on a rules-only broker
   std::unique_ptr<TimerQueue> timers_;
   grpc::AsyncGenericService service_;
   CallEnvironment env_;

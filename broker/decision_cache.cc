@@ -125,33 +125,4 @@ void DecisionCache::UpdateGauges() {
   metrics_.cache_bytes->Set(static_cast<double>(store_.bytes()));
 }
 
-DecisionCacheStage::DecisionCacheStage(const CacheSettings& settings, BrokerMetrics& metrics)
-    : metrics_(metrics), secret_(cache::RandomSecret()) {
-  current_ = std::make_shared<DecisionCache>(settings, secret_, metrics_);
-}
-
-std::shared_ptr<DecisionCache> DecisionCacheStage::current() const {
-  absl::MutexLock lock(&mu_);
-  return current_;
-}
-
-bool DecisionCacheStage::Replace(const CacheSettings& settings) {
-  {
-    absl::MutexLock lock(&mu_);
-    if (current_->settings() == settings) return false;
-  }
-  // Built unlocked: calls keep reading the old cache meanwhile.
-  auto next = std::make_shared<DecisionCache>(settings, secret_, metrics_);
-  std::shared_ptr<DecisionCache> previous;
-  {
-    absl::MutexLock lock(&mu_);
-    previous = std::exchange(current_, next);
-  }
-  previous->Retire();
-  next->Flush();  // rewrites the gauges after the previous cache's last update
-  return true;
-}
-
-size_t DecisionCacheStage::Flush() { return current()->Flush(); }
-
 }  // namespace edgekit::broker

@@ -9,10 +9,10 @@
 // call is handed only an answer that was stored, so a leader's error or an answer the
 // upstream marked uncacheable never answers another call.
 //
-// Threading: a DecisionCache is shared by every call; its store is sharded and its
-// flights are in sharded maps, each under its own mutex. Lock order: a call's mutex,
-// then a flight shard's; a leader finishing its flight calls the followers (taking their
-// mutexes) after leaving the flight shard, and a follower never takes another call's.
+// Threading: a DecisionCache is shared by every call (through the CallConfig snapshot;
+// a reload that changes the cache settings builds a new one); its store is sharded and
+// its flights are in sharded maps, each under its own mutex, held only for the map
+// operation: a leader landing its flight calls the waiters after leaving the shard.
 #ifndef EDGEKIT_BROKER_DECISION_CACHE_H_
 #define EDGEKIT_BROKER_DECISION_CACHE_H_
 
@@ -106,26 +106,6 @@ class DecisionCache {
   std::atomic<bool> retired_{false};
   std::atomic<int64_t> stale_since_log_{0};
   std::atomic<int64_t> last_stale_log_ns_{0};
-};
-
-// The DecisionCache in force; a call takes one snapshot when it arrives.
-class DecisionCacheStage {
- public:
-  DecisionCacheStage(const CacheSettings& settings, BrokerMetrics& metrics);
-
-  std::shared_ptr<DecisionCache> current() const;
-  // A change to any cache setting starts an empty cache (an old key definition's
-  // entries must not answer under the new one); equal settings keep the entries.
-  // Returns whether the cache was replaced.
-  bool Replace(const CacheSettings& settings);
-  // Empties the cache in force; returns the entries dropped.
-  size_t Flush();
-
- private:
-  BrokerMetrics& metrics_;
-  const cache::Secret secret_;  // one per process, so a reload keeps keys comparable
-  mutable absl::Mutex mu_;
-  std::shared_ptr<DecisionCache> current_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace edgekit::broker

@@ -4,12 +4,17 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "broker/check_request.h"
+#include "broker/log.h"
 #include "envoy/service/auth/v3/external_auth.pb.h"
 #include "google/protobuf/arena.h"
+#include "rules/ip_set.h"
 
 namespace edgekit::broker {
 namespace {
+
+constexpr absl::Duration kDryRunLogInterval = absl::Seconds(10);
 
 using envoy::service::auth::v3::CheckRequest;
 using envoy::service::auth::v3::CheckResponse;
@@ -47,13 +52,29 @@ DirectResponses::DirectResponses(const DirectResponseSettings& settings, BrokerM
   if (rules_ != nullptr) {
     for (const rules::RuleSet::Rule& rule : rules_->rules()) {
       denials_.push_back(Denial(rule));
-      counts_.push_back(&metrics.DirectResponses(rule.name));
+      counts_.push_back(&metrics.DirectResponses(rule.name, rule.dry_run));
     }
+    last_dry_run_log_ = std::make_unique<std::atomic<int64_t>[]>(rules_->size());
+    for (size_t i = 0; i < rules_->size(); ++i) last_dry_run_log_[i].store(0);
   }
   CheckResponse allow;
   allow.mutable_status()->set_code(0);
   allow.mutable_ok_response();
   allow_ = ToByteBuffer(allow);
+}
+
+void DirectResponses::SampleDryRun(int rule, const CheckRequestView& request) const {
+  const int64_t now = absl::GetCurrentTimeNanos();
+  int64_t last = last_dry_run_log_[rule].load(std::memory_order_relaxed);
+  if (now - last < absl::ToInt64Nanoseconds(kDryRunLogInterval)) return;
+  if (!last_dry_run_log_[rule].compare_exchange_strong(last, now)) return;  // another call logs
+  const rules::RuleSet::Rule& matched = rules_->rules()[rule];
+  const std::optional<rules::IpAddress> client = request.client_ip();
+  LogInfo(absl::StrCat("dry run: rule ", matched.name, " would answer ", matched.respond.status,
+                       " to ", request.method(), " ", request.host(), request.path(), " from ",
+                       client.has_value() ? rules::FormatIpAddress(*client) : "?",
+                       " (forwarded instead; one sample per rule every ",
+                       absl::FormatDuration(kDryRunLogInterval), ")"));
 }
 
 DirectResponses::Decision DirectResponses::Decide(const grpc::ByteBuffer& request) const {
@@ -67,35 +88,14 @@ DirectResponses::Decision DirectResponses::Decide(const grpc::ByteBuffer& reques
 
 DirectResponses::Decision DirectResponses::Decide(const CheckRequestView* request) const {
   if (rules_ != nullptr) {
-    const int rule = rules_->Match(*request);
-    if (rule >= 0) {
+    for (int rule = rules_->Match(*request); rule >= 0; rule = rules_->Match(*request, rule + 1)) {
       counts_[rule]->Increment();
-      return {Decision::Kind::kAnswer, &denials_[rule]};
+      if (!rules_->rules()[rule].dry_run) return {Decision::Kind::kAnswer, &denials_[rule]};
+      SampleDryRun(rule, *request);
     }
   }
   if (rules_only_) return {Decision::Kind::kAnswer, &allow_};
   return {};
-}
-
-DirectResponseStage::DirectResponseStage(const DirectResponseSettings& settings,
-                                         BrokerMetrics& metrics)
-    : metrics_(metrics), rules_only_(settings.rules_only) {
-  Replace(settings);
-}
-
-std::shared_ptr<const DirectResponses> DirectResponseStage::current() const {
-  absl::MutexLock lock(&mu_);
-  return current_;
-}
-
-void DirectResponseStage::Replace(const DirectResponseSettings& settings) {
-  DirectResponseSettings effective = settings;
-  effective.rules_only = rules_only_;
-  auto next = std::make_shared<const DirectResponses>(effective, metrics_);
-  metrics_.direct_response_rules->Set(static_cast<double>(next->rule_count()));
-  metrics_.direct_response_cidrs->Set(static_cast<double>(next->cidr_count()));
-  absl::MutexLock lock(&mu_);
-  current_ = std::move(next);
 }
 
 }  // namespace edgekit::broker

@@ -1,19 +1,20 @@
-// The broker's direct-response stage: the rules in force, each with its CheckResponse
+// The broker's direct-response rules in force: each rule with its CheckResponse
 // serialized once, and the decision for one received call: answer it here (a rule
-// matched, or nothing matched on a rules-only broker) or forward it upstream.
+// matched, or nothing matched on a rules-only broker) or forward it upstream. A dry-run
+// rule that matches is counted and sampled in the log, and matching goes on past it.
 //
-// Threading: a DirectResponses object is immutable; DirectResponseStage swaps the one in
-// force (reload thread) while calls read it (worker threads). A call takes one snapshot
-// when its request arrives and decides with it alone, so no call mixes two rule sets.
+// Threading: a DirectResponses object is immutable (apart from its log throttle) and
+// shared by calls through their CallConfig snapshot (call_config.h); a reload builds a
+// new one.
 #ifndef EDGEKIT_BROKER_DIRECT_RESPONSES_H_
 #define EDGEKIT_BROKER_DIRECT_RESPONSES_H_
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "broker/check_request.h"
 #include "broker/metrics.h"
 #include "broker/settings.h"
@@ -24,7 +25,8 @@ namespace edgekit::broker {
 
 class DirectResponses {
  public:
-  // `metrics` gets a child of edgekit_broker_direct_responses_total per rule name.
+  // `metrics` gets a child of edgekit_broker_direct_responses_total per rule name, in
+  // the rule's mode ("enforce" or "dry_run").
   DirectResponses(const DirectResponseSettings& settings, BrokerMetrics& metrics);
 
   // True when calls must be parsed (some rule, or rules-only mode).
@@ -37,7 +39,8 @@ class DirectResponses {
     Kind kind = Kind::kForward;
     const grpc::ByteBuffer* response = nullptr;  // kAnswer: the CheckResponse to send
   };
-  // Parses `request` (a CheckRequest) and evaluates the rules. Counts the answered rule.
+  // Parses `request` (a CheckRequest) and evaluates the rules. Counts the answered rule
+  // and the dry-run rules that matched before it.
   Decision Decide(const grpc::ByteBuffer& request) const;
   // The same for a request already parsed; `request` may be null only when there are no
   // rules (rule_count() == 0).
@@ -50,26 +53,14 @@ class DirectResponses {
   std::shared_ptr<const rules::RuleSet> rules_;
   uint32_t num_trusted_proxies_ = 0;
   bool rules_only_ = false;
+  // Logs a dry-run match of rule `rule`, at most once per rule per kDryRunLogInterval.
+  void SampleDryRun(int rule, const CheckRequestView& request) const;
+
   std::vector<grpc::ByteBuffer> denials_;     // per rule
-  std::vector<prometheus::Counter*> counts_;  // per rule
-  grpc::ByteBuffer allow_;                    // rules-only: the OK answer
-};
-
-// The DirectResponses in force.
-class DirectResponseStage {
- public:
-  DirectResponseStage(const DirectResponseSettings& settings, BrokerMetrics& metrics);
-
-  std::shared_ptr<const DirectResponses> current() const;
-  // For calls that start from now on. rules_only keeps its startup value (it decides
-  // whether an upstream exists).
-  void Replace(const DirectResponseSettings& settings);
-
- private:
-  BrokerMetrics& metrics_;
-  const bool rules_only_;
-  mutable absl::Mutex mu_;
-  std::shared_ptr<const DirectResponses> current_ ABSL_GUARDED_BY(mu_);
+  std::vector<prometheus::Counter*> counts_;  // per rule, in the rule's mode
+  // Per rule: when its last dry-run match was logged (absl::GetCurrentTimeNanos).
+  std::unique_ptr<std::atomic<int64_t>[]> last_dry_run_log_;
+  grpc::ByteBuffer allow_;  // rules-only: the OK answer
 };
 
 }  // namespace edgekit::broker

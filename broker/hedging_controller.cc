@@ -17,7 +17,7 @@ std::shared_ptr<const ActiveHedging> MakeActive(const HedgingSettings& settings)
 
 HedgingController::HedgingController(const HedgingSettings& settings)
     : active_(MakeActive(settings)),
-      window_(std::make_shared<LatencyWindow>(settings.window)),
+      window_(std::make_shared<ShardedLatencyWindow>(settings.window)),
       delay_nanos_(absl::ToInt64Nanoseconds(ComputeHedgeDelay(settings, 0, absl::ZeroDuration()))),
       budget_(settings.budget),
       throttle_(settings.throttle_max_tokens, settings.throttle_token_ratio) {}
@@ -26,7 +26,7 @@ void HedgingController::Reconfigure(const HedgingSettings& settings) {
   {
     absl::MutexLock lock(&mu_);
     if (settings.window != active_->settings.window) {
-      window_ = std::make_shared<LatencyWindow>(settings.window);
+      window_ = std::make_shared<ShardedLatencyWindow>(settings.window);
     }
     active_ = MakeActive(settings);
   }
@@ -40,17 +40,13 @@ std::shared_ptr<const ActiveHedging> HedgingController::active() const {
   return active_;
 }
 
-void HedgingController::RecordAttempt(absl::Duration latency, MonoTime now) {
-  std::shared_ptr<LatencyWindow> window;
-  {
-    absl::MutexLock lock(&mu_);
-    window = window_;
-  }
-  window->Record(latency, now);
+std::shared_ptr<ShardedLatencyWindow> HedgingController::window() const {
+  absl::MutexLock lock(&mu_);
+  return window_;
 }
 
 void HedgingController::Recompute(MonoTime now) {
-  std::shared_ptr<LatencyWindow> window;
+  std::shared_ptr<ShardedLatencyWindow> window;
   std::shared_ptr<const ActiveHedging> active;
   {
     absl::MutexLock lock(&mu_);

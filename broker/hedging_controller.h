@@ -1,7 +1,9 @@
 // State shared by all calls for hedging: the settings in force (swapped on SIGHUP), the
 // latency window, the extra-load budget, the outage throttle, and the hedge delay
-// computed from the window. The delay is recomputed periodically (Recompute), not per
-// call, so the hot path reads one atomic.
+// computed from the window. Calls do not read the settings and the window from here:
+// they come with the call's CallConfig snapshot (call_config.h), which the broker
+// republishes after Reconfigure. The delay is recomputed periodically (Recompute), not
+// per call, so the hot path reads one atomic; budget and throttle are lock-free.
 #ifndef EDGEKIT_BROKER_HEDGING_CONTROLLER_H_
 #define EDGEKIT_BROKER_HEDGING_CONTROLLER_H_
 
@@ -36,12 +38,9 @@ class HedgingController {
   // the window is kept unless its length changed.
   void Reconfigure(const HedgingSettings& settings);
 
+  // What the next CallConfig carries: the settings and the window calls record into.
   std::shared_ptr<const ActiveHedging> active() const;
-
-  // An attempt's latency. Besides answers, the call records each loser that was
-  // started before the winner, at the time it had run when cancelled: a lower bound that
-  // keeps stalls in the window (see hedged_call.cc).
-  void RecordAttempt(absl::Duration latency, MonoTime now);
+  std::shared_ptr<ShardedLatencyWindow> window() const;
 
   // Recomputes the hedge delay and the typical latency from the window.
   void Recompute(MonoTime now);
@@ -59,7 +58,7 @@ class HedgingController {
  private:
   mutable absl::Mutex mu_;
   std::shared_ptr<const ActiveHedging> active_ ABSL_GUARDED_BY(mu_);
-  std::shared_ptr<LatencyWindow> window_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<ShardedLatencyWindow> window_ ABSL_GUARDED_BY(mu_);
   std::atomic<int64_t> delay_nanos_;
   std::atomic<int64_t> median_nanos_{0};
   HedgeBudget budget_;

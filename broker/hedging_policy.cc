@@ -33,84 +33,98 @@ absl::Duration ComputeHedgeDelay(const HedgingSettings& settings, uint64_t sampl
 }
 
 // --- HedgeBudget ---
+// Lock-free: every call's primary deposits and every hedge withdraws, so these are on
+// the hot path of every forwarded call. The parameters change only on SIGHUP; a call
+// racing with one may use the old deposit or cap once, which is harmless.
 
-HedgeBudget::HedgeBudget(double budget) {
-  absl::MutexLock lock(&mu_);
-  ConfigureLocked(budget);
-  tokens_ = max_tokens_;
+namespace {
+
+// Adds `delta` to `value`, keeping it in [0, cap]; returns the value before.
+int64_t AddClamped(std::atomic<int64_t>& value, int64_t delta, int64_t cap) {
+  int64_t old = value.load(std::memory_order_relaxed);
+  while (!value.compare_exchange_weak(old, std::clamp<int64_t>(old + delta, 0, cap),
+                                      std::memory_order_relaxed)) {
+  }
+  return old;
 }
 
-void HedgeBudget::ConfigureLocked(double budget) {
+}  // namespace
+
+HedgeBudget::HedgeBudget(double budget) {
+  Configure(budget);
+  tokens_.store(max_tokens_.load());
+}
+
+void HedgeBudget::Configure(double budget) {
   if (!(budget >= 0.0)) budget = 0.0;  // also catches NaN
   budget = std::min(budget, 1.0);
-  deposit_ = ToUnits(budget, kUnitsPerToken);
-  if (budget > 0.0 && deposit_ == 0) deposit_ = 1;
-  max_tokens_ = std::max(kUnitsPerToken, 100 * deposit_);
+  int64_t deposit = ToUnits(budget, kUnitsPerToken);
+  if (budget > 0.0 && deposit == 0) deposit = 1;
+  deposit_.store(deposit, std::memory_order_relaxed);
+  max_tokens_.store(std::max(kUnitsPerToken, 100 * deposit), std::memory_order_relaxed);
 }
 
 void HedgeBudget::SetBudget(double budget) {
-  absl::MutexLock lock(&mu_);
-  ConfigureLocked(budget);
-  tokens_ = std::min(tokens_, max_tokens_);
+  Configure(budget);
+  AddClamped(tokens_, 0, max_tokens_.load(std::memory_order_relaxed));
 }
 
 void HedgeBudget::OnPrimary() {
-  absl::MutexLock lock(&mu_);
-  tokens_ = std::min(tokens_ + deposit_, max_tokens_);
+  AddClamped(tokens_, deposit_.load(std::memory_order_relaxed),
+             max_tokens_.load(std::memory_order_relaxed));
 }
 
 bool HedgeBudget::TryWithdraw() {
-  absl::MutexLock lock(&mu_);
   // budget 0 keeps its (capped) balance so turning it back on does not start empty,
   // but never spends it.
-  if (deposit_ == 0 || tokens_ < kUnitsPerToken) return false;
-  tokens_ -= kUnitsPerToken;
+  if (deposit_.load(std::memory_order_relaxed) == 0) return false;
+  int64_t old = tokens_.load(std::memory_order_relaxed);
+  do {
+    if (old < kUnitsPerToken) return false;
+  } while (!tokens_.compare_exchange_weak(old, old - kUnitsPerToken, std::memory_order_relaxed));
   return true;
 }
 
 double HedgeBudget::Balance() const {
-  absl::MutexLock lock(&mu_);
-  return static_cast<double>(tokens_) / kUnitsPerToken;
+  return static_cast<double>(tokens_.load(std::memory_order_relaxed)) / kUnitsPerToken;
 }
 
 // --- RetryThrottle ---
 
 RetryThrottle::RetryThrottle(double max_tokens, double token_ratio) {
-  absl::MutexLock lock(&mu_);
-  max_tokens_ = std::max<int64_t>(1, max_tokens > 0.0 ? ToUnits(max_tokens, kUnitsPerToken) : 0);
-  token_ratio_ = token_ratio > 0.0 ? ToUnits(token_ratio, kUnitsPerToken) : 0;
-  tokens_ = max_tokens_;
+  const int64_t max =
+      std::max<int64_t>(1, max_tokens > 0.0 ? ToUnits(max_tokens, kUnitsPerToken) : 0);
+  max_tokens_.store(max);
+  token_ratio_.store(token_ratio > 0.0 ? ToUnits(token_ratio, kUnitsPerToken) : 0);
+  tokens_.store(max);
 }
 
 void RetryThrottle::Reconfigure(double max_tokens, double token_ratio) {
-  absl::MutexLock lock(&mu_);
   const int64_t new_max =
       std::max<int64_t>(1, max_tokens > 0.0 ? ToUnits(max_tokens, kUnitsPerToken) : 0);
   // Same fill fraction, so a throttle that was tripping keeps tripping after SIGHUP.
-  const double fill = static_cast<double>(tokens_) / static_cast<double>(max_tokens_);
-  tokens_ = std::clamp<int64_t>(std::llround(fill * static_cast<double>(new_max)), 0, new_max);
-  max_tokens_ = new_max;
-  token_ratio_ = token_ratio > 0.0 ? ToUnits(token_ratio, kUnitsPerToken) : 0;
+  const double fill = static_cast<double>(tokens_.load()) / static_cast<double>(max_tokens_.load());
+  tokens_.store(std::clamp<int64_t>(std::llround(fill * static_cast<double>(new_max)), 0, new_max));
+  max_tokens_.store(new_max);
+  token_ratio_.store(token_ratio > 0.0 ? ToUnits(token_ratio, kUnitsPerToken) : 0);
 }
 
 void RetryThrottle::OnFailure() {
-  absl::MutexLock lock(&mu_);
-  tokens_ = std::max<int64_t>(0, tokens_ - kUnitsPerToken);
+  AddClamped(tokens_, -kUnitsPerToken, max_tokens_.load(std::memory_order_relaxed));
 }
 
 void RetryThrottle::OnSuccess() {
-  absl::MutexLock lock(&mu_);
-  tokens_ = std::min(tokens_ + token_ratio_, max_tokens_);
+  AddClamped(tokens_, token_ratio_.load(std::memory_order_relaxed),
+             max_tokens_.load(std::memory_order_relaxed));
 }
 
 bool RetryThrottle::AllowsExtraAttempts() const {
-  absl::MutexLock lock(&mu_);
-  return 2 * tokens_ > max_tokens_;  // tokens > max / 2, exactly
+  // tokens > max / 2, exactly
+  return 2 * tokens_.load(std::memory_order_relaxed) > max_tokens_.load(std::memory_order_relaxed);
 }
 
 double RetryThrottle::Tokens() const {
-  absl::MutexLock lock(&mu_);
-  return static_cast<double>(tokens_) / kUnitsPerToken;
+  return static_cast<double>(tokens_.load(std::memory_order_relaxed)) / kUnitsPerToken;
 }
 
 // --- Decisions ---

@@ -1,14 +1,13 @@
-// The hedging policy: side-effect-free decisions plus two small thread-safe counters
+// The hedging policy: side-effect-free decisions plus two small lock-free counters
 // (the extra-load budget and the outage throttle). The per-call state machine in
 // hedged_call.cc asks these and acts; nothing here touches gRPC calls or real time.
 #ifndef EDGEKIT_BROKER_HEDGING_POLICY_H_
 #define EDGEKIT_BROKER_HEDGING_POLICY_H_
 
+#include <atomic>
 #include <cstdint>
 #include <string_view>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "broker/settings.h"
 
@@ -39,12 +38,11 @@ class HedgeBudget {
   // Balances are whole millionths of a token: a double fed 0.1 ten times ends just
   // below 1.0, which would cost one hedge per refill cycle for ever.
   static constexpr int64_t kUnitsPerToken = 1'000'000;
-  void ConfigureLocked(double budget) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Configure(double budget);
 
-  mutable absl::Mutex mu_;
-  int64_t deposit_ ABSL_GUARDED_BY(mu_);     // units per primary; 0 = never hedge
-  int64_t max_tokens_ ABSL_GUARDED_BY(mu_);  // units
-  int64_t tokens_ ABSL_GUARDED_BY(mu_);      // units, in [0, max_tokens_]
+  std::atomic<int64_t> deposit_{0};     // units per primary; 0 = never hedge
+  std::atomic<int64_t> max_tokens_{0};  // units
+  std::atomic<int64_t> tokens_{0};      // units, in [0, max_tokens_]
 };
 
 // Outage throttling after gRFC A6 retryThrottling: starts at max_tokens; a failed
@@ -66,10 +64,9 @@ class RetryThrottle {
   // arithmetic, so "tokens > max / 2" does not flicker on rounding.
   static constexpr int64_t kUnitsPerToken = 1'000'000;
 
-  mutable absl::Mutex mu_;
-  int64_t max_tokens_ ABSL_GUARDED_BY(mu_);   // units
-  int64_t token_ratio_ ABSL_GUARDED_BY(mu_);  // units given back per success
-  int64_t tokens_ ABSL_GUARDED_BY(mu_);       // units, in [0, max_tokens_]
+  std::atomic<int64_t> max_tokens_{1};   // units
+  std::atomic<int64_t> token_ratio_{0};  // units given back per success
+  std::atomic<int64_t> tokens_{0};       // units, in [0, max_tokens_]
 };
 
 // Why an extra attempt is or is not started.

@@ -3,6 +3,7 @@
 #include "broker/latency_window.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 
@@ -126,20 +127,29 @@ uint64_t LatencyWindow::Count(MonoTime now) const {
   return total_count_;
 }
 
-absl::Duration LatencyWindow::Quantile(double q, MonoTime now) const {
+namespace {
+
+// The rank Quantile looks for among `count` samples: ceil(q * count), in [1, count].
+uint64_t RankOf(double q, uint64_t count) {
   if (!(q >= 0.0)) q = 0.0;  // also catches NaN
   if (q > 1.0) q = 1.0;
+  const double target = q * static_cast<double>(count);
+  // The relative slack keeps a product that should be an integer but came out a few
+  // ulps above it (0.95 * n) from asking for one sample more.
+  const uint64_t rank = static_cast<uint64_t>(std::ceil(target * (1.0 - 1e-12)));
+  return std::clamp<uint64_t>(rank, 1, count);
+}
+
+}  // namespace
+
+absl::Duration LatencyWindow::Quantile(double q, MonoTime now) const {
   const int64_t epoch = EpochOf(now);
   int bucket = -1;
   {
     absl::MutexLock lock(&mu_);
     AdvanceLocked(epoch);
     if (total_count_ == 0) return absl::ZeroDuration();
-    const double target = q * static_cast<double>(total_count_);
-    // The relative slack keeps a product that should be an integer but came out a few
-    // ulps above it (0.95 * n) from asking for one sample more.
-    uint64_t rank = static_cast<uint64_t>(std::ceil(target * (1.0 - 1e-12)));
-    rank = std::clamp<uint64_t>(rank, 1, total_count_);
+    const uint64_t rank = RankOf(q, total_count_);
     uint64_t seen = 0;
     for (int o = 0; o < kOctaves && bucket < 0; ++o) {
       if (seen + octave_total_[o] < rank) {
@@ -157,6 +167,52 @@ absl::Duration LatencyWindow::Quantile(double q, MonoTime now) const {
   }
   // rank <= total_count_ guarantees a bucket was found.
   return BucketMidpoint(bucket);
+}
+
+uint64_t LatencyWindow::AddTotalsTo(MonoTime now, std::vector<uint64_t>* totals) const {
+  const int64_t epoch = EpochOf(now);
+  absl::MutexLock lock(&mu_);
+  AdvanceLocked(epoch);
+  if (total_count_ == 0) return 0;
+  for (int b = 0; b < kBuckets; ++b) (*totals)[b] += total_[b];
+  return total_count_;
+}
+
+absl::Duration LatencyWindow::QuantileOf(const std::vector<uint64_t>& totals, uint64_t count,
+                                         double q) {
+  if (count == 0) return absl::ZeroDuration();
+  const uint64_t rank = RankOf(q, count);
+  uint64_t seen = 0;
+  for (int b = 0; b < kBuckets; ++b) {
+    seen += totals[b];
+    if (seen >= rank) return BucketMidpoint(b);
+  }
+  return BucketMidpoint(kBuckets - 1);  // totals hold fewer than `count`: not for callers
+}
+
+ShardedLatencyWindow::ShardedLatencyWindow(absl::Duration window, int slots) {
+  for (auto& shard : shards_) shard = std::make_unique<LatencyWindow>(window, slots);
+}
+
+void ShardedLatencyWindow::Record(absl::Duration latency, MonoTime now) {
+  // Threads take shards round-robin as they first record: the broker's few workers each
+  // get their own.
+  static std::atomic<unsigned> next_shard{0};
+  thread_local const unsigned shard = next_shard.fetch_add(1, std::memory_order_relaxed) % kShards;
+  shards_[shard]->Record(latency, now);
+}
+
+uint64_t ShardedLatencyWindow::Count(MonoTime now) const {
+  uint64_t count = 0;
+  for (const auto& shard : shards_) count += shard->Count(now);
+  return count;
+}
+
+absl::Duration ShardedLatencyWindow::Quantile(double q, MonoTime now) const {
+  std::vector<uint64_t> totals(LatencyWindow::kBucketCount, 0);
+  uint64_t count = 0;
+  for (const auto& shard : shards_) count += shard->AddTotalsTo(now, &totals);
+  return LatencyWindow::QuantileOf(totals, count, q);
 }
 
 }  // namespace edgekit::broker

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -41,6 +42,14 @@ class LatencyWindow {
   // one sample is always counted, so q = 0 gives the smallest sample's bucket.
   absl::Duration Quantile(double q, MonoTime now) const;
 
+  // Adds the window's per-bucket counts at `now` to `totals` (kBuckets entries) and
+  // returns how many samples it holds: ShardedLatencyWindow merges its shards with it.
+  uint64_t AddTotalsTo(MonoTime now, std::vector<uint64_t>* totals) const;
+  // The q-quantile of merged `totals` holding `count` samples, as Quantile defines it.
+  static absl::Duration QuantileOf(const std::vector<uint64_t>& totals, uint64_t count, double q);
+
+  static constexpr int kBucketCount = 36 * 64;
+
  private:
   // Bucket layout: a value is measured in units of 1/64 us, so 1 us = 2^6 units and the
   // top of the range, 2^36 us (~68.7 s), is 2^42 units. Octave o holds [2^(o+6),
@@ -49,6 +58,7 @@ class LatencyWindow {
   static constexpr int kSubBuckets = 1 << kSubBucketBits;
   static constexpr int kOctaves = 36;
   static constexpr int kBuckets = kOctaves * kSubBuckets;
+  static_assert(kBuckets == kBucketCount);
 
   // One sub-window. Which epoch a slot holds is implied by head_epoch_: the live epochs
   // are (head_epoch_ - slots, head_epoch_], epoch e lives in slot e mod slots, and a
@@ -79,6 +89,22 @@ class LatencyWindow {
   mutable std::vector<uint64_t> total_ ABSL_GUARDED_BY(mu_);         // kBuckets
   mutable std::vector<uint64_t> octave_total_ ABSL_GUARDED_BY(mu_);  // kOctaves
   mutable uint64_t total_count_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// The window every forwarded call records into, split into shards so that calls on
+// different threads do not meet on one mutex: a thread records into its own shard (by a
+// per-thread index), and the queries, which run every 100 ms on the tick, merge them.
+class ShardedLatencyWindow {
+ public:
+  explicit ShardedLatencyWindow(absl::Duration window, int slots = 6);
+
+  void Record(absl::Duration latency, MonoTime now);
+  uint64_t Count(MonoTime now) const;
+  absl::Duration Quantile(double q, MonoTime now) const;
+
+ private:
+  static constexpr int kShards = 4;
+  std::unique_ptr<LatencyWindow> shards_[kShards];  // separate allocations: no false sharing
 };
 
 }  // namespace edgekit::broker

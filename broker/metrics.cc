@@ -114,8 +114,9 @@ BrokerMetrics::BrokerMetrics() : registry_(std::make_shared<prometheus::Registry
   direct_responses_ = &prometheus::BuildCounter()
                            .Name("edgekit_broker_direct_responses_total")
                            .Help(
-                               "Calls answered by a direct-response rule, without an "
-                               "upstream call, by rule name (from the config).")
+                               "Calls a direct-response rule matched, by rule name (from "
+                               "the config) and mode: \"enforce\" answered without an "
+                               "upstream call, \"dry_run\" only counted and forwarded.")
                            .Register(*registry_);
   direct_response_rules = &prometheus::BuildGauge()
                                .Name("edgekit_broker_direct_response_rules")
@@ -159,10 +160,10 @@ BrokerMetrics::BrokerMetrics() : registry_(std::make_shared<prometheus::Registry
                       "Bytes the decision cache's entries are charged (max_bytes bounds it).");
 }
 
-prometheus::Counter& BrokerMetrics::DirectResponses(const std::string& rule) {
+prometheus::Counter& BrokerMetrics::DirectResponses(const std::string& rule, bool dry_run) {
   // Family::Add returns the existing child for labels it has (rules kept across reloads
   // keep counting); it locks the family, which only happens when a rule set is built.
-  return direct_responses_->Add({{"rule", rule}});
+  return direct_responses_->Add({{"rule", rule}, {"mode", dry_run ? "dry_run" : "enforce"}});
 }
 
 prometheus::Counter& BrokerMetrics::Requests(grpc::StatusCode code) {

@@ -27,9 +27,10 @@ class BrokerMetrics {
   // edgekit_broker_requests_total{code}: Check calls answered, by gRPC code name.
   prometheus::Counter& Requests(grpc::StatusCode code);
 
-  // edgekit_broker_direct_responses_total{rule}: calls a rule answered. Looked up when a
-  // rule set is built, never per call.
-  prometheus::Counter& DirectResponses(const std::string& rule);
+  // edgekit_broker_direct_responses_total{rule, mode}: calls a rule answered
+  // (mode="enforce") or matched in dry run (mode="dry_run"). Looked up when a rule set is
+  // built, never per call.
+  prometheus::Counter& DirectResponses(const std::string& rule, bool dry_run);
 
   prometheus::Histogram* request_duration;   // edgekit_broker_request_duration_seconds
   prometheus::Counter* primary_attempts;     // ..._upstream_attempts_total{attempt="primary"}

@@ -175,9 +175,12 @@ void UpstreamPool::Refresh(bool resolve) {
       next->push_back(it != existing.end() ? it->second : MakeEndpoint(address));
     }
     LogInfo(absl::StrCat("upstream: ", next->size(), " endpoint(s) for ", settings_.target));
-    absl::MutexLock lock(&mu_);
-    snapshot_ = next;
-    current = snapshot_;
+    {
+      absl::MutexLock lock(&mu_);
+      snapshot_ = next;
+    }
+    current = next;
+    if (on_change_) on_change_(std::move(next));
   }
   bool any_ready = false;
   for (const auto& e : *current) {

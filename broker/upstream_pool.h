@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -45,6 +46,12 @@ class UpstreamPool {
   static absl::StatusOr<std::unique_ptr<UpstreamPool>> Create(const UpstreamSettings& settings,
                                                               int max_message_bytes);
   ~UpstreamPool();
+
+  // Called (on the resolving thread) with the new endpoints each time they change. Set
+  // it before Start.
+  void OnEndpointsChanged(std::function<void(std::shared_ptr<const Snapshot>)> listener) {
+    on_change_ = std::move(listener);
+  }
 
   // Starts the background thread that re-resolves names and keeps channels connecting.
   void Start();
@@ -81,6 +88,7 @@ class UpstreamPool {
   std::shared_ptr<const Snapshot> snapshot_ ABSL_GUARDED_BY(mu_);
   std::atomic<bool> ready_{false};
   std::atomic<uint64_t> next_{0};
+  std::function<void(std::shared_ptr<const Snapshot>)> on_change_;
 
   std::mutex loop_mu_;
   std::condition_variable loop_cv_;

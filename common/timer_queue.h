@@ -14,27 +14,27 @@
 #include <memory>
 
 #include "absl/functional/any_invocable.h"
+#include "common/scheduler.h"
 
 namespace edgekit {
 
-class TimerQueue {
+class TimerQueue final : public Scheduler {
  public:
-  using TimePoint = std::chrono::steady_clock::time_point;
-  using TimerId = uint64_t;  // never 0
-
-  TimerQueue();   // starts the thread
-  ~TimerQueue();  // stops it; callbacks still pending are destroyed, not run
+  TimerQueue();            // starts the thread
+  ~TimerQueue() override;  // stops it; callbacks still pending are destroyed, not run
   TimerQueue(const TimerQueue&) = delete;
   TimerQueue& operator=(const TimerQueue&) = delete;
 
   // Runs `fn` on the timer thread at or shortly after `when` (a deadline in the past runs
   // as soon as possible).
-  TimerId Schedule(TimePoint when, absl::AnyInvocable<void()> fn);
+  TimerId Schedule(TimePoint when, absl::AnyInvocable<void()> fn) override;
 
   // True if the timer was still pending: it will not run and `fn` has been destroyed
   // (outside the queue's lock, so fn's destructor may call back into the queue).
   // False if it already ran, is running now, or is unknown.
-  bool Cancel(TimerId id);
+  bool Cancel(TimerId id) override;
+
+  TimePoint Now() const override { return std::chrono::steady_clock::now(); }
 
  private:
   struct Impl;

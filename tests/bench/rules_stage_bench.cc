@@ -11,6 +11,7 @@
 #include <string>
 
 #include "benchmark/benchmark.h"
+#include "broker/call_config.h"
 #include "broker/config.h"
 #include "broker/direct_responses.h"
 #include "broker/metrics.h"
@@ -19,8 +20,17 @@
 namespace {
 
 using edgekit::broker::BrokerMetrics;
+using edgekit::broker::CallConfig;
+using edgekit::broker::CallConfigHolder;
 using edgekit::broker::DirectResponses;
-using edgekit::broker::DirectResponseStage;
+
+// What a call reads: the rules through its CallConfig snapshot.
+CallConfigHolder Holder(const edgekit::broker::DirectResponseSettings& settings,
+                        BrokerMetrics& metrics) {
+  CallConfig config;
+  config.direct_responses = std::make_shared<const DirectResponses>(settings, metrics);
+  return CallConfigHolder(std::move(config));
+}
 
 std::string g_config;  // rules.yaml
 
@@ -42,10 +52,10 @@ edgekit::broker::DirectResponseSettings LoadRules() {
 
 void BM_NoRules(benchmark::State& state) {
   BrokerMetrics metrics;
-  DirectResponseStage stage({}, metrics);
+  const CallConfigHolder config = Holder({}, metrics);
   const grpc::ByteBuffer request = Buffer(edgekit::bench::CheckRequestBytes(true));
   for (auto _ : state) {
-    auto current = stage.current();
+    auto current = config.Get()->direct_responses;
     bool forwarded = !current->active() ||
                      current->Decide(request).kind == DirectResponses::Decision::Kind::kForward;
     benchmark::DoNotOptimize(forwarded);
@@ -55,14 +65,14 @@ void BM_NoRules(benchmark::State& state) {
 void Decide(benchmark::State& state, const std::string& request_bytes,
             DirectResponses::Decision::Kind want) {
   BrokerMetrics metrics;
-  DirectResponseStage stage(LoadRules(), metrics);
+  const CallConfigHolder config = Holder(LoadRules(), metrics);
   const grpc::ByteBuffer request = Buffer(request_bytes);
-  if (stage.current()->Decide(request).kind != want) {
+  if (config.Get()->direct_responses->Decide(request).kind != want) {
     state.SkipWithError("the request was not decided as the benchmark expects");
     return;
   }
   for (auto _ : state) {
-    auto current = stage.current();
+    auto current = config.Get()->direct_responses;
     auto decision = current->Decide(request);
     benchmark::DoNotOptimize(decision);
   }

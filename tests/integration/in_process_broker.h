@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "broker/broker_server.h"
 #include "examples/fake-authz/fake_authz_service.h"
@@ -71,6 +72,9 @@ inline broker::BrokerSettings TestSettings(
 class Broker {
  public:
   explicit Broker(const broker::BrokerSettings& settings) {
+    // Every absl::Mutex acquisition is checked for lock-order cycles, and a cycle aborts
+    // the test (the broker binary turns this off outside sanitizer builds: it costs CPU).
+    absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kAbort);
     auto server = broker::BrokerServer::Start(settings);
     EXPECT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);

@@ -267,8 +267,8 @@ TEST(DirectResponsesTest, MatchingRuleAnswersWithItsDenial) {
   EXPECT_EQ(denied.headers(1).header().key(), "x-reason");
   EXPECT_EQ(denied.headers(1).header().value(), "blocklist");
 
-  EXPECT_EQ(metrics.DirectResponses("blocked").Value(), 1);
-  EXPECT_EQ(metrics.DirectResponses("teapot").Value(), 0);
+  EXPECT_EQ(metrics.DirectResponses("blocked", false).Value(), 1);
+  EXPECT_EQ(metrics.DirectResponses("teapot", false).Value(), 0);
 }
 
 TEST(DirectResponsesTest, StatusOutsideTheEnvoyEnumSurvives) {
@@ -288,8 +288,8 @@ TEST(DirectResponsesTest, StatusOutsideTheEnvoyEnumSurvives) {
     EXPECT_EQ(response.denied_response().body(), "");
     EXPECT_EQ(response.denied_response().headers_size(), 0);
   }
-  EXPECT_EQ(metrics.DirectResponses("teapot").Value(), 3);
-  EXPECT_EQ(metrics.DirectResponses("blocked").Value(), 0);
+  EXPECT_EQ(metrics.DirectResponses("teapot", false).Value(), 3);
+  EXPECT_EQ(metrics.DirectResponses("blocked", false).Value(), 0);
 }
 
 TEST(DirectResponsesTest, RequestSplitOverSlices) {
@@ -306,7 +306,7 @@ TEST(DirectResponsesTest, RequestSplitOverSlices) {
   ASSERT_EQ(decision.kind, Kind::kAnswer);
   EXPECT_EQ(static_cast<int>(ParseResponse(decision.response).denied_response().status().code()),
             403);
-  EXPECT_EQ(metrics.DirectResponses("blocked").Value(), 1);
+  EXPECT_EQ(metrics.DirectResponses("blocked", false).Value(), 1);
 }
 
 TEST(DirectResponsesTest, NoMatchIsForwarded) {
@@ -328,8 +328,69 @@ TEST(DirectResponsesTest, NoMatchIsForwarded) {
   EXPECT_EQ(other.Decide(Buffer(request.SerializeAsString())).kind, Kind::kForward);
   // An empty message is a valid CheckRequest that no rule answers.
   EXPECT_EQ(other.Decide(Buffer("")).kind, Kind::kForward);
-  EXPECT_EQ(metrics.DirectResponses("blocked").Value(), 0);
-  EXPECT_EQ(metrics.DirectResponses("teapot").Value(), 0);
+  EXPECT_EQ(metrics.DirectResponses("blocked", false).Value(), 0);
+  EXPECT_EQ(metrics.DirectResponses("teapot", false).Value(), 0);
+}
+
+// The same rules with `blocked` in dry run (per rule, or the whole section): it is
+// counted under mode="dry_run", and matching goes on past it.
+std::shared_ptr<const rules::RuleSet> DryRunRules(bool whole_section) {
+  v1::DirectResponses config;
+  EXPECT_TRUE(YamlTextToProto(kRules, &config, "test.yaml").ok());
+  rules::RuleSet::Options options;
+  if (whole_section) {
+    options.dry_run = true;
+  } else {
+    config.mutable_rules(0)->set_dry_run(true);
+  }
+  auto set = rules::RuleSet::Compile(config.rules(), config.hosts(), "direct_responses", options);
+  EXPECT_TRUE(set.ok()) << set.status();
+  return set.ok() ? *set : nullptr;
+}
+
+TEST(DirectResponsesTest, DryRunRuleIsCountedAndMatchingGoesOn) {
+  BrokerMetrics metrics;
+  DirectResponseSettings settings;
+  settings.rules = DryRunRules(/*whole_section=*/false);
+  settings.num_trusted_proxies = 1;  // the client is 203.0.113.5: `blocked` matches
+  const DirectResponses stage(settings, metrics);
+
+  // Only `blocked` matches: counted in dry run, forwarded.
+  EXPECT_EQ(stage.Decide(Buffer(MakeRequest().SerializeAsString())).kind, Kind::kForward);
+  EXPECT_EQ(metrics.DirectResponses("blocked", true).Value(), 1);
+  EXPECT_EQ(metrics.DirectResponses("blocked", false).Value(), 0);
+
+  // `blocked` (dry run) and then `teapot` (enforced) match: teapot answers, both count.
+  CheckRequest tea = MakeRequest();
+  tea.mutable_attributes()->mutable_request()->mutable_http()->set_path("/v1/tea");
+  const DirectResponses::Decision decision = stage.Decide(Buffer(tea.SerializeAsString()));
+  ASSERT_EQ(decision.kind, Kind::kAnswer);
+  EXPECT_EQ(static_cast<int>(ParseResponse(decision.response).denied_response().status().code()),
+            418);
+  EXPECT_EQ(metrics.DirectResponses("blocked", true).Value(), 2);
+  EXPECT_EQ(metrics.DirectResponses("teapot", false).Value(), 1);
+  EXPECT_EQ(metrics.DirectResponses("teapot", true).Value(), 0);
+}
+
+TEST(DirectResponsesTest, DryRunSectionAnswersNothing) {
+  BrokerMetrics metrics;
+  DirectResponseSettings settings;
+  settings.rules = DryRunRules(/*whole_section=*/true);
+  settings.num_trusted_proxies = 1;
+  const DirectResponses stage(settings, metrics);
+  CheckRequest tea = MakeRequest();
+  tea.mutable_attributes()->mutable_request()->mutable_http()->set_path("/v1/tea");
+  EXPECT_EQ(stage.Decide(Buffer(tea.SerializeAsString())).kind, Kind::kForward);
+  EXPECT_EQ(metrics.DirectResponses("blocked", true).Value(), 1);
+  EXPECT_EQ(metrics.DirectResponses("teapot", true).Value(), 1);
+  EXPECT_EQ(metrics.DirectResponses("blocked", false).Value(), 0);
+  EXPECT_EQ(metrics.DirectResponses("teapot", false).Value(), 0);
+  // On a rules-only broker a dry-run match is allowed like any request no rule answers.
+  settings.rules_only = true;
+  const DirectResponses rules_only(settings, metrics);
+  const DirectResponses::Decision decision = rules_only.Decide(Buffer(tea.SerializeAsString()));
+  ASSERT_EQ(decision.kind, Kind::kAnswer);
+  EXPECT_EQ(ParseResponse(decision.response).status().code(), 0);
 }
 
 TEST(DirectResponsesTest, GarbageIsMalformed) {
@@ -372,7 +433,7 @@ TEST(DirectResponsesTest, RulesOnlyAllowsWhatNoRuleAnswers) {
   const DirectResponses::Decision denied = stage.Decide(Buffer(tea.SerializeAsString()));
   ASSERT_EQ(denied.kind, Kind::kAnswer);
   EXPECT_EQ(ParseResponse(denied.response).status().code(), 7);
-  EXPECT_EQ(metrics.DirectResponses("teapot").Value(), 1);
+  EXPECT_EQ(metrics.DirectResponses("teapot", false).Value(), 1);
 }
 
 TEST(DirectResponsesTest, NoRules) {
@@ -408,7 +469,7 @@ TEST(DirectResponsesTest, CountersAreSharedAcrossRebuilds) {
   settings.rules = Rules(kRules);
   const DirectResponses second(settings, metrics);
   EXPECT_EQ(second.Decide(Buffer(bytes)).kind, Kind::kAnswer);
-  EXPECT_EQ(metrics.DirectResponses("teapot").Value(), 2);
+  EXPECT_EQ(metrics.DirectResponses("teapot", false).Value(), 2);
 }
 
 }  // namespace

@@ -251,6 +251,39 @@ rules:
   EXPECT_EQ(set->Match(FakeRequest().Path("/healthz")), 1);
   EXPECT_EQ(set->Match(FakeRequest().Path("/x")), 2);
   EXPECT_EQ(set->Match(FakeRequest().Path("x")), -1);  // no rule holds
+  // Matching resumes after a rule (how a dry-run rule is passed over).
+  EXPECT_EQ(set->Match(FakeRequest().Path("/healthz").ClientIp("198.51.100.1"), 1), 1);
+  EXPECT_EQ(set->Match(FakeRequest().Path("/healthz").ClientIp("198.51.100.1"), 2), 2);
+  EXPECT_EQ(set->Match(FakeRequest().Path("/healthz"), 3), -1);
+  EXPECT_EQ(set->Match(FakeRequest().Path("/healthz"), 99), -1);
+}
+
+TEST(RuleSetTest, DryRunKeepsTheFlagAndACatchAllInDryRunHidesNothing) {
+  std::shared_ptr<const RuleSet> set = MustCompile(R"(
+rules:
+  - name: everything
+    dry_run: true
+    respond: {status: 403}
+  - name: health
+    when: {path: {exact: /healthz}}
+    respond: {status: 200}
+)");
+  ASSERT_NE(set, nullptr);
+  EXPECT_TRUE(set->rules()[0].dry_run);
+  EXPECT_FALSE(set->rules()[1].dry_run);
+  EXPECT_EQ(set->Match(FakeRequest().Path("/healthz")), 0);
+  EXPECT_EQ(set->Match(FakeRequest().Path("/healthz"), 1), 1);
+
+  // The whole section in dry run: every rule is, whatever its own setting.
+  RuleSet::Options options;
+  options.dry_run = true;
+  const DirectResponses config = Parse(
+      "rules: [{name: a, respond: {status: 403}}, {name: b, when: {method: GET}, respond: "
+      "{status: 403}}]");
+  auto all = RuleSet::Compile(config.rules(), config.hosts(), "direct_responses", options);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_TRUE((*all)->rules()[0].dry_run);
+  EXPECT_TRUE((*all)->rules()[1].dry_run);
 }
 
 TEST(RuleSetTest, RuleWithoutWhenMatchesEverything) {
