@@ -106,7 +106,7 @@ absl::Status RunTest(const TestOptions& options) {
       if (!e.ok()) {
         result.error = absl::StrCat("cannot explain this request: ", e.status().message());
       } else {
-        result.mismatches = explain::CompareExpectation(c.expect(), *e);
+        result.mismatches = explain::CompareExpectation(c.expect(), *e, &*model);
         result.trace = explain::FormatExplanationText(*e);
       }
       if (result.passed()) {
@@ -194,6 +194,8 @@ Command AddTestCommand(CLI::App& app) {
       "      grpc_method: helloworld.Greeter/SayHello\n"
       "      auth: called                   # or excluded\n"
       "      gzip: true\n"
+      "      dry_run: [legacy-app]          # rules that must match in dry run (counted,\n"
+      "                                     # not answered); \"<team>.<name>\" for a team's\n"
       "`direct` is an answer the gateway gives itself: a direct-response rule (broker, Wasm,\n"
       "route) or its own 404 (no route) / 400 (transcoder). Exit codes: 0 every case holds,\n"
       "1 a case fails or a file is invalid, 2 usage, 3 I/O.");

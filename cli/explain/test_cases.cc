@@ -35,7 +35,7 @@ absl::Status WithIndex(const absl::Status& status, int index) {
 
 bool ExpectsSomething(const Expectation& e) {
   return e.has_direct() || e.has_route() || e.has_grpc_method() ||
-         e.auth() != Expectation::AUTH_UNSPECIFIED || e.has_gzip();
+         e.auth() != Expectation::AUTH_UNSPECIFIED || e.has_gzip() || e.dry_run_size() > 0;
 }
 
 std::string Q(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
@@ -55,6 +55,34 @@ std::string ActualAnswer(const Explanation& a) {
     absl::StrAppend(&out, "; rule ", Q(d.rule), " matched in dry run (counted, not answered)");
   }
   return out;
+}
+
+// The dry-run matches as a mismatch reports them: "none" or "\"a\", \"b\"".
+std::string DryRunMatches(const Explanation& a) {
+  if (a.dry_run.empty()) return "none";
+  std::vector<std::string> names;
+  for (const Explanation::DryRun& d : a.dry_run) names.push_back(Q(d.rule));
+  return absl::StrJoin(names, ", ");
+}
+
+// Why `name` cannot match in dry run on this gateway, from the broker's rules (dry run is
+// the broker's alone): no such rule, or one that answers. "" when it is a rule in dry run
+// or there is no model to ask.
+std::string WhyNoDryRun(const GatewayModel* model, const std::string& name) {
+  if (model == nullptr) return "";
+  if (!model->broker.has_value() || model->broker->rules == nullptr ||
+      model->broker->rules->rules().empty()) {
+    return "the rendered config has no broker rules";
+  }
+  std::vector<std::string> in_dry_run;
+  for (const rules::RuleSet::Rule& rule : model->broker->rules->rules()) {
+    if (rule.name == name) return rule.dry_run ? "" : "the rule is not in dry run: it answers";
+    if (rule.dry_run) in_dry_run.push_back(Q(rule.name));
+  }
+  return absl::StrCat("the broker has no rule ", Q(name), "; ",
+                      in_dry_run.empty()
+                          ? "no rule is in dry run"
+                          : absl::StrCat("rules in dry run: ", absl::StrJoin(in_dry_run, ", ")));
 }
 
 std::string XmlEscape(absl::string_view raw) {
@@ -116,7 +144,17 @@ absl::StatusOr<CaseFile> LoadCaseFile(const std::string& path) {
     }
     if (!ExpectsSomething(c.expect())) {
       return CaseError(path, node["expect"] ? node["expect"] : node, i, "expect",
-                       "give at least one of direct, route, grpc_method, auth, gzip");
+                       "give at least one of direct, route, grpc_method, auth, gzip, dry_run");
+    }
+    const YAML::Node dry_run = At(node, {"expect", "dry_run"});
+    for (int j = 0; j < c.expect().dry_run_size(); ++j) {
+      if (c.expect().dry_run(j).empty()) {
+        const YAML::Node& list = dry_run;  // const: a lookup, not an insertion
+        return CaseError(path, list.IsSequence() ? list[j] : list, i,
+                         absl::StrCat("expect.dry_run[", j, "]"),
+                         "empty (a rule's name as explain gives it, \"<team>.<name>\" for a "
+                         "team's)");
+      }
     }
     if (c.expect().has_direct() && !c.expect().direct().has_status()) {
       return CaseError(path, At(node, {"expect", "direct"}), i, "expect.direct.status", "required");
@@ -149,7 +187,8 @@ HttpRequest ToHttpRequest(const cases::v1::CaseRequest& request) {
   return r;
 }
 
-std::vector<std::string> CompareExpectation(const Expectation& expect, const Explanation& a) {
+std::vector<std::string> CompareExpectation(const Expectation& expect, const Explanation& a,
+                                            const GatewayModel* model) {
   std::vector<std::string> out;
   if (expect.auth() != Expectation::AUTH_UNSPECIFIED) {
     const std::string want = expect.auth() == Expectation::CALLED ? "called" : "excluded";
@@ -217,6 +256,15 @@ std::vector<std::string> CompareExpectation(const Expectation& expect, const Exp
   if (expect.has_gzip() && expect.gzip() != a.gzip) {
     out.push_back(absl::StrCat("gzip: expected ", expect.gzip() ? "true" : "false", ", got ",
                                a.gzip ? "true" : "false"));
+  }
+  for (const std::string& want : expect.dry_run()) {
+    bool matched = false;
+    for (const Explanation::DryRun& d : a.dry_run) matched = matched || d.rule == want;
+    if (matched) continue;
+    const std::string why = WhyNoDryRun(model, want);
+    out.push_back(absl::StrCat("dry_run: expected dry run match ", Q(want),
+                               ", got dry-run matches: ", DryRunMatches(a),
+                               why.empty() ? "" : absl::StrCat(" (", why, ")")));
   }
   return out;
 }

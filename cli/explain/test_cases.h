@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "cli/explain/explainer.h"
+#include "cli/explain/gateway_model.h"
 #include "cli/explain/request.h"
 #include "edgekit/cases/v1/cases.pb.h"
 
@@ -21,16 +22,19 @@ struct CaseFile {
 
 // Reads a case file: a YAML list of TestCase. InvalidArgument "<path>:<line>:<col>:
 // [i].<key>: <problem>" for an unknown key, a missing name / request.host /
-// expect, a duplicate name, an expect with nothing in it, a direct without a status or
-// a route without a destination; NotFound etc. for I/O.
+// expect, a duplicate name, an expect with nothing in it, a direct without a status,
+// a route without a destination or an empty dry_run name; NotFound etc. for I/O.
 absl::StatusOr<CaseFile> LoadCaseFile(const std::string& path);
 
 HttpRequest ToHttpRequest(const cases::v1::CaseRequest& request);
 
 // What does not hold: one line per mismatch, "route.destination: expected
-// \"a.svc:80\", got \"b.svc:80\"" (empty when the case passes).
+// \"a.svc:80\", got \"b.svc:80\"" (empty when the case passes). `model`, the gateway
+// explained (optional), lets a dry_run mismatch say when the rule named does not exist
+// or is not in dry run.
 std::vector<std::string> CompareExpectation(const cases::v1::Expectation& expect,
-                                            const Explanation& actual);
+                                            const Explanation& actual,
+                                            const GatewayModel* model = nullptr);
 
 struct CaseResult {
   std::string file;

@@ -4,7 +4,8 @@
 // treats a dry-run rule as answering nothing when judging the rules after it, and keeps a
 // team's dry_run through composition; `edgekit explain` shows a dry-run match as counted,
 // not answered, and goes on to the later rules, auth and routes; `edgekit test` never
-// takes a dry-run match for an answer.
+// takes a dry-run match for an answer, and checks expect.dry_run (the rules that must
+// match in dry run), saying when a rule named does not exist or is not in dry run.
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -315,6 +316,24 @@ TEST_F(DryRunTeamsTest, ExplainJsonNamesTheDryRunRuleAndItsTeam) {
       0);
 }
 
+TEST_F(DryRunTeamsTest, ExpectDryRunNamesATeamsRuleAsExplainDoes) {
+  Write("cases.yaml",
+        "- name: a bot is counted by web's rule\n"
+        "  request: {host: shop.example.com, path: /catalog/x, headers: {user-agent: bot/1}}\n"
+        "  expect: {dry_run: [web.no-bots], route: {destination: catalog.web.svc.cluster.local}}\n"
+        "- name: without the team's prefix\n"
+        "  request: {host: shop.example.com, path: /catalog/x, headers: {user-agent: bot/1}}\n"
+        "  expect: {dry_run: [no-bots]}\n");
+  const CommandResult t = RunCommand(
+      {EDGEKIT_CLI_BINARY, "test", "-f", "platform.yaml", "cases.yaml"}, "/dev/null", dir_);
+  EXPECT_EQ(t.exit_code, 1) << t.out << t.err;
+  EXPECT_THAT(t.out, HasSubstr("PASS  cases.yaml:1: a bot is counted by web's rule"));
+  EXPECT_THAT(t.out, HasSubstr("FAIL  cases.yaml:4: without the team's prefix\n"
+                               "      dry_run: expected dry run match \"no-bots\", got dry-run "
+                               "matches: \"web.no-bots\" (the broker has no rule \"no-bots\"; "
+                               "rules in dry run: \"web.no-bots\")\n"));
+}
+
 // ---- explain and test on one edge.yaml ----
 
 TEST(DryRunExplainTest, ADryRunMatchIsCountedAndTheWalkGoesOn) {
@@ -382,6 +401,83 @@ TEST(DryRunExplainTest, TestNeverTakesADryRunMatchForAnAnswer) {
                                "shop.default.svc.cluster.local by \"default\"; rule \"no-bots\" "
                                "matched in dry run (counted, not answered)"));
   EXPECT_THAT(t.out, HasSubstr("2 cases, 1 failed"));
+}
+
+TEST(DryRunExplainTest, ExpectDryRunPassesOnAMatchAndOtherwiseSaysWhatMatched) {
+  std::string path;
+  const Rendered r = Render(Edge("", "dry_run: true, ", kExtAuthz + std::string(kRoutes)), &path);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string cases = MakeTempDir() + "/cases.yaml";
+  const std::string bot =
+      "  request: {host: shop.example.com, headers: {x-api-key: k, user-agent: "
+      "bot/2}}\n";
+  const std::string human = "  request: {host: shop.example.com, headers: {x-api-key: k}}\n";
+  WriteStringToFile(cases, "- name: a bot is counted\n" + bot +
+                               "  expect: {dry_run: [no-bots]}\n"
+                               "- name: counted and then routed\n" +
+                               bot +
+                               "  expect:\n"
+                               "    dry_run: [no-bots]\n"
+                               "    route: {destination: shop.default.svc.cluster.local:8080}\n"
+                               "- name: a human is not counted\n" +
+                               human +
+                               "  expect: {dry_run: [no-bots]}\n"
+                               "- name: no such rule\n" +
+                               bot +
+                               "  expect: {dry_run: [no-bot]}\n"
+                               "- name: an enforced rule is never a dry-run match\n"
+                               "  request: {host: shop.example.com}\n"
+                               "  expect: {dry_run: [need-key]}\n");
+  const CommandResult t = RunEdgekit({"test", "-f", path, cases});
+  EXPECT_EQ(t.exit_code, 1) << t.out << t.err;
+  EXPECT_THAT(t.out, HasSubstr("PASS  " + cases + ":1: a bot is counted\n"));
+  EXPECT_THAT(t.out, HasSubstr("PASS  " + cases + ":4: counted and then routed\n"));
+  EXPECT_THAT(t.out, HasSubstr("FAIL  " + cases +
+                               ":9: a human is not counted\n"
+                               "      dry_run: expected dry run match \"no-bots\", got dry-run "
+                               "matches: none\n"
+                               "      explain:\n"));
+  EXPECT_THAT(t.out, HasSubstr("FAIL  " + cases +
+                               ":12: no such rule\n"
+                               "      dry_run: expected dry run match \"no-bot\", got dry-run "
+                               "matches: \"no-bots\" (the broker has no rule \"no-bot\"; rules "
+                               "in dry run: \"no-bots\")\n"));
+  EXPECT_THAT(t.out, HasSubstr("FAIL  " + cases +
+                               ":15: an enforced rule is never a dry-run match\n"
+                               "      dry_run: expected dry run match \"need-key\", got dry-run "
+                               "matches: none (the rule is not in dry run: it answers)\n"));
+  EXPECT_THAT(t.out, HasSubstr("5 cases, 3 failed"));
+
+  // Without broker rules at all, the mismatch says so.
+  std::string no_rules;
+  ASSERT_EQ(
+      Render(kExtAuthz + std::string(kRoutes) + "gateway: {hosts: [shop.example.com]}\n", &no_rules)
+          .exit_code,
+      0);
+  const CommandResult none = RunEdgekit({"test", "-f", no_rules, cases});
+  EXPECT_THAT(none.out, HasSubstr("dry_run: expected dry run match \"no-bots\", got dry-run "
+                                  "matches: none (the rendered config has no broker rules)\n"));
+}
+
+TEST(DryRunExplainTest, AnEmptyOrBlankExpectDryRunIsAnInvalidCaseFile) {
+  std::string path;
+  ASSERT_EQ(Render(Edge("", "dry_run: true, ", kExtAuthz + std::string(kRoutes)), &path).exit_code,
+            0);
+  const std::string cases = MakeTempDir() + "/cases.yaml";
+  WriteStringToFile(cases,
+                    "- name: a\n  request: {host: shop.example.com}\n  expect: {dry_run: []}\n");
+  CommandResult t = RunEdgekit({"test", "-f", path, cases});
+  EXPECT_EQ(t.exit_code, 1);
+  EXPECT_THAT(t.err, HasSubstr("[0].expect: give at least one of direct, route, grpc_method, "
+                               "auth, gzip, dry_run"));
+  WriteStringToFile(cases,
+                    "- name: a\n  request: {host: shop.example.com}\n  expect: {dry_run: [no-bots, "
+                    "\"\"]}\n");
+  t = RunEdgekit({"test", "-f", path, cases});
+  EXPECT_EQ(t.exit_code, 1);
+  EXPECT_THAT(t.err, HasSubstr(":3:31: [0].expect.dry_run[1]: empty (a rule's name as explain "
+                               "gives it, \"<team>.<name>\" for a team's)"));
+  EXPECT_THAT(t.out, Not(HasSubstr("PASS")));
 }
 
 }  // namespace

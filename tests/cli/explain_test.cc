@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli_test_util.h"
+#include "edgekit/cases/v1/cases.pb.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -79,6 +80,8 @@ void Mutate(YAML::Node expect, const std::string& kind) {
     expect["auth"] = expect["auth"].as<std::string>() == "called" ? "excluded" : "called";
   } else if (kind == "gzip" && expect["gzip"]) {
     expect["gzip"] = !expect["gzip"].as<bool>();
+  } else if (kind == "dry_run" && expect["dry_run"]) {
+    expect["dry_run"].push_back("never.in-dry-run");  // the listed ones still match
   } else if (expect["direct"]) {  // the case does not expect `kind`: break what it has
     expect["direct"]["status"] = 599;
   } else if (expect["route"]) {
@@ -94,7 +97,7 @@ TEST(ExplainTest, EveryMutatedExpectationFailsWithExpectedAndActual) {
   for (const ExampleCases& e : Examples()) {
     for (const std::string& file : CaseFilesOf(e)) {
       for (const std::string kind :
-           {"direct.status", "route.destination", "grpc_method", "auth", "gzip"}) {
+           {"direct.status", "route.destination", "grpc_method", "auth", "gzip", "dry_run"}) {
         YAML::Node cases = YAML::LoadFile(file);
         const size_t n = cases.size();
         for (auto c : cases) Mutate(c["expect"], kind);
@@ -269,7 +272,13 @@ TEST(ExplainTest, ExitCodesAndUsage) {
   CommandResult help = RunEdgekit({"test", "--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("expect:"), std::string::npos) << "--help shows the case schema";
-  EXPECT_NE(help.out.find("grpc_method:"), std::string::npos) << help.out;
+  // The schema in --help is hand-written: it must name every field of cases.proto's
+  // Expectation.
+  const google::protobuf::Descriptor* expect = cases::v1::Expectation::descriptor();
+  for (int i = 0; i < expect->field_count(); ++i) {
+    const std::string field = "      " + std::string(expect->field(i)->name()) + ":";
+    EXPECT_NE(help.out.find(field), std::string::npos) << field << "\n" << help.out;
+  }
 }
 
 TEST(ExplainTest, JUnitReportNamesFailuresWithTheirTrace) {
