@@ -22,7 +22,8 @@ constexpr auto kTickInterval = std::chrono::milliseconds(100);
 BrokerServer::BrokerServer(const BrokerSettings& settings)
     : settings_(settings), cache_secret_(cache::RandomSecret()) {}
 
-absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerSettings& settings) {
+absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerSettings& settings,
+                                                                  Scheduler* scheduler) {
   std::unique_ptr<BrokerServer> self(new BrokerServer(settings));
   self->metrics_ = std::make_unique<BrokerMetrics>();
   if (!settings.direct_responses.rules_only) {
@@ -31,7 +32,10 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerSe
     self->pool_ = *std::move(pool);
   }
   self->hedging_ = std::make_unique<HedgingController>(settings.hedging);
-  self->timers_ = std::make_unique<TimerQueue>();
+  if (scheduler == nullptr) {
+    self->timers_ = std::make_unique<TimerQueue>();
+    scheduler = self->timers_.get();
+  }
 
   CallConfig initial;
   initial.direct_responses = self->MakeDirectResponses(settings.direct_responses);
@@ -58,7 +62,7 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerSe
   env.forwarder = self->forwarder_.get();
   env.config = self->config_.get();
   env.metrics = self->metrics_.get();
-  env.scheduler = self->timers_.get();
+  env.scheduler = scheduler;
   env.default_deadline = settings.upstream.default_deadline;
   env.ready = &self->ready_;
 
@@ -115,7 +119,7 @@ BrokerServer::~BrokerServer() { Shutdown(); }
 
 void BrokerServer::Tick() {
   if (stopped_.load()) return;
-  hedging_->Recompute(std::chrono::steady_clock::now());
+  hedging_->Recompute(env_.scheduler->Now());
   metrics_->hedge_delay->Set(absl::ToDoubleSeconds(hedging_->delay()));
   // A rules-only broker has no upstream to wait for.
   const bool upstream_ready = pool_ == nullptr || pool_->ready();
@@ -135,7 +139,7 @@ void BrokerServer::Tick() {
     last_ready_ = ready;
   }
   // env_.scheduler, not timers_: Shutdown resets timers_ while this may be running.
-  env_.scheduler->Schedule(std::chrono::steady_clock::now() + kTickInterval, [this] { Tick(); });
+  env_.scheduler->Schedule(env_.scheduler->Now() + kTickInterval, [this] { Tick(); });
 }
 
 std::shared_ptr<const DirectResponses> BrokerServer::MakeDirectResponses(
@@ -150,7 +154,7 @@ std::shared_ptr<const DirectResponses> BrokerServer::MakeDirectResponses(
 }
 
 void BrokerServer::ApplyHedgingSettings(const HedgingSettings& settings) {
-  hedging_->Reconfigure(settings);
+  hedging_->Reconfigure(settings, env_.scheduler->Now());
   config_->Update([&](CallConfig& next) {
     next.hedging = hedging_->active();
     next.latency = hedging_->window();

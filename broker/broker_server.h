@@ -35,7 +35,10 @@ class BrokerServer {
  public:
   // Binds both listeners and starts serving. Errors: the PEM files, a port that cannot
   // be bound (named in the message).
-  static absl::StatusOr<std::unique_ptr<BrokerServer>> Start(const BrokerSettings& settings);
+  // `scheduler` (tests: a manual clock) is the time every call and the tick read; null:
+  // the broker's own TimerQueue. It must outlive the server.
+  static absl::StatusOr<std::unique_ptr<BrokerServer>> Start(const BrokerSettings& settings,
+                                                             Scheduler* scheduler = nullptr);
   ~BrokerServer();  // Shutdown() if not done yet
 
   int port() const { return port_; }
@@ -77,7 +80,7 @@ class BrokerServer {
   std::unique_ptr<CallConfigHolder> config_;
   std::unique_ptr<CheckPipeline> pipeline_;
   std::unique_ptr<HedgedForwarder> forwarder_;  // null on a rules-only broker
-  std::unique_ptr<TimerQueue> timers_;
+  std::unique_ptr<TimerQueue> timers_;          // null when Start was given a scheduler
   grpc::AsyncGenericService service_;
   CallEnvironment env_;
   std::unique_ptr<grpc::ServerCompletionQueue> queue_;

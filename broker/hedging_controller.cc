@@ -22,7 +22,7 @@ HedgingController::HedgingController(const HedgingSettings& settings)
       budget_(settings.budget),
       throttle_(settings.throttle_max_tokens, settings.throttle_token_ratio) {}
 
-void HedgingController::Reconfigure(const HedgingSettings& settings) {
+void HedgingController::Reconfigure(const HedgingSettings& settings, MonoTime now) {
   {
     absl::MutexLock lock(&mu_);
     if (settings.window != active_->settings.window) {
@@ -32,7 +32,7 @@ void HedgingController::Reconfigure(const HedgingSettings& settings) {
   }
   budget_.SetBudget(settings.budget);
   throttle_.Reconfigure(settings.throttle_max_tokens, settings.throttle_token_ratio);
-  Recompute(std::chrono::steady_clock::now());
+  Recompute(now);
 }
 
 std::shared_ptr<const ActiveHedging> HedgingController::active() const {

@@ -36,7 +36,7 @@ class HedgingController {
 
   // Applies new settings (SIGHUP). Calls in flight keep the settings they started with;
   // the window is kept unless its length changed.
-  void Reconfigure(const HedgingSettings& settings);
+  void Reconfigure(const HedgingSettings& settings, MonoTime now);
 
   // What the next CallConfig carries: the settings and the window calls record into.
   std::shared_ptr<const ActiveHedging> active() const;

@@ -31,6 +31,7 @@ using ::edgekit::testing::Broker;
 using ::edgekit::testing::Failing;
 using ::edgekit::testing::Fixed;
 using ::edgekit::testing::HttpCall;
+using ::edgekit::testing::ManualScheduler;
 using ::edgekit::testing::RawCheckResult;
 using ::edgekit::testing::StartUpstream;
 using ::edgekit::testing::TestSettings;
@@ -129,7 +130,8 @@ TEST(BrokerCache, EveryAnswerIsItsOwnTokensUnderConcurrency) {
 
 TEST(BrokerCache, UpstreamCallsAreDistinctKeysPerTtl) {
   auto upstream = StartIdentityUpstream(Fixed(absl::Milliseconds(1)));
-  Broker broker(CacheSettingsFor(*upstream, absl::Milliseconds(400)));
+  ManualScheduler clock;
+  Broker broker(CacheSettingsFor(*upstream, absl::Milliseconds(400)), &clock);
   ASSERT_TRUE(broker.WaitReady());
   constexpr int kTokens = 20;
   for (int round = 0; round < 3; ++round) {
@@ -139,7 +141,7 @@ TEST(BrokerCache, UpstreamCallsAreDistinctKeysPerTtl) {
     }
   }
   EXPECT_EQ(Received(*upstream), static_cast<uint64_t>(kTokens));  // one TTL: once each
-  std::this_thread::sleep_for(milliseconds(500));                  // every entry expired
+  clock.Advance(absl::Milliseconds(400));                          // every entry expired
   for (int n = 0; n < kTokens; ++n) broker.client().CheckRaw(Request(absl::StrCat("t", n)));
   EXPECT_EQ(Received(*upstream), static_cast<uint64_t>(2 * kTokens));
 }
@@ -269,28 +271,8 @@ TEST(BrokerCache, TheUpstreamCanForbidOrShortenCaching) {
   for (int i = 0; i < 2; ++i) broker.client().CheckRaw(Request("Bearer a"));
   EXPECT_EQ(Received(*upstream), 5u);
 
-  // "1": one second instead of the operator's 60.
-  LatencyModel short_ttl = Fixed(absl::Milliseconds(1));
-  short_ttl.trailing_metadata = {{"x-edgekit-cache-ttl", "1"}};
-  ASSERT_TRUE(upstream->SetLatencyModel(short_ttl).ok());
-  for (int i = 0; i < 3; ++i) broker.client().CheckRaw(Request("Bearer a"));
-  EXPECT_EQ(Received(*upstream), 6u);
-  std::this_thread::sleep_for(milliseconds(1100));
-  broker.client().CheckRaw(Request("Bearer a"));
-  EXPECT_EQ(Received(*upstream), 7u);
-
-  // A larger value than the operator's TTL does not raise it.
-  auto upstream2 = StartIdentityUpstream([] {
-    LatencyModel m = Fixed(absl::Milliseconds(1));
-    m.trailing_metadata = {{"x-edgekit-cache-ttl", "3600"}};
-    return m;
-  }());
-  Broker broker2(CacheSettingsFor(*upstream2, absl::Milliseconds(300)));
-  ASSERT_TRUE(broker2.WaitReady());
-  broker2.client().CheckRaw(Request("Bearer a"));
-  std::this_thread::sleep_for(milliseconds(400));
-  broker2.client().CheckRaw(Request("Bearer a"));
-  EXPECT_EQ(Received(*upstream2), 2u);
+  // A TTL the upstream lowers (or tries to raise) is timed on a manual clock in
+  // tests/broker/server_call_test.cc (TheUpstreamCanLowerTheTtlButNotRaiseIt).
 }
 
 TEST(BrokerCache, DenialsAreCachedOnlyWithDenyTtl) {
@@ -308,7 +290,8 @@ TEST(BrokerCache, DenialsAreCachedOnlyWithDenyTtl) {
   upstream->Stats(/*reset=*/true);
   BrokerSettings settings = CacheSettingsFor(*upstream, absl::Seconds(60));
   settings.cache.deny_ttl = absl::Milliseconds(300);
-  Broker broker(settings);
+  ManualScheduler clock;
+  Broker broker(settings, &clock);
   ASSERT_TRUE(broker.WaitReady());
   for (int i = 0; i < 3; ++i) {
     const RawCheckResult result = broker.client().CheckRaw(Request("Bearer a", false));
@@ -317,7 +300,7 @@ TEST(BrokerCache, DenialsAreCachedOnlyWithDenyTtl) {
   }
   EXPECT_EQ(Received(*upstream), 1u);
   // The denial's own TTL, not the allow's 60 s.
-  std::this_thread::sleep_for(milliseconds(400));
+  clock.Advance(absl::Milliseconds(300));
   broker.client().CheckRaw(Request("Bearer a", false));
   EXPECT_EQ(Received(*upstream), 2u);
 }
@@ -326,15 +309,15 @@ TEST(BrokerCache, StaleIfErrorServesOnlyWithinItsTtl) {
   auto upstream = StartIdentityUpstream(Fixed(absl::Milliseconds(1)));
   BrokerSettings settings = CacheSettingsFor(*upstream, absl::Milliseconds(300));
   settings.cache.stale_ttl = absl::Milliseconds(1000);
-  Broker broker(settings);
+  ManualScheduler clock;
+  Broker broker(settings, &clock);
   ASSERT_TRUE(broker.WaitReady());
-  const auto stored_at = std::chrono::steady_clock::now();
   const RawCheckResult fresh = broker.client().CheckRaw(Request("Bearer a"));
   ASSERT_TRUE(fresh.status.ok());
   ASSERT_TRUE(upstream->SetLatencyModel(Failing(grpc::StatusCode::UNAVAILABLE)).ok());
 
   // Expired, within stale_ttl, the upstream failing: the stored answer.
-  std::this_thread::sleep_until(stored_at + milliseconds(500));
+  clock.Advance(absl::Milliseconds(500));
   const RawCheckResult stale = broker.client().CheckRaw(Request("Bearer a"));
   ASSERT_TRUE(stale.status.ok()) << stale.status.error_message();
   EXPECT_EQ(stale.response.SerializeAsString(), fresh.response.SerializeAsString());
@@ -344,7 +327,7 @@ TEST(BrokerCache, StaleIfErrorServesOnlyWithinItsTtl) {
             grpc::StatusCode::UNAVAILABLE);
 
   // Past ttl + stale_ttl: the error.
-  std::this_thread::sleep_until(stored_at + milliseconds(1600));
+  clock.Advance(absl::Milliseconds(800));  // 1300 ms after storing: ttl + stale_ttl is 1300
   EXPECT_EQ(broker.client().CheckRaw(Request("Bearer a")).status.error_code(),
             grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(broker.Metric("edgekit_broker_cache_stale_served_total"), 1);
@@ -352,11 +335,12 @@ TEST(BrokerCache, StaleIfErrorServesOnlyWithinItsTtl) {
 
 TEST(BrokerCache, WithoutStaleTtlAnExpiredEntryIsNotServed) {
   auto upstream = StartIdentityUpstream(Fixed(absl::Milliseconds(1)));
-  Broker broker(CacheSettingsFor(*upstream, absl::Milliseconds(200)));
+  ManualScheduler clock;
+  Broker broker(CacheSettingsFor(*upstream, absl::Milliseconds(200)), &clock);
   ASSERT_TRUE(broker.WaitReady());
   ASSERT_TRUE(broker.client().CheckRaw(Request("Bearer a")).status.ok());
   ASSERT_TRUE(upstream->SetLatencyModel(Failing(grpc::StatusCode::UNAVAILABLE)).ok());
-  std::this_thread::sleep_for(milliseconds(300));
+  clock.Advance(absl::Milliseconds(200));
   EXPECT_EQ(broker.client().CheckRaw(Request("Bearer a")).status.error_code(),
             grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(broker.Metric("edgekit_broker_cache_stale_served_total"), 0);

@@ -18,6 +18,7 @@
 #include "examples/fake-authz/fake_authz_service.h"
 #include "gtest/gtest.h"
 #include "tests/integration/test_util.h"
+#include "tests/testing/manual_scheduler.h"
 
 namespace edgekit::testing {
 
@@ -71,11 +72,14 @@ inline broker::BrokerSettings TestSettings(
 
 class Broker {
  public:
-  explicit Broker(const broker::BrokerSettings& settings) {
+  // `clock` (a ManualScheduler, say) is the broker's time when given; WaitReady then
+  // moves it on so the broker's tick runs.
+  explicit Broker(const broker::BrokerSettings& settings, testing::ManualScheduler* clock = nullptr)
+      : clock_(clock) {
     // Every absl::Mutex acquisition is checked for lock-order cycles, and a cycle aborts
     // the test (the broker binary turns this off outside sanitizer builds: it costs CPU).
     absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kAbort);
-    auto server = broker::BrokerServer::Start(settings);
+    auto server = broker::BrokerServer::Start(settings, clock);
     EXPECT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     client_ = std::make_unique<CheckClient>(absl::StrCat("127.0.0.1:", server_->port()));
@@ -83,7 +87,12 @@ class Broker {
   broker::BrokerServer& server() { return *server_; }
   CheckClient& client() { return *client_; }
   bool WaitReady() {
-    return WaitFor([&] { return server_->ready(); }, std::chrono::seconds(10));
+    return WaitFor(
+        [&] {
+          if (clock_ != nullptr) clock_->Advance(absl::Milliseconds(100));  // one tick
+          return server_->ready();
+        },
+        std::chrono::seconds(10));
   }
   std::string Metrics() { return HttpGet(server_->metrics_port(), "/metrics").body; }
   double Metric(const std::string& name, const std::string& labels = "") {
@@ -91,6 +100,7 @@ class Broker {
   }
 
  private:
+  testing::ManualScheduler* const clock_;
   std::unique_ptr<broker::BrokerServer> server_;
   std::unique_ptr<CheckClient> client_;
 };
