@@ -455,7 +455,8 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSet::Compile(
     }
     set->conditions_.push_back(std::move(condition));
     set->rule_hosts_.push_back(std::move(rule_hosts));
-    set->rules_.push_back(Rule{rule.name(), *std::move(response), rule.dry_run() || options.dry_run});
+    set->rules_.push_back(
+        Rule{rule.name(), *std::move(response), rule.dry_run() || options.dry_run});
   }
   set->cidr_count_ = state.cidrs;
   set->files_ = std::move(state.files);
