@@ -4,12 +4,16 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_split.h"
-#include "openssl/evp.h"
-#include "openssl/hmac.h"
+// SHA256_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP_MD_CTX, which is
+// heap-allocated; the plain context can be copied, which is what a precomputed HMAC key
+// needs.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include "openssl/sha.h"
 
 namespace edgekit::cache {
 namespace {
@@ -25,12 +29,18 @@ enum Tag : char {
   kSourceUnknown = 's',
 };
 
-void Append(std::string& out, Tag tag, absl::string_view value) {
-  out.push_back(tag);
+// Feeds one element: its tag, its length (4 bytes, big-endian), its bytes.
+void Append(SHA256_CTX& sha, Tag tag, absl::string_view value) {
   const uint32_t size = static_cast<uint32_t>(value.size());
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(size >> shift));
-  out.append(value.data(), value.size());
+  const unsigned char header[5] = {
+      static_cast<unsigned char>(tag), static_cast<unsigned char>(size >> 24),
+      static_cast<unsigned char>(size >> 16), static_cast<unsigned char>(size >> 8),
+      static_cast<unsigned char>(size)};
+  SHA256_Update(&sha, header, sizeof(header));
+  SHA256_Update(&sha, value.data(), value.size());
 }
+
+constexpr char kVersion[] = "edgekit-cache-v1";
 
 }  // namespace
 
@@ -75,32 +85,50 @@ std::string NormalisedPathPrefix(absl::string_view path, uint32_t segments) {
   return out;
 }
 
-KeyBuilder::KeyBuilder(KeySpec spec, const Secret& secret)
-    : spec_(std::move(spec)), secret_(secret) {}
+KeyBuilder::KeyBuilder(KeySpec spec, const Secret& secret) : spec_(std::move(spec)) {
+  static_assert(sizeof(SHA256_CTX) <= sizeof(Sha256State::bytes));
+  // RFC 2104 with a key no longer than SHA-256's 64-byte block: K xor ipad, K xor opad.
+  static_assert(sizeof(Secret) <= SHA256_CBLOCK);
+  unsigned char inner_pad[SHA256_CBLOCK], outer_pad[SHA256_CBLOCK];
+  for (size_t i = 0; i < SHA256_CBLOCK; ++i) {
+    const unsigned char k = i < secret.size() ? secret[i] : 0;
+    inner_pad[i] = k ^ 0x36;
+    outer_pad[i] = k ^ 0x5c;
+  }
+  SHA256_CTX inner, outer;
+  SHA256_Init(&inner);
+  SHA256_Update(&inner, inner_pad, sizeof(inner_pad));
+  SHA256_Init(&outer);
+  SHA256_Update(&outer, outer_pad, sizeof(outer_pad));
+  std::memcpy(inner_.bytes, &inner, sizeof(inner));
+  std::memcpy(outer_.bytes, &outer, sizeof(outer));
+}
 
 std::optional<CacheKey> KeyBuilder::Build(const rules::RequestView& request) const {
-  std::string encoded = "edgekit-cache-v1";
+  SHA256_CTX sha;
+  std::memcpy(&sha, inner_.bytes, sizeof(sha));
+  SHA256_Update(&sha, kVersion, sizeof(kVersion) - 1);
   bool any_header = false;
   for (const std::string& name : spec_.headers) {
     const std::optional<absl::string_view> value = request.header(name);
     if (value.has_value()) {
       any_header = true;
-      Append(encoded, kHeaderPresent, *value);
+      Append(sha, kHeaderPresent, *value);
     } else {
-      Append(encoded, kHeaderAbsent, "");
+      Append(sha, kHeaderAbsent, "");
     }
   }
   if (!any_header) return std::nullopt;
-  if (spec_.method) Append(encoded, kMethod, request.method());
-  if (spec_.host) Append(encoded, kHost, request.host());
+  if (spec_.method) Append(sha, kMethod, request.method());
+  if (spec_.host) Append(sha, kHost, request.host());
   switch (spec_.path) {
     case KeySpec::Path::kNone:
       break;
     case KeySpec::Path::kExact:
-      Append(encoded, kPath, request.path());
+      Append(sha, kPath, request.path());
       break;
     case KeySpec::Path::kPrefix:
-      Append(encoded, kPath, NormalisedPathPrefix(request.path(), spec_.path_segments));
+      Append(sha, kPath, NormalisedPathPrefix(request.path(), spec_.path_segments));
       break;
   }
   if (spec_.source_address) {
@@ -111,15 +139,18 @@ std::optional<CacheKey> KeyBuilder::Build(const rules::RequestView& request) con
         bytes[i] = static_cast<char>(ip->hi >> (56 - 8 * i));
         bytes[8 + i] = static_cast<char>(ip->lo >> (56 - 8 * i));
       }
-      Append(encoded, kSource, absl::string_view(bytes, sizeof(bytes)));
+      Append(sha, kSource, absl::string_view(bytes, sizeof(bytes)));
     } else {
-      Append(encoded, kSourceUnknown, "");
+      Append(sha, kSourceUnknown, "");
     }
   }
+  unsigned char inner_digest[SHA256_DIGEST_LENGTH];
+  SHA256_Final(inner_digest, &sha);
+  std::memcpy(&sha, outer_.bytes, sizeof(sha));
+  SHA256_Update(&sha, inner_digest, sizeof(inner_digest));
   CacheKey key;
-  unsigned int size = 0;
-  HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
-       reinterpret_cast<const unsigned char*>(encoded.data()), encoded.size(), key.data(), &size);
+  static_assert(sizeof(CacheKey) == SHA256_DIGEST_LENGTH);
+  SHA256_Final(key.data(), &sha);
   return key;
 }
 

@@ -59,8 +59,16 @@ class KeyBuilder {
   std::optional<CacheKey> Build(const rules::RequestView& request) const;
 
  private:
+  // HMAC-SHA256 (RFC 2104) with the secret: the SHA-256 states after the inner and the
+  // outer padded key, computed once. A key is then fed element by element into a copy of
+  // the inner state: no encoded copy of the request, no allocation.
+  struct Sha256State {
+    alignas(8) unsigned char bytes[112];  // a SHA256_CTX (static_assert in cache_key.cc)
+  };
+
   KeySpec spec_;
-  Secret secret_;
+  Sha256State inner_;
+  Sha256State outer_;
 };
 
 }  // namespace edgekit::cache

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "openssl/evp.h"
+#include "openssl/hmac.h"
 #include "tests/testing/fake_request.h"
 
 namespace edgekit::cache {
@@ -103,6 +105,62 @@ TEST(CacheKeyTest, EachDeclaredInputChangesTheKey) {
     const KeyBuilder declared(spec, FixedSecret(1));
     EXPECT_NE(*declared.Build(base), *declared.Build(c.changed)) << c.name;
   }
+}
+
+// The key is HMAC-SHA256(secret, "edgekit-cache-v1" + tagged, length-prefixed
+// elements). Build feeds the elements into a precomputed HMAC state; this reference
+// builds the whole message and asks OpenSSL's one-shot HMAC(), the way keys were made
+// before: the two must agree byte for byte.
+CacheKey ReferenceKey(const Secret& secret,
+                      const std::vector<std::pair<char, std::string>>& parts) {
+  std::string message = "edgekit-cache-v1";
+  for (const auto& [tag, value] : parts) {
+    message.push_back(tag);
+    const uint32_t size = static_cast<uint32_t>(value.size());
+    for (int shift = 24; shift >= 0; shift -= 8)
+      message.push_back(static_cast<char>(size >> shift));
+    message += value;
+  }
+  CacheKey key;
+  unsigned int size = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), key.data(), &size);
+  return key;
+}
+
+TEST(CacheKeyTest, IncrementalHmacEqualsTheOneShotHmac) {
+  Secret secret;
+  for (size_t i = 0; i < secret.size(); ++i) secret[i] = static_cast<uint8_t>(i * 37 + 11);
+  KeySpec spec = Headers({"authorization", "cookie"});
+  spec.method = true;
+  spec.host = true;
+  spec.path = KeySpec::Path::kPrefix;
+  spec.path_segments = 2;
+  spec.source_address = true;
+  const KeyBuilder keys(spec, secret);
+  const std::string long_value(300, 'v');  // longer than a SHA-256 block
+  const auto key = keys.Build(FakeRequest()
+                                  .Header("authorization", long_value)
+                                  .Method("GET")
+                                  .Host("a.example.com")
+                                  .Path("/v1/items/7?x=1")
+                                  .ClientIp("192.0.2.1"));
+  ASSERT_TRUE(key.has_value());
+  const std::string ip = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '\xff', '\xff', '\xc0', 0, 2, 1};
+  EXPECT_EQ(*key, ReferenceKey(secret, {{'H', long_value},
+                                        {'h', ""},
+                                        {'M', "GET"},
+                                        {'A', "a.example.com"},
+                                        {'P', "/v1/items"},
+                                        {'S', ip}}));
+  // Without the source address (unknown), and with the cookie only.
+  const auto unknown =
+      keys.Build(FakeRequest().Header("cookie", "s=1").Method("PUT").Host("h").Path("/"));
+  ASSERT_TRUE(unknown.has_value());
+  EXPECT_EQ(
+      *unknown,
+      ReferenceKey(secret,
+                   {{'h', ""}, {'H', "s=1"}, {'M', "PUT"}, {'A', "h"}, {'P', "/"}, {'s', ""}}));
 }
 
 TEST(CacheKeyTest, PathPrefixKeepsOnlyItsSegments) {
