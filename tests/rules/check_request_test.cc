@@ -71,6 +71,11 @@ TEST(ClientAddressTest, ShortListFallsBackToTheTcpPeer) {
   EXPECT_EQ(Client("10.0.0.9", "", 1), "::ffff:10.0.0.9");
   EXPECT_EQ(Client("10.0.0.9", std::nullopt, 2), "::ffff:10.0.0.9");
   EXPECT_EQ(Client("10.0.0.9", "198.51.100.2, 198.51.100.3", 1), "::ffff:198.51.100.2");
+  // Empty entries count as entries, as a split on ',' counts them.
+  EXPECT_EQ(Client("10.0.0.9", "198.51.100.2,", 1), "::ffff:198.51.100.2");
+  EXPECT_EQ(Client("10.0.0.9", ",198.51.100.3", 1), "::ffff:10.0.0.9");
+  EXPECT_EQ(Client("10.0.0.9", "198.51.100.1,,", 2), "::ffff:198.51.100.1");
+  EXPECT_EQ(Client("10.0.0.9", ",,", 3), "::ffff:10.0.0.9");
 }
 
 TEST(ClientAddressTest, EntryThatIsNotAnAddressFallsBackToTheTcpPeer) {
