@@ -268,6 +268,16 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (command_line->check_config) {
+    // What startup reads besides the config (the upstream's PEM files), read the same way;
+    // only binding the ports is left to startup.
+    if (!settings->direct_responses.rules_only) {
+      auto credentials = LoadUpstreamCredentials(settings->upstream);
+      if (!credentials.ok()) {
+        std::cerr << "edgekit-broker: invalid configuration: " << credentials.status().message()
+                  << "\n";
+        return 2;
+      }
+    }
     std::cout << "configuration OK: " << Summary(*settings) << "\n";
     return 0;
   }

@@ -37,7 +37,9 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, const char* key) {
   return pem;
 }
 
-absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeCredentials(
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> LoadUpstreamCredentials(
     const UpstreamSettings& s) {
   if (s.ca_file.empty()) return grpc::InsecureChannelCredentials();
   grpc::SslCredentialsOptions options;
@@ -54,6 +56,8 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeCredentials(
   }
   return grpc::SslCredentials(options);
 }
+
+namespace {
 
 std::string EndpointTarget(const sockaddr* addr, const std::string& port) {
   char text[INET6_ADDRSTRLEN] = {};
@@ -72,7 +76,7 @@ absl::StatusOr<std::unique_ptr<UpstreamPool>> UpstreamPool::Create(const Upstrea
                                                                    int max_message_bytes) {
   auto target = ParseUpstreamTarget(settings.target);
   if (!target.ok()) return target.status();
-  auto creds = MakeCredentials(settings);
+  auto creds = LoadUpstreamCredentials(settings);
   if (!creds.ok()) return creds.status();
   std::unique_ptr<UpstreamPool> pool(
       new UpstreamPool(settings, *std::move(target), *std::move(creds), max_message_bytes));

@@ -30,6 +30,12 @@
 
 namespace edgekit::broker {
 
+// The channel credentials for `settings`: insecure, or TLS with the PEM files read (errors
+// name the file and its key). UpstreamPool::Create and `--check-config` both call it, so
+// a file the broker could not start with fails the check too.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> LoadUpstreamCredentials(
+    const UpstreamSettings& settings);
+
 struct UpstreamEndpoint {
   std::string address;  // gRPC target of this one endpoint
   std::shared_ptr<grpc::Channel> channel;

@@ -58,6 +58,25 @@ TEST(BrokerProcess, CheckConfigRefusesATargetStartupCannotUse) {
   }
 }
 
+// The upstream's PEM files are read as startup reads them: a missing file, or one with no
+// PEM block, fails the check (exit 2) naming the key and the file.
+TEST(BrokerProcess, CheckConfigReadsThePemFilesStartupReads) {
+  const std::string not_pem = WriteTempFile("not.pem", "hello\n");
+  const std::string config = WriteTempFile(
+      "tls.yaml",
+      absl::StrCat("upstream:\n  target: authz.example:8443\n  ca_file: ", not_pem, "\n"));
+  ChildProcess garbage(kBroker, {"--config", config, "--check-config"});
+  EXPECT_EQ(garbage.Wait(std::chrono::seconds(10)), std::optional<int>(2));
+  EXPECT_THAT(garbage.Output(),
+              HasSubstr("upstream.ca_file: \"" + not_pem + "\" holds no PEM block"));
+
+  const std::string missing = WriteTempFile(
+      "missing.yaml", "upstream:\n  target: authz.example:8443\n  ca_file: /no/such/ca.pem\n");
+  ChildProcess absent(kBroker, {"--config", missing, "--check-config"});
+  EXPECT_EQ(absent.Wait(std::chrono::seconds(10)), std::optional<int>(2));
+  EXPECT_THAT(absent.Output(), HasSubstr("upstream.ca_file: cannot read \"/no/such/ca.pem\""));
+}
+
 TEST(BrokerProcess, SigtermUnderLoadLosesNoCall) {
   auto upstream = StartUpstream(absl::Milliseconds(50));
   RunningBroker broker(upstream->address(), {"--drain-timeout", "5s", "--max-attempts", "1"});
