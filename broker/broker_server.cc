@@ -79,7 +79,7 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerSe
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // One completion queue polled by every worker: whichever thread does the I/O for an
   // event also runs its handler (a queue per thread made gRPC hand events between the
-  // threads: +40 us p50 at concurrency 1). Calls lock their own state (hedged_call.h).
+  // threads: +40 us p50 at concurrency 1). A call's events run one at a time (server_call.h).
   self->queue_ = builder.AddCompletionQueue();
   self->server_ = builder.BuildAndStart();
   if (self->server_ == nullptr || self->port_ == 0) {

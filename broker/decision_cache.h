@@ -43,7 +43,8 @@ class FlightWaiter {
  public:
   virtual ~FlightWaiter() = default;
   // The flight ended: `entry` is the stored answer to replay, or null (the leader failed
-  // or its answer was not stored) and the waiter goes upstream itself.
+  // or its answer was not stored) and the waiter goes upstream itself. Called on the
+  // leader's thread, under no lock: the waiter posts itself an event (server_call.h).
   virtual void OnFlightDone(std::shared_ptr<const cache::Entry> entry) = 0;
 };
 

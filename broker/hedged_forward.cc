@@ -21,14 +21,7 @@ HedgedForward::HedgedForward(const HedgedForwarder& forwarder, ForwardHost& host
                              const CallConfig& config)
     : forwarder_(forwarder), host_(host), config_(config), metrics_(*forwarder.metrics_) {}
 
-void HedgedForward::Start() {
-  for (const auto& [key, value] : host_.caller().client_metadata()) {
-    const absl::string_view k(key.data(), key.size());
-    if (!IsHopByHop(k))
-      metadata_.emplace_back(std::string(k), std::string(value.data(), value.size()));
-  }
-  StartAttempt(host_.scheduler().Now());
-}
+void HedgedForward::Start() { StartAttempt(host_.scheduler().Now()); }
 
 void HedgedForward::StartAttempt(MonoTime now) {
   const int index = started_++;
@@ -57,7 +50,11 @@ void HedgedForward::StartAttempt(MonoTime now) {
   // set here only matters when it is the earlier one (the default deadline).
   attempt.context = grpc::ClientContext::FromServerContext(host_.caller());
   attempt.context->set_deadline(host_.wall_deadline());
-  for (const auto& [key, value] : metadata_) attempt.context->AddMetadata(key, value);
+  // The caller's metadata, read where gRPC keeps it (no copy kept per call).
+  ForEachForwardable(&host_.caller().client_metadata(),
+                     [&](absl::string_view key, absl::string_view value) {
+                       attempt.context->AddMetadata(std::string(key), std::string(value));
+                     });
   if (index > 0) {
     // gRFC A6: tells the upstream this is a retry or hedge of an earlier attempt.
     attempt.context->AddMetadata("grpc-previous-rpc-attempts", std::to_string(index));

@@ -71,7 +71,6 @@ class HedgedForward final : public Forward {
   ForwardHost& host_;
   const CallConfig& config_;
   BrokerMetrics& metrics_;
-  std::vector<std::pair<std::string, std::string>> metadata_;  // copied to every attempt
   std::array<Attempt, kMaxAttempts> attempts_;
   int started_ = 0;
   int outstanding_ = 0;

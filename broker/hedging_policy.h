@@ -1,6 +1,6 @@
 // The hedging policy: side-effect-free decisions plus two small lock-free counters
 // (the extra-load budget and the outage throttle). The per-call state machine in
-// hedged_call.cc asks these and acts; nothing here touches gRPC calls or real time.
+// hedged_forward.cc asks these and acts; nothing here touches gRPC calls or real time.
 #ifndef EDGEKIT_BROKER_HEDGING_POLICY_H_
 #define EDGEKIT_BROKER_HEDGING_POLICY_H_
 
