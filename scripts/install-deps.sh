@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev libprotoc-dev protobuf-compiler
   libabsl-dev libcli11-dev libyaml-cpp-dev prometheus-cpp-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libnghttp2-dev nghttp2-client
   clang libclang-rt-14-dev llvm clang-format
   libre2-dev libssl-dev prometheus curl nghttp2-server python3 python3-yaml openssl
   golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev python3-jsonschema

@@ -2,7 +2,7 @@
 """Runs edgekit's benchmark scenarios and the README demo; prints numbers side by side.
 
 Every scenario starts its own processes on free loopback ports (fake-authz, brokers,
-the naive forwarder), drives them with edgekit-loadgen, reads the upstream's counters
+the naive and h2 forwarders), drives them with edgekit-loadgen, reads the upstream's counters
 through fake-authz-ctl and the broker's /metrics, and stops everything it started.
 Numbers are compared within one run (this machine is shared and noisy): ratios mean
 something, absolute times less so.
@@ -17,7 +17,15 @@ something, absolute times less so.
   bench.py cache     the decision cache: Zipf-distributed tokens at 2,000 req/s, upstream
                      calls per request and p50/p99 with and without the cache, a hit's
                      added latency vs the naive forwarder's, RSS
-  bench.py all       tail + regime + overhead + rules + cache
+  bench.py transport what the transport costs (issue 19): naive-forwarder (gRPC C++),
+                     edgekit-broker --max-attempts 1 and h2-forwarder (bare HTTP/2 on
+                     libnghttp2, one thread) in front of one fake-authz answering at once;
+                     added p50 at concurrency 1 over direct, and each proxy's CPU per call
+                     at 2,000 req/s open loop; ratios h2/naive and broker/naive
+  bench.py all       tail + regime + overhead + rules + cache + transport
+
+Binaries come from build/bin, or --build-dir DIR's bin/. --quick runs transport with one
+round of 1 s: it proves the scenario runs end to end; its numbers mean nothing.
 """
 
 import argparse
@@ -104,6 +112,13 @@ def naive_forwarder(procs, upstream_port):
     return port, procs.start([os.path.join(BIN, "naive-forwarder"), "--listen", f"127.0.0.1:{port}",
                  "--upstream", f"127.0.0.1:{upstream_port}"], "listening on",
                 f"naive-{port}")
+
+
+def h2_forwarder(procs, upstream_port):
+    port = free_port()
+    return port, procs.start([os.path.join(BIN, "h2-forwarder"), "--listen", f"127.0.0.1:{port}",
+                              "--upstream", f"127.0.0.1:{upstream_port}"], "listening on",
+                             f"h2-{port}")
 
 
 def wait_ready(metrics_port):
@@ -303,6 +318,64 @@ def overhead(rounds=5, seconds=4):
               f"aim 0.8); peak QPS broker/naive = {qps_ratio:.2f} (target >= 1.0, aim 1.25); "
               f"broker RSS {rss:.1f} MiB (target <= 64)")
         return added_ratio <= 1.0 and qps_ratio >= 1.0 and rss <= 64
+    finally:
+        procs.stop_all()
+
+
+def transport(rounds=5, seconds=4, rate=2000):
+    """Three one-hop forwarders in front of one fake-authz that answers at once: the gRPC
+    C++ baseline, the broker with hedging off (one attempt, so every proxy makes exactly
+    one upstream call per call) and the nghttp2 forwarder. Rounds interleave the
+    targets, rotating their order; each forwarder's added p50 is paired with the direct
+    p50 of its own round. CPU per call is the proxy process's utime + stime over an open-
+    loop run (fixed rate, so all three do the same work per second), divided by the calls
+    it forwarded (the loadgen's preflight included)."""
+    procs = Processes()
+    try:
+        up = fake_authz(procs, ["--latency-median", "0ms", "--latency-sigma", "0"])
+        naive, naive_child = naive_forwarder(procs, up)
+        broker_port, _, broker_child = broker(procs, up, ["--max-attempts", "1"])
+        h2, h2_child = h2_forwarder(procs, up)
+        names = ["naive", "broker", "h2"]
+        targets = {"direct": up, "naive": naive, "broker": broker_port, "h2": h2}
+        pids = {"naive": naive_child.pid, "broker": broker_child.pid, "h2": h2_child.pid}
+        labels = {"naive": "naive-forwarder (gRPC C++)", "broker": "broker --max-attempts 1",
+                  "h2": "h2-forwarder (nghttp2)"}
+        print(f"transport: upstream answers at once; {rounds} interleaved rounds of {seconds} s "
+              f"each (concurrency 1, then {rate} req/s open loop), medians")
+        added = {k: [] for k in names}
+        cpu_us = {k: [] for k in names}
+        errors = 0
+        for round_index in range(rounds):
+            order = names[round_index % 3:] + names[:round_index % 3]
+            p50 = {}
+            for name in ["direct"] + order:
+                r = load(targets[name], concurrency=1, seconds=seconds, warmup=1)
+                p50[name] = r["p50_us"]
+                errors += r["error_total"]
+            for name in order:
+                added[name].append(p50[name] - p50["direct"])
+            for name in order:
+                cpu_before = cpu_seconds(pids[name])
+                r = load(targets[name], rate=rate, seconds=seconds)
+                cpu = cpu_seconds(pids[name]) - cpu_before
+                cpu_us[name].append(cpu / (r["sent"] + 1) * 1e6)
+                errors += r["error_total"]
+        med = {k: statistics.median(v) for k, v in added.items()}
+        cpu = {k: statistics.median(v) for k, v in cpu_us.items()}
+        print(f"{'':28} {'added p50 us':>12} {'CPU us/call':>12}   each round: added p50; CPU")
+        for name in names:
+            print(f"{labels[name]:28} {med[name]:+12.0f} {cpu[name]:12.1f}   "
+                  f"{', '.join(f'{a:+.0f}' for a in added[name])}; "
+                  f"{', '.join(f'{c:.1f}' for c in cpu_us[name])}")
+        ratio = lambda a, b: a / b if b > 0 else float("nan")
+        print(f"RESULT transport: CPU per call h2/naive = {ratio(cpu['h2'], cpu['naive']):.2f}, "
+              f"broker/naive = {ratio(cpu['broker'], cpu['naive']):.2f}; added p50 h2/naive = "
+              f"{ratio(med['h2'], med['naive']):.2f}, broker/naive = "
+              f"{ratio(med['broker'], med['naive']):.2f}; errors {errors} (CPU from "
+              f"/proc/PID/stat, {1e6 / os.sysconf('SC_CLK_TCK') / (rate * seconds):.1f} us per "
+              f"call resolution)")
+        return errors == 0
     finally:
         procs.stop_all()
 
@@ -617,15 +690,27 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenario",
-                        choices=["demo", "tail", "regime", "overhead", "rules", "cache", "all"])
+                        choices=["demo", "tail", "regime", "overhead", "rules", "cache",
+                                 "transport", "all"])
     parser.add_argument("--broker-arg", action="append", default=[],
                         help="extra edgekit-broker flag for every broker started "
                              "(repeat; e.g. --broker-arg=--worker-threads=1)")
+    parser.add_argument("--build-dir", default=os.path.join(ROOT, "build"),
+                        help="CMake build directory whose bin/ holds the tools (default: "
+                             "build/)")
+    parser.add_argument("--quick", action="store_true",
+                        help="transport: 1 round of 1 s, to check the scenario runs (numbers "
+                             "meaningless)")
     args = parser.parse_args()
+    global BIN
+    BIN = os.path.join(os.path.abspath(args.build_dir), "bin")
     BROKER_ARGS.extend(args.broker_arg)
-    for tool in ["fake-authz", "fake-authz-ctl", "edgekit-broker", "edgekit-loadgen"]:
+    tools = ["fake-authz", "fake-authz-ctl", "edgekit-broker", "edgekit-loadgen"]
+    if args.scenario in ("transport", "all"):
+        tools += ["naive-forwarder", "h2-forwarder"]
+    for tool in tools:
         if not os.access(os.path.join(BIN, tool), os.X_OK):
-            sys.exit(f"{tool} is not built: run cmake --build build first")
+            sys.exit(f"{tool} is not built: run cmake --build {args.build_dir} first")
     ok = True
     if args.scenario == "demo":
         ok = tail(seconds=12)
@@ -639,6 +724,8 @@ def main():
         ok &= rules()
     if args.scenario in ("cache", "all"):
         ok &= cache()
+    if args.scenario in ("transport", "all"):
+        ok &= transport(**({"rounds": 1, "seconds": 1} if args.quick else {}))
     print("all targets met" if ok else "some targets missed (see RESULT lines)")
 
 
