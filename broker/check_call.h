@@ -41,15 +41,16 @@ struct LocalAnswer {
 
 class CheckCall {
  public:
-  CheckCall(std::string method, const grpc::ByteBuffer* request,
+  // `method` and `request` must outlive the call (the server call owns both).
+  CheckCall(absl::string_view method, const grpc::ByteBuffer* request,
             std::shared_ptr<const CallConfig> config, BrokerMetrics* metrics, MonoTime deadline)
-      : method_(std::move(method)),
+      : method_(method),
         request_(request),
         config_(std::move(config)),
         metrics_(metrics),
         deadline_(deadline) {}
 
-  const std::string& method() const { return method_; }
+  absl::string_view method() const { return method_; }
   bool is_check() const { return method_ == kCheckMethod; }
   const grpc::ByteBuffer& request() const { return *request_; }
   const CallConfig& config() const { return *config_; }
@@ -102,7 +103,7 @@ class CheckCall {
   FlightWaiter* waiter = nullptr;
 
  private:
-  const std::string method_;
+  const absl::string_view method_;
   const grpc::ByteBuffer* const request_;
   const std::shared_ptr<const CallConfig> config_;
   BrokerMetrics* const metrics_;

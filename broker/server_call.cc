@@ -57,11 +57,16 @@ void ServerCall::OnCompletion(void* tag_ptr, bool ok) {
 void ServerCall::Post(Event event) {
   {
     absl::MutexLock lock(&mu_);
-    events_.push_back(std::move(event));
-    if (handling_) return;  // the handling thread takes it
+    if (handling_) {  // the handling thread takes it
+      events_.push_back(std::move(event));
+      return;
+    }
     handling_ = true;
   }
-  int handled = 0;
+  // This thread handles the call's events now: this one (no queueing on the common
+  // path), then whatever other threads posted meanwhile.
+  Handle(event);
+  int handled = 1;
   for (;;) {
     Event next;
     {

@@ -22,6 +22,9 @@ something, absolute times less so.
                      libnghttp2, one thread) in front of one fake-authz answering at once;
                      added p50 at concurrency 1 over direct, and each proxy's CPU per call
                      at 2,000 req/s open loop; ratios h2/naive and broker/naive
+  bench.py versus --baseline-broker PATH
+                     this build's broker against another broker binary (an earlier
+                     commit's): added p50, peak QPS, CPU per call, interleaved
   bench.py all       tail + regime + overhead + rules + cache + transport
 
 Binaries come from build/bin, or --build-dir DIR's bin/. --quick runs transport with one
@@ -96,9 +99,9 @@ def fake_authz(procs, model):
 BROKER_ARGS = []   # --broker-arg: extra flags for every broker this run starts
 
 
-def broker(procs, upstream_port, extra=()):
+def broker(procs, upstream_port, extra=(), binary=None):
     port, metrics = free_port(), free_port()
-    child = procs.start([os.path.join(BIN, "edgekit-broker"),
+    child = procs.start([binary or os.path.join(BIN, "edgekit-broker"),
                          "--listen", f"127.0.0.1:{port}",
                          "--metrics-listen", f"127.0.0.1:{metrics}",
                          "--upstream", f"127.0.0.1:{upstream_port}"] + list(extra) + BROKER_ARGS,
@@ -375,6 +378,58 @@ def transport(rounds=5, seconds=4, rate=2000):
               f"{ratio(med['broker'], med['naive']):.2f}; errors {errors} (CPU from "
               f"/proc/PID/stat, {1e6 / os.sysconf('SC_CLK_TCK') / (rate * seconds):.1f} us per "
               f"call resolution)")
+        return errors == 0
+    finally:
+        procs.stop_all()
+
+
+def versus(baseline, rounds=5, seconds=4, rate=2000):
+    """This build's broker against another edgekit-broker binary (a build of an earlier
+    commit, say), both with their defaults, in front of one fake-authz that answers at
+    once: added p50 at concurrency 1, peak QPS and CPU per call at 64 in flight, CPU per
+    call at `rate` req/s open loop. Rounds interleave the two, alternating which goes
+    first; the ratios are this build over the baseline."""
+    procs = Processes()
+    try:
+        up = fake_authz(procs, ["--latency-median", "0ms", "--latency-sigma", "0"])
+        new_port, _, new_child = broker(procs, up)
+        old_port, _, old_child = broker(procs, up, binary=baseline)
+        targets = {"this": new_port, "baseline": old_port}
+        pids = {"this": new_child.pid, "baseline": old_child.pid}
+        keys = ["p50_added", "qps64", "cpu64", "cpu_rate"]
+        got = {name: {k: [] for k in keys} for name in targets}
+        errors = 0
+        print(f"versus {baseline}: upstream answers at once; {rounds} interleaved rounds of "
+              f"{seconds} s, medians")
+        for round_index in range(rounds):
+            order = ["this", "baseline"] if round_index % 2 == 0 else ["baseline", "this"]
+            direct = load(up, concurrency=1, seconds=seconds, warmup=1)["p50_us"]
+            for name in order:
+                r = load(targets[name], concurrency=1, seconds=seconds, warmup=1)
+                got[name]["p50_added"].append(r["p50_us"] - direct)
+                errors += r["error_total"]
+            for name in order:
+                before = cpu_seconds(pids[name])
+                r = load(targets[name], concurrency=64, seconds=seconds)
+                got[name]["qps64"].append(r["achieved_rps"])
+                got[name]["cpu64"].append((cpu_seconds(pids[name]) - before) / max(r["sent"], 1) * 1e6)
+                errors += r["error_total"]
+            for name in order:
+                before = cpu_seconds(pids[name])
+                r = load(targets[name], rate=rate, seconds=seconds)
+                got[name]["cpu_rate"].append((cpu_seconds(pids[name]) - before) / max(r["sent"], 1) * 1e6)
+                errors += r["error_total"]
+        med = {n: {k: statistics.median(v) for k, v in got[n].items()} for n in got}
+        print(f"{'':10} {'added p50 us':>12} {'QPS @64':>9} {'CPU us @64':>11} {'CPU us @' + str(rate) + '/s':>14}")
+        for name in targets:
+            m = med[name]
+            print(f"{name:10} {m['p50_added']:+12.0f} {m['qps64']:9.0f} {m['cpu64']:11.1f} "
+                  f"{m['cpu_rate']:14.1f}")
+        ratio = {k: med["this"][k] / med["baseline"][k] if med["baseline"][k] else float("nan")
+                 for k in keys}
+        print(f"RESULT versus: this/baseline added p50 {ratio['p50_added']:.2f}, peak QPS "
+              f"{ratio['qps64']:.2f}, CPU per call at 64 in flight {ratio['cpu64']:.2f}, at "
+              f"{rate}/s {ratio['cpu_rate']:.2f}; errors {errors}")
         return errors == 0
     finally:
         procs.stop_all()
@@ -691,13 +746,15 @@ def main():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenario",
                         choices=["demo", "tail", "regime", "overhead", "rules", "cache",
-                                 "transport", "all"])
+                                 "transport", "versus", "all"])
     parser.add_argument("--broker-arg", action="append", default=[],
                         help="extra edgekit-broker flag for every broker started "
                              "(repeat; e.g. --broker-arg=--worker-threads=1)")
     parser.add_argument("--build-dir", default=os.path.join(ROOT, "build"),
                         help="CMake build directory whose bin/ holds the tools (default: "
                              "build/)")
+    parser.add_argument("--baseline-broker",
+                        help="versus: the other edgekit-broker binary to compare with")
     parser.add_argument("--quick", action="store_true",
                         help="transport: 1 round of 1 s, to check the scenario runs (numbers "
                              "meaningless)")
@@ -726,6 +783,10 @@ def main():
         ok &= cache()
     if args.scenario in ("transport", "all"):
         ok &= transport(**({"rounds": 1, "seconds": 1} if args.quick else {}))
+    if args.scenario == "versus":
+        if not args.baseline_broker or not os.access(args.baseline_broker, os.X_OK):
+            sys.exit("versus needs --baseline-broker PATH (an edgekit-broker binary)")
+        ok &= versus(args.baseline_broker)
     print("all targets met" if ok else "some targets missed (see RESULT lines)")
 
 
