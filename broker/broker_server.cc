@@ -23,7 +23,8 @@ BrokerServer::BrokerServer(const BrokerSettings& settings)
     : settings_(settings), cache_secret_(cache::RandomSecret()) {}
 
 absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerSettings& settings,
-                                                                  Scheduler* scheduler) {
+                                                                  Scheduler* scheduler,
+                                                                  Forwarder* forwarder) {
   std::unique_ptr<BrokerServer> self(new BrokerServer(settings));
   self->metrics_ = std::make_unique<BrokerMetrics>();
   if (!settings.direct_responses.rules_only) {
@@ -59,7 +60,7 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerSe
   self->pipeline_ = std::make_unique<CheckPipeline>(settings);
   env.service = &self->service_;
   env.pipeline = self->pipeline_.get();
-  env.forwarder = self->forwarder_.get();
+  env.forwarder = forwarder != nullptr ? forwarder : self->forwarder_.get();
   env.config = self->config_.get();
   env.metrics = self->metrics_.get();
   env.scheduler = scheduler;

@@ -36,9 +36,11 @@ class BrokerServer {
   // Binds both listeners and starts serving. Errors: the PEM files, a port that cannot
   // be bound (named in the message).
   // `scheduler` (tests: a manual clock) is the time every call and the tick read; null:
-  // the broker's own TimerQueue. It must outlive the server.
+  // the broker's own TimerQueue. `forwarder` (tests: a scripted one) replaces the hedged
+  // forwarder to the upstream. Both must outlive the server.
   static absl::StatusOr<std::unique_ptr<BrokerServer>> Start(const BrokerSettings& settings,
-                                                             Scheduler* scheduler = nullptr);
+                                                             Scheduler* scheduler = nullptr,
+                                                             Forwarder* forwarder = nullptr);
   ~BrokerServer();  // Shutdown() if not done yet
 
   int port() const { return port_; }

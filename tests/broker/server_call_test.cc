@@ -316,5 +316,53 @@ TEST_F(ServerCallTest, AFailureIsAnsweredFromAStaleEntryWithinStaleTtl) {
   EXPECT_EQ(later.get().status.error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
+// The forwarder behind its interface, replaced: a scripted one that answers every call
+// at once with a marked answer, no upstream involved. The server call and the stages
+// around it (here the cache, storing the scripted answer) work the same.
+class ScriptedForwarder final : public Forwarder {
+ public:
+  std::unique_ptr<Forward> Begin(ForwardHost& host, const CallConfig& /*config*/) override {
+    return std::make_unique<ScriptedForward>(host, ++begun);
+  }
+  int begun = 0;
+
+ private:
+  class ScriptedForward final : public Forward {
+   public:
+    ScriptedForward(ForwardHost& host, int number) : host_(host), number_(number) {}
+    void Start() override {
+      const std::string bytes = Allow(absl::StrCat("scripted-", number_)).SerializeAsString();
+      grpc::Slice slice(bytes);
+      response_ = grpc::ByteBuffer(&slice, 1);
+      UpstreamResult result;
+      result.response = &response_;
+      host_.OnUpstreamResult(result);
+    }
+    void OnAttemptDone(int /*attempt*/) override {}
+    void OnTimer() override {}
+    void Cancel() override {}
+
+   private:
+    ForwardHost& host_;
+    const int number_;
+    grpc::ByteBuffer response_;
+  };
+};
+
+TEST_F(ServerCallTest, AScriptedForwarderReplacesTheUpstream) {
+  ScriptedForwarder forwarder;
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kAbort);
+  auto server = BrokerServer::Start(CacheSettings(absl::Seconds(10)), &clock_, &forwarder);
+  ASSERT_TRUE(server.ok()) << server.status();
+  server_ = *std::move(server);
+  client_ = std::make_unique<CheckClient>(absl::StrCat("127.0.0.1:", server_->port()));
+  EXPECT_EQ(AnsweredBy(Call(Request("Bearer a")).get()), "scripted-1");
+  EXPECT_EQ(AnsweredBy(Call(Request("Bearer a")).get()), "scripted-1");  // from the cache
+  EXPECT_EQ(AnsweredBy(Call(Request("Bearer b")).get()), "scripted-2");
+  EXPECT_EQ(forwarder.begun, 2);
+  EXPECT_EQ(upstream_.received(), 0u);
+  EXPECT_EQ(Count(server_->metrics().cache_hits), 1);
+}
+
 }  // namespace
 }  // namespace edgekit::broker
