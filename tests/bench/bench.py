@@ -22,6 +22,10 @@ something, absolute times less so.
                      libnghttp2, one thread) in front of one fake-authz answering at once;
                      added p50 at concurrency 1 over direct, and each proxy's CPU per call
                      at 2,000 req/s open loop; ratios h2/naive and broker/naive
+  bench.py capacity  issue 19's targets and the numbers to size pods by: added p50 over a
+                     1 ms upstream (broker vs naive), CPU per Check at 2,000 req/s for the
+                     naive forwarder and the broker forwarding, answering by rule and
+                     from the cache (Checks/s per core), peak QPS at 64 in flight
   bench.py versus --baseline-broker PATH
                      this build's broker against another broker binary (an earlier
                      commit's): added p50, peak QPS, CPU per call, interleaved
@@ -435,6 +439,81 @@ def versus(baseline, rounds=5, seconds=4, rate=2000):
         procs.stop_all()
 
 
+def capacity(rounds=5, seconds=4, rate=2000):
+    """Issue 19's targets and the numbers to size pods by, in one interleaved run.
+    (1) Added p50 at concurrency 1 over a 1 ms upstream, broker vs naive forwarder.
+    (2) CPU per Check at `rate` req/s open loop (process utime + stime / calls; no
+    batching: each call is its own wake-up, a gateway at moderate load) for the naive
+    forwarder and the broker in three modes: forwarding (opaque), answered by a rule
+    (16 header rules + 100,000 CIDRs, rule 16 answering), and cache hits (one token, so
+    every call after the first is a hit). Checks per second per core = 1e6 / CPU us.
+    (3) Peak QPS at 64 in flight, broker vs naive."""
+    import tempfile
+    procs = Processes()
+    workdir = tempfile.mkdtemp(prefix="edgekit-bench-capacity-")
+    try:
+        up = fake_authz(procs, ["--latency-median", "1ms", "--latency-sigma", "0"])
+        instant = fake_authz(procs, ["--latency-median", "0ms", "--latency-sigma", "0"])
+        naive, naive_child = naive_forwarder(procs, up)
+        opaque, _, opaque_child = broker(procs, up)
+        rules_port, _, rules_child = broker(procs, up, ["--config", write_rules_config(workdir)])
+        cached, _, cached_child = broker(procs, up, CACHE_FLAGS)
+        naive0, naive0_child = naive_forwarder(procs, instant)
+        opaque0, _, opaque0_child = broker(procs, instant)
+        modes = {"naive forwarder": (naive, naive_child.pid, []),
+                 "broker, forwarded": (opaque, opaque_child.pid, []),
+                 "broker, rule answers": (rules_port, rules_child.pid,
+                                          ["--header", "x-block-15=yes"]),
+                 "broker, cache hits": (cached, cached_child.pid, ["--tokens", "1"])}
+        print(f"capacity: {rounds} interleaved rounds of {seconds} s, medians (spread)")
+        added = {"naive": [], "broker": []}
+        cpu = {name: [] for name in modes}
+        qps = {"naive": [], "broker": []}
+        errors = 0
+        for round_index in range(rounds):
+            first = round_index % 2 == 0
+            direct = load(up, concurrency=1, seconds=seconds, warmup=1)["p50_us"]
+            for name, port in ([("naive", naive), ("broker", opaque)] if first
+                               else [("broker", opaque), ("naive", naive)]):
+                r = load(port, concurrency=1, seconds=seconds, warmup=1)
+                added[name].append(r["p50_us"] - direct)
+                errors += r["error_total"]
+            names = list(modes)
+            for name in names[round_index % len(names):] + names[:round_index % len(names)]:
+                port, pid, extra = modes[name]
+                before = cpu_seconds(pid)
+                r = load(port, rate=rate, seconds=seconds, extra=extra)
+                cpu[name].append((cpu_seconds(pid) - before) / (r["sent"] + 1) * 1e6)
+                errors += r["error_total"]
+            for name, port in ([("naive", naive0), ("broker", opaque0)] if first
+                               else [("broker", opaque0), ("naive", naive0)]):
+                r = load(port, concurrency=64, seconds=seconds)
+                qps[name].append(r["achieved_rps"])
+                errors += r["error_total"]
+        med = statistics.median
+        spread = lambda xs: f"{min(xs):.0f}-{max(xs):.0f}"
+        print(f"added p50 at concurrency 1 over a 1 ms upstream: naive {med(added['naive']):+.0f} us "
+              f"({spread(added['naive'])}), broker {med(added['broker']):+.0f} us "
+              f"({spread(added['broker'])})")
+        print(f"{'CPU per Check at ' + str(rate) + ' req/s':28} {'us':>8} {'Checks/s per core':>18}   each round")
+        for name in modes:
+            m = med(cpu[name])
+            print(f"{name:28} {m:8.1f} {1e6 / m:18.0f}   {', '.join(f'{c:.1f}' for c in cpu[name])}")
+        print(f"peak QPS at 64 in flight (upstream answering at once): naive {med(qps['naive']):.0f} "
+              f"({spread(qps['naive'])}), broker {med(qps['broker']):.0f} ({spread(qps['broker'])})")
+        ratio = lambda a, b: a / b if b else float("nan")
+        p50_ratio = ratio(med(added["broker"]), med(added["naive"]))
+        cpu_ratio = ratio(med(cpu["broker, forwarded"]), med(cpu["naive forwarder"]))
+        qps_ratio = ratio(med(qps["broker"]), med(qps["naive"]))
+        print(f"RESULT capacity: added p50 broker/naive = {p50_ratio:.2f} (target <= 0.8); CPU "
+              f"per Check broker/naive = {cpu_ratio:.2f} (target <= 0.7); peak QPS broker/naive "
+              f"= {qps_ratio:.2f} (target >= 1.25); cache hit {med(cpu['broker, cache hits']):.1f} "
+              f"us, rule answer {med(cpu['broker, rule answers']):.1f} us per Check; errors {errors}")
+        return p50_ratio <= 0.8 and cpu_ratio <= 0.7 and qps_ratio >= 1.25 and errors == 0
+    finally:
+        procs.stop_all()
+
+
 def write_rules_config(directory, cidrs=100_000, as_yaml_list=False):
     """16 header rules no benchmark request matches, then a blocklist of `cidrs` networks
     (random /24s and /48s, never the loadgen's client 203.0.113.7), in a cidrs_file or as
@@ -746,7 +825,7 @@ def main():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenario",
                         choices=["demo", "tail", "regime", "overhead", "rules", "cache",
-                                 "transport", "versus", "all"])
+                                 "transport", "versus", "capacity", "all"])
     parser.add_argument("--broker-arg", action="append", default=[],
                         help="extra edgekit-broker flag for every broker started "
                              "(repeat; e.g. --broker-arg=--worker-threads=1)")
@@ -765,6 +844,8 @@ def main():
     tools = ["fake-authz", "fake-authz-ctl", "edgekit-broker", "edgekit-loadgen"]
     if args.scenario in ("transport", "all"):
         tools += ["naive-forwarder", "h2-forwarder"]
+    if args.scenario == "capacity":
+        tools += ["naive-forwarder"]
     for tool in tools:
         if not os.access(os.path.join(BIN, tool), os.X_OK):
             sys.exit(f"{tool} is not built: run cmake --build {args.build_dir} first")
@@ -783,6 +864,8 @@ def main():
         ok &= cache()
     if args.scenario in ("transport", "all"):
         ok &= transport(**({"rounds": 1, "seconds": 1} if args.quick else {}))
+    if args.scenario == "capacity":
+        ok &= capacity()
     if args.scenario == "versus":
         if not args.baseline_broker or not os.access(args.baseline_broker, os.X_OK):
             sys.exit("versus needs --baseline-broker PATH (an edgekit-broker binary)")
