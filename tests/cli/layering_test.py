@@ -1,5 +1,9 @@
 #!/usr/bin/env python3
-"""The CLI's layering, checked on the #include lines (cli/CMakeLists.txt draws it).
+"""The CLI's layering, checked on the #include lines (cli/CMakeLists.txt draws it), and
+the broker's config library (broker/CMakeLists.txt: edgekit_broker_config), which the
+CLI links to check the broker.yaml it writes with the broker's own rules: it may use
+only itself, common, rules and the cache key, and never gRPC or Prometheus (the CLI
+would then carry the broker's runtime).
 
 Each folder may include only itself and the folders listed for it, so the libraries
 depend one way: commands -> render | explain | validate | proto -> edge -> common. A cycle of
@@ -27,15 +31,24 @@ ALLOWED = {
     "cli/main.cc": {"cli/commands"},
     "common": {"common"},
     "rules": {"rules", "common"},
+    "broker-config": {"broker/config.h", "broker/settings.h", "broker/upstream_target.h",
+                      "common", "rules", "cache/cache_key.h"},
 }
+# The broker config library's files (a layer named for the library, not a folder).
+BROKER_CONFIG = ["broker/config.h", "broker/config.cc", "broker/settings.h",
+                 "broker/upstream_target.h", "broker/upstream_target.cc"]
+# Libraries the broker config library must not include.
+RUNTIME_ONLY = ("grpcpp/", "grpc/", "prometheus/")
 MAX_LINES = 600
 MAX_MAIN_LINES = 150
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
-OURS = ("cli/", "common/", "broker/", "rules/")
+OURS = ("cli/", "common/", "broker/", "rules/", "cache/")
 
 
 def layer_of(path):
     """The ALLOWED key a file belongs to (longest match)."""
+    if path in BROKER_CONFIG:
+        return "broker-config"
     best = None
     for key in ALLOWED:
         if path == key or path.startswith(key + "/"):
@@ -58,6 +71,8 @@ def sources(root):
                 if name.endswith((".h", ".cc")):
                     full = os.path.join(dirpath, name)
                     yield os.path.relpath(full, root), full
+    for rel in BROKER_CONFIG:
+        yield rel, os.path.join(root, rel)
 
 
 def find_cycle(graph):
@@ -101,6 +116,11 @@ def main():
         if layer is None:
             problems.append(f"{rel}: in no layer of this test; add its folder to ALLOWED")
             continue
+        if layer == "broker-config":
+            for header in INCLUDE.findall(text):
+                if header.startswith(RUNTIME_ONLY):
+                    problems.append(f"{rel}: includes {header}: the broker config library "
+                                    f"stays free of the broker's runtime (gRPC, Prometheus)")
         for header in headers:
             if not permitted(layer, header):
                 problems.append(f"{rel}: includes {header}, which {layer} may not use "

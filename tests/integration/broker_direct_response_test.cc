@@ -303,6 +303,20 @@ Request RandomRequest(std::mt19937& rng) {
   return r;
 }
 
+// The same request as explain takes it. RandomRequest gives x-forwarded-for as Envoy
+// forwards it; the gateway received it without the peer Envoy appended last.
+cli::explain::HttpRequest ExplainRequestOf(const Request& r) {
+  cli::explain::HttpRequest request;
+  request.method = r.method;
+  request.host = r.host;
+  request.path = r.path;
+  request.headers = r.headers;
+  request.client_ip = r.peer;
+  const size_t last = r.xff.rfind(',');
+  if (last != std::string::npos) request.xff = r.xff.substr(0, last);
+  return request;
+}
+
 CheckRequest ToCheckRequest(const Request& r) {
   CheckRequest request;
   auto* attributes = request.mutable_attributes();
@@ -852,19 +866,8 @@ TEST(BrokerDirectResponses, ExplainAgreesWithTheRealBrokerOnGeneratedConfigs) {
     for (int i = 0; i < 700; ++i) {
       Request r = RandomRequest(rng);
       r.host = Pick(rng, hosts);
-      // RandomRequest gives x-forwarded-for as Envoy forwards it: the gateway received it
-      // without the peer Envoy appended last.
-      std::optional<std::string> received;
-      const size_t last = r.xff.rfind(',');
-      if (last != std::string::npos) received = r.xff.substr(0, last);
-      cli::explain::HttpRequest request;
-      request.method = r.method;
-      request.host = r.host;
-      request.path = r.path;
-      request.headers = r.headers;
-      request.client_ip = r.peer;
-      request.xff = received;
-      absl::StatusOr<cli::explain::Explanation> e = cli::explain::Explain(*model, request);
+      absl::StatusOr<cli::explain::Explanation> e =
+          cli::explain::Explain(*model, ExplainRequestOf(r));
       ASSERT_TRUE(e.ok()) << e.status();
       const RawCheckResult got = client.CheckRaw(ToCheckRequest(r));
       ASSERT_TRUE(got.status.ok()) << got.status.error_message();
@@ -973,17 +976,8 @@ TEST(BrokerDirectResponses, ExplainAndTheBrokerAgreeThatADryRunMatchForwards) {
     for (int i = 0; i < 500; ++i) {
       Request r = RandomRequest(rng);
       r.host = Pick(rng, hosts);
-      std::optional<std::string> received;  // x-forwarded-for without the peer Envoy appends
-      const size_t last = r.xff.rfind(',');
-      if (last != std::string::npos) received = r.xff.substr(0, last);
-      cli::explain::HttpRequest request;
-      request.method = r.method;
-      request.host = r.host;
-      request.path = r.path;
-      request.headers = r.headers;
-      request.client_ip = r.peer;
-      request.xff = received;
-      absl::StatusOr<cli::explain::Explanation> e = cli::explain::Explain(*model, request);
+      absl::StatusOr<cli::explain::Explanation> e =
+          cli::explain::Explain(*model, ExplainRequestOf(r));
       ASSERT_TRUE(e.ok()) << e.status();
       std::vector<int> want_dry;
       const int want = in_scope(r.host) ? FirstAnswer(rules, r, &want_dry) : -1;
