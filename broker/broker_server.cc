@@ -119,6 +119,10 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerSe
 BrokerServer::~BrokerServer() { Shutdown(); }
 
 void BrokerServer::Tick() {
+  // Held for the whole tick, so Shutdown cannot stop the ticking between the check and
+  // the next Schedule (a scheduler that outlives the server, a test's, would otherwise
+  // keep a tick for a server that is gone).
+  absl::MutexLock lock(&tick_mu_);
   if (stopped_.load()) return;
   hedging_->Recompute(env_.scheduler->Now());
   metrics_->hedge_delay->Set(absl::ToDoubleSeconds(hedging_->delay()));
@@ -140,7 +144,7 @@ void BrokerServer::Tick() {
     last_ready_ = ready;
   }
   // env_.scheduler, not timers_: Shutdown resets timers_ while this may be running.
-  env_.scheduler->Schedule(env_.scheduler->Now() + kTickInterval, [this] { Tick(); });
+  tick_ = env_.scheduler->Schedule(env_.scheduler->Now() + kTickInterval, [this] { Tick(); });
 }
 
 std::shared_ptr<const DirectResponses> BrokerServer::MakeDirectResponses(
@@ -212,9 +216,13 @@ void BrokerServer::Shutdown() {
     while (queue_->Next(&tag, &ok)) {
     }
   }
-  stopped_.store(true);
+  {
+    absl::MutexLock lock(&tick_mu_);
+    stopped_.store(true);
+    if (tick_ != 0) env_.scheduler->Cancel(tick_);  // the next tick, if still pending
+  }
   admin_.reset();
-  timers_.reset();  // stops the tick
+  timers_.reset();
   pool_.reset();
 }
 

@@ -13,7 +13,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "broker/admin_http.h"
 #include "broker/call_config.h"
 #include "broker/check_pipeline.h"
@@ -94,7 +96,9 @@ class BrokerServer {
   std::atomic<bool> not_ready_{false};  // SIGTERM seen: report not ready
   std::atomic<bool> shutting_down_{false};
   std::atomic<bool> stopped_{false};
-  bool last_ready_ = false;  // only touched by Tick
+  absl::Mutex tick_mu_;  // one tick at a time, and Shutdown after the last
+  Scheduler::TimerId tick_ ABSL_GUARDED_BY(tick_mu_) = 0;  // the next tick's timer
+  bool last_ready_ = false;                                // only touched by Tick
 };
 
 }  // namespace edgekit::broker
