@@ -72,6 +72,40 @@ for path in sys.argv[2:]:
             yaml.safe_dump(section, out, sort_keys=False)
 PY
       ;;
+    cel)
+      # Every CEL rule of the CRDs `edgekit validate` loads (x-kubernetes-validations), one
+      # file each, and the expressions of the evaluator's unit tests.
+      /usr/bin/python3 - "$dir" ../shared/schemas/istio-crds.gen.yaml \
+        ../shared/schemas/gateway-api-crds.v1.5.1-standard.yaml tests/cli/cel_test.cc <<'PY' || true
+import os, re, sys, yaml
+rules = []
+def walk(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "x-kubernetes-validations" and isinstance(value, list):
+                rules.extend(v["rule"] for v in value if isinstance(v, dict) and "rule" in v)
+            walk(value)
+    elif isinstance(node, list):
+        for item in node:
+            walk(item)
+for path in sys.argv[2:4]:
+    try:
+        for doc in yaml.safe_load_all(open(path)):
+            walk(doc)
+    except Exception:
+        continue
+try:
+    for line in open(sys.argv[4]):
+        m = re.match(r'\s*\{"((?:[^"\\]|\\.)*)",', line)
+        if m:
+            rules.append(m.group(1).encode().decode("unicode_escape"))
+except Exception:
+    pass
+for n, rule in enumerate(dict.fromkeys(rules)):
+    with open(os.path.join(sys.argv[1], f"cel-rule-{n}.txt"), "w") as out:
+        out.write(rule)
+PY
+      ;;
     check_request)
       # Valid serialized CheckRequests, written by the fuzzer itself (nothing binary is
       # kept in the repository).
@@ -136,7 +170,7 @@ fuzz_one() {
 failed=0
 mkdir -p "$artifacts"
 crds=$EDGEKIT_CRDS
-targets=(yaml_proto edge_config manifest broker_config rules_config check_request)
+targets=(yaml_proto edge_config manifest broker_config rules_config check_request cel)
 for target in "${targets[@]}"; do
   [ -x "$bin/${target}_fuzzer" ] || { echo "fuzz: $bin/${target}_fuzzer not built" >&2; exit 1; }
 done
