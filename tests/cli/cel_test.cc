@@ -308,6 +308,26 @@ TEST(CelTest, KubernetesLibraries) {
   });
 }
 
+// Shapes of rules from the Istio and Gateway API CRDs.
+TEST(CelTest, CrdRuleShapes) {
+  Check({
+      {"self.name.startsWith(\"unix://\") ? (self.name.substring(7, 8) == \"/\") : true", "true"},
+      {"'unix:///a'.startsWith(\"unix://\") ? ('unix:///a'.substring(7, 8) == \"/\") : false",
+       "true"},
+      {"{'80': 1, '65535': 2}.all(key, 0 < int(key) && int(key) <= 65535)", "true"},
+      {"{'0': 1}.all(key, 0 < int(key) && int(key) <= 65535)", "false"},
+      {"'/a/b%20'.matches(r\"\"\"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$\"\"\")",
+       "true"},
+      {"self.ports.all(p, has(p.port) && p.port > 0)", "true"},
+      {"size(self.ports.filter(p, p.name == 'http')) <= 1", "true"},
+      {"self.ports.exists_one(p, p.port == 443)", "true"},
+      {"(self.ports.size() > 0 ? self.ports[0].port : 0) + 1", "81"},
+      {"['a/b'].all(key, key.split('/')[0].size() < 253)", "true"},
+      {"['*.example.com', '1.2.3.4'].all(h, !isIP(h))", "false"},
+      {"url('https://x.y/').getScheme() in ['http', 'https']", "true"},
+  });
+}
+
 TEST(CelTest, BudgetStopsRunawayEvaluation) {
   // 100^3 iterations, over the 1,000,000-step budget.
   std::string hundred;
