@@ -329,13 +329,23 @@ TEST(CelTest, CrdRuleShapes) {
 }
 
 TEST(CelTest, BudgetStopsRunawayEvaluation) {
-  // 100^3 iterations, over the 1,000,000-step budget.
   std::string hundred;
   for (int i = 0; i < 100; ++i) hundred += (i ? "," : "") + std::to_string(i);
+  // 100^3 iterations, over the 1,000,000-step budget.
   std::string expr = "[" + hundred + "].all(a, [" + hundred + "].all(b, [" + hundred +
                      "].all(c, a + b + c >= 0)))";
-  std::string got = EvalText(expr.c_str());
-  EXPECT_NE(got.find("budget"), std::string::npos) << got;
+  EXPECT_NE(EvalText(expr.c_str()).find("budget"), std::string::npos);
+  // Few iterations, but lists that share elements: comparing them costs a step per
+  // element, so 2 x 100^3 elements exceed the budget too.
+  expr = "[[" + hundred + "]].all(l, [l.map(x, l)].all(m, m.map(y, m) == m.map(y, m)))";
+  EXPECT_NE(EvalText(expr.c_str()).find("budget"), std::string::npos);
+  // And printing such a value stays short.
+  expr = "[" + hundred + "].map(x, [" + hundred + "].map(y, [" + hundred + "]))";
+  absl::StatusOr<std::unique_ptr<Program>> p = Program::Compile(expr);
+  ASSERT_TRUE(p.ok());
+  Value big = (*p)->Evaluate(Self());
+  ASSERT_FALSE(big.IsError());
+  EXPECT_LT(big.DebugString().size(), 10000u);
 }
 
 TEST(CelTest, CompileErrors) {

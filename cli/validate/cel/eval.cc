@@ -169,9 +169,9 @@ class Evaluator {
     if (b.IsError()) return b;
     switch (e.op) {
       case Op::kEq:
-        return Equals(a, b);
+        return Equals(a, b, &ctx_);
       case Op::kNe: {
-        Value eq = Equals(a, b);
+        Value eq = Equals(a, b, &ctx_);
         return eq.IsError() ? eq : Value::Bool(!eq.bool_value());
       }
       case Op::kLt:
@@ -217,7 +217,7 @@ class Evaluator {
     const ListData& list = *container.rep().list;
     for (size_t i = 0; i < list.size(); ++i) {
       if (!ctx_.Charge(1)) return BudgetExceeded();
-      Value eq = Equals(list.at(i), elem);
+      Value eq = Equals(list.at(i), elem, &ctx_);
       if (eq.kind() == K::kBool && eq.bool_value()) return eq;
     }
     return Value::Bool(false);

@@ -49,7 +49,7 @@ Value IndexOf(EvalContext& ctx, const Value* target, const std::vector<Value>& a
     int64_t found = -1;
     for (size_t i = 0; i < list.size(); ++i) {
       if (!ctx.Charge(1)) return BudgetExceeded();
-      Value eq = Equals(list.at(i), a[1]);
+      Value eq = Equals(list.at(i), a[1], &ctx);
       if (eq.IsError()) return eq;
       if (eq.bool_value()) {
         found = static_cast<int64_t>(i);

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "cli/validate/cel/functions.h"
 #include "cli/validate/cel/value_internal.h"
 
 namespace edgekit::cli::cel {
@@ -185,8 +186,13 @@ std::string TypeName(const Value& v) {
   return "unknown";
 }
 
-std::string Value::DebugString() const {
-  const Rep& r = *rep_;
+namespace {
+
+// `budget`: characters left; nested lists and maps stop printing once it is spent (lists
+// can share elements, so a small value may stand for a huge text).
+std::string Print(const Value& v, int64_t* budget) {
+  const Value::Rep& r = v.rep();
+  using Kind = Value::Kind;
   switch (r.kind) {
     case Kind::kNull:
       return "null";
@@ -209,17 +215,27 @@ std::string Value::DebugString() const {
                           absl::FormatTime(absl::RFC3339_full, r.time, absl::UTCTimeZone()), "\")");
     case Kind::kList: {
       std::vector<std::string> items;
-      for (size_t i = 0; i < r.list->size() && i < 100; ++i) {
-        items.push_back(r.list->at(i).DebugString());
+      for (size_t i = 0; i < r.list->size(); ++i) {
+        if (*budget <= 0) {
+          items.push_back("...");
+          break;
+        }
+        items.push_back(Print(r.list->at(i), budget));
+        *budget -= static_cast<int64_t>(items.back().size()) + 2;
       }
       return absl::StrCat("[", absl::StrJoin(items, ", "), "]");
     }
     case Kind::kMap: {
       std::vector<std::string> items;
       r.map->ForEachKey([&](const Value& k) {
-        std::optional<Value> v = r.map->Find(k);
-        items.push_back(k.DebugString() + ": " + (v ? v->DebugString() : "?"));
-        return items.size() < 100;
+        if (*budget <= 0) {
+          items.push_back("...");
+          return false;
+        }
+        std::optional<Value> entry = r.map->Find(k);
+        items.push_back(Print(k, budget) + ": " + (entry ? Print(*entry, budget) : "?"));
+        *budget -= static_cast<int64_t>(items.back().size()) + 2;
+        return true;
       });
       return absl::StrCat("{", absl::StrJoin(items, ", "), "}");
     }
@@ -239,6 +255,13 @@ std::string Value::DebugString() const {
       return absl::StrCat("error(", r.status.message(), ")");
   }
   return "?";
+}
+
+}  // namespace
+
+std::string Value::DebugString() const {
+  int64_t budget = 4096;
+  return Print(*this, &budget);
 }
 
 std::optional<Value> VectorMap::Find(const Value& key) const {
@@ -287,7 +310,7 @@ std::optional<int> CompareNumbers(const Value::Rep& a, const Value::Rep& b) {
 
 }  // namespace
 
-Value Equals(const Value& a, const Value& b) {
+Value Equals(const Value& a, const Value& b, EvalContext* ctx) {
   using K = Value::Kind;
   if (a.IsError()) return a;
   if (b.IsError()) return b;
@@ -323,7 +346,8 @@ Value Equals(const Value& a, const Value& b) {
       // (cel-go: && over the elements).
       std::optional<Value> error;
       for (size_t i = 0; i < x.list->size(); ++i) {
-        Value eq = Equals(x.list->at(i), y.list->at(i));
+        if (ctx && !ctx->Charge(1)) return BudgetExceeded();
+        Value eq = Equals(x.list->at(i), y.list->at(i), ctx);
         if (eq.IsError()) {
           if (!error) error = eq;
         } else if (!eq.bool_value()) {
@@ -343,7 +367,11 @@ Value Equals(const Value& a, const Value& b) {
           equal = false;
           return false;
         }
-        Value eq = Equals(*mine, *other);
+        if (ctx && !ctx->Charge(1)) {
+          error = BudgetExceeded();
+          return false;
+        }
+        Value eq = Equals(*mine, *other, ctx);
         if (eq.IsError()) {
           if (!error) error = eq;
         } else if (!eq.bool_value()) {
@@ -352,7 +380,7 @@ Value Equals(const Value& a, const Value& b) {
         }
         return true;
       });
-      if (!equal) return Value::Bool(false);
+      if (!equal && !(ctx && ctx->exhausted())) return Value::Bool(false);
       return error ? *error : Value::Bool(true);
     }
     default:

@@ -84,10 +84,13 @@ Value NoSuchOverload(absl::string_view function, const std::vector<Value>& args)
 // The CEL type name of a value ("int", "string", "list", "map", "google.protobuf.Duration").
 std::string TypeName(const Value& v);
 
+struct EvalContext;
+
 // Heterogeneous equality (cel-spec "Equality"): numbers compare by value across int, uint
 // and double; values of different types are unequal, not an error. An error operand is
-// returned as the result.
-Value Equals(const Value& a, const Value& b);
+// returned as the result. With `ctx`, each list element and map entry compared costs a
+// step (lists may share elements, so a small expression can build a huge comparison).
+Value Equals(const Value& a, const Value& b, EvalContext* ctx = nullptr);
 // Ordering for <, <=, >, >=: -1, 0, 1; nullopt when the pair has no ordering overload (or a
 // NaN is involved, which compares false).
 std::optional<int> Compare(const Value& a, const Value& b, bool* no_overload);
