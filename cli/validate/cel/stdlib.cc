@@ -3,6 +3,7 @@
 // matches (RE2, unanchored like Go's regexp.MatchString). Also LookupFunction, which
 // chains every library's table.
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <memory>
 #include <string>
@@ -67,8 +68,9 @@ Value ToInt(EvalContext&, const Value* target, const std::vector<Value>& args) {
         return Value::Int(static_cast<int64_t>(r.d));
       case K::kString: {
         int64_t v = 0;
-        if (!absl::SimpleAtoi(r.s, &v) || r.s.empty() || r.s[0] == ' ' || r.s.back() == ' ' ||
-            r.s[0] == '+') {
+        // Go's strconv.ParseInt (cel-go): an optional sign, decimal digits, no spaces.
+        if (r.s.empty() || absl::ascii_isspace(r.s[0]) || absl::ascii_isspace(r.s.back()) ||
+            !absl::SimpleAtoi(r.s, &v)) {
           return ErrorValue(absl::StrCat("cannot convert string '", r.s, "' to int"));
         }
         return Value::Int(v);
@@ -190,7 +192,7 @@ Value ToString(EvalContext&, const Value* target, const std::vector<Value>& args
       case K::kUint:
         return Value::String(absl::StrCat(r.u));
       case K::kDouble:
-        return Value::String(absl::StrFormat("%g", r.d));
+        return Value::String(ShortestDouble(r.d));
       case K::kBool:
         return Value::String(r.b ? "true" : "false");
       case K::kBytes:

@@ -1,5 +1,6 @@
 // cel::Value: construction, accessors, printing, and CEL equality and ordering.
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <string>
 #include <utility>
@@ -203,7 +204,7 @@ std::string Print(const Value& v, int64_t* budget) {
     case Kind::kUint:
       return absl::StrCat(r.u, "u");
     case Kind::kDouble:
-      return absl::StrFormat("%g", r.d);
+      return ShortestDouble(r.d);
     case Kind::kString:
       return Quote(r.s);
     case Kind::kBytes:
@@ -262,6 +263,16 @@ std::string Print(const Value& v, int64_t* budget) {
 std::string Value::DebugString() const {
   int64_t budget = 4096;
   return Print(*this, &budget);
+}
+
+// The shortest text that reads back as the same double, as Go's
+// strconv.FormatFloat(d, 'g', -1, 64) (cel-go's string(double)) gives.
+std::string ShortestDouble(double d) {
+  for (int precision = 1; precision < 17; ++precision) {
+    std::string s = absl::StrFormat("%.*g", precision, d);
+    if (std::strtod(s.c_str(), nullptr) == d) return s;
+  }
+  return absl::StrFormat("%.17g", d);
 }
 
 std::optional<Value> VectorMap::Find(const Value& key) const {

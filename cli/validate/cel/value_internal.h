@@ -95,6 +95,9 @@ Value Equals(const Value& a, const Value& b, EvalContext* ctx = nullptr);
 // NaN is involved, which compares false).
 std::optional<int> Compare(const Value& a, const Value& b, bool* no_overload);
 
+// The shortest text that reads back as `d` (Go's strconv.FormatFloat(d, 'g', -1, 64)).
+std::string ShortestDouble(double d);
+
 // Number of Unicode code points (invalid UTF-8 bytes count one each).
 size_t CodePointCount(absl::string_view s);
 // Byte offsets of each code point start in s, plus s.size() at the end.
