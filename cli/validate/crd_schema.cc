@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "cli/validate/cel/cel.h"
 #include "cli/validate/crd_internal.h"
 #include "re2/re2.h"
 
@@ -72,9 +73,12 @@ absl::StatusOr<std::unique_ptr<Schema>> SchemaParser::Parse(const Value& v, cons
     const Value& x = f.value;
     const std::string& key = f.name;
     if (key == "description" || key == "title" || key == "example" || key == "externalDocs" ||
-        key == "default" || key == "x-kubernetes-map-type" ||
-        key == "x-kubernetes-list-map-keys-order") {
+        key == "x-kubernetes-map-type" || key == "x-kubernetes-list-map-keys-order") {
       continue;  // documentation, or nothing this validator acts on
+    }
+    if (key == "default") {  // not a constraint: keyword_count is about constraints
+      s->default_value = x;
+      continue;
     }
     ++s->keyword_count;
     absl::Status status;
@@ -183,11 +187,7 @@ absl::StatusOr<std::unique_ptr<Schema>> SchemaParser::Parse(const Value& v, cons
     } else if (key == "x-kubernetes-list-type") {
       status = String(x, fp, &s->list_type);
     } else if (key == "x-kubernetes-validations") {
-      if (x.kind != Value::Kind::kArray) {
-        status = Error(x, fp, absl::StrCat("expected a list of rules, got ", Describe(x)));
-      } else {
-        s->cel_rules = static_cast<int>(x.items.size());
-      }
+      status = Rules(x, fp, &s->cel_rules);
     } else {
       --s->keyword_count;  // a keyword this validator does not act on
     }
@@ -238,6 +238,51 @@ absl::Status SchemaParser::Strings(const Value& x, const std::string& path,
     absl::Status status = String(x.items[i], JoinIndex(path, i), &s);
     if (!status.ok()) return status;
     out->push_back(std::move(s));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SchemaParser::Rules(const Value& x, const std::string& path,
+                                 std::vector<CelRule>* out) const {
+  if (x.kind != Value::Kind::kArray) {
+    return Error(x, path, absl::StrCat("expected a list of rules, got ", Describe(x)));
+  }
+  for (size_t i = 0; i < x.items.size(); ++i) {
+    const Value& item = x.items[i];
+    const std::string item_path = JoinIndex(path, i);
+    if (item.kind != Value::Kind::kObject) {
+      return Error(item, item_path,
+                   absl::StrCat("expected a rule (a mapping), got ", Describe(item)));
+    }
+    CelRule rule;
+    for (const Field& f : item.fields) {
+      const std::string fp = absl::StrCat(item_path, ".", f.name);
+      absl::Status status;
+      if (f.name == "rule") {
+        status = String(f.value, fp, &rule.rule);
+      } else if (f.name == "message") {
+        status = String(f.value, fp, &rule.message);
+      } else if (f.name == "messageExpression") {
+        status = String(f.value, fp, &rule.message_expression);
+      } else if (f.name == "fieldPath") {
+        status = String(f.value, fp, &rule.field_path);
+      }  // reason, optionalOldSelf: nothing an offline check on create acts on
+      if (!status.ok()) return status;
+    }
+    if (rule.rule.empty()) return Error(item, item_path, "a rule needs `rule`");
+    absl::StatusOr<std::unique_ptr<cel::Program>> program = cel::Program::Compile(rule.rule);
+    if (program.ok()) {
+      rule.transition = (*program)->uses_old_self();
+      rule.program = *std::move(program);
+    } else {
+      rule.not_run = std::string(program.status().message());
+    }
+    if (!rule.message_expression.empty()) {
+      absl::StatusOr<std::unique_ptr<cel::Program>> message =
+          cel::Program::Compile(rule.message_expression);
+      if (message.ok()) rule.message_program = *std::move(message);
+    }
+    out->push_back(std::move(rule));
   }
   return absl::OkStatus();
 }

@@ -20,7 +20,24 @@
 #include "cli/validate/yaml_value.h"
 #include "re2/re2.h"
 
+namespace edgekit::cli::cel {
+class Program;
+}
+
 namespace edgekit::cli::crd {
+
+// One x-kubernetes-validations entry, compiled when the CRD is loaded.
+struct CelRule {
+  std::string rule;
+  std::string message;                          // "" = the API server's "failed rule: <rule>"
+  std::string message_expression;               // evaluated for the message when it yields a string
+  std::string field_path;                       // ".x.y" relative to the value, where to report
+  std::shared_ptr<const cel::Program> program;  // null: cannot run (not_run says)
+  std::shared_ptr<const cel::Program> message_program;  // null if none or cannot run
+  std::string not_run;  // why the evaluator cannot run the rule (Compile's error)
+  // Reads oldSelf: runs only on update, against the stored object; never on create.
+  bool transition = false;
+};
 
 struct Schema {
   std::string type;  // "" = any
@@ -56,7 +73,10 @@ struct Schema {
   std::unique_ptr<Schema> not_schema;
   std::string list_type;
   std::vector<std::string> list_map_keys;
-  int cel_rules = 0;
+  std::vector<CelRule> cel_rules;
+  // `default`: the API server sets an absent property of an object to its schema's
+  // default before validating (CEL rules read defaulted fields).
+  std::optional<Value> default_value;
 
   // Keywords other than documentation ones; shapes below are recognised by it.
   int keyword_count = 0;
@@ -68,6 +88,14 @@ struct Schema {
   std::vector<std::string> oneof_fields;
   bool oneof_allows_none = false;
 };
+
+// The schema of property `name` of an object under `s`: the property's, else
+// additionalProperties' (null if neither).
+inline const Schema* ChildSchema(const Schema& s, const std::string& name) {
+  auto it = s.properties.find(name);
+  if (it != s.properties.end()) return it->second.get();
+  return s.additional_properties.get();
+}
 
 // Reads schemas out of CRD value trees. Errors name the CRD, the schema path and the
 // source position.
@@ -91,6 +119,7 @@ class SchemaParser {
                        std::vector<std::string>* out) const;
   absl::Status Child(const Value& x, const std::string& path, int depth,
                      std::unique_ptr<Schema>* out) const;
+  absl::Status Rules(const Value& x, const std::string& path, std::vector<CelRule>* out) const;
 
   std::string source_;
   std::string context_;

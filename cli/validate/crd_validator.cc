@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "cli/validate/cel_rules.h"
 #include "cli/validate/crd_internal.h"
 #include "cli/validate/crd_schema.h"
 #include "cli/validate/object_meta.h"
@@ -35,6 +36,7 @@
 
 namespace edgekit::cli {
 
+using crd::CelRule;
 using crd::Checker;
 using crd::CheckMetadata;
 using crd::Describe;
@@ -195,42 +197,46 @@ void CrdRegistry::Impl::ReportUnknownType(const Value& object, const std::string
   auto it = unserved.find({api_version, kind});
   if (it != unserved.end()) {
     checker->Error(
-        api_field->value, api_path,
+        api_field->value, api_path, FindingCode::kUnknownType,
         absl::StrCat(api_version, " ", kind, " is defined by ", it->second, " but not served"));
     return;
   }
+  // Everything below is within the object's own API group: a kind name may exist in
+  // several groups (Gateway is both networking.istio.io's and gateway.networking.k8s.io's),
+  // and another group's kind says nothing about this object.
   std::vector<std::string> versions_of_kind;
   std::set<std::string> kinds_of_group;
   std::string case_insensitive_match;
   const std::string group = api_version.substr(0, api_version.rfind('/'));
   for (const auto& [key, unused] : served) {
+    if (key.first.substr(0, key.first.rfind('/')) != group) continue;
+    kinds_of_group.insert(key.second);
     if (key.second == kind) versions_of_kind.push_back(key.first);
-    if (key.first.substr(0, key.first.rfind('/')) == group) kinds_of_group.insert(key.second);
     if (absl::EqualsIgnoreCase(key.second, kind)) case_insensitive_match = key.second;
   }
   if (!versions_of_kind.empty()) {
     checker->Error(
-        api_field->value, api_path,
+        api_field->value, api_path, FindingCode::kUnknownType,
         absl::StrCat("no schema for ", kind, " in apiVersion ", Quote(api_version),
                      "; known versions of ", kind, ": ", absl::StrJoin(versions_of_kind, ", ")));
     return;
   }
   if (!case_insensitive_match.empty()) {
-    checker->Error(kind_field->value, kind_path,
+    checker->Error(kind_field->value, kind_path, FindingCode::kUnknownType,
                    absl::StrCat("unknown kind ", Quote(kind), " (did you mean ",
                                 Quote(case_insensitive_match), "?)"));
     return;
   }
   if (!kinds_of_group.empty()) {
     checker->Error(
-        kind_field->value, kind_path,
+        kind_field->value, kind_path, FindingCode::kUnknownType,
         absl::StrCat("unknown kind ", Quote(kind), " in group ", group, "; known kinds: ",
                      absl::StrJoin(kinds_of_group.begin(), kinds_of_group.end(), ", ")));
     return;
   }
   checker->Report(
       options.allow_unknown_groups ? Finding::Severity::kWarning : Finding::Severity::kError,
-      kind_field->value.line, kind_field->value.column, prefix,
+      FindingCode::kUnknownGroup, kind_field->value.line, kind_field->value.column, prefix,
       absl::StrCat(options.allow_unknown_groups ? "not validated: " : "", "no CRD schema for ",
                    api_version, " ", kind));
 }
@@ -238,9 +244,9 @@ void CrdRegistry::Impl::ReportUnknownType(const Value& object, const std::string
 void CrdRegistry::Impl::ValidateRoot(Value& object, const std::string& prefix, int document,
                                      const ValidateOptions& options,
                                      ValidationResult* result) const {
-  Checker checker(document, &result->findings, &result->cel_rules_not_checked);
+  Checker checker(document, &result->findings);
   if (object.kind != Value::Kind::kObject) {
-    checker.Error(object, prefix,
+    checker.Error(object, prefix, FindingCode::kNotAnObject,
                   absl::StrCat("expected a Kubernetes object (a mapping with apiVersion and "
                                "kind), got ",
                                Describe(object)));
@@ -253,10 +259,10 @@ void CrdRegistry::Impl::ValidateRoot(Value& object, const std::string& prefix, i
     const Field* f = object.Find(kHeader[i]);
     const std::string path = JoinKey(prefix, kHeader[i]);
     if (f == nullptr || f->value.kind == Value::Kind::kNull) {
-      checker.Error(object, path, "required field is missing");
+      checker.Error(object, path, FindingCode::kNotAnObject, "required field is missing");
       header_ok = false;
     } else if (f->value.kind != Value::Kind::kString || f->value.text.empty()) {
-      checker.Error(f->value, path,
+      checker.Error(f->value, path, FindingCode::kNotAnObject,
                     absl::StrCat("expected a non-empty string, got ", Describe(f->value)));
       header_ok = false;
     } else {
@@ -275,7 +281,7 @@ void CrdRegistry::Impl::ValidateRoot(Value& object, const std::string& prefix, i
     const std::string items_path = JoinKey(prefix, "items");
     if (items == nullptr || items->value.kind == Value::Kind::kNull) return;  // empty list
     if (items->value.kind != Value::Kind::kArray) {
-      checker.Error(items->value, items_path,
+      checker.Error(items->value, items_path, FindingCode::kNotAnObject,
                     absl::StrCat("expected array, got ", Describe(items->value)));
       return;
     }
@@ -293,23 +299,90 @@ void CrdRegistry::Impl::ValidateRoot(Value& object, const std::string& prefix, i
   const Version& version = it->second;
   if (version.deprecated) {
     const Field* f = object.Find("apiVersion");
-    checker.Report(
-        Finding::Severity::kWarning, f->value.line, f->value.column, JoinKey(prefix, "apiVersion"),
-        version.deprecation_warning.empty() ? absl::StrCat(api_version, " ", kind, " is deprecated")
-                                            : version.deprecation_warning);
+    checker.Report(Finding::Severity::kWarning, FindingCode::kDeprecatedVersion, f->value.line,
+                   f->value.column, JoinKey(prefix, "apiVersion"),
+                   version.deprecation_warning.empty()
+                       ? absl::StrCat(api_version, " ", kind, " is deprecated")
+                       : version.deprecation_warning);
   }
   CheckMetadata(object, prefix, &checker);
   // apiVersion, kind and metadata are implicit in every CRD schema (the API server checks
   // them itself, as above); the schema covers the rest.
   std::vector<Field> rest;
+  std::vector<Field> header_fields;
   for (Field& f : object.fields) {
     if (f.name != "apiVersion" && f.name != "kind" && f.name != "metadata") {
       rest.push_back(std::move(f));
+    } else {
+      header_fields.push_back(std::move(f));
     }
   }
   object.fields = std::move(rest);
+  // The API server defaults, checks the OpenAPI schema, then runs the CEL rules; those
+  // are skipped when a value has the wrong type or is outside its enum, since rules
+  // written for the schema's types would fail on it (apiextensions-apiserver
+  // customresource/strategy.go, hasBlockingErr), and it says so.
+  crd::ApplyDefaults(*version.schema, object);
+  const size_t first = result->findings.size();
   checker.Check(*version.schema, object, prefix, /*structural=*/true);
   ++result->objects_validated;
+  for (size_t i = first; i < result->findings.size(); ++i) {
+    const Finding& f = result->findings[i];
+    if (f.severity == Finding::Severity::kError &&
+        (f.code == FindingCode::kWrongType || f.code == FindingCode::kNotInEnum)) {
+      checker.Report(Finding::Severity::kWarning, FindingCode::kCelRuleNotRun, object.line,
+                     object.column, prefix,
+                     "CEL rules not checked: the object has type or enum errors; correct them "
+                     "to complete validation (the API server skips them too)");
+      return;
+    }
+  }
+  // A root rule sees apiVersion, kind, and metadata's name and generateName.
+  for (Field& f : header_fields) {
+    if (f.name == "metadata" && f.value.kind == Value::Kind::kObject) {
+      std::vector<Field> names;
+      for (Field& m : f.value.fields) {
+        if (m.name == "name" || m.name == "generateName") names.push_back(std::move(m));
+      }
+      f.value.fields = std::move(names);
+    }
+    object.fields.push_back(std::move(f));
+  }
+  crd::CelRuleRunner(&checker, result).Run(*version.schema, object, prefix);
+}
+
+namespace {
+
+void InventoryOf(const Schema& s, const std::string& where, const std::string& path, int depth,
+                 CelRuleInventory* out) {
+  if (depth > crd::kMaxDepth) return;
+  for (const CelRule& rule : s.cel_rules) {
+    ++out->rules;
+    if (rule.program == nullptr) {
+      out->not_runnable.push_back(absl::StrCat(where, " ", path.empty() ? "<root>" : path, ": ",
+                                               rule.rule, ": ", rule.not_run));
+      continue;
+    }
+    ++out->runnable;
+    if (rule.transition) ++out->transition;
+  }
+  for (const auto& [name, child] : s.properties) {
+    InventoryOf(*child, where, JoinKey(path, name), depth + 1, out);
+  }
+  if (s.items != nullptr) InventoryOf(*s.items, where, path + "[*]", depth + 1, out);
+  if (s.additional_properties != nullptr) {
+    InventoryOf(*s.additional_properties, where, path + "[*]", depth + 1, out);
+  }
+}
+
+}  // namespace
+
+CelRuleInventory CrdRegistry::CelRules() const {
+  CelRuleInventory out;
+  for (const auto& [key, version] : impl_->served) {
+    InventoryOf(*version.schema, absl::StrCat(key.first, " ", key.second), "", 0, &out);
+  }
+  return out;
 }
 
 CrdRegistry::CrdRegistry() : impl_(std::make_unique<Impl>()) {}
@@ -402,6 +475,7 @@ void CrdRegistry::ValidateObject(const YAML::Node& document, int document_index,
     Finding finding;
     finding.document = document_index;
     finding.message = absl::StrCat("cannot read document: ", e.what());
+    finding.code = FindingCode::kUnreadableDocument;
     result->findings.push_back(std::move(finding));
     return;
   }

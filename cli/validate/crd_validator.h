@@ -38,6 +38,16 @@ struct ValidateOptions {
   bool allow_unknown_groups = false;
 };
 
+// The CEL rules (x-kubernetes-validations) of the served versions in a registry: how many
+// the validator runs, and which it cannot.
+struct CelRuleInventory {
+  int rules = 0;       // every rule, counted once per served (apiVersion, kind)
+  int runnable = 0;    // compiled: run on every value they apply to
+  int transition = 0;  // of the runnable, those reading oldSelf (run only on update)
+  // "<apiVersion> <kind> <schema path>: <rule>: <why>" for each rule that did not compile.
+  std::vector<std::string> not_runnable;
+};
+
 // Schemas of the served versions of a set of CRDs, keyed by (apiVersion, kind), and the
 // validator that uses them. Load once, validate many; const methods are thread-safe.
 class CrdRegistry {
@@ -64,6 +74,7 @@ class CrdRegistry {
   // Number of (apiVersion, kind) schemas.
   size_t size() const;
   bool Has(absl::string_view api_version, absl::string_view kind) const;
+  CelRuleInventory CelRules() const;
   // Served apiVersions ("group/version") that have `kind`, sorted.
   std::vector<std::string> ApiVersionsOf(absl::string_view kind) const;
 

@@ -49,7 +49,8 @@ void CheckIstioSemantics(const YAML::Node& document, int document_index, Validat
       if (group == check.group && kind == check.kind) check.check(checker, spec);
     }
   } catch (const YAML::Exception& e) {
-    checker.Error(spec, "spec", absl::StrCat("cannot check this object: ", e.what()));
+    checker.Error(spec, "spec", FindingCode::kUnreadableDocument,
+                  absl::StrCat("cannot check this object: ", e.what()));
   }
 }
 

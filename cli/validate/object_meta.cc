@@ -63,14 +63,16 @@ void CheckStringMap(const Field& field, const std::string& path, bool labels, Ch
   const Value& map = field.value;
   if (map.kind == Value::Kind::kNull) return;
   if (map.kind != Value::Kind::kObject) {
-    checker->Error(map, path, absl::StrCat("expected object, got ", Describe(map)));
+    checker->Error(map, path, FindingCode::kInvalidMetadata,
+                   absl::StrCat("expected object, got ", Describe(map)));
     return;
   }
   size_t total = 0;
   for (const Field& entry : map.fields) {
     const std::string entry_path = JoinKey(path, entry.name);
     if (std::optional<std::string> problem = QualifiedNameProblem(entry.name)) {
-      checker->Report(Finding::Severity::kError, entry.line, entry.column, entry_path,
+      checker->Report(Finding::Severity::kError, FindingCode::kInvalidMetadata, entry.line,
+                      entry.column, entry_path,
                       absl::StrCat("invalid key ", Quote(entry.name), ": ", *problem));
     }
     const Value& value = entry.value;
@@ -78,20 +80,20 @@ void CheckStringMap(const Field& field, const std::string& path, bool labels, Ch
       // Go decodes ObjectMeta into map[string]string: `inject: true` fails there.
       std::string message = absl::StrCat("expected string, got ", Describe(value));
       if (value.plain) absl::StrAppend(&message, " (quote it to make it a string)");
-      checker->Error(value, entry_path, message);
+      checker->Error(value, entry_path, FindingCode::kInvalidMetadata, message);
       continue;
     }
     total += entry.name.size() + value.text.size();
     if (labels) {
       if (std::optional<std::string> problem = LabelValueProblem(value.text)) {
-        checker->Error(value, entry_path,
+        checker->Error(value, entry_path, FindingCode::kInvalidMetadata,
                        absl::StrCat("invalid label value ", Quote(value.text), ": ", *problem));
       }
     }
   }
   if (!labels && total > kMaxAnnotationBytes) {
     checker->Error(
-        map, path,
+        map, path, FindingCode::kInvalidMetadata,
         absl::StrCat("annotations total ", total, " bytes, more than the ", kMaxAnnotationBytes,
                      " the API server accepts (client-side apply also copies the "
                      "object into an annotation; consider server-side apply)"));
@@ -104,12 +106,14 @@ void CheckMetadata(const Value& object, const std::string& prefix, Checker* chec
   const std::string path = JoinKey(prefix, "metadata");
   const Field* metadata = object.Find("metadata");
   if (metadata == nullptr || metadata->value.kind == Value::Kind::kNull) {
-    checker->Error(object, JoinKey(path, "name"), "required field is missing");
+    checker->Error(object, JoinKey(path, "name"), FindingCode::kInvalidMetadata,
+                   "required field is missing");
     return;
   }
   const Value& meta = metadata->value;
   if (meta.kind != Value::Kind::kObject) {
-    checker->Error(meta, path, absl::StrCat("expected object, got ", Describe(meta)));
+    checker->Error(meta, path, FindingCode::kInvalidMetadata,
+                   absl::StrCat("expected object, got ", Describe(meta)));
     return;
   }
   static const std::set<std::string> kKnown = {"name",
@@ -130,8 +134,8 @@ void CheckMetadata(const Value& object, const std::string& prefix, Checker* chec
   for (const Field& f : meta.fields) {
     const std::string field_path = JoinKey(path, f.name);
     if (kKnown.count(f.name) == 0) {
-      checker->Report(Finding::Severity::kError, f.line, f.column, field_path,
-                      absl::StrCat("unknown field ", Quote(f.name), " in ObjectMeta"));
+      checker->Report(Finding::Severity::kError, FindingCode::kInvalidMetadata, f.line, f.column,
+                      field_path, absl::StrCat("unknown field ", Quote(f.name), " in ObjectMeta"));
       continue;
     }
     const Value& v = f.value;
@@ -140,13 +144,14 @@ void CheckMetadata(const Value& object, const std::string& prefix, Checker* chec
     } else if (f.name == "name" || f.name == "generateName" || f.name == "namespace") {
       if (v.kind == Value::Kind::kNull) continue;
       if (v.kind != Value::Kind::kString) {
-        checker->Error(v, field_path, absl::StrCat("expected string, got ", Describe(v)));
+        checker->Error(v, field_path, FindingCode::kInvalidMetadata,
+                       absl::StrCat("expected string, got ", Describe(v)));
       } else if (f.name == "name" && !IsDns1123Subdomain(v.text)) {
-        checker->Error(v, field_path,
+        checker->Error(v, field_path, FindingCode::kInvalidMetadata,
                        absl::StrCat(Quote(v.text), " is not a valid name: ", kSubdomainRule,
                                     v.text.size() > 253 ? ", at most 253 characters" : ""));
       } else if (f.name == "namespace" && !IsDns1123Label(v.text)) {
-        checker->Error(v, field_path,
+        checker->Error(v, field_path, FindingCode::kInvalidMetadata,
                        absl::StrCat(Quote(v.text),
                                     " is not a valid namespace: a lowercase RFC 1123 label "
                                     "must consist of lower case alphanumeric characters or "
@@ -159,7 +164,8 @@ void CheckMetadata(const Value& object, const std::string& prefix, Checker* chec
   if (name == nullptr || name->value.kind == Value::Kind::kNull) {
     // generateName works for `kubectl create` only; manifests are applied, which needs a
     // name.
-    checker->Error(meta, JoinKey(path, "name"), "required field is missing");
+    checker->Error(meta, JoinKey(path, "name"), FindingCode::kInvalidMetadata,
+                   "required field is missing");
   }
 }
 

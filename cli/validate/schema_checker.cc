@@ -105,12 +105,6 @@ bool TypeMatches(const Schema& s, const Value& v) {
   return false;
 }
 
-const Schema* FieldSchema(const Schema& s, const std::string& name) {
-  auto it = s.properties.find(name);
-  if (it != s.properties.end()) return it->second.get();
-  return s.additional_properties.get();
-}
-
 bool IsEmbeddedObjectKey(absl::string_view name) {
   return name == "apiVersion" || name == "kind" || name == "metadata";
 }
@@ -149,10 +143,9 @@ std::string UnknownFieldMessage(const Schema& s, const std::string& name) {
 
 void Checker::Check(const Schema& s, Value& v, const std::string& path, bool structural) {
   if (Stopped()) return;
-  if (structural && cel_rules_ != nullptr) *cel_rules_ += s.cel_rules;
   if (v.kind == Value::Kind::kNull) {
     if (s.nullable || (s.type.empty() && !s.int_or_string)) return;
-    Error(v, path, absl::StrCat("expected ", Expected(s), ", got null"));
+    Error(v, path, FindingCode::kWrongType, absl::StrCat("expected ", Expected(s), ", got null"));
     return;
   }
   if (!TypeMatches(s, v)) {
@@ -164,11 +157,11 @@ void Checker::Check(const Schema& s, Value& v, const std::string& path, bool str
                std::floor(v.number) == v.number) {
       absl::StrAppend(&message, " (too large for an integer in JSON)");
     }
-    Error(v, path, message);
+    Error(v, path, FindingCode::kWrongType, message);
     return;
   }
   if (v.kind == Value::Kind::kFloat && !std::isfinite(v.number)) {
-    Error(v, path, absl::StrCat(v.text, " cannot be represented in JSON"));
+    Error(v, path, FindingCode::kWrongType, absl::StrCat(v.text, " cannot be represented in JSON"));
     return;
   }
   switch (v.kind) {
@@ -196,22 +189,24 @@ void Checker::CheckString(const Schema& s, const Value& v, const std::string& pa
   if (s.min_length || s.max_length) {
     const int64_t length = Utf8Length(v.text);
     if (s.min_length && length < *s.min_length) {
-      Error(v, path,
+      Error(v, path, FindingCode::kOutOfBounds,
             absl::StrCat("must be at least ", *s.min_length, " characters long, got ", length));
     }
     if (s.max_length && length > *s.max_length) {
-      Error(v, path,
+      Error(v, path, FindingCode::kOutOfBounds,
             absl::StrCat("must be at most ", *s.max_length, " characters long, got ", length));
     }
   }
   // Go's MatchString is unanchored, as RE2::PartialMatch is.
   if (s.pattern_re != nullptr && !RE2::PartialMatch(Piece(v.text), *s.pattern_re)) {
-    Error(v, path, absl::StrCat(Quote(v.text), " does not match the pattern ", Quote(s.pattern)));
+    Error(v, path, FindingCode::kFormatOrPattern,
+          absl::StrCat(Quote(v.text), " does not match the pattern ", Quote(s.pattern)));
   }
   if (s.format == "byte" && !IsBase64(v.text)) {
-    Error(v, path, "must be standard base64 with padding (format byte)");
+    Error(v, path, FindingCode::kFormatOrPattern,
+          "must be standard base64 with padding (format byte)");
   } else if (s.format == "date-time" && !IsDateTime(v.text)) {
-    Error(v, path,
+    Error(v, path, FindingCode::kFormatOrPattern,
           absl::StrCat("must be an RFC 3339 date-time (format date-time), got ", Quote(v.text)));
   }
 }
@@ -222,19 +217,20 @@ void Checker::CheckNumber(const Schema& s, const Value& v, const std::string& pa
     const long double lo = is32 ? INT32_MIN : static_cast<long double>(INT64_MIN);
     const long double hi = is32 ? INT32_MAX : static_cast<long double>(INT64_MAX);
     if (v.number < lo || v.number > hi) {
-      Error(v, path,
+      Error(v, path, FindingCode::kOutOfBounds,
             absl::StrCat(v.text, " is out of range for format ", s.format, " [", FormatBound(lo),
                          ", ", FormatBound(hi), "]"));
       return;
     }
   } else if (s.format == "float" && std::fabs(v.number) > std::numeric_limits<float>::max()) {
-    Error(v, path, absl::StrCat(v.text, " is out of range for format float"));
+    Error(v, path, FindingCode::kOutOfBounds,
+          absl::StrCat(v.text, " is out of range for format float"));
     return;
   }
   if (s.minimum) {
     const bool below = s.exclusive_minimum ? v.number <= *s.minimum : v.number < *s.minimum;
     if (below) {
-      Error(v, path,
+      Error(v, path, FindingCode::kOutOfBounds,
             absl::StrCat("must be ", s.exclusive_minimum ? ">" : ">=", " ", FormatBound(*s.minimum),
                          ", got ", v.text));
     }
@@ -242,7 +238,7 @@ void Checker::CheckNumber(const Schema& s, const Value& v, const std::string& pa
   if (s.maximum) {
     const bool above = s.exclusive_maximum ? v.number >= *s.maximum : v.number > *s.maximum;
     if (above) {
-      Error(v, path,
+      Error(v, path, FindingCode::kOutOfBounds,
             absl::StrCat("must be ", s.exclusive_maximum ? "<" : "<=", " ", FormatBound(*s.maximum),
                          ", got ", v.text));
     }
@@ -250,7 +246,7 @@ void Checker::CheckNumber(const Schema& s, const Value& v, const std::string& pa
   if (s.multiple_of && *s.multiple_of > 0) {
     const long double quotient = v.number / *s.multiple_of;
     if (std::floor(quotient) != quotient) {
-      Error(v, path,
+      Error(v, path, FindingCode::kOutOfBounds,
             absl::StrCat("must be a multiple of ", FormatBound(*s.multiple_of), ", got ", v.text));
     }
   }
@@ -259,10 +255,12 @@ void Checker::CheckNumber(const Schema& s, const Value& v, const std::string& pa
 void Checker::CheckArray(const Schema& s, Value& v, const std::string& path, bool structural) {
   const int64_t n = static_cast<int64_t>(v.items.size());
   if (s.min_items && n < *s.min_items) {
-    Error(v, path, absl::StrCat("must have at least ", *s.min_items, " item(s), got ", n));
+    Error(v, path, FindingCode::kOutOfBounds,
+          absl::StrCat("must have at least ", *s.min_items, " item(s), got ", n));
   }
   if (s.max_items && n > *s.max_items) {
-    Error(v, path, absl::StrCat("must have at most ", *s.max_items, " items, got ", n));
+    Error(v, path, FindingCode::kOutOfBounds,
+          absl::StrCat("must have at most ", *s.max_items, " items, got ", n));
   }
   if (s.items != nullptr) {
     for (size_t i = 0; i < v.items.size() && !Stopped(); ++i) {
@@ -273,7 +271,7 @@ void Checker::CheckArray(const Schema& s, Value& v, const std::string& path, boo
     for (size_t j = 1; j < v.items.size() && !Stopped(); ++j) {
       for (size_t i = 0; i < j; ++i) {
         if (Equal(v.items[i], v.items[j])) {
-          Error(v.items[j], JoinIndex(path, j),
+          Error(v.items[j], JoinIndex(path, j), FindingCode::kDuplicateItem,
                 absl::StrCat("duplicate value ", Literal(v.items[j]), " (same as item ", i,
                              "; the list is a set)"));
           break;
@@ -308,7 +306,7 @@ void Checker::CheckListMapKeys(const Schema& s, const Value& v, const std::strin
                                        key[k] == nullptr ? "unset" : Literal(*key[k])));
         }
         Error(
-            item, JoinIndex(path, j),
+            item, JoinIndex(path, j), FindingCode::kDuplicateItem,
             absl::StrCat("duplicate entry with ", absl::StrJoin(parts, ", "), " (same as item ", i,
                          "; entries are keyed by ", absl::StrJoin(s.list_map_keys, ", "), ")"));
         break;
@@ -326,9 +324,10 @@ void Checker::CheckObject(const Schema& s, Value& v, const std::string& path, bo
     std::vector<Field> kept;
     kept.reserve(v.fields.size());
     for (Field& f : v.fields) {
-      const Schema* child = FieldSchema(s, f.name);
+      const Schema* child = ChildSchema(s, f.name);
       if (child != nullptr && f.value.kind == Value::Kind::kNull && !child->nullable) {
-        Report(Finding::Severity::kWarning, f.line, f.column, JoinKey(path, f.name),
+        Report(Finding::Severity::kWarning, FindingCode::kNullDropped, f.line, f.column,
+               JoinKey(path, f.name),
                "null value is dropped by the API server (the field is not nullable)");
         continue;
       }
@@ -339,23 +338,26 @@ void Checker::CheckObject(const Schema& s, Value& v, const std::string& path, bo
   for (Field& f : v.fields) {
     if (Stopped()) return;
     const std::string field_path = JoinKey(path, f.name);
-    if (const Schema* child = FieldSchema(s, f.name)) {
+    if (const Schema* child = ChildSchema(s, f.name)) {
       Check(*child, f.value, field_path, structural);
     } else if (structural && !s.preserve_unknown_fields && !s.additional_properties_allowed &&
                !(s.embedded_resource && IsEmbeddedObjectKey(f.name))) {
-      Report(Finding::Severity::kError, f.line, f.column, field_path,
+      Report(Finding::Severity::kError, FindingCode::kUnknownField, f.line, f.column, field_path,
              UnknownFieldMessage(s, f.name));
     }
   }
   const int64_t n = static_cast<int64_t>(v.fields.size());
   if (s.min_properties && n < *s.min_properties) {
-    Error(v, path, absl::StrCat("must have at least ", *s.min_properties, " entries, got ", n));
+    Error(v, path, FindingCode::kOutOfBounds,
+          absl::StrCat("must have at least ", *s.min_properties, " entries, got ", n));
   }
   if (s.max_properties && n > *s.max_properties) {
-    Error(v, path, absl::StrCat("must have at most ", *s.max_properties, " entries, got ", n));
+    Error(v, path, FindingCode::kOutOfBounds,
+          absl::StrCat("must have at most ", *s.max_properties, " entries, got ", n));
   }
   for (const std::string& name : s.required) {
-    if (v.Find(name) == nullptr) Error(v, JoinKey(path, name), "required field is missing");
+    if (v.Find(name) == nullptr)
+      Error(v, JoinKey(path, name), FindingCode::kRequiredMissing, "required field is missing");
   }
 }
 
@@ -365,13 +367,13 @@ void Checker::CheckEnum(const Schema& s, const Value& v, const std::string& path
   }
   std::vector<std::string> literals;
   for (const Value& allowed : s.enum_values) literals.push_back(Literal(allowed));
-  Error(v, path,
+  Error(v, path, FindingCode::kNotInEnum,
         absl::StrCat("unsupported value ", Literal(v),
                      "; supported values: ", absl::StrJoin(literals, ", ")));
 }
 
 bool Checker::Matches(const Schema& s, Value& v, const std::string& path) const {
-  Checker quiet(document_, nullptr, nullptr);
+  Checker quiet(document_, nullptr);
   quiet.Check(s, v, path, /*structural=*/false);
   return !quiet.failed();
 }
@@ -392,11 +394,13 @@ void Checker::CheckAlternatives(const Schema& s, Value& v, const std::string& pa
         break;
       }
     }
-    if (!any) Error(v, path, "must match at least one of the anyOf alternatives");
+    if (!any)
+      Error(v, path, FindingCode::kAlternatives,
+            "must match at least one of the anyOf alternatives");
   }
   if (!s.one_of.empty() && !Stopped()) CheckOneOf(s, v, path);
   if (s.not_schema != nullptr && !Stopped() && Matches(*s.not_schema, v, path)) {
-    Error(v, path, "must not match the `not` schema");
+    Error(v, path, FindingCode::kAlternatives, "must not match the `not` schema");
   }
 }
 
@@ -408,11 +412,12 @@ void Checker::CheckOneOf(const Schema& s, Value& v, const std::string& path) {
     }
     const std::string all = absl::StrJoin(s.oneof_fields, ", ");
     if (set.size() > 1) {
-      Error(v, path,
+      Error(v, path, FindingCode::kAlternatives,
             absl::StrCat(s.oneof_allows_none ? "at most" : "exactly", " one of ", all,
                          " may be set, got ", EnglishList(set)));
     } else if (set.empty() && !s.oneof_allows_none) {
-      Error(v, path, absl::StrCat("exactly one of ", all, " must be set, got none"));
+      Error(v, path, FindingCode::kAlternatives,
+            absl::StrCat("exactly one of ", all, " must be set, got none"));
     }
     return;
   }
@@ -421,14 +426,14 @@ void Checker::CheckOneOf(const Schema& s, Value& v, const std::string& path) {
     if (Matches(*branch, v, path)) ++matched;
   }
   if (matched != 1) {
-    Error(v, path,
+    Error(v, path, FindingCode::kAlternatives,
           absl::StrCat("must match exactly one of the ", s.one_of.size(),
                        " oneOf alternatives, matched ", matched));
   }
 }
 
-void Checker::Report(Finding::Severity severity, int line, int column, const std::string& path,
-                     std::string message) {
+void Checker::Report(Finding::Severity severity, FindingCode code, int line, int column,
+                     const std::string& path, std::string message) {
   if (severity == Finding::Severity::kError) failed_ = true;
   if (findings_ == nullptr) return;
   Finding finding;
@@ -436,6 +441,7 @@ void Checker::Report(Finding::Severity severity, int line, int column, const std
   finding.path = path;
   finding.message = std::move(message);
   finding.severity = severity;
+  finding.code = code;
   finding.line = line;
   finding.column = column;
   findings_->push_back(std::move(finding));

@@ -2,7 +2,7 @@
 // server runs it before admission: types, unknown fields, required, enum, formats,
 // bounds, patterns, list types and oneOf/anyOf/allOf/not. The same checker, run quietly,
 // decides which alternatives of a oneOf/anyOf/not a value matches, so that the answer
-// and the findings come from one set of rules. CEL rules are only counted.
+// and the findings come from one set of rules. CEL rules run apart (cel_rules.h).
 #ifndef EDGEKIT_CLI_VALIDATE_SCHEMA_CHECKER_H_
 #define EDGEKIT_CLI_VALIDATE_SCHEMA_CHECKER_H_
 
@@ -19,9 +19,9 @@ namespace edgekit::cli::crd {
 class Checker {
  public:
   // `findings` null = quiet: stop at the first problem and only remember that there was
-  // one (for oneOf/anyOf/not alternatives). `cel_rules` null = do not count.
-  Checker(int document, std::vector<Finding>* findings, int* cel_rules)
-      : document_(document), findings_(findings), cel_rules_(cel_rules) {}
+  // one (for oneOf/anyOf/not alternatives).
+  Checker(int document, std::vector<Finding>* findings)
+      : document_(document), findings_(findings) {}
 
   bool failed() const { return failed_; }
 
@@ -33,11 +33,11 @@ class Checker {
 
   // Findings of checks outside the schema (ObjectMeta, apiVersion and kind) go through the
   // checker too, so they land in the same list in document order.
-  void Error(const Value& at, const std::string& path, std::string message) {
-    Report(Finding::Severity::kError, at.line, at.column, path, std::move(message));
+  void Error(const Value& at, const std::string& path, FindingCode code, std::string message) {
+    Report(Finding::Severity::kError, code, at.line, at.column, path, std::move(message));
   }
-  void Report(Finding::Severity severity, int line, int column, const std::string& path,
-              std::string message);
+  void Report(Finding::Severity severity, FindingCode code, int line, int column,
+              const std::string& path, std::string message);
 
  private:
   bool Stopped() const { return findings_ == nullptr && failed_; }
@@ -57,7 +57,6 @@ class Checker {
 
   int document_;
   std::vector<Finding>* findings_;
-  int* cel_rules_;
   bool failed_ = false;
 };
 

@@ -375,6 +375,7 @@ void ValueBuilder::Report(int line, int column, const std::string& path, std::st
   finding.message = std::move(message);
   finding.line = line;
   finding.column = column;
+  finding.code = FindingCode::kUnreadableDocument;
   findings_->push_back(std::move(finding));
 }
 

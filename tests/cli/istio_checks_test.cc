@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/cli/cli_test_util.h"
 #include "yaml-cpp/yaml.h"
@@ -19,6 +20,9 @@ using ::edgekit::cli::testing::FileExists;
 using ::edgekit::cli::testing::MakeTempDir;
 using ::edgekit::cli::testing::RunEdgekit;
 using ::edgekit::cli::testing::WriteStringToFile;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
 std::string CrdFile() { return EDGEKIT_SHARED_SCHEMAS "/istio-crds.gen.yaml"; }
 
@@ -68,8 +72,9 @@ TEST(IstioChecksTest, UppercaseHeaderNameNeverMatches) {
   auto result =
       Check(VirtualService("  - match: [{headers: {X-Foo: {exact: \"1\"}}}]\n"
                            "    route: [{destination: {host: web}}]\n"));
+  // Istio's webhook takes it, so a warning: the route is applied and never matches.
   EXPECT_TRUE(HasFinding(result,
-                         "error spec.http[0].match[0].headers.X-Foo: header names must "
+                         "warning spec.http[0].match[0].headers.X-Foo: header names must "
                          "be lowercase"))
       << ::testing::PrintToString(Messages(result));
   ASSERT_EQ(result.findings.size(), 1u);
@@ -137,7 +142,7 @@ TEST(IstioChecksTest, RoutesThatCanNeverMatch) {
                            "  - match: [{uri: {prefix: /api}}]\n"
                            "    route: [{destination: {host: api}}]\n"));
   EXPECT_TRUE(HasFinding(after_catch_all,
-                         "error spec.http[1]: can never match: spec.http[0] "
+                         "warning spec.http[1]: can never match: spec.http[0] "
                          "before it matches every request"))
       << ::testing::PrintToString(Messages(after_catch_all));
 
@@ -150,7 +155,7 @@ TEST(IstioChecksTest, RoutesThatCanNeverMatch) {
                      "    match: [{headers: {x-a: {exact: \"1\"}}, uri: {prefix: /api}, name: b}]\n"
                      "    directResponse: {status: 404}\n"));
   EXPECT_TRUE(HasFinding(repeated,
-                         "error spec.http[1]: can never match: every match block "
+                         "warning spec.http[1]: can never match: every match block "
                          "repeats an earlier route's (spec.http[1].match[0] repeats "
                          "spec.http[0].match[0])"))
       << ::testing::PrintToString(Messages(repeated));
@@ -312,17 +317,100 @@ TEST(IstioChecksTest, ValidateCommandReportsSemanticFindings) {
   WriteStringToFile(dir + "/vs.yaml",
                     VirtualService("  - match: [{headers: {X-Foo: {exact: \"1\"}}}]\n"
                                    "    directResponse: {status: 400}\n"));
-  auto bad = RunEdgekit({"validate", "--crds", CrdFile(), dir + "/vs.yaml"});
+  // Istio accepts the capitals (a warning: the match never fires); --strict refuses them.
+  auto lenient = RunEdgekit({"validate", "--crds", CrdFile(), dir + "/vs.yaml"});
+  EXPECT_EQ(lenient.exit_code, 0) << lenient.err;
+  EXPECT_NE(lenient.err.find(dir + "/vs.yaml:7:24: document 1: warning: "
+                                   "spec.http[0].match[0].headers.X-Foo: header names must be "
+                                   "lowercase"),
+            std::string::npos)
+      << lenient.err;
+  EXPECT_NE(lenient.err.find("[EK0502]\n"), std::string::npos) << lenient.err;
+  auto bad = RunEdgekit({"validate", "--strict", "--crds", CrdFile(), dir + "/vs.yaml"});
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_NE(bad.err.find(dir + "/vs.yaml:7:24: document 1: error: "
-                               "spec.http[0].match[0].headers.X-Foo: header names must be "
-                               "lowercase"),
+  EXPECT_NE(bad.err.find("document 1: error: spec.http[0].match[0].headers.X-Foo: header names "),
             std::string::npos)
       << bad.err;
 
   WriteStringToFile(dir + "/good.yaml", VirtualService(kGoodRoutes));
   auto good = RunEdgekit({"validate", "--crds", CrdFile(), dir + "/good.yaml"});
   EXPECT_EQ(good.exit_code, 0) << good.err;
+}
+
+TEST(IstioChecksTest, JwtClaimRoutesAndIstiosPseudoHeadersAreNotHeaderNames) {
+  // Istio routes on a validated token's claims with `@request.auth.claims.<name>` (or
+  // `[a][b]` for nested claims), prefix in any case; its webhook takes them as they are.
+  auto claims = Check(
+      VirtualService("  - match:\n"
+                     "    - headers: {\"@request.auth.claims.groups\": {exact: admin}}\n"
+                     "    - headers: {\"@request.auth.claims[nested][Key]\": {exact: x}}\n"
+                     "    - headers: {\"@Request.Auth.Claims.Sub\": {prefix: svc-}}\n"
+                     "      withoutHeaders: {\"@request.auth.claims.banned\": {regex: \"*\"}}\n"
+                     "    route: [{destination: {host: web}}]\n"));
+  EXPECT_THAT(Messages(claims), IsEmpty());
+  // Not claim routes: a missing claim name, an unclosed bracket.
+  auto not_claims =
+      Check(VirtualService("  - match:\n"
+                           "    - headers: {\"@request.auth.claims\": {exact: a}}\n"
+                           "    - headers: {\"@request.auth.claims[a\": {exact: a}}\n"
+                           "    route: [{destination: {host: web}}]\n"));
+  EXPECT_THAT(Messages(not_claims),
+              ElementsAre(HasSubstr("\"@request.auth.claims\" is not a valid header name"),
+                          HasSubstr("\"@request.auth.claims[a\" is not a valid header name")));
+  // The five HTTP/2 pseudo-headers, and no others.
+  auto pseudo = Check(VirtualService(
+      "  - match:\n"
+      "    - headers: {\":authority\": {exact: a}, \":method\": {exact: GET}, \":path\": "
+      "{prefix: /}, \":scheme\": {exact: https}, \":status\": {exact: \"200\"}}\n"
+      "    - headers: {\":protocol\": {exact: websocket}}\n"
+      "    route: [{destination: {host: web}}]\n"));
+  EXPECT_THAT(Messages(pseudo), ElementsAre("error spec.http[0].match[1].headers[\":protocol\"]: "
+                                            "\":protocol\" is not a valid header name"));
+}
+
+TEST(IstioChecksTest, CustomPoliciesRefuseEveryIdentityFieldIstioRefuses) {
+  auto policy = [](const std::string& spec) {
+    return Check(absl::StrCat(
+        "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p}\n"
+        "spec:\n",
+        spec));
+  };
+  EXPECT_THAT(Messages(policy("  action: CUSTOM\n  provider: {name: broker}\n  rules:\n"
+                              "  - from: [{source: {requestPrincipals: [\"*\"]}}]\n"
+                              "    when: [{key: \"request.auth.claims[iss]\", values: [x]}]\n")),
+              ElementsAre(HasSubstr("spec.rules[0].from[0].source.requestPrincipals: "
+                                    "requestPrincipals cannot be used in a CUSTOM rule"),
+                          HasSubstr("spec.rules[0].when[0].key: \"request.auth.claims[iss]\" "
+                                    "cannot be used in a CUSTOM rule")));
+  EXPECT_THAT(Messages(policy("  action: CUSTOM\n  provider: {name: broker}\n")),
+              ElementsAre(HasSubstr("a CUSTOM policy without rules is never triggered")));
+  EXPECT_THAT(Messages(policy("  action: DENY\n")),
+              ElementsAre(HasSubstr("a DENY policy without rules never matches")));
+  EXPECT_THAT(Messages(policy("  action: ALLOW\n")), IsEmpty());
+}
+
+TEST(IstioChecksTest, AKindNameInAnotherGroupIsNoSchemaOfThisGroup) {
+  // Gateway is networking.istio.io's and gateway.networking.k8s.io's: with only Istio's
+  // CRDs, a Gateway API Gateway is an object of an unknown group, not a bad Istio Gateway.
+  if (!FileExists(CrdFile())) FAIL() << CrdFile() << " not found (from CI: ../shared/schemas)";
+  const std::string dir = MakeTempDir();
+  WriteStringToFile(dir + "/gw.yaml",
+                    "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n"
+                    "metadata: {name: edge}\nspec:\n  gatewayClassName: istio\n"
+                    "  listeners: [{name: http, port: 80, protocol: HTTP}]\n");
+  auto lenient =
+      RunEdgekit({"validate", "--allow-unknown-groups", "--crds", CrdFile(), dir + "/gw.yaml"});
+  EXPECT_EQ(lenient.exit_code, 0) << lenient.err;
+  EXPECT_NE(lenient.err.find("warning: not validated: no CRD schema for "
+                             "gateway.networking.k8s.io/v1 Gateway [EK0102]"),
+            std::string::npos)
+      << lenient.err;
+  auto strict = RunEdgekit({"validate", "--crds", CrdFile(), dir + "/gw.yaml"});
+  EXPECT_EQ(strict.exit_code, 1) << strict.err;
+  EXPECT_NE(strict.err.find("error: no CRD schema for gateway.networking.k8s.io/v1 Gateway"),
+            std::string::npos)
+      << strict.err;
+  EXPECT_EQ(strict.err.find("known versions of Gateway"), std::string::npos) << strict.err;
 }
 
 TEST(IstioChecksTest, AllowUnknownGroupsTurnsCoreObjectsIntoWarnings) {

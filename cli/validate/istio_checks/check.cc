@@ -8,13 +8,14 @@
 
 namespace edgekit::cli::istio {
 
-void Checker::Add(const YAML::Node& at, const std::string& path, const std::string& message,
-                  Finding::Severity severity) {
+void Checker::Add(const YAML::Node& at, const std::string& path, FindingCode code,
+                  const std::string& message, Finding::Severity severity) {
   Finding finding;
   finding.document = document_;
   finding.path = path;
   finding.message = message;
   finding.severity = severity;
+  finding.code = code;
   const YAML::Mark mark = at.Mark();
   if (!mark.is_null()) {
     finding.line = mark.line + 1;

@@ -18,16 +18,20 @@ class Checker {
  public:
   Checker(int document, ValidationResult* result) : document_(document), result_(result) {}
 
-  void Error(const YAML::Node& at, const std::string& path, const std::string& message) {
-    Add(at, path, message, Finding::Severity::kError);
+  // A problem Istio's validating webhook refuses the object for (`kubectl apply` fails).
+  void Error(const YAML::Node& at, const std::string& path, FindingCode code,
+             const std::string& message) {
+    Add(at, path, code, message, Finding::Severity::kError);
   }
-  void Warn(const YAML::Node& at, const std::string& path, const std::string& message) {
-    Add(at, path, message, Finding::Severity::kWarning);
+  // A problem the cluster accepts: the object applies, but does not do what it says.
+  void Warn(const YAML::Node& at, const std::string& path, FindingCode code,
+            const std::string& message) {
+    Add(at, path, code, message, Finding::Severity::kWarning);
   }
 
  private:
-  void Add(const YAML::Node& at, const std::string& path, const std::string& message,
-           Finding::Severity severity);
+  void Add(const YAML::Node& at, const std::string& path, FindingCode code,
+           const std::string& message, Finding::Severity severity);
 
   int document_;
   ValidationResult* result_;

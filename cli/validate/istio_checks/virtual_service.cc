@@ -1,5 +1,6 @@
-// The semantic checks of VirtualServices (istio_checks.h): what Envoy would never match or
-// refuse in spec.http[], one route at a time in route order, so that each route's
+// The semantic checks of VirtualServices (istio_checks.h): what Istio's webhook refuses
+// (errors) and what Envoy would never match (warnings: the cluster accepts them) in
+// spec.http[], one route at a time in route order, so that each route's
 // findings come together and "can never match" names the route before it that wins.
 #include <cstddef>
 #include <map>
@@ -22,11 +23,27 @@ namespace {
 constexpr size_t kBodyWarnBytes = kDirectResponseBodyWarnBytes;
 constexpr size_t kBodyMaxBytes = kDirectResponseBodyMaxBytes;
 
-// RFC 9110 token characters; Istio also takes pseudo-headers such as ":authority".
-bool IsHeaderName(const std::string& name) {
-  absl::string_view rest = name;
-  if (!rest.empty() && rest.front() == ':') rest.remove_prefix(1);
-  return IsHttpToken(rest);
+// The pseudo-headers Istio's webhook takes in a header match (RFC 9113 8.3); any other
+// name starting with ':' is refused. Istio pkg/config/validation/validation.go,
+// ValidateHTTPHeaderNameOrJwtClaimRoute (1.30).
+bool IsPseudoHeader(absl::string_view name) {
+  return name == ":method" || name == ":scheme" || name == ":authority" || name == ":path" ||
+         name == ":status";
+}
+
+// A JWT claim route, `@request.auth.claims.<claim>[.<nested>]` or
+// `@request.auth.claims[<claim>][<nested>]`: Istio matches it against the request's
+// validated token, not a header. The prefix is case-insensitive. Istio pkg/jwt/routing.go,
+// ToRoutingClaim (1.30).
+bool IsJwtClaimRoute(absl::string_view name) {
+  constexpr absl::string_view kPrefix = "@request.auth.claims";
+  if (name.size() < kPrefix.size() ||
+      !absl::EqualsIgnoreCase(name.substr(0, kPrefix.size()), kPrefix)) {
+    return false;
+  }
+  const absl::string_view rest = name.substr(kPrefix.size());
+  if (rest.size() > 1 && rest.front() == '.') return true;
+  return rest.size() > 2 && rest.front() == '[' && rest.back() == ']';
 }
 
 // A key path segment: identifiers as they are, anything else quoted (as crd_validator).
@@ -39,33 +56,40 @@ std::string KeySegment(const std::string& key) {
   return absl::StrCat(".", key);
 }
 
-// One StringMatch {exact|prefix|regex}: the regex must compile with RE2.
-void CheckStringMatch(Checker& c, const YAML::Node& match, const std::string& path) {
+// One StringMatch {exact|prefix|regex}: the regex must compile with RE2. In withoutHeaders
+// a regex of "*" is no regex: Istio turns it into a presence match (virtualservice.go).
+void CheckStringMatch(Checker& c, const YAML::Node& match, const std::string& path,
+                      bool star_is_presence = false) {
   if (!IsMap(match)) return;
   const YAML::Node regex = Get(match, "regex");
   if (!regex.IsDefined() || !regex.IsScalar()) return;
+  if (star_is_presence && regex.Scalar() == "*") return;
   RE2 re(regex.Scalar(), RE2::Quiet);
   if (!re.ok()) {
     c.Error(
-        regex, path + ".regex",
+        regex, path + ".regex", FindingCode::kInvalidRegex,
         absl::StrCat("\"", regex.Scalar(), "\" is not an RE2 regular expression: ", re.error()));
   }
 }
 
-void CheckHeaderMatches(Checker& c, const YAML::Node& headers, const std::string& path) {
+void CheckHeaderMatches(Checker& c, const YAML::Node& headers, const std::string& path,
+                        bool without) {
   if (!IsMap(headers)) return;
   for (const auto& entry : headers) {
     const std::string name = entry.first.Scalar();
     const std::string entry_path = path + KeySegment(name);
-    if (!IsHeaderName(name)) {
-      c.Error(entry.first, entry_path, absl::StrCat("\"", name, "\" is not a valid header name"));
+    if (IsJwtClaimRoute(name)) {
+      // Claim names are the token's, in any case: neither a header name nor lowercased.
+    } else if (name.empty() || (name.front() == ':' ? !IsPseudoHeader(name) : !IsHttpToken(name))) {
+      c.Error(entry.first, entry_path, FindingCode::kInvalidHeaderName,
+              absl::StrCat("\"", name, "\" is not a valid header name"));
     } else if (name != absl::AsciiStrToLower(name)) {
-      c.Error(entry.first, entry_path,
-              absl::StrCat("header names must be lowercase: Envoy lowercases request "
-                           "headers, so \"",
-                           name, "\" never matches (use \"", absl::AsciiStrToLower(name), "\")"));
+      c.Warn(entry.first, entry_path, FindingCode::kUppercaseHeaderName,
+             absl::StrCat("header names must be lowercase: Envoy lowercases request "
+                          "headers, so \"",
+                          name, "\" never matches (use \"", absl::AsciiStrToLower(name), "\")"));
     }
-    CheckStringMatch(c, entry.second, entry_path);
+    CheckStringMatch(c, entry.second, entry_path, /*star_is_presence=*/without);
   }
 }
 
@@ -135,6 +159,7 @@ void CheckDirectResponse(Checker& c, const YAML::Node& route, const std::string&
   for (const char* other : {"route", "redirect", "rewrite", "delegate"}) {
     if (Get(route, other).IsDefined()) {
       c.Error(Get(route, other), absl::StrCat(path, ".", other),
+              FindingCode::kInvalidDirectResponse,
               "a route with directResponse cannot also have route, redirect, rewrite or "
               "delegate");
     }
@@ -143,7 +168,7 @@ void CheckDirectResponse(Checker& c, const YAML::Node& route, const std::string&
   int code = 0;
   if (status.IsDefined() && status.IsScalar() && YAML::convert<int>::decode(status, code) &&
       (code < 200 || code > 599)) {
-    c.Error(status, path + ".directResponse.status",
+    c.Error(status, path + ".directResponse.status", FindingCode::kInvalidDirectResponse,
             absl::StrCat("status must be in [200, 599], got ", code));
   }
   const YAML::Node body = Get(direct, "body");
@@ -161,10 +186,10 @@ void CheckDirectResponse(Checker& c, const YAML::Node& route, const std::string&
   }
   if (size > kBodyMaxBytes) {
     c.Error(
-        body, body_path,
+        body, body_path, FindingCode::kInvalidDirectResponse,
         absl::StrCat("body is ", size, " bytes; Istio refuses direct-response bodies over 1 MB"));
   } else if (size > kBodyWarnBytes) {
-    c.Warn(body, body_path,
+    c.Warn(body, body_path, FindingCode::kLargeDirectResponse,
            absl::StrCat("body is ", size,
                         " bytes; bodies over 100 KB are kept in every gateway's memory "
                         "and sent with each response: serve large content from a backend"));
@@ -183,9 +208,9 @@ void CheckVirtualService(Checker& c, const YAML::Node& spec) {
     const std::string path = absl::StrCat("spec.http[", i, "]");
     if (!IsMap(route)) continue;
     if (!catch_all.empty()) {
-      c.Error(route, path,
-              absl::StrCat("can never match: ", catch_all,
-                           " before it matches every request (the first matching route wins)"));
+      c.Warn(route, path, FindingCode::kUnreachableRoute,
+             absl::StrCat("can never match: ", catch_all,
+                          " before it matches every request (the first matching route wins)"));
     }
     const YAML::Node match = Get(route, "match");
     bool everything = !IsSeq(match) || match.size() == 0;
@@ -197,8 +222,8 @@ void CheckVirtualService(Checker& c, const YAML::Node& spec) {
         const std::string block_path = absl::StrCat(path, ".match[", j, "]");
         if (MatchesEverything(block)) everything = true;
         if (!IsMap(block)) continue;
-        CheckHeaderMatches(c, Get(block, "headers"), block_path + ".headers");
-        CheckHeaderMatches(c, Get(block, "withoutHeaders"), block_path + ".withoutHeaders");
+        CheckHeaderMatches(c, Get(block, "headers"), block_path + ".headers", false);
+        CheckHeaderMatches(c, Get(block, "withoutHeaders"), block_path + ".withoutHeaders", true);
         for (const char* key : {"uri", "method", "authority", "scheme"}) {
           CheckStringMatch(c, Get(block, key), absl::StrCat(block_path, ".", key));
         }
@@ -218,12 +243,13 @@ void CheckVirtualService(Checker& c, const YAML::Node& spec) {
         }
       }
       if (match.size() > 0 && repeated == match.size()) {
-        c.Error(route, path,
-                absl::StrCat("can never match: every match block repeats an earlier route's (",
-                             absl::StrJoin(repeats, "; "), ")"));
+        c.Warn(route, path, FindingCode::kUnreachableRoute,
+               absl::StrCat("can never match: every match block repeats an earlier route's (",
+                            absl::StrJoin(repeats, "; "), ")"));
       } else {
         for (const std::string& repeat : repeats) {
-          c.Warn(route, path, absl::StrCat("a match block never matches here: ", repeat));
+          c.Warn(route, path, FindingCode::kRepeatedMatch,
+                 absl::StrCat("a match block never matches here: ", repeat));
         }
       }
     }
