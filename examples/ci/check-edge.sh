@@ -96,14 +96,14 @@ if [ ${#objects[@]} -gt 0 ]; then
   rc=0
   "$edgekit" validate --crds "$EDGEKIT_CRDS" "${objects[@]}" || rc=$?
   if [ "$rc" -ne 0 ]; then
-    fail "$rc" "edgekit validate found invalid objects in the rendered manifests (exit $rc; findings above as FILE:LINE:COL: document N: error: PATH: MESSAGE)"
+    fail "$rc" "edgekit validate found invalid objects in the rendered manifests (exit $rc; findings above as FILE:LINE:COL: document N: error: PATH: MESSAGE [CODE])"
   fi
 fi
 if [ ${#with_core[@]} -gt 0 ]; then
   rc=0
   "$edgekit" validate --allow-unknown-groups --crds "$EDGEKIT_CRDS" "${with_core[@]}" || rc=$?
   if [ "$rc" -ne 0 ]; then
-    fail "$rc" "edgekit validate found invalid objects in the rendered manifests (exit $rc; findings above as FILE:LINE:COL: document N: error: PATH: MESSAGE)"
+    fail "$rc" "edgekit validate found invalid objects in the rendered manifests (exit $rc; findings above as FILE:LINE:COL: document N: error: PATH: MESSAGE [CODE])"
   fi
 fi
 if [ ${#objects[@]} -eq 0 ] && [ ${#with_core[@]} -eq 0 ]; then

@@ -574,7 +574,7 @@ TEST_F(WidgetCrdTest, LoadsFromAKubectlList) {
               ElementsAre("example.edgekit.dev/v1", "example.edgekit.dev/v1beta1"));
   const ValidationResult result = ValidateSpec("  replicas: 2\n");
   EXPECT_THAT(result.findings, IsEmpty());
-  EXPECT_EQ(result.cel_rules_run, 1);
+  EXPECT_EQ(result.cel_rules_run, 2);  // spec's two rules
 }
 
 TEST_F(WidgetCrdTest, UnservedAndDeprecatedVersions) {
@@ -590,6 +590,13 @@ TEST_F(WidgetCrdTest, UnservedAndDeprecatedVersions) {
   EXPECT_TRUE(result.ok());
   EXPECT_THAT(Lines(result, Finding::Severity::kWarning),
               ElementsAre("apiVersion: example.edgekit.dev/v1beta1 Widget is deprecated; use v1"));
+}
+
+TEST_F(WidgetCrdTest, CelMessageExpressionAndFieldPath) {
+  // The message is the messageExpression's value; the finding sits at fieldPath.
+  EXPECT_THAT(ErrorsFor("  label: ab\n  tags: [x, ab]\n"),
+              ElementsAre("spec.tags: tag ab repeats the label"));
+  EXPECT_THAT(ErrorsFor("  label: ab\n  tags: [x, z]\n"), IsEmpty());
 }
 
 TEST_F(WidgetCrdTest, NumbersBoundsAndYamlNumberSyntax) {
