@@ -98,6 +98,39 @@ bool ValidHost(absl::string_view host) {
   return Unescape(host, false, &unused);
 }
 
+// Go's validUserinfo (net/url): RFC 3986 unreserved, sub-delims, ':', '%' and '@'; then
+// its percent escapes must be whole (parseAuthority unescapes the user and password).
+bool ValidUserinfo(absl::string_view userinfo) {
+  for (char c : userinfo) {
+    if (absl::ascii_isalnum(c)) continue;
+    switch (c) {
+      case '-':
+      case '.':
+      case '_':
+      case ':':
+      case '~':
+      case '!':
+      case '$':
+      case '&':
+      case '\'':
+      case '(':
+      case ')':
+      case '*':
+      case '+':
+      case ',':
+      case ';':
+      case '=':
+      case '%':
+      case '@':
+        continue;
+      default:
+        return false;
+    }
+  }
+  std::string unused;
+  return Unescape(userinfo, false, &unused);
+}
+
 std::optional<UrlParts> ParseRequestUri(absl::string_view raw) {
   if (raw.empty()) return std::nullopt;
   for (char c : raw) {
@@ -143,6 +176,9 @@ std::optional<UrlParts> ParseRequestUri(absl::string_view raw) {
     size_t at = authority.rfind('@');
     absl::string_view host = at == absl::string_view::npos ? authority : authority.substr(at + 1);
     if (!ValidHost(host)) return std::nullopt;
+    if (at != absl::string_view::npos && !ValidUserinfo(authority.substr(0, at))) {
+      return std::nullopt;  // "net/url: invalid userinfo"
+    }
     u.host = std::string(host);
   }
   std::string unescaped;
