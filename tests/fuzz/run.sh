@@ -154,6 +154,7 @@ fuzz_one() {
     echo "== $target: ${seconds}s"
     local dict=(-dict=tests/fuzz/yaml.dict)  # YAML tokens; a CheckRequest is binary protobuf
     if [ "$target" = check_request ]; then dict=(); fi
+    if [ "$target" = cel ]; then dict=(-dict=tests/fuzz/cel.dict); fi
     if ! "$fuzzer" "$corpus" "$work/seed-$target" -max_total_time="$seconds" -timeout=10 \
          -rss_limit_mb=2048 -max_len=65536 "${dict[@]}" -print_final_stats=1 \
          -artifact_prefix="$artifacts/$target-" > "$work-$target.log" 2>&1; then
