@@ -226,6 +226,7 @@ TEST(CelTest, Strings) {
       {"['a', 'b'].join('-')", "\"a-b\""},
       {"['a', 'b'].join()", "\"ab\""},
       {"'  hi \\t'.trim()", "\"hi\""},
+      {"'\\u1680\\u00a0x\\u3000'.trim()", "\"x\""},  // Go's unicode.IsSpace
       {"'aXbX'.replace('X', 'y')", "\"ayby\""},
       {"'aXbX'.replace('X', 'y', 1)", "\"aybX\""},
       {"'AbC'.lowerAscii() + 'AbC'.upperAscii()", "\"abcABC\""},
@@ -260,6 +261,27 @@ TEST(CelTest, DurationsAndTimestamps) {
        "true"},
       {"timestamp('2024-01-01') ", "error: invalid timestamp"},
       {"duration('2h').getMinutes()", "120"},
+      {"duration('2.5s').getMilliseconds()", "500"},
+      // Accessors in UTC or a zone (IANA name or offset); months and day counts from 0.
+      {"timestamp('2024-03-05T23:31:20.125Z').getFullYear()", "2024"},
+      {"timestamp('2024-03-05T23:31:20.125Z').getMonth()", "2"},
+      {"timestamp('2024-03-05T23:31:20.125Z').getDate()", "5"},
+      {"timestamp('2024-03-05T23:31:20.125Z').getDayOfMonth()", "4"},
+      {"timestamp('2024-03-05T23:31:20.125Z').getDayOfWeek()", "2"},  // Tuesday
+      {"timestamp('2024-03-05T23:31:20.125Z').getDayOfYear()", "64"},
+      {"timestamp('2024-03-05T23:31:20.125Z').getMilliseconds()", "125"},
+      {"timestamp('2024-03-05T23:31:20Z').getHours('+02:00')", "1"},
+      {"timestamp('2024-03-05T23:31:20Z').getDate('-01:30')", "5"},
+      {"timestamp('2024-03-05T23:31:20Z').getMinutes('Asia/Kathmandu')", "16"},
+      {"timestamp('2024-03-05T23:31:20Z').getHours('Mars/Base')", "error: invalid time zone"},
+      {"duration('1h').getHours('UTC')", "error: no such overload"},
+      // string() is Go's RFC3339Nano in UTC.
+      {"string(timestamp('2024-03-05T23:31:20.120+01:00'))", "\"2024-03-05T22:31:20.12Z\""},
+      // Timestamps span years 1..9999; durations are int64 nanoseconds.
+      {"timestamp('0000-12-31T00:00:00Z')", "error: out of range"},
+      {"timestamp(253402300800)", "error: out of range"},
+      {"timestamp('9999-12-31T23:59:59Z') - timestamp('0001-01-01T00:00:00Z')", "error: overflow"},
+      {"duration('2562047h') + duration('2562047h')", "error: overflow"},
   });
 }
 

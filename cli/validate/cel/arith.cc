@@ -34,13 +34,6 @@ const char* OpName(Op op) {
   }
 }
 
-// Valid timestamps span years 0001..9999 (cel-spec, google.protobuf.Timestamp).
-bool TimestampInRange(absl::Time t) {
-  static const absl::Time kMin = absl::FromUnixSeconds(-62135596800);
-  static const absl::Time kMax = absl::FromUnixSeconds(253402300799);
-  return t >= kMin && t <= kMax + absl::Nanoseconds(999999999);
-}
-
 Value IntOp(Op op, int64_t a, int64_t b) {
   int64_t r = 0;
   switch (op) {
@@ -109,7 +102,7 @@ Value DoubleOp(Op op, double a, double b) {
 Value TimeOp(Op op, const Value::Rep& x, const Value::Rep& y) {
   if (x.kind == K::kDuration && y.kind == K::kDuration && (op == Op::kAdd || op == Op::kSub)) {
     absl::Duration r = op == Op::kAdd ? x.dur + y.dur : x.dur - y.dur;
-    if (r == absl::InfiniteDuration() || r == -absl::InfiniteDuration()) return Overflow();
+    if (!DurationInRange(r)) return Overflow();
     return Value::Duration(r);
   }
   if (op == Op::kAdd && (x.kind == K::kTimestamp) != (y.kind == K::kTimestamp)) {
@@ -126,7 +119,9 @@ Value TimeOp(Op op, const Value::Rep& x, const Value::Rep& y) {
     return Value::Timestamp(r);
   }
   if (op == Op::kSub && x.kind == K::kTimestamp && y.kind == K::kTimestamp) {
-    return Value::Duration(x.time - y.time);
+    absl::Duration r = x.time - y.time;
+    if (!DurationInRange(r)) return Overflow();
+    return Value::Duration(r);
   }
   return ErrorValue("");
 }
@@ -181,6 +176,7 @@ Value Negate(const Value& a) {
     case K::kDouble:
       return Value::Double(-x.d);
     case K::kDuration:
+      if (!DurationInRange(-x.dur)) return Overflow();
       return Value::Duration(-x.dur);
     default:
       return NoSuchOverload("-_", {a});

@@ -36,11 +36,16 @@ Function LookupStringsExt(absl::string_view name);
 Function LookupK8sLists(absl::string_view name);
 Function LookupK8sUrl(absl::string_view name);
 Function LookupK8sIp(absl::string_view name);
+Function LookupTime(absl::string_view name);  // duration.cc: the timestamp/duration accessors
 
 // Shared helpers for the libraries.
 bool IsString(const Value& v);
 // Go's time.ParseDuration syntax ("1h2m3.5s", "-1.5h", "0"); nullopt if invalid.
 std::optional<absl::Duration> ParseGoDuration(absl::string_view s);
+// Valid timestamps span years 0001..9999 (cel-spec, google.protobuf.Timestamp).
+bool TimestampInRange(absl::Time t);
+// Durations are Go's time.Duration in cel-go: int64 nanoseconds.
+bool DurationInRange(absl::Duration d);
 
 }  // namespace edgekit::cli::cel
 

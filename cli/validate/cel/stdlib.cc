@@ -201,7 +201,9 @@ Value ToString(EvalContext&, const Value* target, const std::vector<Value>& args
       case K::kDuration:
         return Value::String(DurationString(r.dur));
       case K::kTimestamp:
-        return Value::String(absl::FormatTime(absl::RFC3339_full, r.time, absl::UTCTimeZone()));
+        // Go's time.RFC3339Nano in UTC, as cel-go prints: "Z", no trailing fractional zeros.
+        return Value::String(
+            absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", r.time, absl::UTCTimeZone()));
       case K::kUrl:
         return Value::String(r.url->text);
       default:
@@ -271,10 +273,13 @@ Value ToTimestamp(EvalContext&, const Value* target, const std::vector<Value>& a
         a[0].string_value().find('T') == std::string::npos) {
       return ErrorValue(absl::StrCat("invalid timestamp: '", a[0].string_value(), "'"));
     }
+    if (!TimestampInRange(t)) return ErrorValue("timestamp out of range");
     return Value::Timestamp(t);
   }
   if (a.size() == 1 && a[0].kind() == K::kInt) {
-    return Value::Timestamp(absl::FromUnixSeconds(a[0].int_value()));
+    absl::Time t = absl::FromUnixSeconds(a[0].int_value());
+    if (!TimestampInRange(t)) return ErrorValue("timestamp out of range");
+    return Value::Timestamp(t);
   }
   return NoSuchOverload("timestamp", a);
 }
@@ -311,25 +316,6 @@ Value Matches(EvalContext& ctx, const Value* target, const std::vector<Value>& a
   return Value::Bool(RE2::PartialMatch(re2::StringPiece(s.data(), s.size()), *re));
 }
 
-// Duration accessors (cel-go: whole units, truncated).
-template <int kWhich>
-Value DurationPart(EvalContext&, const Value* target, const std::vector<Value>& args) {
-  static const char* const kNames[] = {"getHours", "getMinutes", "getSeconds", "getMilliseconds"};
-  std::vector<Value> a = All(target, args);
-  if (a.size() != 1 || a[0].kind() != K::kDuration) return NoSuchOverload(kNames[kWhich], a);
-  absl::Duration d = a[0].rep().dur;
-  switch (kWhich) {
-    case 0:
-      return Value::Int(absl::ToInt64Hours(d));
-    case 1:
-      return Value::Int(absl::ToInt64Minutes(d));
-    case 2:
-      return Value::Int(absl::ToInt64Seconds(d));
-    default:
-      return Value::Int(absl::ToInt64Milliseconds(d) % 1000);
-  }
-}
-
 }  // namespace
 
 bool IsString(const Value& v) { return v.kind() == K::kString; }
@@ -355,10 +341,6 @@ Function LookupStdlib(absl::string_view name) {
       {"startsWith", StringTest<1>},
       {"endsWith", StringTest<2>},
       {"matches", Matches},
-      {"getHours", DurationPart<0>},
-      {"getMinutes", DurationPart<1>},
-      {"getSeconds", DurationPart<2>},
-      {"getMilliseconds", DurationPart<3>},
   };
   for (const Entry& e : kTable) {
     if (name == e.name) return e.fn;
@@ -368,7 +350,7 @@ Function LookupStdlib(absl::string_view name) {
 
 Function LookupFunction(absl::string_view name) {
   for (Function (*lookup)(absl::string_view) :
-       {LookupStdlib, LookupStringsExt, LookupK8sLists, LookupK8sUrl, LookupK8sIp}) {
+       {LookupStdlib, LookupTime, LookupStringsExt, LookupK8sLists, LookupK8sUrl, LookupK8sIp}) {
     if (Function fn = lookup(name)) return fn;
   }
   return nullptr;

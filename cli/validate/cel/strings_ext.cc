@@ -187,7 +187,7 @@ Value Substring(EvalContext&, const Value* target, const std::vector<Value>& arg
 }
 
 // trim: Unicode white space at both ends (cel-go uses strings.TrimSpace); the non-ASCII
-// spaces recognized are U+0085, U+00A0 and U+2000..U+200A, U+2028, U+2029, U+202F,
+// spaces recognized are U+0085, U+00A0, U+1680 and U+2000..U+200A, U+2028, U+2029, U+202F,
 // U+205F, U+3000.
 size_t SpaceAt(absl::string_view s, size_t i, bool backwards) {
   auto is_ascii_space = [](char c) {
@@ -196,8 +196,8 @@ size_t SpaceAt(absl::string_view s, size_t i, bool backwards) {
   if (!backwards) {
     if (i < s.size() && is_ascii_space(s[i])) return 1;
     absl::string_view rest = s.substr(i);
-    for (absl::string_view sp : {"\xC2\x85", "\xC2\xA0", "\xE2\x80\xA8", "\xE2\x80\xA9",
-                                 "\xE2\x80\xAF", "\xE2\x81\x9F", "\xE3\x80\x80"}) {
+    for (absl::string_view sp : {"\xC2\x85", "\xC2\xA0", "\xE1\x9A\x80", "\xE2\x80\xA8",
+                                 "\xE2\x80\xA9", "\xE2\x80\xAF", "\xE2\x81\x9F", "\xE3\x80\x80"}) {
       if (rest.substr(0, sp.size()) == sp) return sp.size();
     }
     if (rest.size() >= 3 && rest.substr(0, 2) == "\xE2\x80" &&
