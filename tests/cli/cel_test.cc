@@ -227,6 +227,12 @@ TEST(CelTest, Strings) {
       {"['a', 'b'].join()", "\"ab\""},
       {"'  hi \\t'.trim()", "\"hi\""},
       {"'\\u1680\\u00a0x\\u3000'.trim()", "\"x\""},  // Go's unicode.IsSpace
+      // strings.quote escapes \a \b \f \n \r \t \v \\ and \", nothing else.
+      {"strings.quote('a\\tb\\\\c\"d\\x07\\u00e9')",
+       "\"\\\"a\\\\tb\\\\\\\\c\\\\\\\"d\\\\a\xC3\xA9\\\"\""},
+      {"strings.quote('') == '\"\"'", "true"},
+      {"[1].all(strings, strings.quote('x') == '\"x\"')", "true"},
+      {"strings.quote(1)", "error: no such overload"},
       {"'aXbX'.replace('X', 'y')", "\"ayby\""},
       {"'aXbX'.replace('X', 'y', 1)", "\"aybX\""},
       {"'AbC'.lowerAscii() + 'AbC'.upperAscii()", "\"abcABC\""},

@@ -381,6 +381,13 @@ class Parser {
       return GlobalCall(name, at, std::move(args));
     }
     if (IsPunct("{")) return Unsupported("message construction", name);
+    // A namespaced function of the strings extension: strings.quote(s); as in cel-go's checker, the
+    // namespaced function wins over a variable of the same name.
+    if (name == "strings" && IsPunct(".") && Peek(1).kind == Token::Kind::kIdent &&
+        Peek(1).text == "quote" && IsPunct("(", 2)) {
+      pos_ += 3;
+      return GlobalCall("strings.quote", at, ParseArgs(")"));
+    }
     // Comprehension variables shadow self/oldSelf (innermost first).
     for (size_t k = scope_.size(); k-- > 0;) {
       if (scope_[k] == name) {

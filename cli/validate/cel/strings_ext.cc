@@ -1,6 +1,7 @@
 // cel-go's ext strings library, version 2 as Kubernetes enables it: charAt, indexOf,
 // lastIndexOf, lowerAscii, upperAscii, replace, split, substring, trim and list join.
 // Indexes and lengths count Unicode code points, not bytes (cel-go works on runes).
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -248,6 +249,30 @@ Value Join(EvalContext& ctx, const Value* target, const std::vector<Value>& args
   return Value::String(std::move(out));
 }
 
+// strings.quote(s): s in double quotes with \a \b \f \n \r \t \v \\ and \" escaped, other
+// characters as they are (cel-go's quote; CEL strings are valid UTF-8).
+Value Quote(EvalContext& ctx, const Value* target, const std::vector<Value>& args) {
+  if (target || args.size() != 1 || !IsString(args[0])) {
+    return NoSuchOverload("strings.quote", All(target, args));
+  }
+  const std::string& s = args[0].string_value();
+  if (!ctx.Charge(1 + static_cast<int64_t>(s.size() / 64))) return BudgetExceeded();
+  std::string out = "\"";
+  for (char c : s) {
+    static const char kFrom[] = "\a\b\f\n\r\t\v\\\"";
+    static const char kTo[] = "abfnrtv\\\"";
+    const char* hit = c == '\0' ? nullptr : strchr(kFrom, c);
+    if (hit) {
+      out += '\\';
+      out += kTo[hit - kFrom];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+  return Value::String(std::move(out));
+}
+
 }  // namespace
 
 Function LookupStringsExt(absl::string_view name) {
@@ -266,6 +291,7 @@ Function LookupStringsExt(absl::string_view name) {
       {"substring", Substring},
       {"trim", Trim},
       {"join", Join},
+      {"strings.quote", Quote},
   };
   for (const Entry& e : kTable) {
     if (name == e.name) return e.fn;
