@@ -40,6 +40,9 @@ Function LookupTime(absl::string_view name);  // duration.cc: the timestamp/dura
 
 // Shared helpers for the libraries.
 bool IsString(const Value& v);
+// The receiver (if any) followed by the arguments: f(a, b) and a.f(b) read alike in
+// "no such overload" messages.
+std::vector<Value> All(const Value* target, const std::vector<Value>& args);
 // Go's time.ParseDuration syntax ("1h2m3.5s", "-1.5h", "0"); nullopt if invalid.
 std::optional<absl::Duration> ParseGoDuration(absl::string_view s);
 // Valid timestamps span years 0001..9999 (cel-spec, google.protobuf.Timestamp).

@@ -152,13 +152,6 @@ bool PrefixContains(const Addr& net, int bits, const Addr& ip) {
   return true;
 }
 
-std::vector<Value> All(const Value* target, const std::vector<Value>& args) {
-  std::vector<Value> all;
-  if (target) all.push_back(*target);
-  all.insert(all.end(), args.begin(), args.end());
-  return all;
-}
-
 Value IsIp(EvalContext&, const Value* target, const std::vector<Value>& args) {
   if (target || args.size() != 1 || !IsString(args[0]))
     return NoSuchOverload("isIP", All(target, args));

@@ -19,13 +19,6 @@ const ListData* Receiver(const Value* target, const std::vector<Value>& args) {
   return target->rep().list.get();
 }
 
-std::vector<Value> All(const Value* target, const std::vector<Value>& args) {
-  std::vector<Value> all;
-  if (target) all.push_back(*target);
-  all.insert(all.end(), args.begin(), args.end());
-  return all;
-}
-
 Value IsSorted(EvalContext& ctx, const Value* target, const std::vector<Value>& args) {
   const ListData* list = Receiver(target, args);
   if (!list) return NoSuchOverload("isSorted", All(target, args));

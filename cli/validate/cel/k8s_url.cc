@@ -45,35 +45,8 @@ bool Unescape(absl::string_view s, bool plus_space, std::string* out) {
 
 // Go's shouldEscape(c, encodeHost) for ASCII: which characters a host may not contain.
 bool HostCharOk(char c) {
-  if (static_cast<unsigned char>(c) >= 0x80) return true;
-  if (absl::ascii_isalnum(c)) return true;
-  switch (c) {
-    case '-':
-    case '_':
-    case '.':
-    case '~':
-    case '!':
-    case '$':
-    case '&':
-    case '\'':
-    case '(':
-    case ')':
-    case '*':
-    case '+':
-    case ',':
-    case ';':
-    case '=':
-    case ':':
-    case '[':
-    case ']':
-    case '<':
-    case '>':
-    case '"':
-    case '%':
-      return true;
-    default:
-      return false;
-  }
+  if (static_cast<unsigned char>(c) >= 0x80 || absl::ascii_isalnum(c)) return true;
+  return absl::string_view("-_.~!$&'()*+,;=:[]<>\"%").find(c) != absl::string_view::npos;
 }
 
 // Go's parseHost: "[v6]:port", or "name:port" with the port digits only.
@@ -102,29 +75,9 @@ bool ValidHost(absl::string_view host) {
 // its percent escapes must be whole (parseAuthority unescapes the user and password).
 bool ValidUserinfo(absl::string_view userinfo) {
   for (char c : userinfo) {
-    if (absl::ascii_isalnum(c)) continue;
-    switch (c) {
-      case '-':
-      case '.':
-      case '_':
-      case ':':
-      case '~':
-      case '!':
-      case '$':
-      case '&':
-      case '\'':
-      case '(':
-      case ')':
-      case '*':
-      case '+':
-      case ',':
-      case ';':
-      case '=':
-      case '%':
-      case '@':
-        continue;
-      default:
-        return false;
+    if (!absl::ascii_isalnum(c) &&
+        absl::string_view("-._:~!$&'()*+,;=%@").find(c) == absl::string_view::npos) {
+      return false;
     }
   }
   std::string unused;
@@ -201,13 +154,6 @@ std::optional<UrlParts> ParseRequestUri(absl::string_view raw) {
 const UrlParts* UrlOf(const Value* target, const std::vector<Value>& args) {
   if (!target || !args.empty() || target->kind() != K::kUrl) return nullptr;
   return target->rep().url.get();
-}
-
-std::vector<Value> All(const Value* target, const std::vector<Value>& args) {
-  std::vector<Value> all;
-  if (target) all.push_back(*target);
-  all.insert(all.end(), args.begin(), args.end());
-  return all;
 }
 
 Value Url(EvalContext&, const Value* target, const std::vector<Value>& args) {

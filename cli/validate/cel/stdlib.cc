@@ -21,14 +21,6 @@ namespace {
 
 using K = Value::Kind;
 
-// The receiver (if any) followed by the arguments: f(a, b) and a.f(b) read alike.
-std::vector<Value> All(const Value* target, const std::vector<Value>& args) {
-  std::vector<Value> all;
-  if (target) all.push_back(*target);
-  all.insert(all.end(), args.begin(), args.end());
-  return all;
-}
-
 Value Size(EvalContext&, const Value* target, const std::vector<Value>& args) {
   std::vector<Value> a = All(target, args);
   if (a.size() == 1) {
@@ -319,6 +311,13 @@ Value Matches(EvalContext& ctx, const Value* target, const std::vector<Value>& a
 }  // namespace
 
 bool IsString(const Value& v) { return v.kind() == K::kString; }
+
+std::vector<Value> All(const Value* target, const std::vector<Value>& args) {
+  std::vector<Value> all;
+  if (target) all.push_back(*target);
+  all.insert(all.end(), args.begin(), args.end());
+  return all;
+}
 
 Function LookupStdlib(absl::string_view name) {
   struct Entry {

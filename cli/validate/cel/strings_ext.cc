@@ -15,13 +15,6 @@ namespace {
 
 using K = Value::Kind;
 
-std::vector<Value> All(const Value* target, const std::vector<Value>& args) {
-  std::vector<Value> all;
-  if (target) all.push_back(*target);
-  all.insert(all.end(), args.begin(), args.end());
-  return all;
-}
-
 bool IsInt(const Value& v) { return v.kind() == K::kInt; }
 
 Value OutOfRange(int64_t i) { return ErrorValue(absl::StrCat("index out of range: ", i)); }
