@@ -45,5 +45,5 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export LSAN_OPTIONS="suppressions=$PWD/tests/sanitizer/lsan.supp:print_suppressions=0"
 ctest --test-dir build-sanitize --output-on-failure -j"$jobs" -L 'unit|integration'
 
-phase "Fuzzing (libFuzzer + ASan + UBSan, ${EDGEKIT_FUZZ_SECONDS:-60} s per target)"
+phase "Fuzzing (libFuzzer + ASan + UBSan, ${EDGEKIT_FUZZ_SECONDS:-45} s per target)"
 tests/fuzz/run.sh "${EDGEKIT_FUZZ_SECONDS:-45}" build-sanitize

@@ -55,6 +55,10 @@ bool HasRoutesOfItsOwn(const EdgeConfig& config) {
          (config.routes().http_size() > 0 || config.routes().has_default_destination());
 }
 
+bool IsGatewayApi(const EdgeConfig& config) {
+  return config.gateway().api() == edge::v1::Gateway::GATEWAY_API;
+}
+
 bool IsLoopbackMode(const edge::v1::ExtAuthz& authz) {
   return authz.mode() == edge::v1::ExtAuthz::LOOPBACK;
 }
@@ -92,6 +96,21 @@ absl::Status ValidateGateway(const EdgeConfig& config, const std::string& source
       gateway.path_normalization() == edge::v1::Gateway::PATH_NORMALIZATION_UNSPECIFIED) {
     return ConfigError(source, "gateway.path_normalization",
                        "must be NONE, BASE, MERGE_SLASHES or DECODE_AND_MERGE_SLASHES");
+  }
+  if (gateway.api() == edge::v1::Gateway::API_UNSPECIFIED) {
+    return ConfigError(source, "gateway.api", "must be istio or gateway-api");
+  }
+  if (gateway.has_section_name()) {
+    if (gateway.api() != edge::v1::Gateway::GATEWAY_API) {
+      return ConfigError(source, "gateway.section_name",
+                         "names a listener of a Gateway API Gateway: set gateway.api: "
+                         "gateway-api, or remove it");
+    }
+    if (!IsDns1123Subdomain(gateway.section_name())) {
+      return ConfigError(source, "gateway.section_name",
+                         absl::StrCat("\"", gateway.section_name(),
+                                      "\" is not a listener name (a lowercase DNS name)"));
+    }
   }
   if (gateway.has_num_trusted_proxies() && gateway.num_trusted_proxies() > 64) {
     return ConfigError(source, "gateway.num_trusted_proxies",

@@ -40,6 +40,9 @@ bool ExtAuthzEnabled(const edge::v1::EdgeConfig& config);
 // feature of its own.
 bool RoutesNeeded(const edge::v1::EdgeConfig& config);
 bool HasRoutesOfItsOwn(const edge::v1::EdgeConfig& config);
+// gateway.api GATEWAY_API: a Gateway API Gateway, routes as HTTPRoutes/GRPCRoutes and
+// policies attached with targetRefs.
+bool IsGatewayApi(const edge::v1::EdgeConfig& config);
 // ext_authz hedged by Envoy on a loopback listener instead of through the broker.
 bool IsLoopbackMode(const edge::v1::ExtAuthz& authz);
 // A broker that answers the direct-response rules and calls no auth service

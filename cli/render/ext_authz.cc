@@ -12,6 +12,7 @@
 #include "cli/edge/defaults.h"
 #include "cli/edge/edge_config.h"
 #include "cli/render/direct_response/direct_response.h"
+#include "cli/render/gateway_attachment.h"
 #include "cli/render/manifest_doc.h"
 #include "cli/render/output_files.h"
 
@@ -44,7 +45,7 @@ std::string RenderAuthorizationPolicy(const EdgeConfig& config) {
   Header(d, "security.istio.io/v1", "AuthorizationPolicy", authz.policy_name(),
          config.gateway().namespace_());
   d.Key("spec").Map();
-  d.Key("selector").Map().Labels("matchLabels", Sorted(config.gateway().selector())).EndMap();
+  EmitGatewayAttachment(d, config, SelectorStyle::kSelector);
   d.KV("action", "CUSTOM");
   d.Key("provider").Map().KV("name", authz.provider_name()).EndMap();
   // One rule: the provider is asked unless the path or the client is excluded. Within a
@@ -187,7 +188,7 @@ std::string RenderLoopbackHedgeFilter(const EdgeConfig& config) {
   Header(d, "networking.istio.io/v1alpha3", "EnvoyFilter", authz.loopback().name(),
          config.gateway().namespace_());
   d.Key("spec").Map();
-  d.Key("workloadSelector").Map().Labels("labels", Sorted(config.gateway().selector())).EndMap();
+  EmitGatewayAttachment(d, config, SelectorStyle::kWorkloadSelector);
   d.Key("configPatches").Seq().Map();
   d.KV("applyTo", "VIRTUAL_HOST");
   d.Key("match").Map().KV("context", "GATEWAY");
@@ -339,6 +340,13 @@ void ExtAuthzFeature::ApplyDefaults(EdgeConfig* config) const {
 absl::Status ExtAuthzFeature::Validate(const EdgeConfig& config, const RenderContext& context) {
   const std::string& source = context.source;
   const edge::v1::ExtAuthz& authz = config.ext_authz();
+  if (IsLoopbackMode(authz) && IsGatewayApi(config)) {
+    // The loopback listener is an Istio Gateway selecting the gateway's pods, and its
+    // hedging a VirtualService bound to it: neither exists for a Gateway API Gateway.
+    return ConfigError(source, "ext_authz.mode",
+                       "loopback needs an Istio Gateway for its listener: on gateway.api "
+                       "gateway-api use mode broker (the default)");
+  }
   if (absl::Status s =
           CheckKubernetesName(source, "ext_authz.provider_name", authz.provider_name());
       !s.ok()) {

@@ -7,6 +7,7 @@
 #include "cli/edge/config_checks.h"
 #include "cli/edge/defaults.h"
 #include "cli/edge/edge_config.h"
+#include "cli/render/gateway_attachment.h"
 #include "cli/render/output_files.h"
 
 namespace edgekit::cli {
@@ -54,7 +55,7 @@ std::string RenderGzipFilter(const EdgeConfig& config) {
   Header(d, "networking.istio.io/v1alpha3", "EnvoyFilter", config.gzip().name(),
          config.gateway().namespace_());
   d.Key("spec").Map();
-  d.Key("workloadSelector").Map().Labels("labels", Sorted(config.gateway().selector())).EndMap();
+  EmitGatewayAttachment(d, config, SelectorStyle::kWorkloadSelector);
   d.Key("configPatches").Seq();
   EmitCompressorPatch(d, config);
   d.EndSeq();

@@ -17,6 +17,7 @@ inline constexpr char kIstioOperatorFile[] = "ext-authz-istio-operator.yaml";
 inline constexpr char kIstiodValuesFile[] = "ext-authz-istiod-values.yaml";
 inline constexpr char kBrokerConfigFile[] = "broker.yaml";
 inline constexpr char kGatewayValuesFile[] = "gateway-values.yaml";
+inline constexpr char kGatewayParametersFile[] = "gateway-parameters.yaml";
 
 struct OutputFileSpec {
   const char* name;
@@ -42,6 +43,7 @@ inline constexpr OutputFileSpec kOutputFiles[] = {
      "# edgekit broker config (not a Kubernetes object): the file given to the broker's"},
     {kGatewayValuesFile, false,
      "# istio/gateway Helm values (not a Kubernetes object): `helm upgrade <gateway>"},
+    {kGatewayParametersFile, true, nullptr},
 };
 
 // The entry for `name`, or nullptr when render never writes such a file.

@@ -304,8 +304,10 @@ absl::StatusOr<RouteTable> BuildRouteTable(const EdgeConfig& config,
     table.routes.push_back(EntryOf(config.routes().http(i), i));
     if (composition != nullptr) {
       auto origin = composition->http_routes.find(i);
-      if (origin != composition->http_routes.end())
+      if (origin != composition->http_routes.end()) {
         table.routes.back().where = origin->second.where;
+        table.routes.back().team = origin->second.team;
+      }
     }
     names.emplace(table.routes.back().name, table.routes.back().where);
   }
@@ -321,6 +323,7 @@ absl::StatusOr<RouteTable> BuildRouteTable(const EdgeConfig& config,
     e.kind = RouteTableEntry::Kind::kGrpcService;
     e.name = GrpcRouteName(grpc.service, &grpc_names);
     e.where = absl::StrCat("the route of transcoded service ", grpc.service);
+    e.team = grpc.team;
     if (!grpc.team.empty()) {
       e.name = absl::StrCat(grpc.team, ".", e.name);
       absl::StrAppend(&e.where, " (team ", grpc.team, ")");

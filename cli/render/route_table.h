@@ -34,6 +34,7 @@ struct RouteTableEntry {
   Kind kind = Kind::kHttp;
   std::string name;                // the rendered route name
   std::string where;               // what messages call it: "routes.http[2] (orders)"
+  std::string team;                // the owning team in a composed gateway; "" otherwise
   std::vector<std::string> hosts;  // empty: every host of the gateway
   StringMatch path;
   std::vector<std::string> methods;  // empty: any; sorted

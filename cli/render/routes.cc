@@ -13,6 +13,7 @@
 #include "cli/edge/defaults.h"
 #include "cli/edge/edge_config.h"
 #include "cli/edge/hosts.h"
+#include "cli/render/gateway_api_routes.h"
 #include "cli/render/manifest_doc.h"
 #include "cli/render/output_files.h"
 #include "cli/render/route_table.h"
@@ -87,6 +88,9 @@ absl::StatusOr<std::vector<RenderedFile>> RenderRoutes(
   absl::StatusOr<RouteTable> table =
       BuildRouteTable(config, grpc_routes, context.source, context.composition);
   if (!table.ok()) return table.status();
+  // The same table, rendered for a Gateway API Gateway (direct responses are the
+  // broker's there, so there are no direct-response routes).
+  if (IsGatewayApi(config)) return RenderGatewayApiRoutes(config, *table, context);
   const bool has_default = table->default_destination.has_value();
   // After a rule answering every request no route can match (`edgekit validate` would
   // report each): they are left out.

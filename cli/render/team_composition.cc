@@ -447,7 +447,8 @@ absl::StatusOr<Composition> ComposeTeams(const std::string& platform_path, EdgeC
                                   {team.hosts().begin(), team.hosts().end()},
                                   {team.path_prefixes().begin(), team.path_prefixes().end()},
                                   {team.grpc_packages().begin(), team.grpc_packages().end()},
-                                  {}});
+                                  {},
+                                  file->namespaces});
     for (const std::string& cases : team.cases()) {
       out.teams.back().cases.push_back(ResolvePath(DirectoryOf(platform_path), cases));
     }

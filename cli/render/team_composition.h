@@ -46,6 +46,9 @@ struct TeamClaim {
   std::vector<std::string> path_prefixes;  // empty: the whole host
   std::vector<std::string> grpc_packages;
   std::vector<std::string> cases;  // case files, resolved against platform.yaml's directory
+  // Where its routes may send traffic: destination_namespaces, or [<name>] when absent.
+  // The first is the team's own namespace (its HTTPRoutes live there on Gateway API).
+  std::vector<std::string> namespaces;
 };
 
 struct Composition {

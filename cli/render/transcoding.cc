@@ -25,6 +25,7 @@
 #include "cli/proto/descriptor_pruner.h"
 #include "cli/proto/http_routes.h"
 #include "cli/proto/proto_compiler.h"
+#include "cli/render/gateway_attachment.h"
 #include "cli/render/gzip.h"
 #include "cli/render/manifest_doc.h"
 #include "cli/render/output_files.h"
@@ -430,7 +431,7 @@ absl::StatusOr<TranscodingOutput> RenderTranscoding(const EdgeConfig& config,
   Doc d;
   Header(d, "networking.istio.io/v1alpha3", "EnvoyFilter", t.name(), config.gateway().namespace_());
   d.Key("spec").Map();
-  d.Key("workloadSelector").Map().Labels("labels", Sorted(config.gateway().selector())).EndMap();
+  EmitGatewayAttachment(d, config, SelectorStyle::kWorkloadSelector);
   d.Key("configPatches").Seq();
   // Both patches INSERT_BEFORE the router, applied in list order, so the chain becomes
   // [..., compressor, transcoder, router]. Envoy runs request (decode) filters in chain

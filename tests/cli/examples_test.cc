@@ -1,5 +1,6 @@
 // The examples with rendered manifests checked in (examples/helloworld: all four features;
-// examples/broker-rules: direct responses answered by the broker): what is checked in
+// examples/broker-rules: direct responses answered by the broker; examples/multi-team and
+// its Gateway API variant): what is checked in
 // must be what `edgekit render` gives today (EDGEKIT_UPDATE_GOLDEN=1 rewrites them;
 // review the diff), every Istio object must pass the real CRD schemas and the semantic
 // checks, broker.yaml must be accepted by the real broker; and each example's point
@@ -19,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "tests/cli/cli_test_util.h"
 #include "tests/cli/istio_test_util.h"
+#include "tests/testing/gateway_api_route_evaluator.h"
 #include "tests/testing/route_request.h"
 #include "yaml-cpp/yaml.h"
 
@@ -88,8 +90,12 @@ TEST_P(ExampleTest, CheckedInManifestsAreUpToDate) {
 
 TEST_P(ExampleTest, EveryIstioObjectIsValid) {
   if (!FileExists(CrdFile())) FAIL() << CrdFile() << " not found (from CI: ../shared/schemas)";
+  // Istio's CRDs and Gateway API's (the gateway-api examples render HTTPRoutes).
   absl::StatusOr<CrdRegistry> registry = CrdRegistry::FromFile(CrdFile());
   ASSERT_TRUE(registry.ok()) << registry.status();
+  const absl::Status gateway_api =
+      registry->AddFile(EDGEKIT_SHARED_SCHEMAS "/gateway-api-crds.v1.5.1-standard.yaml");
+  ASSERT_TRUE(gateway_api.ok()) << gateway_api;
   std::vector<std::string> kinds;
   for (const std::string& name : ListDir(Rendered(GetParam()))) {
     for (const std::string& kind : testing::ExpectValidIstioObjects(
@@ -128,7 +134,14 @@ INSTANTIATE_TEST_SUITE_P(
                 {"broker.yaml", "ext-authz-istio-operator.yaml", "ext-authz-istiod-values.yaml",
                  "ext-authz.yaml", "routes.yaml", "transcoding.yaml"},
                 {"ServiceEntry", "AuthorizationPolicy", "VirtualService", "EnvoyFilter"},
-                "upstream=dns:///authz.auth.svc.cluster.local:9000"}),
+                "upstream=dns:///authz.auth.svc.cluster.local:9000"},
+        Example{"multi-team-gateway-api",
+                "platform.yaml",
+                {"broker.yaml", "ext-authz-istio-operator.yaml", "ext-authz-istiod-values.yaml",
+                 "ext-authz.yaml", "routes.yaml", "transcoding.yaml"},
+                {"ServiceEntry", "AuthorizationPolicy", "HTTPRoute", "GRPCRoute", "HTTPRoute",
+                 "HTTPRoute", "HTTPRoute", "ReferenceGrant", "ReferenceGrant", "EnvoyFilter"},
+                "direct_responses=2 rules (0 CIDRs)"}),
     [](const ::testing::TestParamInfo<Example>& param) {
       std::string name = param.param.name;
       std::replace(name.begin(), name.end(), '-', '_');
@@ -236,6 +249,53 @@ TEST(MultiTeamExampleTest, EachTeamsRequestsReachItsBackendOnItsHosts) {
     req.path = c.path;
     req.headers = c.headers;
     EXPECT_EQ(::edgekit::testing::RouteTaken(vs, req), c.want)
+        << c.method << " " << c.host << c.path;
+  }
+}
+
+// The same teams on a Gateway API Gateway, request by request through the checked-in
+// HTTPRoutes and GRPCRoutes as Istio 1.30 ranks them (tests/testing/
+// gateway_api_route_evaluator.h): each team's requests reach the backend they reach
+// through ../multi-team's VirtualService. The direct responses are the broker's there
+// (BrokerAcceptsTheRenderedConfig checks its config); the transcoded REST call reaches
+// the gRPC backend by its rewritten path.
+TEST(MultiTeamGatewayApiExampleTest, EachTeamsRequestsReachItsBackend) {
+  std::vector<YAML::Node> routes;
+  for (const YAML::Node& doc : YAML::LoadAll(ReadFileToString(
+           EDGEKIT_SOURCE_DIR "/examples/multi-team-gateway-api/rendered/routes.yaml"))) {
+    routes.push_back(doc);
+  }
+  const std::vector<::edgekit::testing::GatewayApiMatch> matches =
+      ::edgekit::testing::GatewayApiMatches(routes);
+  struct Case {
+    const char* method;
+    const char* host;
+    const char* path;
+    const char* want;  // "<namespace>/<service>:<port>"
+  };
+  const std::vector<Case> cases = {
+      {"GET", "shop.example.com", "/catalog/shoes", "storefront/catalog:8080"},
+      {"GET", "shop.example.com", "/assets/app.css", "storefront/assets:8080"},
+      {"DELETE", "shop.example.com", "/cart", "storefront/cart:8080"},
+      {"PATCH", "shop.example.com", "/cart", "storefront/web:8080"},
+      {"GET", "shop.example.com", "/", "storefront/web:8080"},
+      {"GET", "api.example.com", "/v1/orders/7", "orders/orders:8080"},
+      {"PUT", "api.example.com", "/v1/orders/7", "orders/orders-writer:8080"},
+      {"GET", "api.example.com", "/v1/orders/invoices/7", "orders-legacy/invoices:8080"},
+      {"POST", "api.example.com", "/payments.v1.Payments/GetPayment",
+       "payments/payments-grpc:9000"},
+      {"GET", "api.example.com", "/elsewhere", "storefront/web:8080"},
+      {"GET", "grafana.internal.example.com", "/grafana/", "ops/grafana:3000"},
+      {"GET", "grafana.internal.example.com", "/other", "storefront/web:8080"},
+      // Not a host of the Gateway's routes: 404.
+      {"GET", "www.example.org", "/catalog/shoes", ""},
+  };
+  for (const Case& c : cases) {
+    ::edgekit::testing::RouteRequest req;
+    req.method = c.method;
+    req.host = c.host;
+    req.path = c.path;
+    EXPECT_EQ(::edgekit::testing::EvaluateGatewayApi(matches, req), c.want)
         << c.method << " " << c.host << c.path;
   }
 }

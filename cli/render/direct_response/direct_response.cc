@@ -512,6 +512,21 @@ absl::StatusOr<bool> DirectResponsesInBroker(const EdgeConfig& config, const std
   const DirectResponses& direct = config.direct_responses();
   // A rule in dry run is counted, never answered: only the broker can do that.
   const bool dry_run = !direct_response_internal::DryRunKey(direct).empty();
+  // Gateway API has no direct response: HTTPRoute has no such filter (GEP-2826 is
+  // provisional), Istio rejects ExtensionRef filters, and a VirtualService does not bind
+  // to a Gateway API Gateway. The broker, before the auth call, is the only way to answer.
+  if (IsGatewayApi(config)) {
+    if (direct.engine() == DirectResponses::ROUTES) {
+      return ConfigError(source, "direct_responses.engine",
+                         "routes cannot answer on gateway.api gateway-api: Gateway API has no "
+                         "direct response (HTTPRoute has no such filter), so only the broker "
+                         "can; set engine: broker (or auto, which picks it)");
+    }
+    if (auto_choice != nullptr && direct.engine() != DirectResponses::BROKER) {
+      *auto_choice = "broker: gateway.api is gateway-api, where HTTPRoute has no direct response";
+    }
+    return true;
+  }
   switch (direct.engine()) {
     case DirectResponses::ROUTES:
       if (dry_run) return direct_response_internal::DryRunNeedsBrokerEngine(direct, source);

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "cli/edge/edge_config.h"
 #include "cli/render/direct_response/direct_response.h"
+#include "cli/render/gateway_attachment.h"
 
 namespace edgekit::cli {
 namespace {
@@ -62,7 +63,7 @@ std::string RenderDirectResponseWasm(const edge::v1::EdgeConfig& config,
   Header(d, "extensions.istio.io/v1alpha1", "WasmPlugin", wasm.name(),
          config.gateway().namespace_());
   d.Key("spec").Map();
-  d.Key("selector").Map().Labels("matchLabels", Sorted(config.gateway().selector())).EndMap();
+  EmitGatewayAttachment(d, config, SelectorStyle::kSelector);
   d.KV("url", wasm.image());
   d.KV("phase", edge::v1::DirectResponseWasm::Phase_Name(wasm.phase()));
   // A WasmPlugin has only a selector (its `match` selects ports to run on, and the
