@@ -195,6 +195,93 @@ const char* AuthName(Explanation::Auth auth) {
 
 namespace {
 
+// A forwarding route's verdict as the route step.
+void RecordRoute(const GatewayModel& model, const RouteVerdict& verdict, const std::string& seen,
+                 Explanation* e) {
+  Explanation::Route route{verdict.name, model.TeamOf(verdict.name), verdict.destination_host,
+                           verdict.destination_port};
+  Step step{"route",
+            absl::StrCat("route ", Quoted(route.name), " -> ", route.host,
+                         route.port != 0 ? absl::StrCat(":", route.port) : "", seen),
+            {}};
+  if (!route.team.empty()) step.details.push_back(absl::StrCat("owned by team ", route.team));
+  e->steps.push_back(std::move(step));
+  e->route = std::move(route);
+}
+
+// The route step on VirtualServices (gateway.api istio).
+void ExplainVirtualServiceRoute(const GatewayModel& model, const GatewayRequest& r,
+                                Explanation* out) {
+  Explanation& e = *out;
+  const VirtualServiceMatcher* vs = nullptr;
+  for (const VirtualServiceMatcher& v : model.virtual_services) {
+    for (const std::string& h : v.hosts()) {
+      if (vs == nullptr && HostMatchesPattern(r.host(), h)) vs = &v;
+    }
+  }
+  if (model.virtual_services.empty()) {
+    // edgekit rendered no routes: the gateway's own VirtualServices (not seen here) route.
+    e.steps.push_back({"route",
+                       absl::StrCat("not rendered by edgekit: your VirtualServices bound to ",
+                                    model.gateway, " route it (explain cannot see them)"),
+                       {}});
+  } else if (vs == nullptr) {
+    e.steps.push_back(
+        {"route",
+         absl::StrCat("404: no VirtualService of ", model.gateway, " serves host ", Quoted(e.host)),
+         {}});
+    e.direct = Explanation::Direct{"gateway", "", "", 404, "", {}};
+  } else {
+    const RouteVerdict verdict = vs->Evaluate(r);
+    const std::string& vs_name = vs->name();
+    const std::string seen = absl::StrCat(" (", r.method(), " ", r.path_without_query(), ")");
+    if (verdict.index < 0) {
+      e.steps.push_back(
+          {"route", absl::StrCat("404: no route of ", vs_name, " matches", seen), {}});
+      e.direct = Explanation::Direct{"gateway", "", "", 404, "", {}};
+    } else if (verdict.direct) {
+      Explanation::Direct d{"routes",       verdict.name, model.TeamOf(verdict.name),
+                            verdict.status, verdict.body, verdict.response_headers};
+      e.steps.push_back(
+          {"route",
+           absl::StrCat("route ", Quoted(verdict.name), " answers ", DescribeAnswer(d), seen),
+           {}});
+      e.direct = std::move(d);
+    } else {
+      RecordRoute(model, verdict, seen, &e);
+    }
+  }
+}
+
+// The route step on HTTPRoutes and GRPCRoutes (gateway.api gateway-api): Gateway API's
+// ranking, not the file's order (gateway_api_routes.h).
+void ExplainGatewayApiRoute(const GatewayModel& model, const GatewayApiRouteMatcher& routes,
+                            const GatewayRequest& r, Explanation* e) {
+  if (!routes.Serves(r.host())) {
+    e->steps.push_back({"route",
+                        absl::StrCat("404: no HTTPRoute attached to ", model.gateway,
+                                     " serves host ", Quoted(e->host)),
+                        {}});
+    e->direct = Explanation::Direct{"gateway", "", "", 404, "", {}};
+    return;
+  }
+  const RouteVerdict verdict = routes.Evaluate(r);
+  const std::string seen = absl::StrCat(" (", r.method(), " ", r.path_without_query(), ")");
+  if (verdict.index < 0) {
+    e->steps.push_back(
+        {"route",
+         absl::StrCat("404: no HTTPRoute rule attached to ", model.gateway, " matches", seen),
+         {}});
+    e->direct = Explanation::Direct{"gateway", "", "", 404, "", {}};
+    return;
+  }
+  RecordRoute(model, verdict, seen, e);
+  e->steps.back().details.push_back(
+      absl::StrCat("Gateway API ranking: match ", verdict.index + 1,
+                   " (exact paths, then longer prefixes, then regular expressions; then a "
+                   "method, then more headers)"));
+}
+
 absl::StatusOr<Explanation> Walk(const GatewayModel& model, const HttpRequest& request) {
   const uint32_t trusted =
       model.broker.has_value() ? model.broker->num_trusted_proxies : model.num_trusted_proxies;
@@ -367,51 +454,10 @@ absl::StatusOr<Explanation> Walk(const GatewayModel& model, const HttpRequest& r
   }
 
   // 6. The route.
-  const VirtualServiceMatcher* vs = nullptr;
-  for (const VirtualServiceMatcher& v : model.virtual_services) {
-    for (const std::string& h : v.hosts()) {
-      if (vs == nullptr && HostMatchesPattern(r.host(), h)) vs = &v;
-    }
-  }
-  if (model.virtual_services.empty()) {
-    // edgekit rendered no routes: the gateway's own VirtualServices (not seen here) route.
-    e.steps.push_back({"route",
-                       absl::StrCat("not rendered by edgekit: your VirtualServices bound to ",
-                                    model.gateway, " route it (explain cannot see them)"),
-                       {}});
-  } else if (vs == nullptr) {
-    e.steps.push_back(
-        {"route",
-         absl::StrCat("404: no VirtualService of ", model.gateway, " serves host ", Quoted(e.host)),
-         {}});
-    e.direct = Explanation::Direct{"gateway", "", "", 404, "", {}};
+  if (model.gateway_api_routes.has_value()) {
+    ExplainGatewayApiRoute(model, *model.gateway_api_routes, r, &e);
   } else {
-    const RouteVerdict verdict = vs->Evaluate(r);
-    const std::string& vs_name = vs->name();
-    const std::string seen = absl::StrCat(" (", r.method(), " ", r.path_without_query(), ")");
-    if (verdict.index < 0) {
-      e.steps.push_back(
-          {"route", absl::StrCat("404: no route of ", vs_name, " matches", seen), {}});
-      e.direct = Explanation::Direct{"gateway", "", "", 404, "", {}};
-    } else if (verdict.direct) {
-      Explanation::Direct d{"routes",       verdict.name, model.TeamOf(verdict.name),
-                            verdict.status, verdict.body, verdict.response_headers};
-      e.steps.push_back(
-          {"route",
-           absl::StrCat("route ", Quoted(verdict.name), " answers ", DescribeAnswer(d), seen),
-           {}});
-      e.direct = std::move(d);
-    } else {
-      Explanation::Route route{verdict.name, model.TeamOf(verdict.name), verdict.destination_host,
-                               verdict.destination_port};
-      Step step{"route",
-                absl::StrCat("route ", Quoted(route.name), " -> ", route.host,
-                             route.port != 0 ? absl::StrCat(":", route.port) : "", seen),
-                {}};
-      if (!route.team.empty()) step.details.push_back(absl::StrCat("owned by team ", route.team));
-      e.steps.push_back(std::move(step));
-      e.route = std::move(route);
-    }
+    ExplainVirtualServiceRoute(model, r, &e);
   }
 
   // 7. The compressor (after the router in the response direction).

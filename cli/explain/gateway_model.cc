@@ -174,19 +174,12 @@ absl::StatusOr<GatewayModel> GatewayModel::Load(const EdgeConfig& config,
                                                 const std::vector<RenderedFile>& files,
                                                 const std::string& base_dir,
                                                 std::set<std::string> teams) {
-  if (config.gateway().api() == edge::v1::Gateway::GATEWAY_API) {
-    // HTTPRoutes rank their matches (most specific first), where a VirtualService takes
-    // the first: answering from the VirtualService model would be wrong, not approximate.
-    return absl::UnimplementedError(
-        "explain and test model gateway.api istio only so far: the HTTPRoutes of "
-        "gateway.api gateway-api (Gateway API's matching and precedence) are not modelled "
-        "yet; render with gateway.api istio to explain the same routes");
-  }
   GatewayModel model;
   model.gateway = absl::StrCat(config.gateway().namespace_(), "/", config.gateway().name());
   model.normalization = NormalizationOf(config);
   model.num_trusted_proxies = config.gateway().num_trusted_proxies();
   model.teams = std::move(teams);
+  std::vector<YAML::Node> gateway_api_documents;  // every object, for the routes' matcher
   for (const RenderedFile& file : files) {
     if (file.name == kBrokerConfigFile) {
       if (absl::Status s = LoadBroker(file.documents.at(0), base_dir, &model); !s.ok()) return s;
@@ -201,6 +194,7 @@ absl::StatusOr<GatewayModel> GatewayModel::Load(const EdgeConfig& config,
         return ModelError(file.name, e.what());
       }
     }
+    gateway_api_documents.insert(gateway_api_documents.end(), documents.begin(), documents.end());
     for (const YAML::Node& doc : documents) {
       const std::string kind = doc["kind"] ? doc["kind"].as<std::string>() : "";
       try {
@@ -228,6 +222,12 @@ absl::StatusOr<GatewayModel> GatewayModel::Load(const EdgeConfig& config,
         return ModelError(file.name, absl::StrCat(kind, ": ", e.what()));
       }
     }
+  }
+  if (config.gateway().api() == edge::v1::Gateway::GATEWAY_API) {
+    absl::StatusOr<GatewayApiRouteMatcher> routes =
+        GatewayApiRouteMatcher::Compile(gateway_api_documents, model.gateway);
+    if (!routes.ok()) return ModelError(kRoutesFile, routes.status().message());
+    if (!routes->empty()) model.gateway_api_routes = *std::move(routes);
   }
   return model;
 }

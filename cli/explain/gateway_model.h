@@ -2,7 +2,8 @@
 // gateway would read them: the CUSTOM AuthorizationPolicy (which requests reach
 // ext_authz), the broker's rules (loaded by the broker's own config code), the Wasm
 // plugin's rules, the transcoder (its services and the bindings of the descriptor it
-// carries), the VirtualService bound to the gateway and the compressor. explainer.h walks
+// carries), the VirtualService bound to the gateway (or, on gateway.api gateway-api, the
+// HTTPRoutes and GRPCRoutes attached to it) and the compressor. explainer.h walks
 // a request through it. Reading the output rather than edge.yaml is the point: what is
 // explained is what would be applied.
 #ifndef EDGEKIT_CLI_EXPLAIN_GATEWAY_MODEL_H_
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "cli/explain/gateway_api_routes.h"
 #include "cli/explain/istio_routes.h"
 #include "cli/explain/path_template.h"
 #include "cli/explain/request.h"
@@ -66,6 +68,9 @@ struct GatewayModel {
   std::optional<RuleEngineModel> wasm;
   std::optional<TranscoderModel> transcoder;
   std::vector<VirtualServiceMatcher> virtual_services;  // bound to `gateway`, in order
+  // gateway.api gateway-api: the HTTPRoutes and GRPCRoutes attached to `gateway` (a
+  // Gateway API Gateway) instead of VirtualServices.
+  std::optional<GatewayApiRouteMatcher> gateway_api_routes;
   std::optional<CompressorModel> compressor;
   std::set<std::string> teams;  // names of the composed teams (empty: one author)
 

@@ -28,6 +28,7 @@ const std::vector<ExampleCases>& Examples() {
       {kExamples + "/helloworld/edge.yaml", {kExamples + "/helloworld/cases.yaml"}},
       {kExamples + "/broker-rules/edge.yaml", {kExamples + "/broker-rules/cases.yaml"}},
       {kExamples + "/multi-team/platform.yaml", {}},
+      {kExamples + "/multi-team-gateway-api/platform.yaml", {}},
   };
   return all;
 }

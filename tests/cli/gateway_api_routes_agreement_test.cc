@@ -6,6 +6,9 @@
 // HTTPRoutes (Istio 1.30's ranking, tests/testing/gateway_api_route_evaluator.h), or the
 // gateway-api render refused the config naming the routes Gateway API would reorder.
 //
+// The product's own evaluator (cli/explain/gateway_api_routes.h, what `edgekit explain` and
+// `edgekit test` run on gateway-api) must agree with the simple one on each request too.
+//
 // Left out: paths a Gateway API PathPrefix takes and a VirtualService prefix does not, or
 // the other way round (whole segments against characters, README "Gateway API output").
 // The generated prefixes end in "/", so the one such path is a prefix's bare form ("/x/y"
@@ -18,6 +21,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cli/commands/explain_command.h"
+#include "cli/explain/explainer.h"
 #include "cli/render/pipeline.h"
 #include "gtest/gtest.h"
 #include "tests/testing/gateway_api_route_evaluator.h"
@@ -144,6 +149,8 @@ TEST(GatewayApiRoutesAgreement, HttpRoutesSendEveryRequestWhereTheVirtualService
     ASSERT_EQ(vs.size(), 1u);
     const std::vector<testing::GatewayApiMatch> matches =
         testing::GatewayApiMatches(RoutesOf(*gateway_api));
+    absl::StatusOr<explain::GatewayModel> model = GatewayOf(*gateway_api);
+    ASSERT_TRUE(model.ok()) << model.status();
     std::set<std::string> bare;  // "/x/y" for prefix "/x/y/"
     for (const auto& route : istio->config.routes().http()) {
       const std::string& prefix = route.match().prefix();
@@ -168,6 +175,22 @@ TEST(GatewayApiRoutesAgreement, HttpRoutesSendEveryRequestWhereTheVirtualService
                 << mask << "\nVirtualService:\n"
                 << YAML::Dump(vs[0]) << "\nHTTPRoutes:\n"
                 << YAML::Dump(RoutesOf(*gateway_api)[0]);
+            explain::HttpRequest request;
+            request.host = host;
+            request.path = path;
+            request.method = method;
+            for (const auto& [k, v] : r.headers) request.headers.emplace_back(k, v);
+            absl::StatusOr<explain::Explanation> e = explain::Explain(*model, request);
+            ASSERT_TRUE(e.ok()) << e.status();
+            std::string explained;
+            if (e->route.has_value()) {
+              const std::string& h = e->route->host;  // <name>.<ns>.svc.cluster.local
+              const size_t dot = h.find('.');
+              explained = absl::StrCat(h.substr(dot + 1, h.find('.', dot + 1) - dot - 1), "/",
+                                       h.substr(0, dot), ":", e->route->port);
+            }
+            ASSERT_EQ(explained, want) << "explain, iteration " << iteration << ": " << method
+                                       << " " << host << path << " mask " << mask;
             ++compared;
             if (!want.empty()) ++routed;
           }
