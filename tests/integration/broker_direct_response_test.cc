@@ -830,6 +830,8 @@ TEST(BrokerDirectResponses, ReloadUnderLoadDropsNoCallAndNeverMixesRuleSets) {
 // builds the Check call as Envoy would (the peer appended to x-forwarded-for, the peer as
 // source address), and the two must agree on every request: the rule, its status, body
 // and headers, or no answer (forwarded to the auth service).
+// Half the configs render for a Gateway API gateway (gateway.api gateway-api), where
+// the broker is the only engine that can answer.
 TEST(BrokerDirectResponses, ExplainAgreesWithTheRealBrokerOnGeneratedConfigs) {
   auto upstream = StartUpstream(absl::Microseconds(100));
   std::mt19937 rng(20261206);
@@ -845,6 +847,12 @@ TEST(BrokerDirectResponses, ExplainAgreesWithTheRealBrokerOnGeneratedConfigs) {
     const edgekit::broker::v1::DirectResponses rules = RandomRules(rng, 4 + config_no * 2);
     auto* direct = edge.mutable_direct_responses();
     direct->set_engine(edgekit::edge::v1::DirectResponses::BROKER);
+    if (config_no % 2 == 1) {
+      // A Gateway API gateway: no direct response in routes there, so `auto` must pick the
+      // broker, and explain walks the HTTPRoutes after it.
+      edge.mutable_gateway()->set_api(edgekit::edge::v1::Gateway::GATEWAY_API);
+      direct->set_engine(edgekit::edge::v1::DirectResponses::AUTO);
+    }
     *direct->mutable_rules() = rules.rules();
     edge.mutable_ext_authz()->set_upstream_target("authz.auth.svc.cluster.local:8080");
     edge.mutable_routes()->mutable_default_destination()->set_host("web.default.svc.cluster.local");
