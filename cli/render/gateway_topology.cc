@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/edge/edge_config.h"
+#include "cli/render/gateway_parameters.h"
 #include "cli/render/manifest_doc.h"
 #include "cli/render/output_files.h"
 
@@ -11,66 +12,18 @@ namespace edgekit::cli {
 
 bool GatewayTopologyFeature::Enabled(const edge::v1::EdgeConfig& config) const {
   return config.gateway().has_num_trusted_proxies() ||
-         (transcoding_ != nullptr && transcoding_->descriptor_volume().has_value());
+         (transcoding_ != nullptr && transcoding_->descriptor_volume().has_value()) ||
+         GatewayNeedsBrokerContainer(config);
 }
-
-namespace {
-
-// gateway.api GATEWAY_API: Istio deploys the gateway from the Gateway object and takes
-// customisation from the ConfigMap its spec.infrastructure.parametersRef names, whose
-// `deployment` key is a strategic merge patch on the generated Deployment (Istio >= 1.26;
-// pilot/pkg/config/kube/gatewaycommon/deploymentcontroller.go, render and applyOverlay;
-// any key but deployment, service, serviceAccount, horizontalPodAutoscaler and
-// podDisruptionBudget makes istiod refuse the whole ConfigMap). The generated container
-// is named istio-proxy, so the descriptor's mount merges into it by name.
-RenderedFile RenderGatewayParameters(const edge::v1::EdgeConfig& config,
-                                     const std::optional<DescriptorVolume>& volume) {
-  const edge::v1::Gateway& gateway = config.gateway();
-  const std::string name = absl::StrCat(gateway.name(), "-edgekit");
-  Doc overlay;
-  overlay.Map().Key("spec").Map().Key("template").Map();
-  if (gateway.has_num_trusted_proxies()) {
-    overlay.Key("metadata").Map().Key("annotations").Map();
-    overlay.KV("proxy.istio.io/config",
-               absl::StrCat("{\"gatewayTopology\": {\"numTrustedProxies\": ",
-                            gateway.num_trusted_proxies(), "}}"));
-    overlay.EndMap().EndMap();
-  }
-  if (volume.has_value()) {
-    overlay.Key("spec").Map();
-    overlay.Key("containers").Seq().Map().KV("name", "istio-proxy");
-    overlay.Key("volumeMounts").Seq().Map().KV("name", volume->volume_name);
-    overlay.KV("mountPath", kDescriptorMountPath).KV("readOnly", true);
-    overlay.EndMap().EndSeq().EndMap().EndSeq();
-    overlay.Key("volumes").Seq().Map().KV("name", volume->volume_name);
-    overlay.Key("configMap").Map().KV("name", volume->config_map).EndMap();
-    overlay.EndMap().EndSeq();
-    overlay.EndMap();
-  }
-  overlay.EndMap().EndMap().EndMap();
-  Doc d;
-  Header(d, "v1", "ConfigMap", name, gateway.namespace_());
-  d.Key("data").Map().Literal("deployment", overlay.Text()).EndMap();
-  d.EndMap();
-  const std::string comment = absl::StrCat(
-      "# Customises the gateway Istio deploys for the Gateway ", gateway.namespace_(), "/",
-      gateway.name(),
-      " (Istio >= 1.26).\n# The Gateway must name it:\n"
-      "#   spec:\n#     infrastructure:\n#       parametersRef: {group: \"\", kind: ConfigMap, "
-      "name: ",
-      name, "}\n");
-  return {kGatewayParametersFile, {d.Text(comment)}};
-}
-
-}  // namespace
 
 absl::Status GatewayTopologyFeature::Render(const edge::v1::EdgeConfig& config,
                                             const RenderContext& /*context*/,
                                             std::vector<RenderedFile>* files) {
   const edge::v1::Gateway& gateway = config.gateway();
   if (IsGatewayApi(config)) {
+    const std::optional<DescriptorVolume> none;
     files->push_back(RenderGatewayParameters(
-        config, transcoding_ != nullptr ? transcoding_->descriptor_volume() : std::nullopt));
+        config, transcoding_ != nullptr ? transcoding_->descriptor_volume() : none, *files));
     return absl::OkStatus();
   }
   std::string comment = absl::StrCat(FindOutputFile(kGatewayValuesFile)->first_line, "\n",

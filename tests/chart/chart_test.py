@@ -531,6 +531,38 @@ def case_istio_gateway_values(ctx):
     print("istio/gateway values file matches the chart's broker container")
 
 
+def case_gateway_api_parameters(ctx):
+    """The broker container `edgekit render` adds on a Gateway API gateway (through the
+    Gateway's parametersRef ConfigMap) is the chart's, as the multi-team-gateway-api
+    example's checked-in output has it."""
+    path = os.path.join(ctx.src, "examples", "multi-team-gateway-api", "rendered",
+                        "gateway-parameters.yaml")
+    with open(path) as f:
+        maps = [d for d in yaml.safe_load_all(f) if d]
+    params = [m for m in maps if m["metadata"]["name"].endswith("-edgekit")]
+    check(len(params) == 1, "no parameters ConfigMap in gateway-parameters.yaml")
+    # istiod refuses a parameters ConfigMap with any other key.
+    allowed = {"deployment", "service", "serviceAccount", "horizontalPodAutoscaler",
+               "podDisruptionBudget"}
+    check(set(params[0]["data"]) <= allowed, f"keys istiod refuses: {sorted(params[0]['data'])}")
+    pod = yaml.safe_load(params[0]["data"]["deployment"])["spec"]["template"]["spec"]
+    theirs = [c for c in pod["containers"] if c["name"] == "edgekit-broker"]
+    check(len(theirs) == 1, "no edgekit-broker container in the deployment overlay")
+    _, docs = ctx.render()
+    mine = broker_container(docs)
+    for key in sorted(set(mine) | set(theirs[0])):
+        check(mine.get(key) == theirs[0].get(key),
+              f"{key} differs:\nchart: {mine.get(key)}\nedgekit render: {theirs[0].get(key)}")
+    mounts = {m["name"] for m in theirs[0]["volumeMounts"]}
+    check(mounts <= {v["name"] for v in pod["volumes"]}, "volumeMounts without a volume")
+    grace = one(docs, "Deployment")["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+    check(pod["terminationGracePeriodSeconds"] == grace, "terminationGracePeriodSeconds")
+    config_maps = {m["metadata"]["name"] for m in maps}
+    for v in pod["volumes"]:
+        check(v["configMap"]["name"] in config_maps, f"volume {v['name']}: ConfigMap not rendered")
+    print("edgekit render's broker container on Gateway API matches the chart's")
+
+
 def case_files_sync(ctx):
     pairs = (("charts/dashboards/edgekit-broker.json", "charts/edgekit-gateway/dashboards/edgekit-broker.json"),
              ("charts/alerts/edgekit-broker.prometheusrule.yaml",
@@ -585,7 +617,8 @@ def case_renderer(ctx):
 
 CASES = {"renderer": case_renderer, "render": case_render, "istio_crds": case_istio_crds, "check_config": case_check_config,
          "ext_authz": case_ext_authz, "schema": case_schema,
-         "istio_gateway_values": case_istio_gateway_values, "files_sync": case_files_sync}
+         "istio_gateway_values": case_istio_gateway_values, "files_sync": case_files_sync,
+         "gateway_api_parameters": case_gateway_api_parameters}
 
 
 def main():

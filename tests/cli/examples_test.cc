@@ -138,7 +138,7 @@ INSTANTIATE_TEST_SUITE_P(
         Example{"multi-team-gateway-api",
                 "platform.yaml",
                 {"broker.yaml", "ext-authz-istio-operator.yaml", "ext-authz-istiod-values.yaml",
-                 "ext-authz.yaml", "routes.yaml", "transcoding.yaml"},
+                 "ext-authz.yaml", "gateway-parameters.yaml", "routes.yaml", "transcoding.yaml"},
                 {"ServiceEntry", "AuthorizationPolicy", "HTTPRoute", "GRPCRoute", "HTTPRoute",
                  "HTTPRoute", "HTTPRoute", "ReferenceGrant", "ReferenceGrant", "EnvoyFilter"},
                 "direct_responses=2 rules (0 CIDRs)"}),

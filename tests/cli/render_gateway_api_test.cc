@@ -158,6 +158,19 @@ ext_authz:
     }
   }
   EXPECT_TRUE(broker_has_rule);
+
+  // Istio deploys the pods: the broker joins them through the Gateway's parametersRef
+  // ConfigMap (a deployment overlay adding its container), its config in a second one.
+  const std::vector<YAML::Node> parameters = Objects(*edge, "gateway-parameters.yaml");
+  ASSERT_EQ(parameters.size(), 2u);
+  const YAML::Node overlay = YAML::Load(parameters[0]["data"]["deployment"].as<std::string>());
+  const YAML::Node pod = overlay["spec"]["template"]["spec"];
+  EXPECT_EQ(pod["containers"][0]["name"].as<std::string>(), "edgekit-broker");
+  EXPECT_EQ(pod["containers"][0]["image"].as<std::string>(), "ghcr.io/edgekit/edgekit:0.1.0");
+  EXPECT_EQ(pod["volumes"][0]["configMap"]["name"].as<std::string>(), "edgekit-broker-config");
+  EXPECT_EQ(parameters[1]["metadata"]["name"].as<std::string>(), "edgekit-broker-config");
+  EXPECT_NE(parameters[1]["data"]["broker.yaml"].as<std::string>().find("maintenance"),
+            std::string::npos);
 }
 
 TEST(RenderGatewayApiTest, WhatGatewayApiCannotExpressIsAnError) {
