@@ -25,6 +25,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "cli/validate/cel_rules.h"
+#include "cli/validate/core_kinds.h"
 #include "cli/validate/crd_internal.h"
 #include "cli/validate/crd_schema.h"
 #include "cli/validate/object_meta.h"
@@ -292,8 +293,15 @@ void CrdRegistry::Impl::ValidateRoot(Value& object, const std::string& prefix, i
   }
 
   auto it = served.find({api_version, kind});
-  if (it == served.end()) {
+  const bool builtin_config_map = it == served.end() && api_version == "v1" && kind == "ConfigMap";
+  if (it == served.end() && !builtin_config_map) {
     ReportUnknownType(object, prefix, api_version, kind, options, &checker);
+    return;
+  }
+  if (builtin_config_map) {
+    CheckMetadata(object, prefix, &checker);
+    crd::CheckConfigMap(object, prefix, &checker);
+    ++result->objects_validated;
     return;
   }
   const Version& version = it->second;

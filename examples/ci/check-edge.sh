@@ -19,9 +19,9 @@
 #              cluster): checked only if EDGEKIT_CRDS defines IstioOperator
 #   config     no apiVersion/kind (istiod Helm values, the broker's --config file):
 #              written by edgekit from the validated edge.yaml, not checked against CRDs
-# A file also holding a core ConfigMap (the transcoder's descriptor set when it is over
-# 256 KiB) is validated with --allow-unknown-groups: no CRD describes a ConfigMap, and
-# its other documents are still checked in full.
+# ConfigMaps (the transcoder's descriptor set when it is over 256 KiB, a Gateway API
+# Gateway's parameters) are core objects no CRD describes: `edgekit validate` checks them
+# itself, so every object file is validated in full.
 set -euo pipefail
 
 prog=check-edge
@@ -70,7 +70,6 @@ files=("$out"/*.yaml)
 [ ${#files[@]} -gt 0 ] || fail 1 "edgekit render wrote no files into $out (is every feature off?)"
 
 objects=()
-with_core=()  # objects files that also hold a core ConfigMap
 declare -A status
 crds_have_istiooperator=false
 if grep -Eq '^[[:space:]]+kind:[[:space:]]+IstioOperator[[:space:]]*$' "$EDGEKIT_CRDS"; then
@@ -82,9 +81,6 @@ for f in "${files[@]}"; do
     status[$f]="config     not a Kubernetes object; not checked against CRDs"
   elif [ "$kinds" = "IstioOperator" ] && [ "$crds_have_istiooperator" = false ]; then
     status[$f]="overlay    $kinds for istioctl; not checked ($EDGEKIT_CRDS has no IstioOperator CRD)"
-  elif grep -Eq '^kind:[[:space:]]+ConfigMap[[:space:]]*$' "$f"; then
-    with_core+=("$f")
-    status[$f]="object     $kinds (the ConfigMap, a core object, is not checked)"
   else
     objects+=("$f")
     status[$f]="object     $kinds"
@@ -99,14 +95,7 @@ if [ ${#objects[@]} -gt 0 ]; then
     fail "$rc" "edgekit validate found invalid objects in the rendered manifests (exit $rc; findings above as FILE:LINE:COL: document N: error: PATH: MESSAGE [CODE])"
   fi
 fi
-if [ ${#with_core[@]} -gt 0 ]; then
-  rc=0
-  "$edgekit" validate --allow-unknown-groups --crds "$EDGEKIT_CRDS" "${with_core[@]}" || rc=$?
-  if [ "$rc" -ne 0 ]; then
-    fail "$rc" "edgekit validate found invalid objects in the rendered manifests (exit $rc; findings above as FILE:LINE:COL: document N: error: PATH: MESSAGE [CODE])"
-  fi
-fi
-if [ ${#objects[@]} -eq 0 ] && [ ${#with_core[@]} -eq 0 ]; then
+if [ ${#objects[@]} -eq 0 ]; then
   echo "$prog: no Kubernetes objects rendered; nothing to validate"
 fi
 

@@ -418,7 +418,7 @@ TEST(IstioChecksTest, AllowUnknownGroupsTurnsCoreObjectsIntoWarnings) {
   const std::string dir = MakeTempDir();
   WriteStringToFile(
       dir + "/mixed.yaml",
-      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n" + VirtualService(kGoodRoutes));
+      "apiVersion: v1\nkind: Service\nmetadata: {name: c}\n---\n" + VirtualService(kGoodRoutes));
   auto strict = RunEdgekit({"validate", "--crds", CrdFile(), dir + "/mixed.yaml"});
   EXPECT_EQ(strict.exit_code, 1) << strict.err;
   auto lenient =

@@ -208,5 +208,37 @@ TEST(FindingCodesTest, ReadmeListsEveryCode) {
   }
 }
 
+// ConfigMaps are core objects no CRD describes, and edgekit renders them (a large
+// descriptor, a Gateway API Gateway's parameters): validate checks them itself, as the
+// API server's ValidateConfigMap does.
+TEST_F(ValidateTest, ConfigMapsAreCheckedWithoutACrd) {
+  const std::string dir = MakeTempDir();
+  WriteStringToFile(dir + "/cm.yaml",
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
+                    "data: {\"a/b\": x, c: 1}\nbinaryData: {c: \"!!\"}\nfoo: 1\n---\n"
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n"
+                    "data: {broker.yaml: \"listen: 127.0.0.1:9191\"}\nbinaryData: {d: AAEC}\n");
+  CommandResult r = RunEdgekit({"validate", "--crds", kIstioCrds, dir + "/cm.yaml"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const std::string f = dir + "/cm.yaml";
+  EXPECT_EQ(r.err, f +
+                       ":4:8: document 1: error: data[\"a/b\"]: \"a/b\" is not a config key "
+                       "([-._a-zA-Z0-9]+, at most 253) [EK0305]\n" +
+                       f +
+                       ":4:21: document 1: error: data.c: expected string, got integer 1 "
+                       "[EK0302]\n" +
+                       f +
+                       ":5:14: document 1: error: binaryData.c: \"c\" is in both data and "
+                       "binaryData [EK0307]\n" +
+                       f +
+                       ":5:17: document 1: error: binaryData.c: binaryData values must be "
+                       "base64 [EK0305]\n" +
+                       f +
+                       ":6:1: document 1: error: foo: unknown field \"foo\"; known fields: "
+                       "binaryData, data, immutable [EK0301]\n"
+                       "2 documents checked, 5 errors, 0 warnings; 0 CEL rule evaluations, 0 "
+                       "transition rules skipped\n");
+}
+
 }  // namespace
 }  // namespace edgekit::cli::testing
