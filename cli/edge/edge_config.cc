@@ -151,6 +151,14 @@ absl::Status ValidateGateway(const EdgeConfig& config, const std::string& source
         source, "gateway.istio_version",
         absl::StrCat("unsupported Istio version \"", version, "\" (supported: 1.28, 1.29, 1.30)"));
   }
+  if (gateway.api() == edge::v1::Gateway::GATEWAY_API && version != "1.30") {
+    // Before 1.30 Istio programs only one of an HTTPRoute and a GRPCRoute on the same
+    // hostname (istio/istio#57172, fixed by #59222 in 1.30), and edgekit renders both.
+    return ConfigError(source, "gateway.istio_version",
+                       absl::StrCat("gateway.api gateway-api needs Istio 1.30 (got ", version,
+                                    "): earlier versions serve only one of an HTTPRoute and a "
+                                    "GRPCRoute on the same hostname"));
+  }
   return absl::OkStatus();
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -21,14 +22,16 @@
 #include "cli/render/manifest_doc.h"
 #include "cli/render/output_files.h"
 #include "re2/re2.h"
+#include "rules/header_syntax.h"
 
 namespace edgekit::cli {
 namespace {
 
 using edge::v1::EdgeConfig;
 
-constexpr size_t kMaxRulesPerRoute = 16;  // HTTPRoute/GRPCRoute spec.rules maxItems
-constexpr size_t kMaxHostnames = 16;      // spec.hostnames maxItems
+constexpr size_t kMaxRulesPerRoute = 16;     // HTTPRoute/GRPCRoute spec.rules maxItems
+constexpr size_t kMaxHostnames = 16;         // spec.hostnames maxItems
+constexpr size_t kMaxMatchesPerRoute = 128;  // the CRD's CEL limit on matches over all rules
 
 // A Kubernetes Service as a backendRef: the destination host's name and namespace.
 struct Backend {
@@ -94,11 +97,13 @@ std::string DescribeRank(const Row& r) {
   return "";
 }
 
-// Some request may match both (sound: when unsure, yes).
+// Some request may match both (sound: when unsure, yes). A regex is taken as its literal
+// start (every path it matches begins so), a prefix as characters (wider than Gateway
+// API's segments).
 bool PathsMayOverlap(const StringMatch& a, const StringMatch& b) {
   using Kind = StringMatch::Kind;
   auto literal = [](const StringMatch& m) {
-    return m.kind == Kind::kRegex ? std::string() : m.value;  // a regex: anything
+    return m.kind == Kind::kRegex ? rules::RegexLiteralPrefix(m.value) : m.value;
   };
   if (a.kind == Kind::kExact && b.kind == Kind::kExact) return a.value == b.value;
   if (a.kind == Kind::kRegex && b.kind == Kind::kExact) {
@@ -164,6 +169,21 @@ std::pair<const char*, std::string> HeaderMatchOf(const std::optional<StringMatc
   return {"Exact", ""};
 }
 
+// What the HTTPRoute CRD's CEL rules refuse in an Exact or PathPrefix value (v1.5.1,
+// spec.rules[].matches[].path), checked here so render fails before `kubectl apply` does.
+std::optional<std::string> PathValueProblem(const StringMatch& path) {
+  if (path.kind == StringMatch::Kind::kRegex) return std::nullopt;
+  static const RE2* const kChars =
+      new RE2(R"(^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$)");
+  const std::string& v = path.value;
+  for (const char* bad : {"//", "/./", "/../", "%2f", "%2F", "#"}) {
+    if (absl::StrContains(v, bad)) return absl::StrCat("contains \"", bad, "\"");
+  }
+  if (absl::EndsWith(v, "/..") || absl::EndsWith(v, "/.")) return "ends with a dot segment";
+  if (!RE2::FullMatch(v, *kChars)) return "has a character a URL path may not hold unescaped";
+  return std::nullopt;
+}
+
 const char* PathType(StringMatch::Kind kind) {
   switch (kind) {
     case StringMatch::Kind::kExact:
@@ -227,14 +247,28 @@ void EmitGrpcRule(Doc& d, const Row& r, const Backend& backend, const std::strin
   d.EndMap();
 }
 
-// One HTTPRoute or GRPCRoute being built.
-struct RouteObject {
-  std::string name;
+// The rules of one owner (team or platform), kind and hostname set, up to an object's
+// limits; emitted as one object per chunk of 16 hostnames (each hostname in exactly one
+// copy, so within any virtual host the rules and their ties are the same), plus a copy
+// without hostnames for every host when the routes serve "*".
+struct RouteGroup {
   std::string ns;
+  std::string base;  // the name: the team's, or routes.name
   bool grpc = false;
-  std::vector<std::string> hostnames;  // empty: the listener's
+  std::vector<std::string> hostnames;
+  bool every_host = false;
   std::vector<const Row*> rows;
+  size_t matches = 0;
 };
+
+// One HTTPRoute or GRPCRoute as emitted.
+struct RouteObject {
+  const RouteGroup* group = nullptr;
+  std::string name;
+  std::vector<std::string> hostnames;  // empty: the listener's
+};
+
+size_t MatchCount(const Row& r) { return r.grpc || r.methods.empty() ? 1 : r.methods.size(); }
 
 }  // namespace
 
@@ -277,54 +311,68 @@ absl::StatusOr<std::vector<RenderedFile>> RenderGatewayApiRoutes(const EdgeConfi
 
   // Hostnames: a route's own patterns, plus every more specific hostname another route
   // uses under them (Istio's virtual hosts: the most specific hostname takes a request).
+  // "*" is no hostname: it becomes a copy without hostnames, which takes the listener's.
   std::set<std::string> all_hosts(gateway.hosts().begin(), gateway.hosts().end());
   for (const Row& r : rows) all_hosts.insert(r.hosts.begin(), r.hosts.end());
-  auto hostnames_of = [&](const std::vector<std::string>& own) {
+  all_hosts.erase("*");
+  auto hostnames_of = [&](const std::vector<std::string>& own, bool* every_host) {
     std::vector<std::string> patterns = own;
     if (patterns.empty()) patterns.assign(gateway.hosts().begin(), gateway.hosts().end());
-    std::set<std::string> out(patterns.begin(), patterns.end());
+    *every_host =
+        patterns.empty() || std::find(patterns.begin(), patterns.end(), "*") != patterns.end();
+    std::set<std::string> out;
     for (const std::string& h : all_hosts) {
       for (const std::string& p : patterns) {
-        if (p != h && HostCovers(p, h)) out.insert(h);
+        if (HostCovers(p, h)) out.insert(h);
       }
     }
-    out.erase("*");  // "*" is no hostname: an HTTPRoute without hostnames takes every host
-    if (std::find(patterns.begin(), patterns.end(), "*") != patterns.end()) out.clear();
     return std::vector<std::string>(out.begin(), out.end());
   };
 
-  // Objects: per owner (team or platform), kind and hostname list, in table order; 16
-  // rules each.
-  std::vector<RouteObject> objects;
-  std::map<std::tuple<std::string, bool, std::vector<std::string>>, size_t> open;  // -> index
-  std::map<std::string, int> names_used;  // "<ns>/<name>" -> count
+  // Groups in table order; a new one when an object's 16 rules or 128 matches are full.
+  std::vector<std::unique_ptr<RouteGroup>> groups;
+  std::map<std::tuple<std::string, bool, std::vector<std::string>, bool>, RouteGroup*> open;
+  std::map<const Row*, const RouteGroup*> group_of;
   for (Row& r : rows) {
-    const std::string ns = team_namespace(r.team);
-    const std::vector<std::string> hostnames = hostnames_of(r.hosts);
-    if (hostnames.size() > kMaxHostnames) {
-      return ConfigError(source, "gateway.hosts",
-                         absl::StrCat(r.where, " needs ", hostnames.size(),
-                                      " hostnames on Gateway API (its hosts and the more "
-                                      "specific ones other routes use), more than an "
-                                      "HTTPRoute's 16"));
+    bool every_host = false;
+    const std::vector<std::string> hostnames = hostnames_of(r.hosts, &every_host);
+    const auto key = std::make_tuple(r.team, r.grpc, hostnames, every_host);
+    RouteGroup*& g = open[key];
+    if (g == nullptr || g->rows.size() == kMaxRulesPerRoute ||
+        g->matches + MatchCount(r) > kMaxMatchesPerRoute) {
+      groups.push_back(std::make_unique<RouteGroup>());
+      g = groups.back().get();
+      g->ns = team_namespace(r.team);
+      g->base = r.team.empty() ? config.routes().name() : r.team;
+      if (r.grpc) absl::StrAppend(&g->base, "-grpc");
+      g->grpc = r.grpc;
+      g->hostnames = hostnames;
+      g->every_host = every_host;
     }
-    const auto key = std::make_tuple(r.team, r.grpc, hostnames);
-    auto it = open.find(key);
-    if (it == open.end() || objects[it->second].rows.size() == kMaxRulesPerRoute) {
-      RouteObject o;
-      o.ns = ns;
-      o.grpc = r.grpc;
-      o.hostnames = hostnames;
-      std::string base = r.team.empty() ? config.routes().name() : r.team;
-      if (r.grpc) absl::StrAppend(&base, "-grpc");
-      const int n = ++names_used[absl::StrCat(ns, "/", base)];
-      o.name = n == 1 ? base : absl::StrCat(base, "-", n);
-      objects.push_back(std::move(o));
-      open[key] = objects.size() - 1;
-      it = open.find(key);
+    g->rows.push_back(&r);
+    g->matches += MatchCount(r);
+    group_of[&r] = g;
+  }
+  // Objects, with names unique in their namespace (a team "orders-2" and the second
+  // object of team "orders" do not collide).
+  std::vector<RouteObject> objects;
+  std::set<std::string> names_taken;  // "<ns>/<name>"
+  auto unique_name = [&](const RouteGroup& g) {
+    std::string name = g.base;
+    for (int n = 2; !names_taken.insert(absl::StrCat(g.ns, "/", name)).second; ++n) {
+      name = absl::StrCat(g.base, "-", n);
     }
-    r.object = absl::StrCat(objects[it->second].ns, "/", objects[it->second].name);
-    objects[it->second].rows.push_back(&r);
+    return name;
+  };
+  for (const auto& g : groups) {
+    for (size_t at = 0; at < g->hostnames.size(); at += kMaxHostnames) {
+      const size_t end = std::min(g->hostnames.size(), at + kMaxHostnames);
+      objects.push_back(
+          {g.get(), unique_name(*g), {g->hostnames.begin() + at, g->hostnames.begin() + end}});
+    }
+    if (g->every_host) objects.push_back({g.get(), unique_name(*g), {}});
+    const std::string& first = objects.back().name;
+    for (const Row* r : g->rows) const_cast<Row*>(r)->object = absl::StrCat(g->ns, "/", first);
   }
 
   // Precedence: edgekit's order must survive Gateway API's ranking.
@@ -335,7 +383,17 @@ absl::StatusOr<std::vector<RenderedFile>> RenderGatewayApiRoutes(const EdgeConfi
       if (SameBackend(a, b) || !MayOverlap(a, b)) continue;
       const auto ra = Rank(a);
       const auto rb = Rank(b);
-      if (ra > rb || (ra == rb && a.object == b.object)) continue;
+      if (ra == rb && a.path.kind == StringMatch::Kind::kPrefix && a.path.value != b.path.value) {
+        // "/api/" and "/api": one PathPrefix once the trailing "/" is dropped, so the
+        // first takes "/api", which the VirtualService gives the second.
+        return ConfigError(source, "routes",
+                           absl::StrCat(a.where, " (prefix ", a.path.value, ") and ", b.where,
+                                        " (prefix ", b.path.value,
+                                        ") are the same PathPrefix on Gateway API, which ignores "
+                                        "a trailing \"/\"; give them one prefix, or different "
+                                        "paths"));
+      }
+      if (ra > rb || (ra == rb && group_of[&a] == group_of[&b])) continue;
       if (ra == rb) {
         return ConfigError(
             source, "routes",
@@ -343,16 +401,22 @@ absl::StatusOr<std::vector<RenderedFile>> RenderGatewayApiRoutes(const EdgeConfi
                          " tie on Gateway API (the same path kind and length, methods and "
                          "header count) in two HTTPRoutes (",
                          a.object, ", ", b.object,
-                         "), so the older one wins a request both match; give them "
-                         "paths that do not overlap, or make one more specific"));
+                         "; host scopes and the 16-rule split make separate objects), so the "
+                         "older one wins a request both match; give them paths that do not "
+                         "overlap, or make one more specific"));
       }
+      const std::string advice =
+          a.path.kind == StringMatch::Kind::kRegex
+              ? absl::StrCat("a regular expression ranks below every prefix, so write ", a.where,
+                             " as a prefix or an exact path")
+              : absl::StrCat("make ", a.where, " the more specific match, or keep them apart");
       return ConfigError(
           source, "routes",
           absl::StrCat(b.where, " would take requests of ", a.where,
                        " on Gateway API, which ranks ", DescribeRank(b), " above ", DescribeRank(a),
                        " (exact paths first, then prefixes by length, then regular "
-                       "expressions; then a method, then more headers); make ",
-                       a.where, " the more specific match, or keep them apart"));
+                       "expressions; then a method, then more headers): ",
+                       advice));
     }
   }
 
@@ -362,15 +426,21 @@ absl::StatusOr<std::vector<RenderedFile>> RenderGatewayApiRoutes(const EdgeConfi
   std::vector<std::string> docs;
   std::set<std::string> route_namespaces;
   for (const RouteObject& o : objects) {
-    route_namespaces.insert(o.ns);
+    const RouteGroup& g = *o.group;
+    route_namespaces.insert(g.ns);
     Doc d;
-    Header(d, "gateway.networking.k8s.io/v1", o.grpc ? "GRPCRoute" : "HTTPRoute", o.name, o.ns);
+    Header(d, "gateway.networking.k8s.io/v1", g.grpc ? "GRPCRoute" : "HTTPRoute", o.name, g.ns);
     d.Key("spec").Map();
     EmitParentRef(d, config);
     if (!o.hostnames.empty()) d.StrSeq("hostnames", o.hostnames);
     d.Key("rules").Seq();
-    for (const Row* r : o.rows) {
-      std::optional<Backend> backend = BackendOf(r->destination, o.ns);
+    for (const Row* r : g.rows) {
+      if (std::optional<std::string> problem = PathValueProblem(r->path)) {
+        return ConfigError(source, "routes",
+                           absl::StrCat(r->where, ": path ", r->path.value, " ", *problem,
+                                        ", which the HTTPRoute CRD refuses"));
+      }
+      std::optional<Backend> backend = BackendOf(r->destination, g.ns);
       if (!backend) {
         return ConfigError(source, "routes",
                            absl::StrCat(r->where, ": destination host \"", r->destination.host(),
@@ -378,14 +448,14 @@ absl::StatusOr<std::vector<RenderedFile>> RenderGatewayApiRoutes(const EdgeConfi
                                         "(<name>.<namespace>.svc.cluster.local), which Gateway "
                                         "API backendRefs name"));
       }
-      if (backend->ns != o.ns) {
-        grants[{backend->ns, o.ns}].insert(backend->name);
-        grant_kinds[{backend->ns, o.ns}].insert(o.grpc ? "GRPCRoute" : "HTTPRoute");
+      if (backend->ns != g.ns) {
+        grants[{backend->ns, g.ns}].insert(backend->name);
+        grant_kinds[{backend->ns, g.ns}].insert(g.grpc ? "GRPCRoute" : "HTTPRoute");
       }
-      if (o.grpc) {
-        EmitGrpcRule(d, *r, *backend, o.ns);
+      if (g.grpc) {
+        EmitGrpcRule(d, *r, *backend, g.ns);
       } else {
-        EmitHttpRule(d, *r, *backend, o.ns);
+        EmitHttpRule(d, *r, *backend, g.ns);
       }
     }
     d.EndSeq().EndMap().EndMap();
@@ -394,8 +464,9 @@ absl::StatusOr<std::vector<RenderedFile>> RenderGatewayApiRoutes(const EdgeConfi
   for (const auto& [namespaces, services] : grants) {
     const auto& [to_ns, from_ns] = namespaces;
     Doc d;
+    // Named after the Gateway too: two gateways' grants from one namespace never collide.
     Header(d, "gateway.networking.k8s.io/v1", "ReferenceGrant",
-           absl::StrCat("edgekit-from-", from_ns), to_ns);
+           absl::StrCat("edgekit-", gateway.name(), "-from-", from_ns), to_ns);
     d.Key("spec").Map().Key("from").Seq();
     for (const std::string& kind : grant_kinds[namespaces]) {
       d.Map().KV("group", "gateway.networking.k8s.io").KV("kind", kind);
@@ -415,7 +486,7 @@ absl::StatusOr<std::vector<RenderedFile>> RenderGatewayApiRoutes(const EdgeConfi
       gateway.has_section_name() ? absl::StrCat(" (listener ", gateway.section_name(), ")") : "",
       ".\n# Its listener's allowedRoutes must admit HTTPRoutes",
       objects.end() != std::find_if(objects.begin(), objects.end(),
-                                    [](const RouteObject& o) { return o.grpc; })
+                                    [](const RouteObject& o) { return o.group->grpc; })
           ? " and GRPCRoutes"
           : "",
       " from the namespaces\n#   ", absl::StrJoin(route_namespaces, ", "),

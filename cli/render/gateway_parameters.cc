@@ -11,7 +11,8 @@
 namespace edgekit::cli {
 namespace {
 
-constexpr char kBrokerConfigMap[] = "edgekit-broker-config";
+// The broker's config volume, named as the chart names it (its container mounts it).
+constexpr char kBrokerConfigVolume[] = "edgekit-broker-config";
 constexpr char kBrokerConfigDir[] = "/etc/edgekit-broker";
 constexpr uint32_t kBrokerMetricsPort = 9464;  // broker.yaml's metrics_listen default
 
@@ -48,7 +49,7 @@ void EmitBrokerContainer(Doc& d, const edge::v1::EdgeConfig& config) {
   d.KV("runAsGroup", 65532u).KV("runAsNonRoot", true).KV("runAsUser", 65532u);
   d.Key("seccompProfile").Map().KV("type", "RuntimeDefault").EndMap();
   d.EndMap();
-  d.Key("volumeMounts").Seq().Map().KV("name", kBrokerConfigMap);
+  d.Key("volumeMounts").Seq().Map().KV("name", kBrokerConfigVolume);
   d.KV("mountPath", kBrokerConfigDir).KV("readOnly", true).EndMap().EndSeq();
   d.EndMap();
 }
@@ -71,6 +72,8 @@ RenderedFile RenderGatewayParameters(const edge::v1::EdgeConfig& config,
                                      const std::vector<RenderedFile>& rendered) {
   const edge::v1::Gateway& gateway = config.gateway();
   const std::string name = absl::StrCat(gateway.name(), "-edgekit");
+  // Named after the Gateway: two gateways' brokers in one namespace keep their configs.
+  const std::string broker_config_map = absl::StrCat(gateway.name(), "-edgekit-broker");
   const RenderedFile* broker_config =
       GatewayNeedsBrokerContainer(config) ? Find(rendered, kBrokerConfigFile) : nullptr;
 
@@ -100,8 +103,8 @@ RenderedFile RenderGatewayParameters(const edge::v1::EdgeConfig& config,
       overlay.Key("configMap").Map().KV("name", volume->config_map).EndMap().EndMap();
     }
     if (broker_config != nullptr) {
-      overlay.Map().KV("name", kBrokerConfigMap);
-      overlay.Key("configMap").Map().KV("name", kBrokerConfigMap).EndMap().EndMap();
+      overlay.Map().KV("name", kBrokerConfigVolume);
+      overlay.Key("configMap").Map().KV("name", broker_config_map).EndMap().EndMap();
     }
     overlay.EndSeq();
     // The broker's shutdown delay (5s) + drain_timeout (10s) + margin, as the chart's.
@@ -124,7 +127,7 @@ RenderedFile RenderGatewayParameters(const edge::v1::EdgeConfig& config,
                            name, "}\n"))}};
   if (broker_config != nullptr) {
     Doc c;
-    Header(c, "v1", "ConfigMap", kBrokerConfigMap, gateway.namespace_());
+    Header(c, "v1", "ConfigMap", broker_config_map, gateway.namespace_());
     c.Key("data").Map().Literal("broker.yaml", broker_config->documents.at(0)).EndMap();
     c.EndMap();
     file.documents.push_back(

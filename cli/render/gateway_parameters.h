@@ -8,7 +8,7 @@
 // merge by name, so the patch adds what edgekit needs of the pods:
 //  - the edgekit-broker container (ext_authz in mode broker), as charts/edgekit-gateway
 //    renders it with default values (tests/chart/chart_test.py keeps the two equal), and
-//    its config: a second ConfigMap, edgekit-broker-config, holding broker.yaml (kept
+//    its config: a second ConfigMap, <gateway>-edgekit-broker, holding broker.yaml (kept
 //    out of the parameters ConfigMap, whose keys istiod restricts);
 //  - the transcoder's descriptor mounted into istio-proxy, when it is a ConfigMap;
 //  - the proxy.istio.io/config pod annotation for gateway.num_trusted_proxies.

@@ -52,8 +52,12 @@ edge::v1::EdgeConfig RandomEdge(std::mt19937& rng, bool gateway_api) {
   edge.mutable_gateway()->set_api(gateway_api ? edge::v1::Gateway::GATEWAY_API
                                               : edge::v1::Gateway::ISTIO);
   edge.mutable_gateway()->set_namespace_("ns");
-  edge.mutable_gateway()->add_hosts("a.example.com");
-  edge.mutable_gateway()->add_hosts("*.b.example.com");
+  if (Coin(rng, 25)) {
+    edge.mutable_gateway()->add_hosts("*");  // every host: HTTPRoutes without hostnames too
+  } else {
+    edge.mutable_gateway()->add_hosts("a.example.com");
+    edge.mutable_gateway()->add_hosts("*.b.example.com");
+  }
   const int routes = std::uniform_int_distribution<int>(1, 6)(rng);
   for (int i = 0; i < routes; ++i) {
     edge::v1::HttpRoute* r = edge.mutable_routes()->add_http();
@@ -105,7 +109,7 @@ std::string VirtualServiceBackend(const YAML::Node& vs, const testing::RouteRequ
   bool served = false;
   for (const auto& h : vs["spec"]["hosts"]) {
     const std::string pattern = h.as<std::string>();
-    served = served || pattern == host ||
+    served = served || pattern == "*" || pattern == host ||
              (absl::StartsWith(pattern, "*.") && host.size() > pattern.size() - 1 &&
               absl::EndsWith(host, pattern.substr(1)));
   }

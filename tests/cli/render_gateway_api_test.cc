@@ -3,6 +3,7 @@
 // attached with targetRefs, ReferenceGrants, direct responses in the broker, Gateway API's
 // precedence checked against edgekit's order, and every object rendered valid against the
 // real Gateway API v1.5.1 and Istio 1.30 CRDs with no --allow-unknown-groups.
+#include <set>
 #include <string>
 #include <vector>
 
@@ -167,8 +168,8 @@ ext_authz:
   const YAML::Node pod = overlay["spec"]["template"]["spec"];
   EXPECT_EQ(pod["containers"][0]["name"].as<std::string>(), "edgekit-broker");
   EXPECT_EQ(pod["containers"][0]["image"].as<std::string>(), "ghcr.io/edgekit/edgekit:0.1.0");
-  EXPECT_EQ(pod["volumes"][0]["configMap"]["name"].as<std::string>(), "edgekit-broker-config");
-  EXPECT_EQ(parameters[1]["metadata"]["name"].as<std::string>(), "edgekit-broker-config");
+  EXPECT_EQ(pod["volumes"][0]["configMap"]["name"].as<std::string>(), "edge-edgekit-broker");
+  EXPECT_EQ(parameters[1]["metadata"]["name"].as<std::string>(), "edge-edgekit-broker");
   EXPECT_NE(parameters[1]["data"]["broker.yaml"].as<std::string>().find("maintenance"),
             std::string::npos);
 }
@@ -282,8 +283,8 @@ teams:
   }
   EXPECT_THAT(objects, ElementsAre("HTTPRoute orders/orders", "HTTPRoute shop/shop",
                                    "HTTPRoute istio-ingress/edgekit-routes",
-                                   "ReferenceGrant billing/edgekit-from-orders",
-                                   "ReferenceGrant frontend/edgekit-from-istio-ingress"));
+                                   "ReferenceGrant billing/edgekit-edge-from-orders",
+                                   "ReferenceGrant frontend/edgekit-edge-from-istio-ingress"));
   // The note on allowedRoutes names every namespace with routes.
   for (const RenderedFile& f : edge->files) {
     if (f.name == "routes.yaml") {
@@ -332,6 +333,82 @@ gzip: {}
   EXPECT_EQ(overlay["spec"]["template"]["metadata"]["annotations"]["proxy.istio.io/config"]
                 .as<std::string>(),
             "{\"gatewayTopology\": {\"numTrustedProxies\": 2}}");
+}
+
+// The CRD's limits and the hostnames' virtual hosts, on a platform with many hosts:
+// a route serving more than 16 hostnames is split over several HTTPRoutes (each hostname
+// in one of them), more than 128 matches (methods multiply them) continue in another
+// object, and everything validates.
+TEST(RenderGatewayApiTest, LargeGatewaysStayWithinTheCrdLimits) {
+  std::string edge = R"(gateway:
+  api: gateway-api
+  name: edge
+  namespace: istio-ingress
+  hosts: ["*.example.com"]
+routes:
+  default_destination: {host: web.istio-ingress.svc.cluster.local, port: 8080}
+  http:
+)";
+  for (int i = 0; i < 20; ++i) {
+    absl::StrAppend(&edge, "    - {name: r", i, ", hosts: [h", i,
+                    ".example.com], match: {prefix: /r", i,
+                    "/, methods: [GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS, CONNECT, TRACE]}, "
+                    "destination: {host: r",
+                    i, ".istio-ingress.svc.cluster.local, port: 80}}\n");
+  }
+  absl::StatusOr<RenderedEdge> rendered = RenderFiles({{"edge.yaml", edge}});
+  ASSERT_TRUE(rendered.ok()) << rendered.status();
+  ExpectAllValid(*rendered);
+  size_t default_copies = 0;
+  std::set<std::string> default_hostnames;
+  for (const YAML::Node& o : Objects(*rendered, "routes.yaml")) {
+    size_t matches = 0;
+    for (const auto& rule : o["spec"]["rules"]) matches += rule["matches"].size();
+    EXPECT_LE(matches, 128u) << o["metadata"]["name"];
+    EXPECT_LE(o["spec"]["hostnames"].size(), 16u) << o["metadata"]["name"];
+    if (o["spec"]["rules"][0]["name"].as<std::string>() == "default") {
+      ++default_copies;
+      for (const auto& h : o["spec"]["hostnames"]) default_hostnames.insert(h.as<std::string>());
+    }
+  }
+  // *.example.com and the 20 named hosts: 21 hostnames, in two copies of the default.
+  EXPECT_EQ(default_copies, 2u);
+  EXPECT_EQ(default_hostnames.size(), 21u);
+}
+
+TEST(RenderGatewayApiTest, PrefixesThatGatewayApiReadsAsOneAreRefused) {
+  absl::StatusOr<RenderedEdge> edge = RenderFiles({{"edge.yaml", absl::StrCat(kGateway, R"(
+routes:
+  http:
+    - {name: tree, match: {prefix: /api/}, destination: {host: a.istio-ingress.svc.cluster.local, port: 80}}
+    - {name: bare, match: {prefix: /api}, destination: {host: b.istio-ingress.svc.cluster.local, port: 80}}
+)")}});
+  ASSERT_FALSE(edge.ok());
+  EXPECT_THAT(edge.status().message(),
+              HasSubstr("routes.http[0] (tree) (prefix /api/) and routes.http[1] (bare) (prefix "
+                        "/api) are the same PathPrefix on Gateway API"));
+}
+
+// A regex whose paths no prefix route takes renders: the overlap test reads its literal
+// start. A path the HTTPRoute CRD refuses is refused at render.
+TEST(RenderGatewayApiTest, RegexRoutesApartFromPrefixesRenderAndBadPathsAreRefused) {
+  absl::StatusOr<RenderedEdge> edge = RenderFiles({{"edge.yaml", absl::StrCat(kGateway, R"(
+routes:
+  http:
+    - {name: orders, match: {regex: "/orders/[0-9]+"}, destination: {host: a.istio-ingress.svc.cluster.local, port: 80}}
+    - {name: static, match: {prefix: /static/}, destination: {host: b.istio-ingress.svc.cluster.local, port: 80}}
+)")}});
+  ASSERT_TRUE(edge.ok()) << edge.status();
+  ExpectAllValid(*edge);
+  absl::StatusOr<RenderedEdge> bad = RenderFiles({{"edge.yaml", absl::StrCat(kGateway, R"(
+routes:
+  http:
+    - {name: odd, match: {prefix: "/a%2Fb/"}, destination: {host: a.istio-ingress.svc.cluster.local, port: 80}}
+)")}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr("routes.http[0] (odd): path /a%2Fb/ contains \"%2F\", which the "
+                        "HTTPRoute CRD refuses"));
 }
 
 }  // namespace
