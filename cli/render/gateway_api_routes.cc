@@ -257,7 +257,7 @@ struct RouteGroup {
   bool grpc = false;
   std::vector<std::string> hostnames;
   bool every_host = false;
-  std::vector<const Row*> rows;
+  std::vector<Row*> rows;
   size_t matches = 0;
 };
 
@@ -372,7 +372,7 @@ absl::StatusOr<std::vector<RenderedFile>> RenderGatewayApiRoutes(const EdgeConfi
     }
     if (g->every_host) objects.push_back({g.get(), unique_name(*g), {}});
     const std::string& first = objects.back().name;
-    for (const Row* r : g->rows) const_cast<Row*>(r)->object = absl::StrCat(g->ns, "/", first);
+    for (Row* r : g->rows) r->object = absl::StrCat(g->ns, "/", first);
   }
 
   // Precedence: edgekit's order must survive Gateway API's ranking.

@@ -510,6 +510,19 @@ def jsonschema_version():
         return "?"
 
 
+def check_same_broker_pod(docs, container, volumes, grace, what):
+    """`container` (from `what`) equals the chart's default broker container field by
+    field, its mounts have volumes, and the pod's grace period is the chart's."""
+    mine = broker_container(docs)
+    for key in sorted(set(mine) | set(container)):
+        check(mine.get(key) == container.get(key),
+              f"{key} differs:\nchart: {mine.get(key)}\n{what}: {container.get(key)}")
+    mounts = {m["name"] for m in container["volumeMounts"]}
+    check(mounts <= {v["name"] for v in volumes}, "volumeMounts without a volume")
+    chart_grace = one(docs, "Deployment")["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+    check(grace == chart_grace, "terminationGracePeriodSeconds")
+
+
 def case_istio_gateway_values(ctx):
     path = os.path.join(ctx.src, "charts", "istio-gateway-values", "edgekit-broker-values.yaml")
     with open(path) as f:
@@ -518,13 +531,8 @@ def case_istio_gateway_values(ctx):
     mine = broker_container(docs)
     theirs = [c for c in vals["additionalContainers"] if c["name"] == "edgekit-broker"]
     check(len(theirs) == 1, "no edgekit-broker in additionalContainers")
-    for key in sorted(set(mine) | set(theirs[0])):
-        check(mine.get(key) == theirs[0].get(key),
-              f"{key} differs:\nchart: {mine.get(key)}\nvalues file: {theirs[0].get(key)}")
-    mounts = {m["name"] for m in theirs[0]["volumeMounts"]}
-    check(mounts <= {v["name"] for v in vals["volumes"]}, "volumeMounts without a volume")
-    grace = one(docs, "Deployment")["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
-    check(vals["terminationGracePeriodSeconds"] == grace, "terminationGracePeriodSeconds")
+    check_same_broker_pod(docs, theirs[0], vals["volumes"], vals["terminationGracePeriodSeconds"],
+                          "values file")
     with open(os.path.join(ctx.src, "charts", "istio-gateway-values", "broker.yaml")) as f:
         check(yaml.safe_load(f) == yaml.safe_load(broker_config(docs)),
               "istio-gateway-values/broker.yaml differs from the chart's default broker config")
@@ -549,14 +557,8 @@ def case_gateway_api_parameters(ctx):
     theirs = [c for c in pod["containers"] if c["name"] == "edgekit-broker"]
     check(len(theirs) == 1, "no edgekit-broker container in the deployment overlay")
     _, docs = ctx.render()
-    mine = broker_container(docs)
-    for key in sorted(set(mine) | set(theirs[0])):
-        check(mine.get(key) == theirs[0].get(key),
-              f"{key} differs:\nchart: {mine.get(key)}\nedgekit render: {theirs[0].get(key)}")
-    mounts = {m["name"] for m in theirs[0]["volumeMounts"]}
-    check(mounts <= {v["name"] for v in pod["volumes"]}, "volumeMounts without a volume")
-    grace = one(docs, "Deployment")["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
-    check(pod["terminationGracePeriodSeconds"] == grace, "terminationGracePeriodSeconds")
+    check_same_broker_pod(docs, theirs[0], pod["volumes"], pod["terminationGracePeriodSeconds"],
+                          "edgekit render")
     config_maps = {m["metadata"]["name"] for m in maps}
     for v in pod["volumes"]:
         check(v["configMap"]["name"] in config_maps, f"volume {v['name']}: ConfigMap not rendered")

@@ -26,26 +26,14 @@
 #include "cli/render/pipeline.h"
 #include "gtest/gtest.h"
 #include "tests/testing/gateway_api_route_evaluator.h"
+#include "tests/testing/random_routes.h"
 #include "tests/testing/simple_route_evaluator.h"
 #include "yaml-cpp/yaml.h"
 
 namespace edgekit::cli {
 namespace {
 
-template <typename T>
-const T& Pick(std::mt19937& rng, const std::vector<T>& items) {
-  return items[std::uniform_int_distribution<size_t>(0, items.size() - 1)(rng)];
-}
-
-bool Coin(std::mt19937& rng, int percent) {
-  return std::uniform_int_distribution<int>(0, 99)(rng) < percent;
-}
-
-const std::vector<std::string> kExact = {"/x/", "/x/y", "/z/q"};
-const std::vector<std::string> kPrefix = {"/x/", "/z/", "/x/y/", "/"};
-const std::vector<std::string> kRegex = {"/x/[0-9]+", "/z/.*", "/[xz]/y"};
-const std::vector<std::string> kRouteHosts = {"a.example.com", "*.b.example.com",
-                                              "q.b.example.com"};
+using testing::Coin;
 
 edge::v1::EdgeConfig RandomEdge(std::mt19937& rng, bool gateway_api) {
   edge::v1::EdgeConfig edge;
@@ -58,38 +46,16 @@ edge::v1::EdgeConfig RandomEdge(std::mt19937& rng, bool gateway_api) {
     edge.mutable_gateway()->add_hosts("a.example.com");
     edge.mutable_gateway()->add_hosts("*.b.example.com");
   }
-  const int routes = std::uniform_int_distribution<int>(1, 6)(rng);
-  for (int i = 0; i < routes; ++i) {
-    edge::v1::HttpRoute* r = edge.mutable_routes()->add_http();
-    r->set_name("r" + std::to_string(i));
-    if (Coin(rng, 40)) r->add_hosts(Pick(rng, kRouteHosts));
-    auto* m = r->mutable_match();
-    switch (std::uniform_int_distribution<int>(0, 4)(rng)) {
-      case 0:
-        m->set_exact(Pick(rng, kExact));
-        break;
-      case 1:
-        m->set_regex(Pick(rng, kRegex));
-        break;
-      default:
-        m->set_prefix(Pick(rng, kPrefix));
-    }
-    if (Coin(rng, 40)) m->add_methods(Coin(rng, 50) ? "GET" : "POST");
-    if (Coin(rng, 30)) {
-      auto& h = (*m->mutable_headers())["x-a"];
-      if (Coin(rng, 50)) {
-        h.set_exact("1");
-      } else {
-        h.set_present(true);
-      }
-    }
-    r->mutable_destination()->set_host("r" + std::to_string(i) + ".ns.svc.cluster.local");
-    r->mutable_destination()->set_port(8080);
-  }
-  if (Coin(rng, 70)) {
-    edge.mutable_routes()->mutable_default_destination()->set_host("web.ns.svc.cluster.local");
-    edge.mutable_routes()->mutable_default_destination()->set_port(80);
-  }
+  testing::RandomRouteSpace space;
+  space.exact = {"/x/", "/x/y", "/z/q"};
+  space.prefix = {"/x/", "/z/", "/x/y/", "/"};
+  space.regex = {"/x/[0-9]+", "/z/.*", "/[xz]/y"};
+  space.hosts = {"a.example.com", "*.b.example.com", "q.b.example.com"};
+  space.hosts_percent = 40;
+  space.kinds = 5;  // exact, regex, then prefix thrice as often
+  space.regex_second = true;
+  space.default_percent = 70;
+  testing::AddRandomRoutes(rng, space, &edge);
   return edge;
 }
 
