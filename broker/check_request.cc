@@ -7,30 +7,20 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "broker/grpc_bytes.h"
 
 namespace edgekit::broker {
 
 envoy::service::auth::v3::CheckRequest* ParseCheckRequest(const grpc::ByteBuffer& request,
                                                           google::protobuf::Arena* arena) {
   std::vector<grpc::Slice> slices;
-  if (!request.Dump(&slices).ok()) return nullptr;
   std::string joined;
-  const void* data = nullptr;
-  size_t size = 0;
-  if (slices.size() == 1) {
-    data = slices[0].begin();
-    size = slices[0].size();
-  } else {
-    for (const grpc::Slice& s : slices) {
-      joined.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
-    data = joined.data();
-    size = joined.size();
-  }
+  const std::optional<absl::string_view> bytes = ContiguousBytes(request, &slices, &joined);
+  if (!bytes.has_value()) return nullptr;
   auto* check =
       google::protobuf::Arena::CreateMessage<envoy::service::auth::v3::CheckRequest>(arena);
-  if (size > static_cast<size_t>(INT32_MAX) ||
-      !check->ParseFromArray(data, static_cast<int>(size))) {
+  if (bytes->size() > static_cast<size_t>(INT32_MAX) ||
+      !check->ParseFromArray(bytes->data(), static_cast<int>(bytes->size()))) {
     return nullptr;
   }
   return check;

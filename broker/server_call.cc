@@ -1,11 +1,13 @@
 // The server side of a call; see server_call.h for the threading model.
 #include "broker/server_call.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "broker/grpc_bytes.h"
 #include "grpc/health/v1/health.pb.h"
 
 namespace edgekit::broker {
@@ -311,13 +313,10 @@ void ServerCall::AnswerHealthCheck() {
   // A request with no bytes to read (an empty message) parses as the empty request: the
   // server as a whole.
   std::vector<grpc::Slice> slices;
-  std::string bytes;
-  if (request_.Dump(&slices).ok()) {
-    for (const grpc::Slice& slice : slices) {
-      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-    }
-  }
-  if (!request.ParseFromString(bytes)) {
+  std::string joined;
+  const absl::string_view bytes =
+      ContiguousBytes(request_, &slices, &joined).value_or(absl::string_view());
+  if (!request.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "edgekit-broker: malformed HealthCheckRequest"),
            nullptr);

@@ -1,26 +1,18 @@
 #include "broker/stages/decision_cache_stage.h"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "broker/grpc_bytes.h"
 #include "broker/stages/direct_response_stage.h"
 #include "common/grpc_codes.h"
 
 namespace edgekit::broker {
 namespace {
-
-// The bytes of `buffer` in one string; false when they cannot be read.
-bool CopyBytes(const grpc::ByteBuffer& buffer, std::string* out) {
-  std::vector<grpc::Slice> slices;
-  if (!buffer.Dump(&slices).ok()) return false;
-  for (const grpc::Slice& slice : slices) {
-    out->append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  return true;
-}
 
 cache::Metadata Forwardable(const GrpcMetadata* metadata) {
   cache::Metadata out;
@@ -91,8 +83,12 @@ void DecisionCacheStage::OnUpstreamResult(CheckCall& call, const UpstreamResult&
   std::shared_ptr<const cache::Entry> stored;
   const grpc::Status& status = result.status;
   if (status.ok() && result.response != nullptr) {
+    std::vector<grpc::Slice> slices;
     std::string bytes;
-    if (CopyBytes(*result.response, &bytes)) {
+    if (const std::optional<absl::string_view> view =
+            ContiguousBytes(*result.response, &slices, &bytes)) {
+      // Several slices were joined into `bytes`; a single one is viewed in place: copy it.
+      if (view->data() != bytes.data()) bytes.assign(view->data(), view->size());
       stored = state.cache->Admit(std::move(bytes), Forwardable(result.initial_metadata),
                                   Forwardable(result.trailing_metadata), call.now());
       if (stored != nullptr) state.cache->Insert(state.key, stored);
