@@ -96,6 +96,23 @@ class ServerCallTest : public ::testing::Test {
 
   double Count(prometheus::Counter* counter) { return counter->Value(); }
 
+  // Two calls with one cache key under a 10 s TTL: the leader's attempt held upstream, the
+  // follower waiting on the leader's flight.
+  struct Flight {
+    std::future<RawCheckResult> leader;
+    std::shared_ptr<FakeUpstream::Attempt> attempt;
+    std::future<RawCheckResult> follower;
+  };
+  void StartFlight(Flight* f, milliseconds follower_deadline = milliseconds(20000)) {
+    Start(CacheSettings(absl::Seconds(10)));
+    f->leader = Call(Request("Bearer a"));
+    f->attempt = upstream_.Next();
+    ASSERT_NE(f->attempt, nullptr);
+    f->follower = Call(Request("Bearer a"), follower_deadline);
+    // The tick's timer, and the follower's deadline while it waits for the leader.
+    ASSERT_TRUE(clock_.WaitForPending(2));
+  }
+
   ManualScheduler clock_;
   FakeUpstream upstream_{2};
   std::unique_ptr<BrokerServer> server_;
@@ -191,50 +208,37 @@ TEST_F(ServerCallTest, PushbackStopMeansTheFailureIsTheAnswer) {
 }
 
 TEST_F(ServerCallTest, CallsWithOneKeyShareOneUpstreamCall) {
-  Start(CacheSettings(absl::Seconds(10)));
-  auto leader = Call(Request("Bearer a"));
-  auto attempt = upstream_.Next();
-  ASSERT_NE(attempt, nullptr);
-  auto follower = Call(Request("Bearer a"));
-  // The tick's timer, and the follower's deadline while it waits for the leader.
-  ASSERT_TRUE(clock_.WaitForPending(2));
-  ASSERT_TRUE(attempt->Answer(Allow("shared")));
-  EXPECT_EQ(AnsweredBy(leader.get()), "shared");
-  EXPECT_EQ(AnsweredBy(follower.get()), "shared");
+  Flight f;
+  ASSERT_NO_FATAL_FAILURE(StartFlight(&f));
+  ASSERT_TRUE(f.attempt->Answer(Allow("shared")));
+  EXPECT_EQ(AnsweredBy(f.leader.get()), "shared");
+  EXPECT_EQ(AnsweredBy(f.follower.get()), "shared");
   EXPECT_EQ(upstream_.received(), 1u);
   EXPECT_EQ(Count(server_->metrics().cache_misses), 1);
   EXPECT_EQ(Count(server_->metrics().cache_coalesced), 1);
 }
 
 TEST_F(ServerCallTest, AWaitingCallEndsAtItsOwnDeadline) {
-  Start(CacheSettings(absl::Seconds(10)));
-  auto leader = Call(Request("Bearer a"));
-  auto attempt = upstream_.Next();
-  ASSERT_NE(attempt, nullptr);
-  auto follower = Call(Request("Bearer a"), milliseconds(5000));
-  ASSERT_TRUE(clock_.WaitForPending(2));
+  Flight f;
+  ASSERT_NO_FATAL_FAILURE(StartFlight(&f, milliseconds(5000)));
   clock_.Advance(absl::Seconds(6));  // the follower's deadline, not the leader's (20 s)
-  const RawCheckResult waited = follower.get();
+  const RawCheckResult waited = f.follower.get();
   EXPECT_EQ(waited.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_NE(waited.status.error_message().find("concurrent call with the same cache key"),
             std::string::npos);
-  ASSERT_TRUE(attempt->Answer(Allow("leader")));
-  EXPECT_EQ(AnsweredBy(leader.get()), "leader");
+  ASSERT_TRUE(f.attempt->Answer(Allow("leader")));
+  EXPECT_EQ(AnsweredBy(f.leader.get()), "leader");
 }
 
 TEST_F(ServerCallTest, ALeadersFailureSendsItsWaitersUpstream) {
-  Start(CacheSettings(absl::Seconds(10)));
-  auto leader = Call(Request("Bearer a"));
-  auto attempt = upstream_.Next();
-  ASSERT_NE(attempt, nullptr);
-  auto follower = Call(Request("Bearer a"));
-  ASSERT_TRUE(clock_.WaitForPending(2));
-  ASSERT_TRUE(attempt->Fail(grpc::StatusCode::PERMISSION_DENIED));
-  EXPECT_EQ(leader.get().status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  Flight f;
+  ASSERT_NO_FATAL_FAILURE(StartFlight(&f));
+  ASSERT_TRUE(f.attempt->Fail(grpc::StatusCode::PERMISSION_DENIED));
+  EXPECT_EQ(f.leader.get().status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   auto own = upstream_.Next();  // the follower's own attempt
   ASSERT_NE(own, nullptr);
   ASSERT_TRUE(own->Answer(Allow("own")));
-  EXPECT_EQ(AnsweredBy(follower.get()), "own");
+  EXPECT_EQ(AnsweredBy(f.follower.get()), "own");
   EXPECT_EQ(Count(server_->metrics().cache_misses), 2);
   EXPECT_EQ(Count(server_->metrics().cache_coalesced), 0);
 }

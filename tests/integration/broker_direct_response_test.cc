@@ -822,6 +822,30 @@ TEST(BrokerDirectResponses, ReloadUnderLoadDropsNoCallAndNeverMixesRuleSets) {
   EXPECT_GT(calls.load(), 500);
 }
 
+// A generated `edge` with the auth service and the default route every config here has,
+// rendered as `edgekit render` renders it: explain's model of the output, and the
+// broker.yaml the broker binary is started with.
+struct RenderedForBroker {
+  cli::explain::GatewayModel model;
+  std::string broker_yaml;
+};
+
+absl::StatusOr<RenderedForBroker> RenderForBroker(edgekit::edge::v1::EdgeConfig edge) {
+  edge.mutable_ext_authz()->set_upstream_target("authz.auth.svc.cluster.local:8080");
+  edge.mutable_routes()->mutable_default_destination()->set_host("web.default.svc.cluster.local");
+  edge.mutable_routes()->mutable_default_destination()->set_port(8080);
+  absl::StatusOr<cli::RenderedEdge> rendered = cli::RenderEdge(edge, "edge.yaml", ".");
+  if (!rendered.ok()) return rendered.status();
+  absl::StatusOr<cli::explain::GatewayModel> model = cli::GatewayOf(*rendered);
+  if (!model.ok()) return model.status();
+  RenderedForBroker out{*std::move(model), ""};
+  for (const cli::RenderedFile& f : rendered->files) {
+    if (f.name == "broker.yaml") out.broker_yaml = f.documents.at(0);
+  }
+  if (out.broker_yaml.empty()) return absl::InternalError("render wrote no broker.yaml");
+  return out;
+}
+
 // Agreement: what `edgekit explain` says the broker does with a request equals what the
 // broker binary, loaded with the broker.yaml `edgekit render` wrote, answers. Generated
 // edge.yaml files (engine broker, 0-2 trusted proxies, rules over headers, paths, methods
@@ -854,18 +878,10 @@ TEST(BrokerDirectResponses, ExplainAgreesWithTheRealBrokerOnGeneratedConfigs) {
       direct->set_engine(edgekit::edge::v1::DirectResponses::AUTO);
     }
     *direct->mutable_rules() = rules.rules();
-    edge.mutable_ext_authz()->set_upstream_target("authz.auth.svc.cluster.local:8080");
-    edge.mutable_routes()->mutable_default_destination()->set_host("web.default.svc.cluster.local");
-    edge.mutable_routes()->mutable_default_destination()->set_port(8080);
-    absl::StatusOr<cli::RenderedEdge> rendered = cli::RenderEdge(edge, "edge.yaml", ".");
+    absl::StatusOr<RenderedForBroker> rendered = RenderForBroker(std::move(edge));
     ASSERT_TRUE(rendered.ok()) << rendered.status();
-    absl::StatusOr<cli::explain::GatewayModel> model = cli::GatewayOf(*rendered);
-    ASSERT_TRUE(model.ok()) << model.status();
-    std::string broker_yaml;
-    for (const cli::RenderedFile& f : rendered->files) {
-      if (f.name == "broker.yaml") broker_yaml = f.documents.at(0);
-    }
-    ASSERT_FALSE(broker_yaml.empty());
+    const cli::explain::GatewayModel* model = &rendered->model;
+    const std::string& broker_yaml = rendered->broker_yaml;
     RunningBroker broker(
         upstream->address(),
         {"--config", WriteTempFile(absl::StrCat("agree", config_no, ".yaml"), broker_yaml),
@@ -953,17 +969,10 @@ TEST(BrokerDirectResponses, ExplainAndTheBrokerAgreeThatADryRunMatchForwards) {
                                           : edgekit::edge::v1::DirectResponses::BROKER);
     *direct->mutable_rules() = rules.rules();
     if (whole_section) direct->set_dry_run(true);
-    edge.mutable_ext_authz()->set_upstream_target("authz.auth.svc.cluster.local:8080");
-    edge.mutable_routes()->mutable_default_destination()->set_host("web.default.svc.cluster.local");
-    edge.mutable_routes()->mutable_default_destination()->set_port(8080);
-    absl::StatusOr<cli::RenderedEdge> rendered = cli::RenderEdge(edge, "edge.yaml", ".");
+    absl::StatusOr<RenderedForBroker> rendered = RenderForBroker(std::move(edge));
     ASSERT_TRUE(rendered.ok()) << rendered.status();
-    absl::StatusOr<cli::explain::GatewayModel> model = cli::GatewayOf(*rendered);
-    ASSERT_TRUE(model.ok()) << model.status();
-    std::string broker_yaml;
-    for (const cli::RenderedFile& f : rendered->files) {
-      if (f.name == "broker.yaml") broker_yaml = f.documents.at(0);
-    }
+    const cli::explain::GatewayModel* model = &rendered->model;
+    const std::string& broker_yaml = rendered->broker_yaml;
     // Auto chose the broker, and the dry run is in what it loads.
     const YAML::Node written = YAML::Load(broker_yaml)["direct_responses"];
     ASSERT_TRUE(written) << "config " << config_no << "\n" << broker_yaml;
