@@ -21,8 +21,8 @@ struct ForwarderFlags {
 // Parses the flags into `flags` (its fields hold the defaults). nullopt: go on; else the
 // exit code main returns (0 after --help, 2 for a bad flag).
 inline std::optional<int> ParseForwarderFlags(int argc, char** argv, const char* name,
-                                              const char* description,
-                                              const char* upstream_help, ForwarderFlags* flags) {
+                                              const char* description, const char* upstream_help,
+                                              ForwarderFlags* flags) {
   CLI::App app{description, name};
   app.add_option("--listen", flags->listen, "host:port to serve on (port 0: any free)")
       ->capture_default_str();

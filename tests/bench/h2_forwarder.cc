@@ -25,6 +25,7 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -32,10 +33,10 @@
 #include <utility>
 #include <vector>
 
-#include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "tests/bench/forwarder_main.h"
 
 namespace edgekit::bench {
 namespace {
@@ -673,30 +674,20 @@ absl::StatusOr<int> Forwarder::Run() {
 }  // namespace edgekit::bench
 
 int main(int argc, char** argv) {
-  std::string listen = "127.0.0.1:9192";
-  std::string upstream = "127.0.0.1:9000";
-  CLI::App app{"Single-threaded HTTP/2 (nghttp2) unary gRPC forwarder (transport floor).",
-               "h2-forwarder"};
-  app.add_option("--listen", listen, "host:port to serve on (port 0: any free)")
-      ->capture_default_str();
-  app.add_option("--upstream", upstream, "host:port of the plaintext HTTP/2 (gRPC) upstream")
-      ->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+  edgekit::bench::ForwarderFlags flags;
+  flags.listen = "127.0.0.1:9192";
+  if (std::optional<int> exit_code = edgekit::bench::ParseForwarderFlags(
+          argc, argv, "h2-forwarder",
+          "Single-threaded HTTP/2 (nghttp2) unary gRPC forwarder (transport floor).",
+          "host:port of the plaintext HTTP/2 (gRPC) upstream", &flags)) {
+    return *exit_code;
   }
-
   // The stop signals arrive through a signalfd in the event loop, not as handlers
   // interrupting it.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  sigprocmask(SIG_BLOCK, &stop_signals, nullptr);
+  const sigset_t stop_signals = edgekit::bench::BlockStopSignals();
   const int signal_fd = signalfd(-1, &stop_signals, SFD_CLOEXEC);
 
-  auto forwarder = edgekit::bench::Forwarder::Create(listen, upstream, signal_fd);
+  auto forwarder = edgekit::bench::Forwarder::Create(flags.listen, flags.upstream, signal_fd);
   if (!forwarder.ok()) {
     std::cerr << "h2-forwarder: " << forwarder.status().message() << "\n";
     return forwarder.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;

@@ -4,33 +4,23 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
-#include <string>
+#include <optional>
 
-#include "CLI/CLI.hpp"
+#include "tests/bench/forwarder_main.h"
 #include "tests/bench/naive_forwarder.h"
 
 int main(int argc, char** argv) {
-  std::string listen = "127.0.0.1:9191";
-  std::string upstream = "127.0.0.1:9000";
-  CLI::App app{"Opaque one-hop gRPC forwarder (benchmark baseline).", "naive-forwarder"};
-  app.add_option("--listen", listen, "host:port to serve on (port 0: any free)")
-      ->capture_default_str();
-  app.add_option("--upstream", upstream, "gRPC target to forward to")->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+  edgekit::bench::ForwarderFlags flags;
+  flags.listen = "127.0.0.1:9191";
+  if (std::optional<int> exit_code = edgekit::bench::ParseForwarderFlags(
+          argc, argv, "naive-forwarder", "Opaque one-hop gRPC forwarder (benchmark baseline).",
+          "gRPC target to forward to", &flags)) {
+    return *exit_code;
   }
+  // Before gRPC starts threads, so only sigwait below receives them.
+  sigset_t stop_signals = edgekit::bench::BlockStopSignals();
 
-  // Block the stop signals before gRPC starts threads (they inherit the mask), so only
-  // sigwait below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
-  auto forwarder = edgekit::bench::NaiveForwarder::Start(listen, upstream);
+  auto forwarder = edgekit::bench::NaiveForwarder::Start(flags.listen, flags.upstream);
   if (!forwarder.ok()) {
     std::cerr << "naive-forwarder: " << forwarder.status().message() << "\n";
     return forwarder.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
