@@ -2,6 +2,7 @@
 #include "cli/explain/gateway_api_routes.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -158,28 +159,6 @@ bool PathMatches(const Match& m, absl::string_view path) {
   return false;
 }
 
-// The first occurrence of `name` in the query string (as the VirtualService evaluator).
-std::optional<std::string> QueryParam(absl::string_view path, const std::string& name) {
-  const size_t q = path.find('?');
-  if (q == absl::string_view::npos) return std::nullopt;
-  for (absl::string_view pair : absl::StrSplit(path.substr(q + 1), '&')) {
-    const size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == name) {
-      return std::string(eq == absl::string_view::npos ? "" : pair.substr(eq + 1));
-    }
-  }
-  return std::nullopt;
-}
-
-bool HostnameCovers(const std::string& pattern, absl::string_view host) {
-  if (pattern == "*") return true;
-  if (absl::StartsWith(pattern, "*.")) {
-    const absl::string_view suffix = absl::string_view(pattern).substr(1);
-    return host.size() > suffix.size() && absl::EndsWithIgnoreCase(host, suffix);
-  }
-  return absl::EqualsIgnoreCase(pattern, host);
-}
-
 }  // namespace
 
 GatewayApiRouteMatcher::GatewayApiRouteMatcher() = default;
@@ -229,7 +208,7 @@ std::string GatewayApiRouteMatcher::VirtualHost(absl::string_view host) const {
   for (const Match& m : matches_) {
     if (m.hostnames.empty() && best.empty()) best = "*";
     for (const std::string& h : m.hostnames) {
-      if (!HostnameCovers(h, host)) continue;
+      if (!HostMatchesPattern(host, h)) continue;  // istio_routes.h: Envoy's lookup
       if (absl::EqualsIgnoreCase(h, host)) return h;
       if (best == "*" || h.size() > best.size()) best = h;
     }
@@ -258,9 +237,12 @@ RouteVerdict GatewayApiRouteMatcher::Evaluate(const GatewayRequest& request) con
               (h.regex ? RE2::FullMatch(re2::StringPiece(value->data(), value->size()), *h.regex)
                        : *value == h.value);
     }
-    for (const auto& [name, value] : m.query) {
-      const std::optional<std::string> got = QueryParam(request.path(), name);
-      holds = holds && got.has_value() && *got == value;
+    if (!m.query.empty()) {
+      const std::map<std::string, std::string> params = FirstQueryValues(request.path());
+      for (const auto& [name, value] : m.query) {
+        auto it = params.find(name);
+        holds = holds && it != params.end() && it->second == value;
+      }
     }
     if (holds) return m.verdict;
   }

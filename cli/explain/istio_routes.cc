@@ -59,21 +59,6 @@ absl::StatusOr<StringTest> CompileString(const YAML::Node& m, bool ignore_case) 
 
 using NamedTests = std::vector<std::pair<std::string, StringTest>>;
 
-// Query parameters as Envoy's route matching parses them (QueryParamsMulti::
-// parseQueryString, decode_params false): the first value of each name.
-std::map<std::string, std::string> FirstQueryValues(absl::string_view path) {
-  std::map<std::string, std::string> out;
-  const size_t q = path.find('?');
-  if (q == absl::string_view::npos) return out;
-  for (absl::string_view pair : absl::StrSplit(path.substr(q + 1), '&', absl::SkipEmpty())) {
-    const size_t eq = pair.find('=');
-    std::string name(pair.substr(0, eq));
-    std::string value(eq == absl::string_view::npos ? "" : pair.substr(eq + 1));
-    out.try_emplace(std::move(name), std::move(value));
-  }
-  return out;
-}
-
 struct Block {
   std::optional<StringTest> uri, authority, method;
   NamedTests headers, without_headers, query_params;
@@ -169,6 +154,19 @@ bool HostMatchesPattern(absl::string_view host, absl::string_view pattern) {
     return host.size() > suffix.size() && absl::EndsWithIgnoreCase(host, suffix);
   }
   return absl::EqualsIgnoreCase(host, pattern);
+}
+
+std::map<std::string, std::string> FirstQueryValues(absl::string_view path) {
+  std::map<std::string, std::string> out;
+  const size_t q = path.find('?');
+  if (q == absl::string_view::npos) return out;
+  for (absl::string_view pair : absl::StrSplit(path.substr(q + 1), '&', absl::SkipEmpty())) {
+    const size_t eq = pair.find('=');
+    std::string name(pair.substr(0, eq));
+    std::string value(eq == absl::string_view::npos ? "" : pair.substr(eq + 1));
+    out.try_emplace(std::move(name), std::move(value));
+  }
+  return out;
 }
 
 absl::StatusOr<VirtualServiceMatcher> VirtualServiceMatcher::Compile(const YAML::Node& vs) {

@@ -26,6 +26,7 @@
 #define EDGEKIT_CLI_EXPLAIN_ISTIO_ROUTES_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +58,11 @@ struct RouteVerdict {
 // Whether `host` (":authority", maybe with a port) is one of `patterns` (Istio host
 // syntax) as Envoy picks a virtual host.
 bool HostMatchesPattern(absl::string_view host, absl::string_view pattern);
+
+// Query parameters as Envoy's route matching parses them (QueryParamsMulti::
+// parseQueryString, decode_params false): the first value of each name in `path`'s
+// query string.
+std::map<std::string, std::string> FirstQueryValues(absl::string_view path);
 
 // One VirtualService compiled for evaluation: every match block parsed and every regex
 // compiled once, so a request costs no parsing (`edgekit test` runs thousands).
